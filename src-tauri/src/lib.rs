@@ -1,0 +1,54 @@
+//! The shell: the Tauri app around the engine. It owns the window, the tray, the deep-link and
+//! single-instance wiring and logging; every decision about connections is the engine's.
+
+mod deep_link;
+mod display;
+mod logging;
+mod tray;
+mod window;
+
+use tauri::Manager;
+
+/// Starts the desktop app and returns the process exit code.
+pub fn run() -> i32 {
+    if let Err(why) = display::check() {
+        eprintln!("zoom-connections: {why}");
+        return 2;
+    }
+
+    let mut builder = tauri::Builder::default();
+    // Single instance must be the first plugin: a second process (the OS opening a deep link)
+    // hands its arguments to the running one and exits before anything else starts. With the
+    // `deep-link` feature it forwards the URL to the deep-link plugin's `on_open_url`.
+    #[cfg(desktop)]
+    {
+        builder = builder.plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            window::show_main(app);
+        }));
+    }
+    let result = builder
+        .plugin(tauri_plugin_deep_link::init())
+        .setup(|app| {
+            logging::init(app.handle())?;
+            tracing::info!(version = env!("CARGO_PKG_VERSION"), "Zoom Connections starting");
+            tray::build(app.handle())?;
+            deep_link::init(app.handle());
+            Ok(())
+        })
+        .on_window_event(window::on_event)
+        .run(tauri::generate_context!());
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("zoom-connections: the app could not start: {e}");
+            1
+        }
+    }
+}
+
+/// The main window's label, as declared in tauri.conf.json.
+pub(crate) const MAIN_WINDOW: &str = "main";
+
+pub(crate) fn main_window<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Option<tauri::WebviewWindow<R>> {
+    app.get_webview_window(MAIN_WINDOW)
+}
