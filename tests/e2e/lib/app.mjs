@@ -1,0 +1,83 @@
+// Helpers to run the real app binary in isolation: its own data, config and cache directories,
+// and readers for its log files.
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, statSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+export const artifactsDir = join(repoRoot, "artifacts", "e2e");
+
+export function appBinary() {
+  const bin = process.env.APP_BIN;
+  if (!bin) throw new Error("APP_BIN must name the app binary built with the UI embedded (make test sets it)");
+  return bin;
+}
+
+/** Fresh XDG directories, so that every test starts from an empty app. */
+export function freshHome() {
+  const base = mkdtempSync(join(tmpdir(), "zc-e2e-"));
+  const env = {
+    XDG_DATA_HOME: join(base, "data"),
+    XDG_CONFIG_HOME: join(base, "config"),
+    XDG_CACHE_HOME: join(base, "cache"),
+  };
+  for (const dir of Object.values(env)) mkdirSync(dir, { recursive: true });
+  return { base, env: { ...process.env, ...env } };
+}
+
+export function ensureArtifacts() {
+  mkdirSync(artifactsDir, { recursive: true });
+  return artifactsDir;
+}
+
+function filesUnder(dir, suffix) {
+  let out = [];
+  let entries;
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return out;
+  }
+  for (const name of entries) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out = out.concat(filesUnder(path, suffix));
+    else if (name.endsWith(suffix)) out.push(path);
+  }
+  return out;
+}
+
+/** Everything the app has logged so far under `home`. */
+export function readLogs(home) {
+  return filesUnder(home.base, ".log").map((f) => readFileSync(f, "utf8")).join("");
+}
+
+export async function waitFor(what, predicate, timeoutMs = 30000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = predicate();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Starts the app binary; resolves `exited` with the exit code. */
+export function startApp(home, args = []) {
+  const child = spawn(appBinary(), args, { env: home.env, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  const exited = new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+  return { child, exited, output: () => output };
+}
+
+export async function stopApp(app) {
+  if (app.child.exitCode === null && app.child.signalCode === null) {
+    app.child.kill("SIGTERM");
+    const timer = setTimeout(() => app.child.kill("SIGKILL"), 5000);
+    await app.exited;
+    clearTimeout(timer);
+  }
+}

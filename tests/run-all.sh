@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Every test layer, in a private X server (Xvfb) and D-Bus session with an unlocked gnome-keyring,
+# with fresh XDG directories so that nothing of the user's own app data is touched.
+# Each layer prints its runner's summary; any failing layer fails the whole run.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+. scripts/env.sh
+
+if [ -z "${ZC_TEST_SESSION:-}" ]; then
+  export ZC_TEST_SESSION=1
+  scratch=$(mktemp -d -t zc-test-XXXXXX)
+  export XDG_DATA_HOME=$scratch/data XDG_CONFIG_HOME=$scratch/config XDG_CACHE_HOME=$scratch/cache
+  export XDG_RUNTIME_DIR=$scratch/runtime
+  mkdir -p "$XDG_DATA_HOME" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME" "$XDG_RUNTIME_DIR"
+  chmod 700 "$XDG_RUNTIME_DIR"
+  # Without a session bus GTK starts a stray dbus-daemon and single instance cannot forward.
+  xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" dbus-run-session -- "$0" "$@"
+  status=$?
+  rm -rf "$scratch"
+  exit $status
+fi
+
+# A fresh keyring, unlocked with a throwaway password: the real Secret Service for keychain tests.
+echo -n zc-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+
+failed=()
+layer() {
+  local name=$1; shift
+  printf '\n\033[1m==> %s\033[0m\n' "$name"
+  if "$@"; then echo "--- $name: ok"; else echo "--- $name: FAILED"; failed+=("$name"); fi
+}
+
+build_e2e_app() {
+  # `tauri build` embeds the UI (a plain cargo build loads the dev server instead). Copy the
+  # binary aside: a later cargo build would overwrite target/debug with the dev variant.
+  ui/node_modules/.bin/tauri build --debug --no-bundle \
+    && mkdir -p target/e2e && cp target/debug/zoom-connections target/e2e/zoom-connections
+}
+
+layer "Rust: cargo test --workspace" cargo test --workspace --color never
+layer "UI: vitest" npm --prefix ui test --silent
+layer "Build the app with the UI embedded" build_e2e_app
+if [ -x target/e2e/zoom-connections ]; then
+  export APP_BIN=$PWD/target/e2e/zoom-connections
+  layer "End to end: window (WebDriver) and deep link" npm --prefix tests/e2e test --silent
+else
+  failed+=("End to end: no app binary")
+fi
+
+echo
+if [ ${#failed[@]} -gt 0 ]; then
+  printf 'FAILED layers: %s\n' "${failed[*]}"
+  exit 1
+fi
+echo "All test layers passed."
