@@ -1,13 +1,50 @@
 //! An embedded Zoom: a real HTTP server on 127.0.0.1 that behaves like Zoom's OAuth and API
-//! endpoints (see ZOOM.md). The app starts it in sandbox mode; tests start it on an ephemeral port.
+//! endpoints as `ZOOM.md` describes them. The app starts it in sandbox mode; tests start it on an
+//! ephemeral port. See README.md beside this file for every behaviour and the control API.
+
+mod api;
+mod authorize;
+mod clock;
+mod control;
+mod errors;
+pub mod faults;
+mod pages;
+mod pkce;
+mod redirect;
+mod scim;
+pub mod seed;
+mod state;
+mod token_endpoint;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
+use axum::extract::State;
+use axum::middleware;
 use axum::response::Html;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
+
+pub use seed::Seed;
+pub use state::DEFAULT_ACCESS_TOKEN_LIFETIME;
+use state::Shared;
+
+/// How to start a sandbox.
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// 0 = an ephemeral port.
+    pub port: u16,
+    pub seed: Seed,
+    pub access_token_lifetime: i64,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        Self { port: 0, seed: Seed::builtin(), access_token_lifetime: DEFAULT_ACCESS_TOKEN_LIFETIME }
+    }
+}
 
 /// A sandbox serving on a loopback port until dropped or shut down.
 pub struct RunningSandbox {
@@ -16,7 +53,7 @@ pub struct RunningSandbox {
 }
 
 impl RunningSandbox {
-    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    /// `http://127.0.0.1:PORT`, without a trailing slash. Also the `api_url` of its tokens.
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
     }
@@ -40,12 +77,14 @@ impl Drop for RunningSandbox {
     }
 }
 
-/// Starts a sandbox on `127.0.0.1:port` (0 = an ephemeral port) inside the current tokio runtime.
-pub async fn start(port: u16) -> std::io::Result<RunningSandbox> {
-    let listener = TcpListener::bind(("127.0.0.1", port)).await?;
+/// Starts a sandbox on 127.0.0.1 inside the current tokio runtime.
+pub async fn start(config: SandboxConfig) -> std::io::Result<RunningSandbox> {
+    config.seed.check().map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    let listener = TcpListener::bind(("127.0.0.1", config.port)).await?;
     let addr = listener.local_addr()?;
+    let shared = Arc::new(Shared::new(config.seed, config.access_token_lifetime, format!("http://{addr}")));
     let (tx, rx) = oneshot::channel::<()>();
-    let app = router();
+    let app = router(shared).into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move {
         let served = axum::serve(listener, app).with_graceful_shutdown(async {
             let _ = rx.await;
@@ -54,13 +93,41 @@ pub async fn start(port: u16) -> std::io::Result<RunningSandbox> {
             tracing::error!("sandbox server stopped: {e}");
         }
     });
+    tracing::info!(url = %format!("http://{addr}"), "Zoom sandbox listening");
     Ok(RunningSandbox { addr, shutdown: Some(tx) })
 }
 
-fn router() -> Router {
-    Router::new().route("/", get(index))
+fn router(shared: Arc<Shared>) -> Router {
+    let control = Router::new()
+        .route("/faults", post(control::add_fault))
+        .route("/clock", get(control::clock))
+        .route("/clock/advance", post(control::advance_clock))
+        .route("/uninstall", post(control::uninstall))
+        .route("/deactivate", post(control::deactivate))
+        .route("/grants", get(control::grants).post(control::mint))
+        .route("/settings", post(control::settings))
+        .route("/reset", post(control::reset))
+        .layer(middleware::from_fn(control::loopback_only));
+    Router::new()
+        .route("/", get(index))
+        .route("/oauth/authorize", get(authorize::authorize))
+        .route("/oauth/signin", post(authorize::sign_in_with_password))
+        .route("/oauth/signin/sso", get(authorize::sso_page).post(authorize::sso_domain))
+        .route("/oauth/signin/google", get(authorize::google))
+        .route("/oauth/signin/facebook", get(authorize::facebook))
+        .route("/oauth/signin/choose", post(authorize::choose))
+        .route("/oauth/preapprove", get(authorize::pre_approve_page).post(authorize::pre_approve))
+        .route("/oauth/consent", get(authorize::consent_page).post(authorize::consent))
+        .route("/oauth/token", post(token_endpoint::token))
+        .route("/oauth/revoke", post(token_endpoint::revoke))
+        .route("/v2/users/me", get(api::users_me))
+        .route("/scim2/Users", get(scim::list).post(scim::create))
+        .route("/scim2/Users/{id}", get(scim::get).patch(scim::patch).delete(scim::delete))
+        .nest("/_sandbox", control)
+        .with_state(shared)
 }
 
-async fn index() -> Html<&'static str> {
-    Html(include_str!("pages/index.html"))
+async fn index(State(shared): State<Arc<Shared>>) -> Html<String> {
+    let inner = shared.lock();
+    pages::index(&inner.seed, &shared.base_url)
 }

@@ -1,16 +1,47 @@
-//! `zoom-sandbox [PORT]`: runs the sandbox alone and prints its base URL.
+//! `zoom-sandbox [--port PORT] [--seed FILE] [--token-lifetime SECONDS]`: runs the sandbox alone
+//! and prints its base URL on the first line of stdout.
+
+use zoom_sandbox::{SandboxConfig, Seed};
+
+const USAGE: &str = "usage: zoom-sandbox [--port PORT] [--seed FILE] [--token-lifetime SECONDS]";
+
+fn config_from_args() -> Result<SandboxConfig, String> {
+    let mut config = SandboxConfig::default();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value\n{USAGE}"));
+        match arg.as_str() {
+            "--port" => config.port = value()?.parse().map_err(|_| format!("invalid port\n{USAGE}"))?,
+            "--seed" => {
+                let path = value()?;
+                let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
+                config.seed = Seed::from_json(&text)?;
+            }
+            "--token-lifetime" => {
+                config.access_token_lifetime =
+                    value()?.parse().ok().filter(|s: &i64| *s > 0).ok_or_else(|| format!("invalid lifetime\n{USAGE}"))?
+            }
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            other => return Err(format!("unknown argument {other}\n{USAGE}")),
+        }
+    }
+    Ok(config)
+}
 
 #[tokio::main]
 async fn main() {
-    let port = match std::env::args().nth(1).map(|p| p.parse::<u16>()) {
-        None => 0,
-        Some(Ok(port)) => port,
-        Some(Err(_)) => {
-            eprintln!("usage: zoom-sandbox [PORT]");
+    let config = match config_from_args() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("zoom-sandbox: {e}");
             std::process::exit(2);
         }
     };
-    let sandbox = match zoom_sandbox::start(port).await {
+    let port = config.port;
+    let sandbox = match zoom_sandbox::start(config).await {
         Ok(s) => s,
         Err(e) => {
             eprintln!("zoom-sandbox: cannot listen on 127.0.0.1:{port}: {e}");
@@ -18,6 +49,7 @@ async fn main() {
         }
     };
     println!("{}", sandbox.base_url());
+    eprintln!("Open {}/ for the seeded users and apps. Ctrl-C stops.", sandbox.base_url());
     if let Err(e) = tokio::signal::ctrl_c().await {
         eprintln!("zoom-sandbox: {e}");
     }

@@ -1,0 +1,174 @@
+//! The control API under `/_sandbox/`, for tests and for people trying things out: inject
+//! faults, move the clock, uninstall the app for a user, deactivate a user, mint a grant without
+//! the pages, list grants with their counters, reset. Loopback callers only.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::faults::Fault;
+use crate::state::{fingerprint, Inner, Shared};
+
+/// Refuses every caller that is not on this machine.
+pub async fn loopback_only(ConnectInfo(peer): ConnectInfo<SocketAddr>, request: Request, next: Next) -> Response {
+    if peer.ip().is_loopback() {
+        next.run(request).await
+    } else {
+        (StatusCode::FORBIDDEN, "the sandbox control API answers loopback callers only").into_response()
+    }
+}
+
+fn bad(msg: impl Into<String>) -> Response {
+    (StatusCode::BAD_REQUEST, Json(json!({"error": msg.into()}))).into_response()
+}
+
+pub async fn add_fault(State(shared): State<Arc<Shared>>, Json(fault): Json<Fault>) -> Response {
+    if fault.count == 0 {
+        return bad("count must be at least 1");
+    }
+    shared.lock().faults.push(fault);
+    Json(json!({"armed": shared.lock().faults})).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct Advance {
+    seconds: i64,
+}
+
+pub async fn clock(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    Json(json!({"now": shared.clock.now(), "offset": shared.clock.offset()}))
+}
+
+pub async fn advance_clock(State(shared): State<Arc<Shared>>, Json(a): Json<Advance>) -> Response {
+    if a.seconds < 0 {
+        return bad("the sandbox clock only moves forward");
+    }
+    shared.clock.advance(a.seconds);
+    clock(State(shared)).await.into_response()
+}
+
+/// A user named by id or email.
+#[derive(Deserialize)]
+pub struct UserRef {
+    user_id: Option<String>,
+    email: Option<String>,
+    client_id: Option<String>,
+}
+
+fn resolve_user(inner: &Inner, r: &UserRef) -> Option<String> {
+    match (&r.user_id, &r.email) {
+        (Some(id), _) => inner.user(id).map(|u| u.id.clone()),
+        (None, Some(email)) => inner.user_by_email(email).map(|u| u.id.clone()),
+        _ => None,
+    }
+}
+
+pub async fn uninstall(State(shared): State<Arc<Shared>>, Json(r): Json<UserRef>) -> Response {
+    let mut inner = shared.lock();
+    let Some(user) = resolve_user(&inner, &r) else { return bad("unknown user") };
+    let Some(client_id) = r.client_id.clone() else { return bad("client_id is required") };
+    let n = inner.uninstall(&user, &client_id);
+    Json(json!({"uninstalled_grants": n})).into_response()
+}
+
+pub async fn deactivate(State(shared): State<Arc<Shared>>, Json(r): Json<UserRef>) -> Response {
+    let mut inner = shared.lock();
+    let Some(user) = resolve_user(&inner, &r) else { return bad("unknown user") };
+    inner.deactivate(&user);
+    Json(json!({"deactivated": user})).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct Mint {
+    email: String,
+    client_id: String,
+    scopes: Option<Vec<String>>,
+}
+
+/// A grant as if the user had gone through the pages: for benchmarks and tests that are about
+/// what happens after sign-in.
+pub async fn mint(State(shared): State<Arc<Shared>>, Json(m): Json<Mint>) -> Response {
+    let now = shared.clock.now();
+    let mut inner = shared.lock();
+    let Some(user) = inner.user_by_email(&m.email).cloned() else { return bad("unknown user") };
+    let Some(app) = inner.seed.app(&m.client_id).cloned() else { return bad("unknown client_id") };
+    let scopes = m.scopes.unwrap_or(app.scopes);
+    let grant = inner.create_grant(&user.id, &app.client_id, scopes, now);
+    match inner.issue_tokens(grant, now, &shared.base_url) {
+        Some(tokens) => Json(json!({"grant_id": grant, "tokens": tokens})).into_response(),
+        None => bad("could not issue tokens"),
+    }
+}
+
+pub async fn grants(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    let inner = shared.lock();
+    let mut by_grant: HashMap<u64, Vec<Value>> = HashMap::new();
+    for (token, t) in &inner.tokens {
+        by_grant.entry(t.grant_id).or_default().push(json!({
+            "kind": t.kind,
+            "fingerprint": fingerprint(token),
+            "issued_at": t.issued_at,
+            "expires_at": t.expires_at,
+            "rotated": t.rotated,
+            "api_calls": t.api_calls,
+            "refresh_attempts": t.refresh_attempts,
+        }));
+    }
+    let list: Vec<Value> = inner
+        .grants
+        .iter()
+        .map(|g| {
+            let mut tokens = by_grant.remove(&g.id).unwrap_or_default();
+            tokens.sort_by_key(|t| t["issued_at"].as_i64());
+            json!({
+                "id": g.id,
+                "user_id": g.user_id,
+                "email": inner.user(&g.user_id).map(|u| u.email.clone()),
+                "client_id": g.client_id,
+                "scopes": g.scopes,
+                "status": g.status,
+                "created_at": g.created_at,
+                "refreshes": g.refreshes,
+                "tokens": tokens,
+            })
+        })
+        .collect();
+    Json(json!({"grants": list}))
+}
+
+#[derive(Deserialize)]
+pub struct Settings {
+    access_token_lifetime: Option<i64>,
+    /// Requests per second, by account id.
+    qps_limits: Option<HashMap<String, u32>>,
+}
+
+pub async fn settings(State(shared): State<Arc<Shared>>, Json(s): Json<Settings>) -> Response {
+    let mut inner = shared.lock();
+    if let Some(lifetime) = s.access_token_lifetime {
+        if lifetime <= 0 {
+            return bad("access_token_lifetime must be positive");
+        }
+        inner.access_token_lifetime = lifetime;
+    }
+    for (account, limit) in s.qps_limits.unwrap_or_default() {
+        match inner.seed.accounts.iter_mut().find(|a| a.id == account) {
+            Some(a) => a.qps_limit = limit,
+            None => return bad(format!("unknown account {account}")),
+        }
+    }
+    Json(json!({"access_token_lifetime": inner.access_token_lifetime})).into_response()
+}
+
+pub async fn reset(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    shared.reset();
+    Json(json!({"reset": true}))
+}
