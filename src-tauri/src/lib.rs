@@ -4,6 +4,7 @@
 mod deep_link;
 mod display;
 mod logging;
+mod sandbox;
 mod tray;
 mod window;
 
@@ -31,6 +32,7 @@ pub fn run() -> i32 {
         .setup(|app| {
             logging::init(app.handle())?;
             tracing::info!(version = env!("CARGO_PKG_VERSION"), "Zoom Connections starting");
+            sandbox::start(app.handle());
             tray::build(app.handle())?;
             deep_link::init(app.handle());
             Ok(())
