@@ -37,7 +37,9 @@ build_e2e_app() {
     && mkdir -p target/e2e && cp target/debug/zoom-connections target/e2e/zoom-connections
 }
 
-layer "Rust: cargo test --workspace" cargo test --workspace --color never
+# The real keychain for the engine's tests, and the tests that need it (ignored in a plain run).
+export ZC_REAL_KEYCHAIN=1
+layer "Rust: cargo test --workspace" cargo test --workspace --color never -- --include-ignored
 layer "UI: vitest" npm --prefix ui test --silent
 layer "Build the app with the UI embedded" build_e2e_app
 if [ -x target/e2e/zoom-connections ]; then

@@ -13,6 +13,10 @@ use crate::error::{EngineError, ErrorCode};
 pub const SCHEME: &str = "zoom-connections";
 const HOST: &str = "oauth";
 const PATH: &str = "/callback";
+/// The path of the loopback redirect `http://127.0.0.1:{port}/oauth/callback`.
+pub const LOOPBACK_PATH: &str = "/oauth/callback";
+/// The deep-link redirect URL, as registered in a Zoom app.
+pub const DEEP_LINK_REDIRECT: &str = "zoom-connections://oauth/callback";
 /// Far above any real callback (a code and a state are well under 1 KiB), far below what could
 /// hurt: a hostile caller can hand us a URL of any length on the command line.
 const MAX_LEN: usize = 8 * 1024;
@@ -33,17 +37,28 @@ impl CallbackUrl {
             return Err(refuse(&format!("longer than {MAX_LEN} bytes")));
         }
         let url = Url::parse(raw).map_err(|e| refuse(&format!("unparseable URL ({e})")))?;
-        if url.scheme() != SCHEME {
-            return Err(refuse("wrong scheme"));
+        match url.scheme() {
+            SCHEME => {
+                if url.host_str() != Some(HOST) {
+                    return Err(refuse("wrong host"));
+                }
+                if url.path() != PATH {
+                    return Err(refuse("wrong path"));
+                }
+                if url.port().is_some() {
+                    return Err(refuse("unexpected port"));
+                }
+            }
+            // The loopback redirect: the engine's one-shot listener hands over what it received.
+            "http" if url.host_str() == Some("127.0.0.1") => {
+                if url.path() != LOOPBACK_PATH {
+                    return Err(refuse("wrong path"));
+                }
+            }
+            _ => return Err(refuse("wrong scheme")),
         }
-        if url.host_str() != Some(HOST) {
-            return Err(refuse("wrong host"));
-        }
-        if url.path() != PATH {
-            return Err(refuse("wrong path"));
-        }
-        if !url.username().is_empty() || url.password().is_some() || url.port().is_some() {
-            return Err(refuse("unexpected user or port"));
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(refuse("unexpected user"));
         }
         if url.fragment().is_some() {
             return Err(refuse("unexpected fragment"));
@@ -64,6 +79,11 @@ impl CallbackUrl {
 
     /// The URL with every query value replaced, safe to log.
     pub fn redacted(&self) -> String {
+        let base = if self.url.scheme() == SCHEME {
+            format!("{SCHEME}://{HOST}{PATH}")
+        } else {
+            format!("http://127.0.0.1:{}{LOOPBACK_PATH}", self.url.port().unwrap_or(80))
+        };
         let names: Vec<String> = self
             .url
             .query_pairs()
@@ -79,9 +99,9 @@ impl CallbackUrl {
             .collect();
         let more = if self.url.query_pairs().count() > 16 { "&<more>" } else { "" };
         if names.is_empty() {
-            format!("{SCHEME}://{HOST}{PATH}")
+            base
         } else {
-            format!("{SCHEME}://{HOST}{PATH}?{}{more}", names.join("&"))
+            format!("{base}?{}{more}", names.join("&"))
         }
     }
 }
@@ -134,12 +154,22 @@ mod tests {
             "zoom-connections://oauth:99/callback?code=a",
             "zoom-connections://oauth/callback?code=a#frag",
             "zoom-connections://oauth/%63allback?code=a",
+            "http://localhost:5000/oauth/callback?code=a",
+            "http://127.0.0.1:5000/other?code=a",
+            "https://127.0.0.1:5000/oauth/callback?code=a",
             long.as_str(),
         ] {
             let err = CallbackUrl::parse(bad).unwrap_err();
             assert_eq!(err.code, ErrorCode::InvalidCallback, "{bad}");
             assert!(!err.message.contains("code=a"), "error echoes input: {}", err.message);
         }
+    }
+
+    #[test]
+    fn accepts_the_loopback_redirect_too() {
+        let cb = CallbackUrl::parse("http://127.0.0.1:49152/oauth/callback?code=SECRET&state=s").unwrap();
+        assert_eq!(cb.param("code").as_deref(), Some("SECRET"));
+        assert_eq!(cb.redacted(), "http://127.0.0.1:49152/oauth/callback?code=<redacted>&state=<redacted>");
     }
 
     #[test]

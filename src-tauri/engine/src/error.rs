@@ -10,13 +10,69 @@ use serde::Serialize;
 pub enum ErrorCode {
     /// A callback URL (deep link or loopback) that is not ours or not well formed.
     InvalidCallback,
+    /// A callback whose `state` matches no pending flow (forged, replayed or of another app).
+    StateMismatch,
+    /// The pending flow expired (10 minutes) before the callback came.
+    FlowExpired,
+    /// The user declined in Zoom.
+    AccessDenied,
+    /// Zoom refused a code or refresh token: the grant is gone (reconnect).
+    ZoomInvalidGrant,
+    /// Zoom refused the app's client id or secret.
+    ZoomInvalidClient,
+    /// Any other error answer from Zoom.
+    ZoomError,
+    /// Zoom rate-limited the call (HTTP 429).
+    ZoomRateLimited,
+    /// Zoom answered something that is not what its API documents.
+    ZoomBadResponse,
+    /// Zoom could not be reached (network, timeout, HTTP 5xx).
+    Network,
+    /// No OS keychain (Secret Service, Keychain, Credential Manager) could be used.
+    KeychainUnavailable,
+    /// The metadata file could not be read or written.
+    Storage,
+    /// The signed-in Zoom user is neither Owner nor Admin.
+    RoleNotAllowed,
+    /// Zoom granted fewer scopes than the org requires.
+    MissingScope,
+    /// The Zoom account is already connected in another org.
+    AccountInOtherOrg,
+    /// The nickname is empty, too long or already used in the org.
+    InvalidNickname,
+    /// No such connection, org or flow.
+    NotFound,
+    /// Settings that cannot work (a bad URL, a missing client id).
+    InvalidSettings,
 }
 
 impl ErrorCode {
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorCode::InvalidCallback => "invalid_callback",
+            ErrorCode::StateMismatch => "state_mismatch",
+            ErrorCode::FlowExpired => "flow_expired",
+            ErrorCode::AccessDenied => "access_denied",
+            ErrorCode::ZoomInvalidGrant => "zoom_invalid_grant",
+            ErrorCode::ZoomInvalidClient => "zoom_invalid_client",
+            ErrorCode::ZoomError => "zoom_error",
+            ErrorCode::ZoomRateLimited => "zoom_rate_limited",
+            ErrorCode::ZoomBadResponse => "zoom_bad_response",
+            ErrorCode::Network => "network",
+            ErrorCode::KeychainUnavailable => "keychain_unavailable",
+            ErrorCode::Storage => "storage",
+            ErrorCode::RoleNotAllowed => "role_not_allowed",
+            ErrorCode::MissingScope => "missing_scope",
+            ErrorCode::AccountInOtherOrg => "account_in_other_org",
+            ErrorCode::InvalidNickname => "invalid_nickname",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::InvalidSettings => "invalid_settings",
         }
+    }
+
+    /// Failures that go away by themselves (retry with backoff), as ZOOM.md classifies them.
+    pub fn is_transient(self) -> bool {
+        matches!(self, ErrorCode::Network | ErrorCode::ZoomRateLimited)
     }
 }
 
@@ -33,6 +89,8 @@ impl EngineError {
     }
 }
 
+pub type Result<T> = std::result::Result<T, EngineError>;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -42,7 +100,13 @@ mod tests {
         let e = EngineError::new(ErrorCode::InvalidCallback, "not a callback");
         let json = serde_json::to_value(&e).unwrap();
         assert_eq!(json, serde_json::json!({"code": "invalid_callback", "message": "not a callback"}));
-        assert_eq!(e.code.as_str(), "invalid_callback");
         assert_eq!(e.to_string(), "not a callback");
+    }
+
+    #[test]
+    fn as_str_matches_the_serialised_code() {
+        for code in [ErrorCode::StateMismatch, ErrorCode::KeychainUnavailable, ErrorCode::AccountInOtherOrg] {
+            assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
+        }
     }
 }

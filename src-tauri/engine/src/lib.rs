@@ -2,8 +2,24 @@
 //! Tauri so that it can be tested on its own and driven by the shell, the CLI and the tests.
 
 pub mod callback_url;
+pub mod clock;
+mod connect;
+mod engine;
 pub mod error;
+pub mod flows;
+pub mod loopback;
+mod manage;
+pub mod model;
 pub mod redact;
+pub mod secret;
+pub mod store;
+pub mod vault;
+pub mod zoom;
 
 pub use callback_url::CallbackUrl;
+pub use connect::{CallbackOutcome, NICKNAME_MAX};
+pub use engine::{Engine, EngineConfig, EngineEvent};
 pub use error::{EngineError, ErrorCode};
+pub use flows::FlowStarted;
+pub use manage::{TestResult, DEFAULT_REFRESH_MARGIN};
+pub use secret::Secret;

@@ -37,13 +37,14 @@ pub async fn authorize(State(shared): AppState, Query(q): Query<HashMap<String, 
     let Some(method) = pkce::Method::parse(q.get("code_challenge_method").map(String::as_str)) else {
         return bad("Invalid request", "Unsupported code_challenge_method: use S256 or plain.");
     };
-    // Classic Zoom apps grant the scopes configured on the app; a `scope` parameter narrows them.
+    // Zoom grants the scopes configured on the app: a `scope` parameter can narrow them, and a
+    // scope the app lacks is silently not granted (the client must check the granted `scope`).
     let scopes: Vec<String> = match q.get("scope") {
-        Some(s) => s.split([' ', ',']).filter(|s| !s.is_empty()).map(String::from).collect(),
+        Some(s) => s.split([' ', ',']).filter(|s| app.scopes.iter().any(|a| a == s)).map(String::from).collect(),
         None => app.scopes.clone(),
     };
-    if let Some(extra) = scopes.iter().find(|s| !app.scopes.contains(s)) {
-        return bad("Invalid scope", &format!("The app is not allowed the scope {extra} (4711)."));
+    if scopes.is_empty() {
+        return bad("Invalid scope", "None of the requested scopes is configured on this app (4711).");
     }
     let now = shared.clock.now();
     inner.auth_requests.retain(|_, r| now - r.created_at < AUTH_REQUEST_LIFETIME);

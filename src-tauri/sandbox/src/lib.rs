@@ -15,6 +15,8 @@ mod scim;
 pub mod seed;
 mod state;
 mod token_endpoint;
+#[cfg(feature = "user-agent")]
+pub mod user_agent;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -190,3 +190,21 @@ async fn malformed_token_requests_are_refused() {
     let (status, error, _) = oauth_error(sb.refresh(Client::Public("no-such-app"), "x").await).await;
     assert_eq!((status, error.as_str()), (StatusCode::UNAUTHORIZED, "invalid_client"));
 }
+
+#[tokio::test]
+async fn a_requested_scope_the_app_lacks_is_not_granted() {
+    let sb = Sandbox::start().await;
+    let query = [
+        ("response_type", "code"),
+        ("client_id", PUBLIC),
+        ("redirect_uri", DEEP_LINK),
+        ("scope", "user:write:admin meeting:write"),
+    ];
+    let page = sb.http.get(sb.url("/oauth/authorize")).query(&query).send().await.unwrap().text().await.unwrap();
+    let req = request_id(&page);
+    sb.post_form("/oauth/signin", &[("req", &req), ("email", OWNER), ("password", PASSWORD), ("robot", "yes")]).await;
+    let code = query_code(&sb.approve(&req, "authorize").await);
+    let form = [("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", DEEP_LINK)];
+    let tokens: Value = sb.token_request(Client::Public(PUBLIC), &form).await.json().await.unwrap();
+    assert_eq!(tokens["scope"], "user:write:admin");
+}

@@ -1,0 +1,37 @@
+//! Wall-clock time in Unix seconds. Expiry is wall-clock (DESIGN.md, Keepalive), and a trait so
+//! that unit tests can move time without sleeping.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+pub trait Clock: Send + Sync + 'static {
+    fn now(&self) -> i64;
+}
+
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> i64 {
+        SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    }
+}
+
+/// A clock tests set by hand.
+#[derive(Default)]
+pub struct FakeClock(AtomicI64);
+
+impl FakeClock {
+    pub fn at(now: i64) -> Arc<Self> {
+        Arc::new(Self(AtomicI64::new(now)))
+    }
+    pub fn advance(&self, secs: i64) {
+        self.0.fetch_add(secs, Ordering::SeqCst);
+    }
+}
+
+impl Clock for FakeClock {
+    fn now(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}

@@ -1,0 +1,116 @@
+//! What the engine keeps about orgs and connections. None of it is secret: tokens and client
+//! secrets live in the vault, under keys derived from these ids.
+
+use serde::{Deserialize, Serialize};
+
+pub type OrgId = String;
+pub type ConnectionId = String;
+
+/// Zoom's public endpoints; Zoom for Government and the sandbox use other hosts.
+pub const ZOOM_AUTH_BASE: &str = "https://zoom.us";
+pub const ZOOM_API_BASE: &str = "https://api.zoom.us";
+pub const DEFAULT_SCOPE: &str = "user:write:admin";
+/// The org that exists from the first start, pointed at the embedded sandbox.
+pub const SANDBOX_ORG_ID: &str = "sandbox";
+pub const SANDBOX_CLIENT_ID: &str = "sandbox-public";
+
+/// How the authorization comes back to the app (DESIGN.md, Redirect).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RedirectMode {
+    /// `zoom-connections://oauth/callback` registered in the Zoom app (Meeting SDK apps only).
+    DeepLink,
+    /// An HTTPS page (ui/relay/) the admin hosts; it forwards to the deep link.
+    Relay { url: String },
+    /// `http://127.0.0.1:{port}/oauth/callback`, a one-shot listener while the flow is pending.
+    Loopback,
+}
+
+/// A profile with its own Zoom app (rule 2: one Zoom account per org).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Org {
+    pub id: OrgId,
+    pub name: String,
+    pub client_id: String,
+    /// A confidential app authenticates with a secret (kept in the vault); a public one with PKCE only.
+    pub confidential: bool,
+    /// `https://zoom.us` (authorize, token, revoke). Empty for the sandbox org: the embedded
+    /// sandbox's address changes at every start.
+    pub auth_base: String,
+    /// Used until a token response names its own `api_url`.
+    pub api_base: String,
+    pub redirect: RedirectMode,
+    /// Required scopes; the granted ones must contain them.
+    pub scopes: Vec<String>,
+    /// Runs against the embedded sandbox.
+    pub sandbox: bool,
+}
+
+impl Org {
+    pub fn sandbox() -> Self {
+        Self {
+            id: SANDBOX_ORG_ID.into(),
+            name: "Sandbox".into(),
+            client_id: SANDBOX_CLIENT_ID.into(),
+            confidential: false,
+            auth_base: String::new(),
+            api_base: String::new(),
+            redirect: RedirectMode::DeepLink,
+            scopes: vec![DEFAULT_SCOPE.into()],
+            sandbox: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Active,
+    Refreshing,
+    Retrying,
+    NeedsReconnect,
+    /// A newer connection of the same Zoom user replaced it (rule 1).
+    Superseded,
+}
+
+/// The Zoom identity behind a connection, from `GET /v2/users/me`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ZoomIdentity {
+    pub user_id: String,
+    pub email: String,
+    pub display_name: String,
+    pub account_id: String,
+    pub account_number: Option<u64>,
+    pub role_name: String,
+    /// 1 Basic, 2 Licensed, 3 On-Prem, 99 None; unknown values are kept as they come.
+    pub user_type: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Connection {
+    pub id: ConnectionId,
+    pub org_id: OrgId,
+    pub nickname: String,
+    pub identity: ZoomIdentity,
+    pub granted_scopes: Vec<String>,
+    /// From the token response (`api_url`); the org's `api_base` if Zoom named none.
+    pub api_url: String,
+    pub status: Status,
+    pub status_reason: Option<String>,
+    pub created_at: i64,
+    /// Wall-clock expiry of the current access token: received_at + expires_in.
+    pub access_expires_at: i64,
+    pub last_success_at: Option<i64>,
+    pub last_failure_at: Option<i64>,
+}
+
+/// Vault keys of a connection's tokens: separate entries (Windows' size limit).
+pub fn access_key(id: &str) -> String {
+    format!("conn/{id}/access")
+}
+pub fn refresh_key(id: &str) -> String {
+    format!("conn/{id}/refresh")
+}
+pub fn client_secret_key(org: &str) -> String {
+    format!("org/{org}/client_secret")
+}

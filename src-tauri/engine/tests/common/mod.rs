@@ -1,0 +1,134 @@
+//! Engine integration tests: a real sandbox on loopback, a real data directory, and the real OS
+//! keychain when `ZC_REAL_KEYCHAIN=1` (set by `make test`, which runs them in a D-Bus session
+//! with an unlocked gnome-keyring); an in-memory store otherwise.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use zoom_connections_engine::clock::{Clock, SystemClock};
+use zoom_connections_engine::model::{access_key, refresh_key, Org, RedirectMode};
+use zoom_connections_engine::vault::{KeychainStore, MemoryStore, SharedStore};
+use zoom_connections_engine::{CallbackOutcome, Engine, EngineConfig, FlowStarted};
+use zoom_sandbox::user_agent::{SignIn, UserAgent};
+use zoom_sandbox::{RunningSandbox, SandboxConfig};
+
+pub struct World {
+    pub sandbox: Option<RunningSandbox>,
+    pub sandbox_url: String,
+    pub data_dir: PathBuf,
+    pub secrets: SharedStore,
+    pub engine: Engine,
+    pub browser: UserAgent,
+    pub http: reqwest::Client,
+}
+
+pub fn secret_store() -> SharedStore {
+    if std::env::var("ZC_REAL_KEYCHAIN").as_deref() == Ok("1") {
+        // A service name of its own per test: the real keychain, without touching real entries.
+        Arc::new(KeychainStore::with_service(format!("zoom-connections-test-{}", rand::random::<u64>())))
+    } else {
+        Arc::new(MemoryStore::default())
+    }
+}
+
+pub fn temp_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("zc-engine-{}-{}", std::process::id(), rand::random::<u64>()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+impl World {
+    pub async fn new() -> Self {
+        Self::with_clock(Arc::new(SystemClock)).await
+    }
+
+    pub async fn with_clock(clock: Arc<dyn Clock>) -> Self {
+        let sandbox = zoom_sandbox::start(SandboxConfig::default()).await.unwrap();
+        let sandbox_url = sandbox.base_url();
+        let data_dir = temp_dir();
+        let secrets = secret_store();
+        let engine = Engine::open(EngineConfig {
+            data_dir: data_dir.clone(),
+            secrets: secrets.clone(),
+            sandbox_url: Some(sandbox_url.clone()),
+            clock,
+        })
+        .unwrap();
+        Self { sandbox: Some(sandbox), sandbox_url, data_dir, secrets, engine, browser: UserAgent::new(), http: reqwest::Client::new() }
+    }
+
+    /// A second engine on the same data directory and keychain (an app restart).
+    pub fn reopen(&self) -> Engine {
+        Engine::open(EngineConfig {
+            data_dir: self.data_dir.clone(),
+            secrets: self.secrets.clone(),
+            sandbox_url: Some(self.sandbox_url.clone()),
+            clock: Arc::new(SystemClock),
+        })
+        .unwrap()
+    }
+
+    /// An org on the sandbox with another app or redirect mode.
+    pub fn add_org(&self, id: &str, client_id: &str, confidential: bool, redirect: RedirectMode, secret: Option<&str>) -> Org {
+        let org = Org {
+            id: id.into(),
+            name: format!("Org {id}"),
+            client_id: client_id.into(),
+            confidential,
+            auth_base: String::new(),
+            api_base: String::new(),
+            redirect,
+            scopes: vec!["user:write:admin".into()],
+            sandbox: true,
+        };
+        self.engine.save_org(org, secret.map(zoom_connections_engine::Secret::new)).unwrap()
+    }
+
+    /// The person signs in and approves; returns where the browser is sent.
+    pub async fn sign_in(&self, flow: &FlowStarted, how: SignIn) -> url::Url {
+        self.browser.authorize(&flow.authorize_url, &how, true).await.expect("the sandbox pages lead to a redirect")
+    }
+
+    /// A whole create through the deep-link path, as the OS would deliver it.
+    pub async fn connect(&self, org: &str, nickname: &str, email: &str) -> CallbackOutcome {
+        let flow = self.engine.begin_create(org, nickname).await.unwrap();
+        let redirect = self.sign_in(&flow, SignIn::password(email)).await;
+        self.engine.handle_callback(redirect.as_str()).await.expect("the callback succeeds")
+    }
+
+    pub fn tokens(&self, id: &str) -> (String, String) {
+        let get = |k: String| self.secrets.get(&k).unwrap().expect("a stored token").expose().to_string();
+        (get(access_key(id)), get(refresh_key(id)))
+    }
+
+    pub async fn grants(&self) -> Vec<serde_json::Value> {
+        let v: serde_json::Value =
+            self.http.get(format!("{}/_sandbox/grants", self.sandbox_url)).send().await.unwrap().json().await.unwrap();
+        v["grants"].as_array().unwrap().clone()
+    }
+
+    /// A raw refresh at the sandbox with a given refresh token: its HTTP status.
+    pub async fn refresh_status(&self, client_id: &str, refresh: &str) -> u16 {
+        self.http
+            .post(format!("{}/oauth/token", self.sandbox_url))
+            .form(&[("grant_type", "refresh_token"), ("refresh_token", refresh), ("client_id", client_id)])
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
+    /// Every file under the data directory, as text: must never hold a token.
+    pub fn data_dir_text(&self) -> String {
+        let mut out = String::new();
+        for entry in std::fs::read_dir(&self.data_dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                out.push_str(&String::from_utf8_lossy(&std::fs::read(&path).unwrap()));
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,328 @@
+//! Creating, refusing, deleting and reconnecting connections against the sandbox over real HTTP,
+//! with the test playing the user through the sandbox's pages.
+
+mod common;
+
+use common::*;
+use zoom_connections_engine::clock::FakeClock;
+use zoom_connections_engine::model::{RedirectMode, Status, SANDBOX_ORG_ID};
+use zoom_connections_engine::ErrorCode;
+use zoom_sandbox::user_agent::SignIn;
+
+const OWNER: &str = "owner@contoso.example";
+const ADMIN: &str = "admin@contoso.example";
+
+fn assert_no_tokens_on_disk(w: &World, id: &str) {
+    let (access, refresh) = w.tokens(id);
+    let text = w.data_dir_text();
+    assert!(!text.contains(&access) && !text.contains(&refresh), "a token reached the data directory");
+    assert!(text.contains(id), "the metadata names the connection");
+}
+
+#[tokio::test]
+async fn first_start_has_the_sandbox_org() {
+    let w = World::new().await;
+    let orgs = w.engine.orgs();
+    assert_eq!(orgs.len(), 1);
+    assert!(orgs[0].sandbox && orgs[0].id == SANDBOX_ORG_ID);
+    assert!(w.engine.connections().is_empty());
+}
+
+#[tokio::test]
+async fn create_through_the_deep_link_with_a_public_app() {
+    let w = World::new().await;
+    let flow = w.engine.begin_create(SANDBOX_ORG_ID, "  Production admin  ").await.unwrap();
+    assert!(flow.authorize_url.contains("code_challenge_method=S256") && flow.authorize_url.contains("state="));
+    assert_eq!(flow.redirect_uri, "zoom-connections://oauth/callback");
+    let redirect = w.sign_in(&flow, SignIn::password(OWNER)).await;
+    assert_eq!(redirect.scheme(), "zoom-connections");
+    let outcome = w.engine.handle_callback(redirect.as_str()).await.unwrap();
+    let c = &outcome.connection;
+    assert_eq!(c.nickname, "Production admin");
+    assert_eq!(c.status, Status::Active);
+    assert_eq!(c.identity.email, OWNER);
+    assert_eq!(c.identity.role_name, "Owner");
+    assert_eq!(c.identity.account_id, "acct_contoso");
+    assert!(c.granted_scopes.contains(&"user:write:admin".to_string()));
+    assert_eq!(c.api_url, w.sandbox_url);
+    assert!(outcome.superseded.is_none());
+    assert_no_tokens_on_disk(&w, &c.id);
+    // The stored tokens are the live ones.
+    let (access, _) = w.tokens(&c.id);
+    let me = w.http.get(format!("{}/v2/users/me", w.sandbox_url)).bearer_auth(access).send().await.unwrap();
+    assert_eq!(me.status(), 200);
+}
+
+#[tokio::test]
+async fn create_through_each_sign_in_choice() {
+    let w = World::new().await;
+    let choices = [
+        SignIn::Sso { domain: "contoso".into(), user_id: "usr_contoso_admin".into() },
+        SignIn::Google { user_id: "usr_fabrikam_owner".into() },
+        SignIn::Facebook { user_id: "usr_fabrikam_admin".into() },
+    ];
+    // Fabrikam is another account: give it an org of its own (rule 2).
+    w.add_org("fabrikam", "sandbox-public", false, RedirectMode::DeepLink, None);
+    for (i, how) in choices.into_iter().enumerate() {
+        let org = if i == 0 { SANDBOX_ORG_ID } else { "fabrikam" };
+        let flow = w.engine.begin_create(org, &format!("conn {i}")).await.unwrap();
+        let redirect = w.sign_in(&flow, how).await;
+        w.engine.handle_callback(redirect.as_str()).await.unwrap();
+    }
+    assert_eq!(w.engine.connections().len(), 3);
+}
+
+#[tokio::test]
+async fn create_through_the_loopback_listener_with_public_and_confidential_apps() {
+    let w = World::new().await;
+    w.add_org("loop-public", "sandbox-public", false, RedirectMode::Loopback, None);
+    w.add_org("loop-conf", "sandbox-confidential", true, RedirectMode::Loopback, Some("sandbox-confidential-secret"));
+    for (org, email) in [("loop-public", OWNER), ("loop-conf", "owner@fabrikam.example")] {
+        let flow = w.engine.begin_create(org, "via loopback").await.unwrap();
+        assert!(flow.redirect_uri.starts_with("http://127.0.0.1:") && flow.redirect_uri.ends_with("/oauth/callback"));
+        let redirect = w.sign_in(&flow, SignIn::password(email)).await;
+        // The browser follows the redirect to the listener, which answers with a page.
+        let page = w.http.get(redirect.as_str()).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        let html = page.text().await.unwrap();
+        assert!(html.contains("is connected"), "{html}");
+        // One shot: the listener is gone with its flow.
+        assert!(w.http.get(redirect.as_str()).send().await.is_err(), "{org}: the listener still answers");
+    }
+    let conns = w.engine.connections();
+    assert_eq!(conns.len(), 2);
+    for c in &conns {
+        assert_no_tokens_on_disk(&w, &c.id);
+    }
+    // Rule 2 held across the two orgs: the two connections are of different accounts.
+    assert_ne!(conns[0].identity.account_id, conns[1].identity.account_id);
+}
+
+#[tokio::test]
+async fn create_through_the_https_relay_page() {
+    let w = World::new().await;
+    let relay = "https://relay.zoom-connections.example/zc/";
+    w.add_org("relay", "sandbox-confidential", true, RedirectMode::Relay { url: relay.into() }, Some("sandbox-confidential-secret"));
+    let flow = w.engine.begin_create("relay", "via relay").await.unwrap();
+    assert_eq!(flow.redirect_uri, relay);
+    let redirect = w.sign_in(&flow, SignIn::password(OWNER)).await;
+    assert!(redirect.as_str().starts_with(relay));
+    // What ui/relay/index.html does: the same query string, to the custom scheme.
+    let forwarded = format!("zoom-connections://oauth/callback?{}", redirect.query().unwrap());
+    let outcome = w.engine.handle_callback(&forwarded).await.unwrap();
+    assert_eq!(outcome.connection.org_id, "relay");
+}
+
+#[tokio::test]
+async fn forged_replayed_and_incomplete_callbacks_change_nothing() {
+    let w = World::new().await;
+    let flow = w.engine.begin_create(SANDBOX_ORG_ID, "n").await.unwrap();
+    let redirect = w.sign_in(&flow, SignIn::password(OWNER)).await;
+    let code = redirect.query_pairs().find(|(k, _)| k == "code").unwrap().1.to_string();
+    let cases = [
+        ("zoom-connections://oauth/callback?code=x&state=forged".to_string(), ErrorCode::StateMismatch),
+        (format!("zoom-connections://oauth/callback?code={code}"), ErrorCode::InvalidCallback),
+        ("zoom-connections://evil/callback?code=x&state=y".to_string(), ErrorCode::InvalidCallback),
+        ("https://attacker.example/?code=x&state=y".to_string(), ErrorCode::InvalidCallback),
+    ];
+    for (url, expected) in cases {
+        assert_eq!(w.engine.handle_callback(&url).await.unwrap_err().code, expected, "{url}");
+    }
+    assert!(w.engine.connections().is_empty());
+    // The real callback still works (the forged ones did not consume the flow), once.
+    w.engine.handle_callback(redirect.as_str()).await.unwrap();
+    let replay = w.engine.handle_callback(redirect.as_str()).await.unwrap_err();
+    assert_eq!(replay.code, ErrorCode::StateMismatch);
+    assert_eq!(w.engine.connections().len(), 1);
+}
+
+#[tokio::test]
+async fn a_callback_without_a_code_or_declined_stores_nothing() {
+    let w = World::new().await;
+    let flow = w.engine.begin_create(SANDBOX_ORG_ID, "n").await.unwrap();
+    let declined = w.browser.authorize(&flow.authorize_url, &SignIn::password(OWNER), false).await.unwrap();
+    assert_eq!(w.engine.handle_callback(declined.as_str()).await.unwrap_err().code, ErrorCode::AccessDenied);
+    let flow = w.engine.begin_create(SANDBOX_ORG_ID, "n").await.unwrap();
+    let state = url::Url::parse(&flow.authorize_url).unwrap().query_pairs().find(|(k, _)| k == "state").unwrap().1.to_string();
+    let no_code = format!("zoom-connections://oauth/callback?state={state}");
+    assert_eq!(w.engine.handle_callback(&no_code).await.unwrap_err().code, ErrorCode::InvalidCallback);
+    assert!(w.engine.connections().is_empty());
+    assert!(w.grants().await.is_empty(), "no code was exchanged");
+}
+
+#[tokio::test]
+async fn an_expired_flow_is_refused() {
+    let clock = FakeClock::at(1_900_000_000);
+    let w = World::with_clock(clock.clone()).await;
+    let flow = w.engine.begin_create(SANDBOX_ORG_ID, "n").await.unwrap();
+    let redirect = w.sign_in(&flow, SignIn::password(OWNER)).await;
+    clock.advance(10 * 60);
+    assert_eq!(w.engine.handle_callback(redirect.as_str()).await.unwrap_err().code, ErrorCode::FlowExpired);
+    assert!(w.engine.connections().is_empty());
+}
+
+#[tokio::test]
+async fn a_redirect_the_zoom_app_does_not_allow_never_comes_back() {
+    let w = World::new().await;
+    // The confidential app is not a Meeting SDK app: Zoom refuses the custom scheme.
+    w.add_org("bad", "sandbox-confidential", true, RedirectMode::DeepLink, Some("sandbox-confidential-secret"));
+    let flow = w.engine.begin_create("bad", "n").await.unwrap();
+    let err = w.browser.authorize(&flow.authorize_url, &SignIn::password(OWNER), true).await.unwrap_err();
+    assert!(err.contains("HTTP 400"), "{err}");
+    assert!(w.engine.connections().is_empty());
+}
+
+#[tokio::test]
+async fn a_member_is_refused_and_nothing_is_stored() {
+    let w = World::new().await;
+    let flow = w.engine.begin_create(SANDBOX_ORG_ID, "n").await.unwrap();
+    let redirect = w.sign_in(&flow, SignIn::password("member@contoso.example")).await;
+    let err = w.engine.handle_callback(redirect.as_str()).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::RoleNotAllowed);
+    assert!(err.message.contains("Member") && err.message.contains("Owner or Admin"), "{}", err.message);
+    assert!(w.engine.connections().is_empty());
+}
+
+#[tokio::test]
+async fn a_missing_scope_is_refused() {
+    let w = World::new().await;
+    let mut org = w.engine.org(SANDBOX_ORG_ID).unwrap();
+    // The sandbox's confidential app has no user:read:admin: Zoom will not grant it.
+    org.id = "needs-more".into();
+    org.client_id = "sandbox-confidential".into();
+    org.confidential = true;
+    org.redirect = RedirectMode::Loopback;
+    org.scopes = vec!["user:write:admin".into(), "user:read:admin".into()];
+    w.engine.save_org(org, Some(zoom_connections_engine::Secret::new("sandbox-confidential-secret"))).unwrap();
+    let flow = w.engine.begin_create("needs-more", "n").await.unwrap();
+    let redirect = w.sign_in(&flow, SignIn::password(OWNER)).await;
+    let page = w.http.get(redirect.as_str()).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("user:read:admin"), "{page}");
+    assert!(w.engine.connections().is_empty());
+}
+
+#[tokio::test]
+async fn the_same_user_again_supersedes_the_older_connection() {
+    let w = World::new().await;
+    let first = w.connect(SANDBOX_ORG_ID, "first", OWNER).await;
+    let (_, old_refresh) = w.tokens(&first.connection.id);
+    let second = w.connect(SANDBOX_ORG_ID, "second", OWNER).await;
+    assert_eq!(second.superseded.as_deref(), Some(first.connection.id.as_str()));
+    let older = w.engine.connection(&first.connection.id).unwrap();
+    assert_eq!(older.status, Status::Superseded);
+    assert!(older.status_reason.unwrap().contains("newer connection"));
+    // Zoom really invalidated it.
+    assert_eq!(w.refresh_status("sandbox-public", &old_refresh).await, 400);
+}
+
+#[tokio::test]
+async fn an_account_connected_in_another_org_is_refused_and_not_revoked() {
+    let w = World::new().await;
+    w.connect(SANDBOX_ORG_ID, "prod", OWNER).await;
+    w.add_org("preview", "sandbox-confidential", true, RedirectMode::Loopback, Some("sandbox-confidential-secret"));
+    let flow = w.engine.begin_create("preview", "preview").await.unwrap();
+    let redirect = w.sign_in(&flow, SignIn::password(ADMIN)).await;
+    let page = w.http.get(redirect.as_str()).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("already connected in the org"), "{page}");
+    assert_eq!(w.engine.connections().len(), 1);
+    // Discarded, not revoked: Zoom still has both grants.
+    let grants = w.grants().await;
+    assert_eq!(grants.len(), 2);
+    assert!(grants.iter().all(|g| g["status"] == "active"));
+}
+
+#[tokio::test]
+async fn nicknames_are_trimmed_bounded_and_unique_in_their_org() {
+    let w = World::new().await;
+    for bad in ["", "   ", &"x".repeat(65), "tab\tname"] {
+        let err = w.engine.begin_create(SANDBOX_ORG_ID, bad).await.unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidNickname, "{bad:?}");
+    }
+    w.engine.begin_create(SANDBOX_ORG_ID, &"x".repeat(64)).await.unwrap();
+    w.connect(SANDBOX_ORG_ID, "Prod", OWNER).await;
+    assert_eq!(w.engine.begin_create(SANDBOX_ORG_ID, " prod ").await.unwrap_err().code, ErrorCode::InvalidNickname);
+    w.add_org("other", "sandbox-public", false, RedirectMode::DeepLink, None);
+    w.engine.begin_create("other", "Prod").await.unwrap();
+}
+
+#[tokio::test]
+async fn delete_revokes_the_grant_at_zoom() {
+    let w = World::new().await;
+    let c = w.connect(SANDBOX_ORG_ID, "n", OWNER).await.connection;
+    w.engine.delete(&c.id).await.unwrap();
+    assert!(w.engine.connections().is_empty());
+    assert!(w.secrets.get(&zoom_connections_engine::model::refresh_key(&c.id)).unwrap().is_none());
+    assert_eq!(w.grants().await[0]["status"], "revoked");
+}
+
+#[tokio::test]
+async fn delete_with_zoom_unreachable_then_delete_locally() {
+    let mut w = World::new().await;
+    let c = w.connect(SANDBOX_ORG_ID, "n", OWNER).await.connection;
+    w.sandbox.take().unwrap().shutdown();
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let err = w.engine.delete(&c.id).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::Network);
+    assert!(err.message.contains("Nothing was deleted"), "{}", err.message);
+    assert_eq!(w.engine.connections().len(), 1);
+    let warning = w.engine.delete_locally(&c.id).unwrap();
+    assert!(warning.contains("still exists in Zoom"));
+    assert!(w.engine.connections().is_empty());
+}
+
+#[tokio::test]
+async fn reconnect_keeps_id_and_nickname_and_kills_the_old_tokens() {
+    let w = World::new().await;
+    let c = w.connect(SANDBOX_ORG_ID, "Keep me", OWNER).await.connection;
+    let (_, old_refresh) = w.tokens(&c.id);
+    let flow = w.engine.begin_reconnect(&c.id).await.unwrap();
+    let redirect = w.sign_in(&flow, SignIn::password(OWNER)).await;
+    let outcome = w.engine.handle_callback(redirect.as_str()).await.unwrap();
+    assert_eq!(outcome.connection.id, c.id);
+    assert_eq!(outcome.connection.nickname, "Keep me");
+    assert_eq!(outcome.connection.created_at, c.created_at);
+    assert!(outcome.superseded.is_none(), "reconnect in place supersedes nothing of ours");
+    assert_eq!(w.engine.connections().len(), 1);
+    let (_, new_refresh) = w.tokens(&c.id);
+    assert_ne!(new_refresh, old_refresh);
+    assert_eq!(w.refresh_status("sandbox-public", &old_refresh).await, 400);
+}
+
+#[tokio::test]
+async fn a_new_engine_on_the_same_data_sees_the_same_connections() {
+    let w = World::new().await;
+    let c = w.connect(SANDBOX_ORG_ID, "n", OWNER).await.connection;
+    let again = w.reopen();
+    assert_eq!(again.connections(), w.engine.connections());
+    assert_eq!(again.test_connection(&c.id).await.unwrap().probe, "scim");
+}
+
+#[tokio::test]
+async fn test_connection_uses_scim_when_granted_and_users_me_otherwise() {
+    let w = World::new().await;
+    let c = w.connect(SANDBOX_ORG_ID, "n", OWNER).await.connection;
+    let result = w.engine.test_connection(&c.id).await.unwrap();
+    assert_eq!(result.probe, "scim");
+    assert!(result.summary.contains("5 users"), "{}", result.summary);
+    w.add_org("conf", "sandbox-confidential", true, RedirectMode::Loopback, Some("sandbox-confidential-secret"));
+    // The fabrikam account has no SSO, so its connection has scim2 but SCIM refuses: the error says so.
+    let flow = w.engine.begin_create("conf", "fab").await.unwrap();
+    let redirect = w.sign_in(&flow, SignIn::password("owner@fabrikam.example")).await;
+    w.http.get(redirect.as_str()).send().await.unwrap();
+    let fab = w.engine.connections().into_iter().find(|c| c.nickname == "fab").unwrap();
+    let err = w.engine.test_connection(&fab.id).await.unwrap_err();
+    assert!(err.message.contains("Single Sign-On"), "{}", err.message);
+}
+
+#[tokio::test]
+async fn a_corrupt_metadata_file_is_reported_not_replaced() {
+    let w = World::new().await;
+    w.connect(SANDBOX_ORG_ID, "n", OWNER).await;
+    let path = w.data_dir.join("connections.json");
+    std::fs::write(&path, b"{\"version\":1,\"orgs\":[tru").unwrap();
+    let again = w.reopen();
+    let warning = again.startup_warning().expect("reported");
+    assert!(warning.message.contains("kept aside"));
+    let kept: Vec<_> = std::fs::read_dir(&w.data_dir).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().contains("corrupt")).collect();
+    assert_eq!(kept.len(), 1);
+}
