@@ -1,6 +1,19 @@
 fn main() {
+    // Commands are permission-gated like plugin commands: the capability in
+    // src-tauri/capabilities/ allows the window exactly these.
+    let manifest = tauri_build::AppManifest::new().commands(&[
+        "overview",
+        "begin_connect",
+        "cancel_flow",
+        "delete_connection",
+        "delete_connection_locally",
+        "test_connection",
+        "save_org",
+    ]);
     // The config sits at the repository root (DESIGN.md); the capabilities stay beside the shell.
-    let attributes = tauri_build::Attributes::new().capabilities_path_pattern("src-tauri/capabilities/**/*");
+    let attributes = tauri_build::Attributes::new()
+        .capabilities_path_pattern("src-tauri/capabilities/**/*")
+        .app_manifest(manifest);
     if let Err(e) = tauri_build::try_build(attributes) {
         panic!("tauri-build failed: {e:#}");
     }

@@ -5,5 +5,5 @@ export default defineConfig({
   clearScreen: false,
   server: { port: 1420, strictPort: true, host: "localhost" },
   build: { outDir: "dist", emptyOutDir: true, target: "safari15", sourcemap: false },
-  test: { environment: "happy-dom", include: ["src/**/*.test.ts"] },
+  test: { environment: "happy-dom", include: ["src/**/*.test.ts", "relay/**/*.test.ts"] },
 });

@@ -1,9 +1,11 @@
 //! Deep links: `zoom-connections://oauth/callback?…` from a cold start (the app was launched with
 //! the URL) or from a second process that single-instance forwarded. Both reach `handle_url`.
 
-use tauri::{AppHandle, Runtime};
+use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_deep_link::DeepLinkExt;
 use zoom_connections_engine::CallbackUrl;
+
+use crate::engine_state::AppEngine;
 
 pub fn init<R: Runtime>(app: &AppHandle<R>) {
     // Development builds are not installed, so nothing has told the OS about the scheme yet.
@@ -32,13 +34,30 @@ pub fn init<R: Runtime>(app: &AppHandle<R>) {
 }
 
 /// The one entry point for every link the OS hands us. The URL is untrusted: it is validated by
-/// the engine and logged only in its redacted form.
+/// the engine and logged only in its redacted form; the engine's callback then checks its state
+/// against the pending flows (the outcome reaches the window as a `flow-ended` event).
 pub fn handle_url<R: Runtime>(app: &AppHandle<R>, raw: &str) {
-    match CallbackUrl::parse(raw) {
-        Ok(callback) => {
-            tracing::info!(url = %callback, "deep link received");
-            crate::window::show_main(app);
+    let callback = match CallbackUrl::parse(raw) {
+        Ok(callback) if callback.is_deep_link() => callback,
+        Ok(_) => {
+            tracing::warn!(error_code = "invalid_callback", "deep link refused: not a zoom-connections:// link");
+            return;
         }
-        Err(e) => tracing::warn!(error_code = e.code.as_str(), "deep link refused: {e}"),
-    }
+        Err(e) => {
+            tracing::warn!(error_code = e.code.as_str(), "deep link refused: {e}");
+            return;
+        }
+    };
+    tracing::info!(url = %callback, "deep link received");
+    crate::window::show_main(app);
+    let Ok(engine) = app.state::<AppEngine>().get() else {
+        tracing::error!("deep link dropped: the engine is not open");
+        return;
+    };
+    let raw = raw.to_string();
+    tauri::async_runtime::spawn(async move {
+        if let Err(e) = engine.handle_callback(&raw).await {
+            tracing::warn!(error_code = e.code.as_str(), "deep link not accepted: {e}");
+        }
+    });
 }

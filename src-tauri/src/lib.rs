@@ -1,8 +1,10 @@
 //! The shell: the Tauri app around the engine. It owns the window, the tray, the deep-link and
 //! single-instance wiring and logging; every decision about connections is the engine's.
 
+mod commands;
 mod deep_link;
 mod display;
+mod engine_state;
 mod logging;
 mod sandbox;
 mod tray;
@@ -29,14 +31,25 @@ pub fn run() -> i32 {
     }
     let result = builder
         .plugin(tauri_plugin_deep_link::init())
+        .plugin(tauri_plugin_opener::init())
         .setup(|app| {
             logging::init(app.handle())?;
             tracing::info!(version = env!("CARGO_PKG_VERSION"), "Zoom Connections starting");
-            sandbox::start(app.handle());
+            let sandbox_url = sandbox::start(app.handle());
+            engine_state::open(app.handle(), sandbox_url);
             tray::build(app.handle())?;
             deep_link::init(app.handle());
             Ok(())
         })
+        .invoke_handler(tauri::generate_handler![
+            commands::overview,
+            commands::begin_connect,
+            commands::cancel_flow,
+            commands::delete_connection,
+            commands::delete_connection_locally,
+            commands::test_connection,
+            commands::save_org,
+        ])
         .on_window_event(window::on_event)
         .run(tauri::generate_context!());
     match result {

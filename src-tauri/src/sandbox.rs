@@ -6,13 +6,19 @@ use zoom_sandbox::{RunningSandbox, SandboxConfig};
 
 pub struct EmbeddedSandbox(#[allow(dead_code)] pub RunningSandbox);
 
-pub fn start<R: Runtime>(app: &AppHandle<R>) {
+/// Returns the sandbox's base URL for the engine's sandbox org.
+pub fn start<R: Runtime>(app: &AppHandle<R>) -> Option<String> {
     match tauri::async_runtime::block_on(zoom_sandbox::start(SandboxConfig::default())) {
         Ok(sandbox) => {
-            tracing::info!(url = %sandbox.base_url(), "sandbox mode: the embedded Zoom sandbox is running");
+            let url = sandbox.base_url();
+            tracing::info!(url = %url, "sandbox mode: the embedded Zoom sandbox is running");
             app.manage(EmbeddedSandbox(sandbox));
+            Some(url)
         }
         // Never fatal: the list and real Zoom orgs still work.
-        Err(e) => tracing::error!("the embedded Zoom sandbox could not start: {e}"),
+        Err(e) => {
+            tracing::error!("the embedded Zoom sandbox could not start: {e}");
+            None
+        }
     }
 }

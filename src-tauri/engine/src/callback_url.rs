@@ -66,6 +66,11 @@ impl CallbackUrl {
         Ok(Self { url })
     }
 
+    /// A `zoom-connections://` link (not the loopback form).
+    pub fn is_deep_link(&self) -> bool {
+        self.url.scheme() == SCHEME
+    }
+
     /// The single value of a query parameter. A parameter given twice is ambiguous (which `state`
     /// would we check?), so it counts as absent and the caller refuses the callback.
     pub fn param(&self, name: &str) -> Option<String> {

@@ -1,0 +1,76 @@
+//! The commands the window may call. Each is a thin call into the engine; errors cross as the
+//! engine's `{code, message}`.
+
+use serde::Serialize;
+use tauri::{AppHandle, Runtime, State};
+use tauri_plugin_opener::OpenerExt;
+use zoom_connections_engine::model::{Connection, Org};
+use zoom_connections_engine::{EngineError, FlowStarted, Secret, TestResult};
+
+use crate::engine_state::AppEngine;
+
+type CmdResult<T> = Result<T, EngineError>;
+
+#[derive(Serialize)]
+pub struct Overview {
+    pub orgs: Vec<Org>,
+    pub connections: Vec<Connection>,
+    /// A problem found at start (corrupt metadata moved aside, engine not opened).
+    pub warning: Option<EngineError>,
+}
+
+#[tauri::command]
+pub fn overview(engine: State<'_, AppEngine>) -> Overview {
+    match engine.get() {
+        Ok(e) => Overview { orgs: e.orgs(), connections: e.connections(), warning: e.startup_warning() },
+        Err(err) => Overview { orgs: vec![], connections: vec![], warning: Some(err) },
+    }
+}
+
+/// Starts New Connection (or Reconnect with `reconnect_of`) and opens Zoom's sign-in in the
+/// system browser. The URL is returned too, so the user can copy it if no browser opens.
+#[tauri::command]
+pub async fn begin_connect<R: Runtime>(
+    app: AppHandle<R>,
+    engine: State<'_, AppEngine>,
+    org_id: String,
+    nickname: String,
+    reconnect_of: Option<String>,
+) -> CmdResult<FlowStarted> {
+    let engine = engine.get()?;
+    let flow = match reconnect_of {
+        Some(id) => engine.begin_reconnect(&id).await?,
+        None => engine.begin_create(&org_id, &nickname).await?,
+    };
+    if let Err(e) = app.opener().open_url(flow.authorize_url.clone(), None::<&str>) {
+        tracing::warn!("could not open the system browser: {e}");
+    }
+    Ok(flow)
+}
+
+#[tauri::command]
+pub fn cancel_flow(engine: State<'_, AppEngine>, flow_id: String) -> CmdResult<bool> {
+    Ok(engine.get()?.cancel_flow(&flow_id))
+}
+
+#[tauri::command]
+pub async fn delete_connection(engine: State<'_, AppEngine>, id: String) -> CmdResult<()> {
+    engine.get()?.delete(&id).await
+}
+
+#[tauri::command]
+pub fn delete_connection_locally(engine: State<'_, AppEngine>, id: String) -> CmdResult<String> {
+    engine.get()?.delete_locally(&id)
+}
+
+#[tauri::command]
+pub async fn test_connection(engine: State<'_, AppEngine>, id: String) -> CmdResult<TestResult> {
+    engine.get()?.test_connection(&id).await
+}
+
+/// Saves an org's settings; a client secret, when given, goes to the keychain only and is never
+/// sent back.
+#[tauri::command]
+pub fn save_org(engine: State<'_, AppEngine>, org: Org, client_secret: Option<String>) -> CmdResult<Org> {
+    engine.get()?.save_org(org, client_secret.map(Secret::new))
+}
