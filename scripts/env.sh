@@ -5,7 +5,8 @@ if [ -z "${RUSTUP_HOME:-}" ] && [ ! -d "$HOME/.rustup" ] && [ -d "$real_home/.ru
   export RUSTUP_HOME="$real_home/.rustup"
 fi
 export CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
-for dir in "$CARGO_HOME/bin" "$real_home/.cargo/bin"; do
-  case ":$PATH:" in *":$dir:"*) ;; *) [ -d "$dir" ] && PATH="$dir:$PATH" ;; esac
+# $CARGO_HOME/bin first, even before it exists: `cargo install` (tauri-driver) puts tools there.
+for dir in "$real_home/.cargo/bin" "$CARGO_HOME/bin"; do
+  case ":$PATH:" in *":$dir:"*) ;; *) PATH="$dir:$PATH" ;; esac
 done
 export PATH
