@@ -2,34 +2,13 @@
 // does), the person signs in on the embedded sandbox, the OS hands the deep link to a second
 // process, which forwards it to the running app; the engine stores the tokens in the keychain.
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync, statSync } from "node:fs";
-import { connect } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { Builder } from "selenium-webdriver";
-import { appBinary, freshHome, readLogs, startApp, waitFor } from "./lib/app.mjs";
+import { freshHome, readLogs, startApp, waitFor } from "./lib/app.mjs";
+import { invoke, openSession } from "./lib/driver.mjs";
 import { authorizeInSandbox } from "./lib/sandbox-user.mjs";
-
-const DRIVER_PORT = 4447;
-const portOpen = (port) =>
-  new Promise((resolve) => {
-    const s = connect(port, "127.0.0.1");
-    s.once("connect", () => (s.destroy(), resolve(true)));
-    s.once("error", () => resolve(false));
-  });
-
-// Calls a shell command exactly as the UI does, through Tauri's IPC in the real webview.
-async function invoke(driver, cmd, args = {}) {
-  const result = await driver.executeAsyncScript(
-    `const [cmd, args, done] = arguments;
-     window.__TAURI_INTERNALS__.invoke(cmd, args).then((v) => done({ ok: v }), (e) => done({ err: e }));`,
-    cmd,
-    args,
-  );
-  if (result.err) throw Object.assign(new Error(result.err.message ?? JSON.stringify(result.err)), result.err);
-  return result.ok;
-}
 
 function allFiles(dir) {
   let out = [];
@@ -42,28 +21,17 @@ function allFiles(dir) {
 
 describe("create a connection through the real app and deep link", () => {
   let home;
-  let driverProcess;
+  let session;
   let driver;
 
   before(async () => {
     home = freshHome();
-    driverProcess = spawn("tauri-driver", ["--port", String(DRIVER_PORT), "--native-port", "4448"], { env: home.env, stdio: "ignore" });
-    const deadline = Date.now() + 20000;
-    while (!(await portOpen(DRIVER_PORT))) {
-      if (Date.now() > deadline) throw new Error("tauri-driver did not listen");
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    driver = await new Builder()
-      .usingServer(`http://127.0.0.1:${DRIVER_PORT}/`)
-      .withCapabilities({ browserName: "wry", "tauri:options": { application: appBinary() } })
-      .build();
+    session = await openSession(home, 4447);
+    driver = session.driver;
     await waitFor("the app to start", () => readLogs(home).includes("sandbox mode"));
   });
 
-  after(async () => {
-    await driver?.quit().catch(() => {});
-    driverProcess?.kill();
-  });
+  after(async () => session?.close());
 
   it("starts with the sandbox org and no connections", async () => {
     const overview = await invoke(driver, "overview");

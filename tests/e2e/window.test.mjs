@@ -1,45 +1,23 @@
 // The real app window in a real WebKit webview, driven through tauri-driver (WebDriver).
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { connect } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { Builder, By, until } from "selenium-webdriver";
-import { appBinary, ensureArtifacts, freshHome, waitFor } from "./lib/app.mjs";
-
-const DRIVER_PORT = 4444;
-
-function portOpen(port) {
-  return new Promise((resolve) => {
-    const socket = connect(port, "127.0.0.1");
-    socket.once("connect", () => (socket.destroy(), resolve(true)));
-    socket.once("error", () => resolve(false));
-  });
-}
+import { By, until } from "selenium-webdriver";
+import { ensureArtifacts, freshHome, waitFor } from "./lib/app.mjs";
+import { openSession } from "./lib/driver.mjs";
 
 describe("main window", () => {
-  let driverProcess;
+  let session;
   let driver;
 
   before(async () => {
-    const home = freshHome();
-    driverProcess = spawn("tauri-driver", ["--port", String(DRIVER_PORT)], { env: home.env, stdio: "inherit" });
-    const deadline = Date.now() + 20000;
-    while (!(await portOpen(DRIVER_PORT))) {
-      if (Date.now() > deadline) throw new Error("tauri-driver did not listen");
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    driver = await new Builder()
-      .usingServer(`http://127.0.0.1:${DRIVER_PORT}/`)
-      .withCapabilities({ browserName: "wry", "tauri:options": { application: appBinary() } })
-      .build();
+    session = await openSession(freshHome(), 4444);
+    driver = session.driver;
   });
 
-  after(async () => {
-    await driver?.quit().catch(() => {});
-    driverProcess?.kill();
-  });
+  after(async () => session?.close());
 
   it("shows the connections page with its empty state", async () => {
     const heading = await driver.wait(until.elementLocated(By.css('[data-testid="empty-state"] h2')), 20000);

@@ -39,10 +39,8 @@ async fn pkce_plain_is_accepted_too() {
         ("redirect_uri", DEEP_LINK),
         ("code_challenge", "plain-verifier-value"),
     ];
-    let page = sb.http.get(sb.url("/oauth/authorize")).query(&query).send().await.unwrap().text().await.unwrap();
-    let req = request_id(&page);
-    sb.post_form("/oauth/signin", &[("req", &req), ("email", OWNER), ("password", PASSWORD), ("robot", "yes")]).await;
-    let code = query_code(&sb.approve(&req, "authorize").await);
+    let req = sb.begin_with(&query).await;
+    let code = sb.code_for(&req, OWNER).await;
     let form = [
         ("grant_type", "authorization_code"),
         ("code", code.as_str()),
@@ -50,10 +48,6 @@ async fn pkce_plain_is_accepted_too() {
         ("code_verifier", "plain-verifier-value"),
     ];
     assert_eq!(sb.token_request(Client::Public(PUBLIC), &form).await.status(), StatusCode::OK);
-}
-
-fn query_code(url: &url::Url) -> String {
-    query(url, "code").unwrap()
 }
 
 #[tokio::test]
@@ -200,10 +194,8 @@ async fn a_requested_scope_the_app_lacks_is_not_granted() {
         ("redirect_uri", DEEP_LINK),
         ("scope", "user:write:admin meeting:write"),
     ];
-    let page = sb.http.get(sb.url("/oauth/authorize")).query(&query).send().await.unwrap().text().await.unwrap();
-    let req = request_id(&page);
-    sb.post_form("/oauth/signin", &[("req", &req), ("email", OWNER), ("password", PASSWORD), ("robot", "yes")]).await;
-    let code = query_code(&sb.approve(&req, "authorize").await);
+    let req = sb.begin_with(&query).await;
+    let code = sb.code_for(&req, OWNER).await;
     let form = [("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", DEEP_LINK)];
     let tokens: Value = sb.token_request(Client::Public(PUBLIC), &form).await.json().await.unwrap();
     assert_eq!(tokens["scope"], "user:write:admin");

@@ -80,7 +80,7 @@ impl Sandbox {
         self.control("/clock/advance", json!({"seconds": seconds})).await;
     }
 
-    /// `GET /oauth/authorize`; returns the sign-in page's request id.
+    /// `GET /oauth/authorize` with PKCE S256; returns the sign-in page's request id.
     pub async fn begin(&self, client_id: &str, redirect_uri: &str, state: &str) -> String {
         let challenge = s256(VERIFIER);
         let query = [
@@ -91,9 +91,23 @@ impl Sandbox {
             ("code_challenge", challenge.as_str()),
             ("code_challenge_method", "S256"),
         ];
-        let res = self.http.get(self.url("/oauth/authorize")).query(&query).send().await.unwrap();
+        self.begin_with(&query).await
+    }
+
+    /// `GET /oauth/authorize` with exactly these parameters; returns the request id.
+    pub async fn begin_with(&self, query: &[(&str, &str)]) -> String {
+        let res = self.http.get(self.url("/oauth/authorize")).query(query).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::OK);
         request_id(&res.text().await.unwrap())
+    }
+
+    /// The owner signs in with a password, pre-approves and authorizes; returns the code.
+    pub async fn code_for(&self, req: &str, email: &str) -> String {
+        let res = self
+            .post_form("/oauth/signin", &[("req", req), ("email", email), ("password", PASSWORD), ("robot", "yes")])
+            .await;
+        assert!(res.status().is_redirection(), "sign-in: {}", res.status());
+        query(&self.approve(req, "authorize").await, "code").expect("a code")
     }
 
     /// Pre-Approve, then Authorize or Decline; returns the final redirect.
@@ -111,12 +125,7 @@ impl Sandbox {
     /// The whole user journey with the password sign-in; returns the code.
     pub async fn authorize(&self, client_id: &str, redirect_uri: &str, email: &str) -> String {
         let req = self.begin(client_id, redirect_uri, "st").await;
-        let res = self
-            .post_form("/oauth/signin", &[("req", &req), ("email", email), ("password", PASSWORD), ("robot", "yes")])
-            .await;
-        assert!(res.status().is_redirection(), "sign-in: {}", res.status());
-        let redirect = self.approve(&req, "authorize").await;
-        query(&redirect, "code").expect("a code")
+        self.code_for(&req, email).await
     }
 
     pub async fn token_request(&self, client: Client<'_>, form: &[(&str, &str)]) -> Response {
