@@ -259,6 +259,8 @@ impl Engine {
                 access_expires_at: tokens.expires_at,
                 last_success_at: Some(now),
                 last_failure_at: None,
+                next_attempt_at: None,
+                consecutive_failures: 0,
             };
             let connection = match m.connections.iter_mut().find(|c| c.id == id) {
                 Some(existing) => {

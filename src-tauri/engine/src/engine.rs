@@ -24,11 +24,19 @@ pub struct EngineConfig {
     /// The embedded sandbox's base URL, when it runs.
     pub sandbox_url: Option<String>,
     pub clock: Arc<dyn Clock>,
+    /// How long a call to Zoom may take before it counts as a (transient) timeout.
+    pub http_timeout: std::time::Duration,
 }
 
 impl EngineConfig {
     pub fn new(data_dir: PathBuf, secrets: SharedStore) -> Self {
-        Self { data_dir, secrets, sandbox_url: None, clock: Arc::new(SystemClock) }
+        Self {
+            data_dir,
+            secrets,
+            sandbox_url: None,
+            clock: Arc::new(SystemClock),
+            http_timeout: std::time::Duration::from_secs(20),
+        }
     }
 }
 
@@ -38,6 +46,14 @@ impl EngineConfig {
 pub enum EngineEvent {
     /// The list of connections (or one's status) changed.
     ConnectionsChanged,
+    /// A connection's status changed (for notifications and the tray).
+    StatusChanged {
+        connection_id: ConnectionId,
+        nickname: String,
+        from: crate::model::Status,
+        to: crate::model::Status,
+        reason: Option<String>,
+    },
     /// A flow ended: `connection_id` on success, `error` otherwise.
     FlowEnded {
         flow_id: String,
@@ -61,6 +77,10 @@ pub(crate) struct Inner {
     pub events: broadcast::Sender<EngineEvent>,
     /// One refresher per connection in this process (single flight).
     pub refresh_locks: Mutex<HashMap<ConnectionId, Arc<tokio::sync::Mutex<()>>>>,
+    /// Rotated tokens the keychain refused to take yet: the only valid ones, kept until saved.
+    pub pending_tokens: Mutex<HashMap<ConnectionId, crate::zoom::TokenSet>>,
+    pub history: crate::history::History,
+    pub metrics: crate::keepalive::Metrics,
     /// A problem found at start that the user must hear about (a corrupt metadata file).
     pub startup_warning: Option<EngineError>,
 }
@@ -99,12 +119,15 @@ impl Engine {
         let (events, _) = broadcast::channel(256);
         Ok(Self {
             inner: Arc::new(Inner {
-                zoom: ZoomClient::new()?,
+                zoom: ZoomClient::with_timeout(config.http_timeout)?,
                 store,
                 meta: Mutex::new(meta),
                 flows: Mutex::new(Flows::default()),
                 events,
                 refresh_locks: Mutex::new(HashMap::new()),
+                pending_tokens: Mutex::new(HashMap::new()),
+                history: crate::history::History::new(&config.data_dir),
+                metrics: Default::default(),
                 startup_warning,
                 config,
             }),
@@ -153,14 +176,51 @@ impl Engine {
             .ok_or_else(|| EngineError::new(ErrorCode::NotFound, "There is no such org."))
     }
 
-    /// Changes the metadata and saves it; on a failed save the change is undone in memory too.
+    /// Changes the metadata and saves it. Under the metadata lock file and on the file as it is
+    /// now (the command line may have written it since), so no process loses another's change;
+    /// on a failed save nothing changes in memory either.
     pub(crate) fn update_meta<T>(&self, change: impl FnOnce(&mut Metadata) -> Result<T>) -> Result<T> {
         let mut meta = lock(&self.inner.meta);
-        let mut next = meta.clone();
+        let _file_lock = crate::lockfile::lock_blocking(&self.inner.store.lock_path())?;
+        let mut next = self.inner.store.read_current().unwrap_or_else(|| meta.clone());
         let out = change(&mut next)?;
         self.inner.store.save(&next)?;
         *meta = next;
         Ok(out)
+    }
+
+    /// Takes in what another process wrote (a refresh by the command line).
+    pub(crate) fn reload(&self) {
+        if let Some(current) = self.inner.store.read_current() {
+            *lock(&self.inner.meta) = current;
+        }
+    }
+
+    pub fn settings(&self) -> crate::model::AppSettings {
+        lock(&self.inner.meta).settings.clone()
+    }
+
+    pub fn save_settings(&self, settings: crate::model::AppSettings) -> Result<crate::model::AppSettings> {
+        if !(60..=50 * 60).contains(&settings.refresh_margin_secs) {
+            return Err(EngineError::new(
+                ErrorCode::InvalidSettings,
+                "The keepalive margin must be between 1 and 50 minutes (Zoom's access tokens live 60).",
+            ));
+        }
+        if settings.language.as_deref().is_some_and(|l| l != "en" && l != "ja") {
+            return Err(EngineError::new(ErrorCode::InvalidSettings, "The language must be English or Japanese."));
+        }
+        let saved = settings.clone();
+        self.update_meta(|m| {
+            m.settings = settings;
+            Ok(())
+        })?;
+        self.emit(EngineEvent::ConnectionsChanged);
+        Ok(saved)
+    }
+
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.inner.config.data_dir
     }
 
     /// Adds or replaces an org; a client secret, when given, goes to the keychain only.

@@ -102,6 +102,45 @@ pub struct Connection {
     pub access_expires_at: i64,
     pub last_success_at: Option<i64>,
     pub last_failure_at: Option<i64>,
+    /// While Retrying: when the next attempt is due (backoff with jitter, or `Retry-After`).
+    #[serde(default)]
+    pub next_attempt_at: Option<i64>,
+    #[serde(default)]
+    pub consecutive_failures: u32,
+}
+
+impl Connection {
+    /// A connection that only the user can fix: keepalive leaves it alone.
+    pub fn needs_user(&self) -> bool {
+        matches!(self.status, Status::NeedsReconnect | Status::Superseded)
+    }
+
+    /// When keepalive will next act on it (None: never, until the user reconnects).
+    pub fn next_keepalive_at(&self, margin: i64) -> Option<i64> {
+        if self.needs_user() {
+            return None;
+        }
+        Some(self.next_attempt_at.unwrap_or(self.access_expires_at - margin))
+    }
+}
+
+/// Settings of the app as a whole (per-org settings live in `Org`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AppSettings {
+    /// Refresh when less than this is left of the access token (seconds).
+    pub refresh_margin_secs: i64,
+    /// Notify when a connection needs the user, and when it recovers.
+    pub notifications: bool,
+    pub launch_at_login: bool,
+    /// `en` or `ja`; None follows the OS.
+    pub language: Option<String>,
+}
+
+impl Default for AppSettings {
+    fn default() -> Self {
+        Self { refresh_margin_secs: 10 * 60, notifications: true, launch_at_login: false, language: None }
+    }
 }
 
 /// Vault keys of a connection's tokens: separate entries (Windows' size limit).

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EngineError, ErrorCode, Result};
-use crate::model::{Connection, Org};
+use crate::model::{AppSettings, Connection, Org};
 
 pub const FILE_NAME: &str = "connections.json";
 const VERSION: u32 = 1;
@@ -19,6 +19,8 @@ pub struct Metadata {
     pub version: u32,
     pub orgs: Vec<Org>,
     pub connections: Vec<Connection>,
+    #[serde(default)]
+    pub settings: AppSettings,
 }
 
 /// What loading found.
@@ -69,6 +71,17 @@ impl MetadataStore {
         }
     }
 
+    /// The file as it is now, if it is there and readable: another process may have written it.
+    pub fn read_current(&self) -> Option<Metadata> {
+        let text = fs::read_to_string(&self.path).ok()?;
+        serde_json::from_str::<Metadata>(&text).ok().filter(|m| m.version <= VERSION)
+    }
+
+    /// The lock file that serialises read-modify-write of the metadata across processes.
+    pub fn lock_path(&self) -> PathBuf {
+        self.path.with_extension("json.lock")
+    }
+
     pub fn save(&self, metadata: &Metadata) -> Result<()> {
         let dir = self.path.parent().ok_or_else(|| storage("find the folder of", &self.path, "no parent"))?;
         fs::create_dir_all(dir).map_err(|e| storage("create", dir, e))?;
@@ -105,7 +118,7 @@ mod tests {
         let dir = tempdir();
         let store = MetadataStore::new(&dir);
         assert!(store.load().unwrap().metadata.orgs.is_empty());
-        let m = Metadata { version: 1, orgs: vec![Org::sandbox()], connections: vec![] };
+        let m = Metadata { version: 1, orgs: vec![Org::sandbox()], connections: vec![], settings: Default::default() };
         store.save(&m).unwrap();
         assert_eq!(store.load().unwrap().metadata, m);
         assert!(!dir.join("connections.json.tmp").exists());

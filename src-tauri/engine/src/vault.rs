@@ -24,11 +24,13 @@ pub trait SecretStore: Send + Sync + 'static {
 
 pub type SharedStore = Arc<dyn SecretStore>;
 
-/// In-memory secrets for unit tests. `fail` makes every call fail like an unreachable keychain.
+/// In-memory secrets for unit tests. `fail` makes every call fail like an unreachable keychain,
+/// `fail_writes` only the writes (a keychain that locks between a read and a write).
 #[derive(Default)]
 pub struct MemoryStore {
     map: Mutex<HashMap<String, String>>,
     pub fail: std::sync::atomic::AtomicBool,
+    pub fail_writes: std::sync::atomic::AtomicBool,
 }
 
 impl MemoryStore {
@@ -49,6 +51,9 @@ impl MemoryStore {
 impl SecretStore for MemoryStore {
     fn set(&self, key: &str, value: &Secret) -> Result<()> {
         self.check()?;
+        if self.fail_writes.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(EngineError::new(ErrorCode::KeychainUnavailable, "no keychain service reachable: test write failure"));
+        }
         self.map.lock().map_err(|_| poisoned())?.insert(key.into(), value.expose().into());
         Ok(())
     }

@@ -143,8 +143,6 @@ impl<'c> AsyncHttpClient<'c> for Recording {
     }
 }
 
-const TIMEOUT: Duration = Duration::from_secs(20);
-
 fn bad_settings(what: &str) -> EngineError {
     EngineError::new(ErrorCode::InvalidSettings, format!("invalid Zoom app settings: {what}"))
 }
@@ -158,10 +156,6 @@ fn retry_after(headers: &oauth2::http::HeaderMap) -> Option<Duration> {
 }
 
 impl ZoomClient {
-    pub fn new() -> Result<Self> {
-        Self::with_timeout(TIMEOUT)
-    }
-
     pub fn with_timeout(timeout: Duration) -> Result<Self> {
         let http = reqwest::Client::builder()
             // An OAuth client must not follow redirects (it could be sent anywhere with a code).

@@ -44,29 +44,49 @@ impl World {
     }
 
     pub async fn with_clock(clock: Arc<dyn Clock>) -> Self {
+        Self::build(clock, secret_store(), None).await
+    }
+
+    pub async fn build(clock: Arc<dyn Clock>, secrets: SharedStore, http_timeout: Option<std::time::Duration>) -> Self {
         let sandbox = zoom_sandbox::start(SandboxConfig::default()).await.unwrap();
         let sandbox_url = sandbox.base_url();
         let data_dir = temp_dir();
-        let secrets = secret_store();
-        let engine = Engine::open(EngineConfig {
-            data_dir: data_dir.clone(),
-            secrets: secrets.clone(),
-            sandbox_url: Some(sandbox_url.clone()),
-            clock,
-        })
-        .unwrap();
+        let mut config = EngineConfig::new(data_dir.clone(), secrets.clone());
+        config.sandbox_url = Some(sandbox_url.clone());
+        config.clock = clock;
+        if let Some(t) = http_timeout {
+            config.http_timeout = t;
+        }
+        let engine = Engine::open(config).unwrap();
         Self { sandbox: Some(sandbox), sandbox_url, data_dir, secrets, engine, browser: UserAgent::new(), http: reqwest::Client::new() }
     }
 
     /// A second engine on the same data directory and keychain (an app restart).
     pub fn reopen(&self) -> Engine {
-        Engine::open(EngineConfig {
-            data_dir: self.data_dir.clone(),
-            secrets: self.secrets.clone(),
-            sandbox_url: Some(self.sandbox_url.clone()),
-            clock: Arc::new(SystemClock),
-        })
-        .unwrap()
+        self.reopen_with(Arc::new(SystemClock))
+    }
+
+    pub fn reopen_with(&self, clock: Arc<dyn Clock>) -> Engine {
+        let mut config = EngineConfig::new(self.data_dir.clone(), self.secrets.clone());
+        config.sandbox_url = Some(self.sandbox_url.clone());
+        config.clock = clock;
+        Engine::open(config).unwrap()
+    }
+
+    pub async fn control(&self, path: &str, body: serde_json::Value) -> serde_json::Value {
+        let res = self.http.post(format!("{}/_sandbox{path}", self.sandbox_url)).json(&body).send().await.unwrap();
+        assert!(res.status().is_success(), "control {path}: {}", res.status());
+        res.json().await.unwrap()
+    }
+
+    /// Moves the sandbox's clock and the engine's together (a laptop that slept, or time passing).
+    pub async fn advance(&self, clock: &zoom_connections_engine::clock::FakeClock, secs: i64) {
+        clock.advance(secs);
+        self.control("/clock/advance", serde_json::json!({"seconds": secs})).await;
+    }
+
+    pub async fn me_status(&self, access: &str) -> u16 {
+        self.http.get(format!("{}/v2/users/me", self.sandbox_url)).bearer_auth(access).send().await.unwrap().status().as_u16()
     }
 
     /// An org on the sandbox with another app or redirect mode.

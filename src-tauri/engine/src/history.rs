@@ -1,0 +1,116 @@
+//! The keepalive history of each connection, for the window's 24-hour timeline: one small
+//! append-only file per connection (`history/<id>.jsonl`), so that recording an event never
+//! rewrites the metadata file. Older events are dropped when the file is compacted.
+
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Kept for the timeline.
+pub const HISTORY_WINDOW: i64 = 24 * 3600;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// Tokens refreshed (and the probe answered).
+    Refreshed,
+    /// A transient failure; retried later.
+    Failed,
+    /// A permanent failure: the connection needs the user.
+    NeedsReconnect,
+    Superseded,
+    /// Back to Active after a failure.
+    Recovered,
+    /// Created or reconnected.
+    Authorized,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEvent {
+    pub at: i64,
+    pub kind: EventKind,
+    /// A human reason (never a token).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+pub struct History {
+    dir: PathBuf,
+}
+
+impl History {
+    pub fn new(data_dir: &Path) -> Self {
+        Self { dir: data_dir.join("history") }
+    }
+
+    fn path(&self, id: &str) -> PathBuf {
+        // Ids are engine-made (`c<digits>`); anything else cannot escape the folder.
+        let safe: String = id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+        self.dir.join(format!("{safe}.jsonl"))
+    }
+
+    /// Appends one event. History is best effort: a failure is logged, never fatal.
+    pub fn record(&self, id: &str, event: &HistoryEvent) {
+        let write = || -> std::io::Result<()> {
+            fs::create_dir_all(&self.dir)?;
+            let mut line = serde_json::to_vec(event).map_err(std::io::Error::other)?;
+            line.push(b'\n');
+            OpenOptions::new().create(true).append(true).open(self.path(id))?.write_all(&line)
+        };
+        if let Err(e) = write() {
+            tracing::warn!(connection = %id, "could not record keepalive history: {e}");
+        }
+    }
+
+    /// The events of the last 24 hours, oldest first. Unreadable lines are skipped.
+    pub fn read(&self, id: &str, now: i64) -> Vec<HistoryEvent> {
+        let Ok(text) = fs::read_to_string(self.path(id)) else { return vec![] };
+        text.lines()
+            .filter_map(|l| serde_json::from_str::<HistoryEvent>(l).ok())
+            .filter(|e| now - e.at < HISTORY_WINDOW)
+            .collect()
+    }
+
+    /// Rewrites the file with the last 24 hours only.
+    pub fn compact(&self, id: &str, now: i64) {
+        let events = self.read(id, now);
+        let mut text = String::new();
+        for e in &events {
+            if let Ok(line) = serde_json::to_string(e) {
+                text.push_str(&line);
+                text.push('\n');
+            }
+        }
+        let tmp = self.path(id).with_extension("jsonl.tmp");
+        if fs::write(&tmp, text).and_then(|_| fs::rename(&tmp, self.path(id))).is_err() {
+            tracing::warn!(connection = %id, "could not compact keepalive history");
+        }
+    }
+
+    pub fn remove(&self, id: &str) {
+        let _ = fs::remove_file(self.path(id));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_the_last_24_hours() {
+        let dir = std::env::temp_dir().join(format!("zc-hist-{}", rand::random::<u64>()));
+        let h = History::new(&dir);
+        let ev = |at, kind| HistoryEvent { at, kind, detail: None };
+        h.record("c1", &ev(1_000, EventKind::Authorized));
+        h.record("c1", &ev(50_000, EventKind::Refreshed));
+        h.record("c1", &ev(90_000, EventKind::Failed));
+        assert_eq!(h.read("c1", 90_001).len(), 2);
+        h.compact("c1", 90_001);
+        assert_eq!(h.read("c1", 0).len(), 2);
+        h.remove("c1");
+        assert!(h.read("c1", 0).is_empty());
+        assert!(h.path("../../etc/passwd").starts_with(&h.dir));
+    }
+}

@@ -1,0 +1,140 @@
+//! The keepalive scheduler. Every tick (about 30 s) compares each connection's wall-clock expiry
+//! with the wall clock — tokio's timers pause while a laptop sleeps, the wall clock does not — and
+//! refreshes those within the margin, a bounded number at a time. A jump of the wall clock
+//! (sleep, resume, a clock change) is noticed at the next tick and logged; the sweep then finds
+//! every connection that expired meanwhile.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use tokio::sync::Semaphore;
+
+use crate::engine::{lock, Engine};
+use crate::refresh::Refreshed;
+
+pub const DEFAULT_TICK: Duration = Duration::from_secs(30);
+/// Refreshes in flight at once across connections (Zoom's per-account QPS is shared).
+pub const DEFAULT_CONCURRENCY: usize = 4;
+/// A wall-clock step larger than this beyond what the monotonic clock saw counts as a jump.
+const JUMP_THRESHOLD: i64 = 90;
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SweepReport {
+    /// The wall clock jumped since the previous tick.
+    pub clock_jump_secs: Option<i64>,
+    pub refreshed: usize,
+    pub failed: usize,
+    /// Connections that need the user (left alone).
+    pub needing_user: usize,
+}
+
+/// Where the previous tick left the clocks.
+#[derive(Default)]
+pub struct TickState {
+    last: Option<(Instant, i64)>,
+}
+
+/// The loss window: how long rotated tokens existed only in memory before the keychain had them.
+#[derive(Default)]
+pub struct Metrics {
+    inner: std::sync::Mutex<(u64, Duration, Duration)>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct PersistStats {
+    pub rotations: u64,
+    pub max_micros: u128,
+    pub mean_micros: u128,
+}
+
+impl Metrics {
+    pub fn record_persist(&self, d: Duration) {
+        let mut m = lock(&self.inner);
+        m.0 += 1;
+        m.1 = m.1.max(d);
+        m.2 += d;
+    }
+    pub fn persist_stats(&self) -> PersistStats {
+        let m = lock(&self.inner);
+        PersistStats { rotations: m.0, max_micros: m.1.as_micros(), mean_micros: if m.0 == 0 { 0 } else { m.2.as_micros() / m.0 as u128 } }
+    }
+}
+
+impl Engine {
+    /// One keepalive tick: notices a clock jump, retries unsaved tokens, refreshes what is due.
+    pub async fn tick(&self, state: &mut TickState, concurrency: usize) -> SweepReport {
+        let wall = self.now();
+        let mono = Instant::now();
+        let jump = state.last.and_then(|(m, w)| {
+            let drift = (wall - w) - mono.duration_since(m).as_secs() as i64;
+            (drift.abs() > JUMP_THRESHOLD).then_some(drift)
+        });
+        state.last = Some((mono, wall));
+        if let Some(secs) = jump {
+            tracing::info!(secs, "the wall clock jumped (sleep, resume or a clock change): sweeping now");
+        }
+        let mut report = self.sweep(concurrency).await;
+        report.clock_jump_secs = jump;
+        report
+    }
+
+    /// Refreshes every connection that is due: within the margin of its expiry, or past its
+    /// retry time. Connections that need the user are left alone.
+    pub async fn sweep(&self, concurrency: usize) -> SweepReport {
+        self.flush_pending_tokens();
+        self.reload();
+        let margin = self.settings().refresh_margin_secs;
+        let now = self.now();
+        let mut report = SweepReport::default();
+        let mut due = Vec::new();
+        for c in self.connections() {
+            match c.next_keepalive_at(margin) {
+                None => report.needing_user += 1,
+                Some(at) if at <= now => due.push(c.id),
+                Some(_) => {}
+            }
+        }
+        let permits = Arc::new(Semaphore::new(concurrency.max(1)));
+        let mut tasks = tokio::task::JoinSet::new();
+        for id in due {
+            let engine = self.clone();
+            let permits = permits.clone();
+            tasks.spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                // Due means due: a retry after a failure refreshes even outside the margin.
+                engine.refresh_connection(&id, margin, true).await
+            });
+        }
+        while let Some(done) = tasks.join_next().await {
+            match done {
+                Ok(Ok((_, Refreshed::Rotated))) => report.refreshed += 1,
+                Ok(Ok((_, Refreshed::NotDue))) => {}
+                Ok(Err(_)) | Err(_) => report.failed += 1,
+            }
+        }
+        report
+    }
+
+    /// The scheduler: ticks for as long as the future is polled (the app's lifetime).
+    pub async fn run_keepalive(&self, tick: Duration, concurrency: usize) {
+        let mut state = TickState::default();
+        let mut interval = tokio::time::interval(tick);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            let report = self.tick(&mut state, concurrency).await;
+            if report.refreshed + report.failed > 0 {
+                tracing::info!(refreshed = report.refreshed, failed = report.failed, "keepalive sweep");
+            }
+        }
+    }
+
+    pub fn persist_stats(&self) -> PersistStats {
+        self.inner.metrics.persist_stats()
+    }
+
+    pub fn history(&self, id: &str) -> Vec<crate::history::HistoryEvent> {
+        self.inner.history.read(id, self.now())
+    }
+}

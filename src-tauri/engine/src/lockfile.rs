@@ -1,0 +1,80 @@
+//! Locks shared by every process on this machine that uses the same data directory (the app and
+//! the `zoom-connections` command line): one file per connection for its refresh, one for the
+//! metadata file's read-modify-write. OS advisory locks (flock on Unix, LockFileEx on Windows)
+//! are released by the OS when a process dies, so a killed process never leaves a lock behind.
+
+use std::fs::{self, File, OpenOptions};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::error::{EngineError, ErrorCode, Result};
+
+/// An exclusive lock, held until dropped.
+pub struct FileLock {
+    file: File,
+}
+
+impl Drop for FileLock {
+    fn drop(&mut self) {
+        let _ = self.file.unlock();
+    }
+}
+
+fn open(path: &Path) -> Result<File> {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir)
+            .map_err(|e| EngineError::new(ErrorCode::Storage, format!("could not create {}: {e}", dir.display())))?;
+    }
+    OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(|e| EngineError::new(ErrorCode::Storage, format!("could not open the lock {}: {e}", path.display())))
+}
+
+/// Blocks until the lock is ours: for short critical sections (a metadata write).
+pub fn lock_blocking(path: &Path) -> Result<FileLock> {
+    let file = open(path)?;
+    file.lock().map_err(|e| EngineError::new(ErrorCode::Storage, format!("could not lock {}: {e}", path.display())))?;
+    Ok(FileLock { file })
+}
+
+/// Waits (without blocking the runtime) until the lock is ours, up to `timeout`: for a refresh,
+/// which another process may be in the middle of.
+pub async fn lock_async(path: PathBuf, timeout: Duration) -> Result<FileLock> {
+    let file = open(&path)?;
+    let deadline = Instant::now() + timeout;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(FileLock { file }),
+            Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(EngineError::new(
+                    ErrorCode::Network,
+                    "another Zoom Connections process has been refreshing this connection for too long; try again",
+                ))
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(EngineError::new(ErrorCode::Storage, format!("could not lock {}: {e}", path.display())))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_second_holder_waits_until_the_first_lets_go() {
+        let path = std::env::temp_dir().join(format!("zc-lock-{}.lock", rand::random::<u64>()));
+        let first = lock_blocking(&path).unwrap();
+        let err = lock_async(path.clone(), Duration::from_millis(60)).await.err().expect("busy");
+        assert_eq!(err.code, ErrorCode::Network);
+        drop(first);
+        let _second = lock_async(path, Duration::from_millis(60)).await.unwrap();
+    }
+}
