@@ -9,6 +9,10 @@ fn main() {
         "delete_connection_locally",
         "test_connection",
         "save_org",
+        "get_settings",
+        "save_settings",
+        "run_keepalive_now",
+        "connection_history",
     ]);
     // The config sits at the repository root (DESIGN.md); the capabilities stay beside the shell.
     let attributes = tauri_build::Attributes::new()

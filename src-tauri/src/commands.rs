@@ -3,8 +3,10 @@
 
 use serde::Serialize;
 use tauri::{AppHandle, Runtime, State};
+use tauri_plugin_autostart::ManagerExt;
 use tauri_plugin_opener::OpenerExt;
-use zoom_connections_engine::model::{Connection, Org};
+use zoom_connections_engine::history::HistoryEvent;
+use zoom_connections_engine::model::{AppSettings, Connection, Org};
 use zoom_connections_engine::{EngineError, FlowStarted, Secret, TestResult};
 
 use crate::engine_state::AppEngine;
@@ -73,4 +75,41 @@ pub async fn test_connection(engine: State<'_, AppEngine>, id: String) -> CmdRes
 #[tauri::command]
 pub fn save_org(engine: State<'_, AppEngine>, org: Org, client_secret: Option<String>) -> CmdResult<Org> {
     engine.get()?.save_org(org, client_secret.map(Secret::new))
+}
+
+#[tauri::command]
+pub fn get_settings(engine: State<'_, AppEngine>) -> CmdResult<AppSettings> {
+    Ok(engine.get()?.settings())
+}
+
+/// Saves the app settings; launch at login is applied to the OS right away.
+#[tauri::command]
+pub fn save_settings<R: Runtime>(app: AppHandle<R>, engine: State<'_, AppEngine>, settings: AppSettings) -> CmdResult<AppSettings> {
+    let engine = engine.get()?;
+    let before = engine.settings();
+    let saved = engine.save_settings(settings)?;
+    if saved.launch_at_login != before.launch_at_login {
+        let autolaunch = app.autolaunch();
+        let applied = if saved.launch_at_login { autolaunch.enable() } else { autolaunch.disable() };
+        if let Err(e) = applied {
+            return Err(EngineError::new(
+                zoom_connections_engine::ErrorCode::InvalidSettings,
+                format!("Launch at login could not be changed: {e}"),
+            ));
+        }
+    }
+    Ok(saved)
+}
+
+#[tauri::command]
+pub fn run_keepalive_now<R: Runtime>(app: AppHandle<R>) {
+    crate::engine_state::run_keepalive_now(&app);
+}
+
+/// The last 24 hours of a connection's keepalive events, for the timeline.
+#[tauri::command]
+pub fn connection_history(engine: State<'_, AppEngine>, id: String) -> CmdResult<Vec<HistoryEvent>> {
+    let engine = engine.get()?;
+    engine.connection(&id)?;
+    Ok(engine.history(&id))
 }

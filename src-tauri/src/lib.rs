@@ -1,6 +1,7 @@
 //! The shell: the Tauri app around the engine. It owns the window, the tray, the deep-link and
 //! single-instance wiring and logging; every decision about connections is the engine's.
 
+mod cli;
 mod commands;
 mod deep_link;
 mod display;
@@ -11,6 +12,11 @@ mod tray;
 mod window;
 
 use tauri::Manager;
+
+/// Runs a command-line subcommand (`token`, `list`, `keepalive`, `help`); None: start the app.
+pub fn run_cli(args: &[String]) -> Option<i32> {
+    cli::run_if_subcommand(args)
+}
 
 /// Starts the desktop app and returns the process exit code.
 pub fn run() -> i32 {
@@ -32,6 +38,8 @@ pub fn run() -> i32 {
     let result = builder
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_autostart::init(tauri_plugin_autostart::MacosLauncher::LaunchAgent, None))
         .setup(|app| {
             logging::init(app.handle())?;
             tracing::info!(version = env!("CARGO_PKG_VERSION"), "Zoom Connections starting");
@@ -49,6 +57,10 @@ pub fn run() -> i32 {
             commands::delete_connection_locally,
             commands::test_connection,
             commands::save_org,
+            commands::get_settings,
+            commands::save_settings,
+            commands::run_keepalive_now,
+            commands::connection_history,
         ])
         .on_window_event(window::on_event)
         .run(tauri::generate_context!());

@@ -1,18 +1,22 @@
-//! The tray icon, built in code so that its menu and icon can follow connection status.
-//! On Linux a tray has no tooltip and no click event: the menu is where everything lives.
+//! The tray icon, built in code so that its menu and icon follow connection status. On Linux a
+//! tray has no tooltip and no click event: the menu is where the status lives — a summary line,
+//! one line per connection, Run keepalive now, Open, Quit — rebuilt on every change.
 
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
-use tauri::{AppHandle, Runtime};
+use tauri::{AppHandle, Manager, Runtime};
+use zoom_connections_engine::model::{Connection, Status};
+
+use crate::engine_state::AppEngine;
 
 const TRAY_ID: &str = "main";
 const MENU_OPEN: &str = "open";
 const MENU_QUIT: &str = "quit";
+const MENU_RUN_NOW: &str = "run-now";
 
-/// Icon variants, worst status wins.
-#[allow(dead_code)] // Warning and Error are shown once keepalive reports status.
-#[derive(Debug, Clone, Copy)]
+/// Icon variants: the worst status wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum TrayStatus {
     Ok,
     Warning,
@@ -28,30 +32,155 @@ fn icon(status: TrayStatus) -> tauri::Result<Image<'static>> {
     Image::from_bytes(bytes)
 }
 
+fn status_text(s: Status) -> &'static str {
+    match s {
+        Status::Active => "Active",
+        Status::Refreshing => "Refreshing",
+        Status::Retrying => "Retrying",
+        Status::NeedsReconnect => "Needs reconnect",
+        Status::Superseded => "Superseded",
+    }
+}
+
+fn clock_time(unix: i64) -> String {
+    chrono::DateTime::from_timestamp(unix, 0)
+        .map(|t| t.with_timezone(&chrono::Local).format("%H:%M").to_string())
+        .unwrap_or_default()
+}
+
+/// The menu's status lines and the icon, from the connections. Pure, so it is tested as is.
+pub fn status_lines(conns: &[Connection], margin: i64) -> (String, Vec<String>, TrayStatus) {
+    let mut worst = TrayStatus::Ok;
+    let mut lines = Vec::new();
+    let mut needing = 0;
+    for c in conns {
+        let (severity, tail) = match c.status {
+            Status::Active | Status::Refreshing => {
+                (TrayStatus::Ok, c.next_keepalive_at(margin).map(|t| format!(" · next {}", clock_time(t))).unwrap_or_default())
+            }
+            Status::Retrying => (TrayStatus::Warning, c.next_attempt_at.map(|t| format!(" · retry {}", clock_time(t))).unwrap_or_default()),
+            Status::NeedsReconnect | Status::Superseded => {
+                needing += 1;
+                (TrayStatus::Error, String::new())
+            }
+        };
+        worst = worst.max(severity);
+        lines.push(format!("{} — {}{tail}", c.nickname, status_text(c.status)));
+    }
+    let summary = match (conns.len(), needing, worst) {
+        (0, _, _) => "No connections yet".to_string(),
+        (n, 0, TrayStatus::Ok) => format!("{n} connection{} kept alive", if n == 1 { "" } else { "s" }),
+        (_, 0, _) => "Retrying a connection…".to_string(),
+        (_, k, _) => format!("{k} connection{} need{} you", if k == 1 { "" } else { "s" }, if k == 1 { "s" } else { "" }),
+    };
+    (summary, lines, worst)
+}
+
+fn menu<R: Runtime>(app: &AppHandle<R>, summary: &str, lines: &[String]) -> tauri::Result<Menu<R>> {
+    let menu = Menu::new(app)?;
+    menu.append(&MenuItem::with_id(app, "summary", summary, false, None::<&str>)?)?;
+    for (i, line) in lines.iter().enumerate() {
+        menu.append(&MenuItem::with_id(app, format!("conn-{i}"), line, false, None::<&str>)?)?;
+    }
+    menu.append(&PredefinedMenuItem::separator(app)?)?;
+    menu.append(&MenuItem::with_id(app, MENU_RUN_NOW, "Run keepalive now", true, None::<&str>)?)?;
+    menu.append(&MenuItem::with_id(app, MENU_OPEN, "Open Zoom Connections", true, None::<&str>)?)?;
+    menu.append(&PredefinedMenuItem::separator(app)?)?;
+    menu.append(&MenuItem::with_id(app, MENU_QUIT, "Quit", true, None::<&str>)?)?;
+    Ok(menu)
+}
+
+fn current<R: Runtime>(app: &AppHandle<R>) -> (String, Vec<String>, TrayStatus) {
+    match app.try_state::<AppEngine>().map(|s| s.get()) {
+        Some(Ok(engine)) => status_lines(&engine.connections(), engine.settings().refresh_margin_secs),
+        _ => ("Zoom Connections".into(), vec![], TrayStatus::Warning),
+    }
+}
+
 pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
-    let menu = Menu::with_items(
-        app,
-        &[
-            &MenuItem::with_id(app, MENU_OPEN, "Open Zoom Connections", true, None::<&str>)?,
-            &PredefinedMenuItem::separator(app)?,
-            &MenuItem::with_id(app, MENU_QUIT, "Quit", true, None::<&str>)?,
-        ],
-    )?;
+    let (summary, lines, status) = current(app);
     // Where no tray host runs (a bare X server, some desktops) building still succeeds and
     // nothing is shown; the window remains the way in.
     TrayIconBuilder::with_id(TRAY_ID)
-        .icon(icon(TrayStatus::Ok)?)
+        .icon(icon(status)?)
         .tooltip("Zoom Connections")
-        .menu(&menu)
+        .menu(&menu(app, &summary, &lines)?)
         .show_menu_on_left_click(true)
         .on_menu_event(|app, event| match event.id().as_ref() {
             MENU_OPEN => crate::window::show_main(app),
+            MENU_RUN_NOW => crate::engine_state::run_keepalive_now(app),
             MENU_QUIT => {
                 tracing::info!("quit from the tray");
                 app.exit(0);
             }
-            other => tracing::warn!("unknown tray menu item {other}"),
+            _ => {}
         })
         .build(app)?;
+    tracing::info!(summary = %summary, lines = ?lines, "tray updated");
     Ok(())
+}
+
+/// Rebuilds the menu and the icon from the current status.
+pub fn refresh<R: Runtime>(app: &AppHandle<R>) {
+    let Some(tray) = app.tray_by_id(TRAY_ID) else { return };
+    let (summary, lines, status) = current(app);
+    let result = menu(app, &summary, &lines).and_then(|m| tray.set_menu(Some(m))).and_then(|_| icon(status)).and_then(|i| tray.set_icon(Some(i)));
+    match result {
+        Ok(()) => tracing::info!(summary = %summary, lines = ?lines, "tray updated"),
+        Err(e) => tracing::warn!("could not update the tray: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zoom_connections_engine::model::ZoomIdentity;
+
+    fn conn(nick: &str, status: Status) -> Connection {
+        Connection {
+            id: nick.into(),
+            org_id: "o".into(),
+            nickname: nick.into(),
+            identity: ZoomIdentity {
+                user_id: "u".into(),
+                email: "e".into(),
+                display_name: "d".into(),
+                account_id: "a".into(),
+                account_number: None,
+                role_name: "Owner".into(),
+                user_type: Some(2),
+            },
+            granted_scopes: vec![],
+            api_url: String::new(),
+            status,
+            status_reason: None,
+            created_at: 0,
+            access_expires_at: 1_900_000_000,
+            last_success_at: None,
+            last_failure_at: None,
+            next_attempt_at: None,
+            consecutive_failures: 0,
+        }
+    }
+
+    #[test]
+    fn lines_and_icon_follow_the_worst_status() {
+        let (summary, lines, icon) = status_lines(&[], 600);
+        assert_eq!((summary.as_str(), lines.len(), icon), ("No connections yet", 0, TrayStatus::Ok));
+
+        let all_ok = [conn("Prod", Status::Active), conn("Preview", Status::Active)];
+        let (summary, lines, icon) = status_lines(&all_ok, 600);
+        assert_eq!(summary, "2 connections kept alive");
+        assert!(lines[0].starts_with("Prod — Active · next "), "{}", lines[0]);
+        assert_eq!(icon, TrayStatus::Ok);
+
+        let retrying = [conn("Prod", Status::Retrying), conn("Preview", Status::Active)];
+        assert_eq!(status_lines(&retrying, 600).2, TrayStatus::Warning);
+
+        let lost = [conn("Prod", Status::NeedsReconnect), conn("Preview", Status::Retrying)];
+        let (summary, lines, icon) = status_lines(&lost, 600);
+        assert_eq!(summary, "1 connection needs you");
+        assert_eq!(lines[0], "Prod — Needs reconnect");
+        assert_eq!(icon, TrayStatus::Error);
+    }
 }
