@@ -120,6 +120,7 @@ fn open_engine() -> Result<Engine, EngineError> {
 }
 
 fn run(cmd: &str, rest: &[String]) -> i32 {
+    crate::logging::init_cli();
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

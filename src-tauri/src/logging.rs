@@ -32,6 +32,14 @@ pub fn init<R: Runtime>(app: &AppHandle<R>) -> Result<(), Box<dyn std::error::Er
     Ok(())
 }
 
+/// The command line logs to stderr only, and only when asked (`ZOOM_CONNECTIONS_LOG=debug`):
+/// its stdout is the token.
+pub fn init_cli() {
+    if let Ok(filter) = EnvFilter::try_from_env("ZOOM_CONNECTIONS_LOG") {
+        let _ = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(false).with_writer(Redacting(io::stderr)).try_init();
+    }
+}
+
 /// A `MakeWriter` whose writers redact each formatted event before passing it on.
 struct Redacting<M>(M);
 

@@ -35,29 +35,60 @@ pub struct TickState {
     last: Option<(Instant, i64)>,
 }
 
-/// The loss window: how long rotated tokens existed only in memory before the keychain had them.
+/// The loss window of rotations, in its two legs: the refresh request in flight (Zoom rotates
+/// when it answers, whether or not the answer arrives), then Zoom's answer until the new refresh
+/// token is in the keychain.
 #[derive(Default)]
 pub struct Metrics {
-    inner: std::sync::Mutex<(u64, Duration, Duration)>,
+    request: std::sync::Mutex<Leg>,
+    persist: std::sync::Mutex<Leg>,
+}
+
+#[derive(Default, Clone, Copy)]
+struct Leg {
+    count: u64,
+    max: Duration,
+    total: Duration,
+}
+
+impl Leg {
+    fn add(&mut self, d: Duration) {
+        self.count += 1;
+        self.max = self.max.max(d);
+        self.total += d;
+    }
+    fn mean_micros(&self) -> u128 {
+        if self.count == 0 { 0 } else { self.total.as_micros() / self.count as u128 }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct PersistStats {
     pub rotations: u64,
+    /// Zoom's answer -> the new refresh token in the keychain.
     pub max_micros: u128,
     pub mean_micros: u128,
+    /// The refresh request in flight.
+    pub request_max_micros: u128,
+    pub request_mean_micros: u128,
 }
 
 impl Metrics {
+    pub fn record_request(&self, d: Duration) {
+        lock(&self.request).add(d);
+    }
     pub fn record_persist(&self, d: Duration) {
-        let mut m = lock(&self.inner);
-        m.0 += 1;
-        m.1 = m.1.max(d);
-        m.2 += d;
+        lock(&self.persist).add(d);
     }
     pub fn persist_stats(&self) -> PersistStats {
-        let m = lock(&self.inner);
-        PersistStats { rotations: m.0, max_micros: m.1.as_micros(), mean_micros: if m.0 == 0 { 0 } else { m.2.as_micros() / m.0 as u128 } }
+        let (r, p) = (*lock(&self.request), *lock(&self.persist));
+        PersistStats {
+            rotations: p.count,
+            max_micros: p.max.as_micros(),
+            mean_micros: p.mean_micros(),
+            request_max_micros: r.max.as_micros(),
+            request_mean_micros: r.mean_micros(),
+        }
     }
 }
 
@@ -82,7 +113,7 @@ impl Engine {
     /// Refreshes every connection that is due: within the margin of its expiry, or past its
     /// retry time. Connections that need the user are left alone.
     pub async fn sweep(&self, concurrency: usize) -> SweepReport {
-        self.flush_pending_tokens();
+        self.flush_pending_tokens().await;
         self.reload();
         let margin = self.settings().refresh_margin_secs;
         let now = self.now();

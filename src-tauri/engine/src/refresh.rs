@@ -45,23 +45,47 @@ fn is_permanent(code: ErrorCode) -> bool {
     )
 }
 
+fn missing_tokens() -> EngineError {
+    EngineError::new(ErrorCode::ZoomInvalidGrant, "This connection's tokens are missing from the keychain; reconnect it.")
+}
+
 impl Engine {
+    /// A keychain read off the async threads: keychain calls block (D-Bus round trips, a key
+    /// exchange), and a blocked executor thread would hold up every other connection's refresh,
+    /// stretching their loss windows.
+    pub(crate) async fn secret_get(&self, key: String) -> Result<Option<Secret>> {
+        let secrets = self.inner.config.secrets.clone();
+        tokio::task::spawn_blocking(move || secrets.get(&key))
+            .await
+            .map_err(|_| EngineError::new(ErrorCode::KeychainUnavailable, "the keychain call was interrupted"))?
+    }
+
+    async fn secret_set(&self, key: String, value: Secret) -> Result<()> {
+        let secrets = self.inner.config.secrets.clone();
+        tokio::task::spawn_blocking(move || secrets.set(&key, &value))
+            .await
+            .map_err(|_| EngineError::new(ErrorCode::KeychainUnavailable, "the keychain call was interrupted"))?
+    }
+
     /// The refresh token to use: one that could not be saved yet (kept in memory), else the
     /// keychain's.
-    fn current_refresh(&self, id: &str) -> Result<Secret> {
+    async fn current_refresh(&self, id: &str) -> Result<Secret> {
         if let Some(t) = lock(&self.inner.pending_tokens).get(id) {
             return Ok(t.refresh.clone());
         }
-        self.inner.config.secrets.get(&refresh_key(id))?.ok_or_else(|| {
-            EngineError::new(ErrorCode::ZoomInvalidGrant, "This connection's tokens are missing from the keychain; reconnect it.")
-        })
+        self.secret_get(refresh_key(id)).await?.ok_or_else(missing_tokens)
     }
 
-    /// Writes rotated tokens, refresh token first. On failure they stay in memory (the old
-    /// refresh token is already dead at Zoom: dropping them would lose the connection).
-    fn persist_tokens(&self, id: &str, tokens: &TokenSet) -> Result<()> {
-        let secrets = &self.inner.config.secrets;
-        let result = secrets.set(&refresh_key(id), &tokens.refresh).and_then(|_| secrets.set(&access_key(id), &tokens.access));
+    /// Writes rotated tokens, refresh token first: once it is in the keychain the connection
+    /// survives a crash (a lost access token costs one more refresh, nothing else). On failure
+    /// they stay in memory (the old refresh token is already dead at Zoom: dropping them would
+    /// lose the connection). `durable` is called the moment the refresh token is written.
+    async fn persist_tokens_then(&self, id: &str, tokens: &TokenSet, durable: impl FnOnce()) -> Result<()> {
+        let mut result = self.secret_set(refresh_key(id), tokens.refresh.clone()).await;
+        if result.is_ok() {
+            durable();
+            result = self.secret_set(access_key(id), tokens.access.clone()).await;
+        }
         let mut pending = lock(&self.inner.pending_tokens);
         match &result {
             Ok(()) => {
@@ -75,10 +99,10 @@ impl Engine {
     }
 
     /// Retries the keychain writes of tokens kept in memory; true when none are left.
-    pub fn flush_pending_tokens(&self) -> bool {
+    pub async fn flush_pending_tokens(&self) -> bool {
         let pending: Vec<(String, TokenSet)> = lock(&self.inner.pending_tokens).iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         for (id, tokens) in pending {
-            if self.persist_tokens(&id, &tokens).is_ok() {
+            if self.persist_tokens_then(&id, &tokens, || {}).await.is_ok() {
                 tracing::info!(connection = %id, "the rotated tokens were saved to the keychain");
                 let _ = self.set_status(&id, |c| {
                     if c.status == Status::Retrying && c.next_attempt_at.is_none() {
@@ -140,20 +164,30 @@ impl Engine {
             )));
         }
         // Tokens rotated earlier but not saved yet are valid: save them, never rotate past them.
-        if lock(&self.inner.pending_tokens).contains_key(id) {
-            self.flush_pending_tokens();
+        let has_pending = lock(&self.inner.pending_tokens).contains_key(id);
+        if has_pending {
+            self.flush_pending_tokens().await;
         }
         if !force && conn.access_expires_at - self.now() > margin {
             return Ok((conn, Refreshed::NotDue));
         }
         // A keychain that cannot be read now (locked, no Secret Service) is a reason to retry,
         // shown on the connection like any other.
-        let prepared = self.org(&conn.org_id).and_then(|org| self.credentials(&org)).and_then(|app| Ok((app, self.current_refresh(id)?)));
+        let prepared = match self.org(&conn.org_id).and_then(|org| self.credentials(&org)) {
+            Ok(app) => self.current_refresh(id).await.map(|refresh| (app, refresh)),
+            Err(e) => Err(e),
+        };
         let (app, refresh) = match prepared {
             Ok(p) => p,
             Err(error) => return Err(self.after_failure(&conn, fail(error))),
         };
-        match self.inner.zoom.refresh(&app, &refresh, self.now()).await {
+        // From here until "rotation persisted" a crash loses the connection: Zoom rotates when
+        // it answers, whether or not the answer arrives.
+        tracing::debug!(connection = %id, "rotation requested");
+        let requested = Instant::now();
+        let answer = self.inner.zoom.refresh(&app, &refresh, self.now()).await;
+        self.inner.metrics.record_request(requested.elapsed());
+        match answer {
             Ok(tokens) => self.after_rotation(&conn, tokens).await.map(|c| (c, Refreshed::Rotated)),
             Err(failure) => Err(self.after_failure(&conn, failure)),
         }
@@ -164,8 +198,13 @@ impl Engine {
         // The loss window: from Zoom's answer (the old refresh token is dead) to the new one
         // being durable. A crash inside it loses the connection; it is measured.
         let answered = Instant::now();
-        let persisted = self.persist_tokens(id, &tokens);
-        self.inner.metrics.record_persist(answered.elapsed());
+        tracing::debug!(connection = %id, "rotation answered");
+        let persisted = self
+            .persist_tokens_then(id, &tokens, || {
+                self.inner.metrics.record_persist(answered.elapsed());
+                tracing::debug!(connection = %id, "rotation persisted");
+            })
+            .await;
         if let Err(e) = persisted {
             let reason = format!("could not save the new token to the keychain ({}); it is kept in memory and the save is retried", e.message);
             tracing::error!(connection = %id, "{reason}");
@@ -252,12 +291,11 @@ impl Engine {
     /// not be saved yet are served from memory (they are the only valid ones).
     pub async fn access_token(&self, id: &str) -> Result<Secret> {
         self.refresh_if_needed(id, 60, false).await?;
-        if let Some(t) = lock(&self.inner.pending_tokens).get(id) {
-            return Ok(t.access.clone());
+        let pending = lock(&self.inner.pending_tokens).get(id).map(|t| t.access.clone());
+        if let Some(access) = pending {
+            return Ok(access);
         }
-        self.inner.config.secrets.get(&access_key(id))?.ok_or_else(|| {
-            EngineError::new(ErrorCode::ZoomInvalidGrant, "This connection's tokens are missing from the keychain; reconnect it.")
-        })
+        self.secret_get(access_key(id)).await?.ok_or_else(missing_tokens)
     }
 }
 
