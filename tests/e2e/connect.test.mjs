@@ -65,6 +65,9 @@ describe("create a connection through the real app and deep link", () => {
     const test = await invoke(driver, "test_connection", { id: conns[0].id });
     assert.equal(test.probe, "scim");
 
+    // The tray menu follows: its summary and a line for the connection (logged on each rebuild).
+    await waitFor("the tray line", () => readLogs(home).includes('tray updated summary=1 connection kept alive lines=["E2E owner — Active · next '));
+
     // The tokens are in the keychain (read back with libsecret's tool) and nowhere on disk.
     const refresh = execFileSync("secret-tool", ["lookup", "service", "zoom-connections", "username", `conn/${conns[0].id}/refresh`], { encoding: "utf8" }).trim();
     assert.match(refresh, /^zsr_/);
@@ -85,6 +88,8 @@ describe("create a connection through the real app and deep link", () => {
     const [conn] = (await invoke(driver, "overview")).connections;
     await invoke(driver, "delete_connection", { id: conn.id });
     assert.deepEqual((await invoke(driver, "overview")).connections, []);
+    // Once at start, once again now.
+    await waitFor("the tray back to empty", () => readLogs(home).split("tray updated summary=No connections yet lines=[]").length > 2);
     const sandboxUrl = /sandbox mode: the embedded Zoom sandbox is running url=(\S+)/.exec(readLogs(home))[1];
     const grants = await (await fetch(`${sandboxUrl}/_sandbox/grants`)).json();
     assert.equal(grants.grants[0].status, "revoked");

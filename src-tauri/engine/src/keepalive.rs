@@ -42,6 +42,8 @@ pub struct TickState {
 pub struct Metrics {
     request: std::sync::Mutex<Leg>,
     persist: std::sync::Mutex<Leg>,
+    /// Scheduler wake-ups, for the idle-cost benchmark.
+    pub ticks: std::sync::atomic::AtomicU64,
 }
 
 #[derive(Default, Clone, Copy)]
@@ -95,6 +97,7 @@ impl Metrics {
 impl Engine {
     /// One keepalive tick: notices a clock jump, retries unsaved tokens, refreshes what is due.
     pub async fn tick(&self, state: &mut TickState, concurrency: usize) -> SweepReport {
+        self.inner.metrics.ticks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let wall = self.now();
         let mono = Instant::now();
         let jump = state.last.and_then(|(m, w)| {
@@ -163,6 +166,11 @@ impl Engine {
 
     pub fn persist_stats(&self) -> PersistStats {
         self.inner.metrics.persist_stats()
+    }
+
+    /// How many times the scheduler has woken up.
+    pub fn ticks(&self) -> u64 {
+        self.inner.metrics.ticks.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn history(&self, id: &str) -> Vec<crate::history::HistoryEvent> {

@@ -104,12 +104,14 @@ impl Engine {
         for (id, tokens) in pending {
             if self.persist_tokens_then(&id, &tokens, || {}).await.is_ok() {
                 tracing::info!(connection = %id, "the rotated tokens were saved to the keychain");
-                let _ = self.set_status(&id, |c| {
-                    if c.status == Status::Retrying && c.next_attempt_at.is_none() {
-                        c.status = Status::Active;
-                        c.status_reason = None;
-                    }
-                });
+                let _ = self
+                    .set_status_async(&id, |c| {
+                        if c.status == Status::Retrying && c.next_attempt_at.is_none() {
+                            c.status = Status::Active;
+                            c.status_reason = None;
+                        }
+                    })
+                    .await;
             }
         }
         lock(&self.inner.pending_tokens).is_empty()
@@ -137,6 +139,17 @@ impl Engine {
         }
         self.emit(EngineEvent::ConnectionsChanged);
         Ok(after)
+    }
+
+    /// `set_status` off the async threads: the metadata write takes a lock file and an fsync,
+    /// and a blocked executor thread would hold up other connections' refreshes (stretching
+    /// their loss windows).
+    pub(crate) async fn set_status_async(&self, id: &str, f: impl FnOnce(&mut Connection) + Send + 'static) -> Result<Connection> {
+        let engine = self.clone();
+        let id = id.to_string();
+        tokio::task::spawn_blocking(move || engine.set_status(&id, f))
+            .await
+            .map_err(|_| EngineError::new(ErrorCode::Storage, "the metadata write was interrupted"))?
     }
 
     fn record(&self, id: &str, kind: EventKind, detail: Option<String>) {
@@ -179,7 +192,7 @@ impl Engine {
         };
         let (app, refresh) = match prepared {
             Ok(p) => p,
-            Err(error) => return Err(self.after_failure(&conn, fail(error))),
+            Err(error) => return Err(self.after_failure(&conn, fail(error)).await),
         };
         // From here until "rotation persisted" a crash loses the connection: Zoom rotates when
         // it answers, whether or not the answer arrives.
@@ -189,7 +202,7 @@ impl Engine {
         self.inner.metrics.record_request(requested.elapsed());
         match answer {
             Ok(tokens) => self.after_rotation(&conn, tokens).await.map(|c| (c, Refreshed::Rotated)),
-            Err(failure) => Err(self.after_failure(&conn, failure)),
+            Err(failure) => Err(self.after_failure(&conn, failure).await),
         }
     }
 
@@ -209,11 +222,14 @@ impl Engine {
             let reason = format!("could not save the new token to the keychain ({}); it is kept in memory and the save is retried", e.message);
             tracing::error!(connection = %id, "{reason}");
             self.record(id, EventKind::Failed, Some(reason.clone()));
-            let _ = self.set_status(id, |c| {
-                c.status = Status::Retrying;
-                c.status_reason = Some(reason);
-                c.access_expires_at = tokens.expires_at;
-            });
+            let expires_at = tokens.expires_at;
+            let _ = self
+                .set_status_async(id, move |c| {
+                    c.status = Status::Retrying;
+                    c.status_reason = Some(reason);
+                    c.access_expires_at = expires_at;
+                })
+                .await;
             return Err(ZoomFailure { error: e, retry_after: None });
         }
         let api_url = tokens.api_url.clone().unwrap_or_else(|| conn.api_url.clone());
@@ -226,15 +242,15 @@ impl Engine {
             Err(f) if f.error.code == ErrorCode::ZoomInvalidGrant => {
                 let reason = "deauthorized or uninstalled in Zoom".to_string();
                 self.record(id, EventKind::NeedsReconnect, Some(reason.clone()));
-                let c = self
-                    .set_status(id, |c| {
-                        c.status = Status::NeedsReconnect;
-                        c.status_reason = Some(reason.clone());
-                        c.last_failure_at = Some(now);
-                        c.next_attempt_at = None;
-                    })
-                    .map_err(|error| ZoomFailure { error, retry_after: None })?;
-                let _ = c;
+                let shown = reason.clone();
+                self.set_status_async(id, move |c| {
+                    c.status = Status::NeedsReconnect;
+                    c.status_reason = Some(shown);
+                    c.last_failure_at = Some(now);
+                    c.next_attempt_at = None;
+                })
+                .await
+                .map_err(|error| ZoomFailure { error, retry_after: None })?;
                 Err(ZoomFailure { error: EngineError::new(ErrorCode::ZoomInvalidGrant, reason), retry_after: None })
             }
             probe => {
@@ -243,21 +259,23 @@ impl Engine {
                     self.record(id, EventKind::Failed, Some(format!("probe: {}", f.error.message)));
                 }
                 self.record(id, if was_failing { EventKind::Recovered } else { EventKind::Refreshed }, None);
-                self.set_status(id, |c| {
+                let expires_at = tokens.expires_at;
+                self.set_status_async(id, move |c| {
                     c.status = Status::Active;
                     c.status_reason = None;
-                    c.access_expires_at = tokens.expires_at;
-                    c.api_url = api_url.clone();
+                    c.access_expires_at = expires_at;
+                    c.api_url = api_url;
                     c.last_success_at = Some(now);
                     c.next_attempt_at = None;
                     c.consecutive_failures = 0;
                 })
+                .await
                 .map_err(|error| ZoomFailure { error, retry_after: None })
             }
         }
     }
 
-    fn after_failure(&self, conn: &Connection, failure: ZoomFailure) -> ZoomFailure {
+    async fn after_failure(&self, conn: &Connection, failure: ZoomFailure) -> ZoomFailure {
         let id = conn.id.as_str();
         let now = self.now();
         let e = &failure.error;
@@ -265,24 +283,28 @@ impl Engine {
             let superseded = e.message.contains("4741");
             let reason = e.message.clone();
             self.record(id, if superseded { EventKind::Superseded } else { EventKind::NeedsReconnect }, Some(reason.clone()));
-            let _ = self.set_status(id, |c| {
-                c.status = if superseded { Status::Superseded } else { Status::NeedsReconnect };
-                c.status_reason = Some(reason);
-                c.last_failure_at = Some(now);
-                c.next_attempt_at = None;
-            });
+            let _ = self
+                .set_status_async(id, move |c| {
+                    c.status = if superseded { Status::Superseded } else { Status::NeedsReconnect };
+                    c.status_reason = Some(reason);
+                    c.last_failure_at = Some(now);
+                    c.next_attempt_at = None;
+                })
+                .await;
         } else {
             let failures = conn.consecutive_failures + 1;
             let wait = backoff(failures, failure.retry_after);
             let reason = format!("{} (attempt {failures}; next in {wait} s)", e.message);
             self.record(id, EventKind::Failed, Some(reason.clone()));
-            let _ = self.set_status(id, |c| {
-                c.status = Status::Retrying;
-                c.status_reason = Some(reason);
-                c.last_failure_at = Some(now);
-                c.consecutive_failures = failures;
-                c.next_attempt_at = Some(now + wait);
-            });
+            let _ = self
+                .set_status_async(id, move |c| {
+                    c.status = Status::Retrying;
+                    c.status_reason = Some(reason);
+                    c.last_failure_at = Some(now);
+                    c.consecutive_failures = failures;
+                    c.next_attempt_at = Some(now + wait);
+                })
+                .await;
         }
         failure
     }
