@@ -276,6 +276,14 @@ impl Engine {
             };
             Ok(CallbackOutcome { flow_id: flow.id.clone(), connection, superseded })
         });
+        if let Ok(outcome) = &result {
+            // The state files must say what the list now says: the new (or reconnected)
+            // connection is Active, an older one of the same user Superseded.
+            self.inner.store.write_state(&outcome.connection.id, &outcome.connection.state())?;
+            if let Some(old) = &outcome.superseded {
+                self.inner.store.write_state(old, &self.connection(old)?.state())?;
+            }
+        }
         if result.is_err() && flow.reconnect_of.is_none() {
             let _ = secrets.delete(&refresh_key(&id));
             let _ = secrets.delete(&access_key(&id));

@@ -196,6 +196,15 @@ impl Engine {
         }
     }
 
+    /// Takes in one connection's state as another process may have left it.
+    pub(crate) fn reload_state(&self, id: &str) {
+        if let Some(state) = self.inner.store.read_state(id) {
+            if let Some(c) = lock(&self.inner.meta).connections.iter_mut().find(|c| c.id == id) {
+                c.apply_state(state);
+            }
+        }
+    }
+
     pub fn settings(&self) -> crate::model::AppSettings {
         lock(&self.inner.meta).settings.clone()
     }

@@ -82,6 +82,7 @@ impl Engine {
         })?;
         crate::engine::lock(&self.inner.pending_tokens).remove(id);
         self.inner.history.remove(id);
+        self.inner.store.remove_state(id);
         tracing::info!(connection = %id, "connection deleted");
         self.emit(EngineEvent::ConnectionsChanged);
         Ok(())

@@ -73,6 +73,19 @@ pub enum Status {
     Superseded,
 }
 
+impl Status {
+    /// The status as the user reads it (English; the window has its own catalogs).
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Active => "Active",
+            Status::Refreshing => "Refreshing",
+            Status::Retrying => "Retrying",
+            Status::NeedsReconnect => "Needs reconnect",
+            Status::Superseded => "Superseded",
+        }
+    }
+}
+
 /// The Zoom identity behind a connection, from `GET /v2/users/me`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ZoomIdentity {
@@ -109,7 +122,45 @@ pub struct Connection {
     pub consecutive_failures: u32,
 }
 
+/// The part of a connection that keepalive changes on every refresh. It lives in a small file
+/// per connection (`state/<id>.json`), so that a refresh never rewrites the whole list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionState {
+    pub status: Status,
+    pub status_reason: Option<String>,
+    pub access_expires_at: i64,
+    pub api_url: String,
+    pub last_success_at: Option<i64>,
+    pub last_failure_at: Option<i64>,
+    pub next_attempt_at: Option<i64>,
+    pub consecutive_failures: u32,
+}
+
 impl Connection {
+    pub fn state(&self) -> ConnectionState {
+        ConnectionState {
+            status: self.status,
+            status_reason: self.status_reason.clone(),
+            access_expires_at: self.access_expires_at,
+            api_url: self.api_url.clone(),
+            last_success_at: self.last_success_at,
+            last_failure_at: self.last_failure_at,
+            next_attempt_at: self.next_attempt_at,
+            consecutive_failures: self.consecutive_failures,
+        }
+    }
+
+    pub fn apply_state(&mut self, s: ConnectionState) {
+        self.status = s.status;
+        self.status_reason = s.status_reason;
+        self.access_expires_at = s.access_expires_at;
+        self.api_url = s.api_url;
+        self.last_success_at = s.last_success_at;
+        self.last_failure_at = s.last_failure_at;
+        self.next_attempt_at = s.next_attempt_at;
+        self.consecutive_failures = s.consecutive_failures;
+    }
+
     /// A connection that only the user can fix: keepalive leaves it alone.
     pub fn needs_user(&self) -> bool {
         matches!(self.status, Status::NeedsReconnect | Status::Superseded)

@@ -117,17 +117,23 @@ impl Engine {
         lock(&self.inner.pending_tokens).is_empty()
     }
 
+    /// Changes a connection's keepalive state: its own small file, not the whole list (callers
+    /// hold the connection's refresh lock, so no two processes write it at once).
     pub(crate) fn set_status(&self, id: &str, f: impl FnOnce(&mut Connection)) -> Result<Connection> {
-        let (before, after) = self.update_meta(|m| {
-            let c = m
+        let mut current = self.connection(id)?;
+        let before = current.status;
+        f(&mut current);
+        self.inner.store.write_state(id, &current.state())?;
+        let after = {
+            let mut meta = lock(&self.inner.meta);
+            let c = meta
                 .connections
                 .iter_mut()
                 .find(|c| c.id == id)
                 .ok_or_else(|| EngineError::new(ErrorCode::NotFound, "There is no such connection."))?;
-            let before = c.status;
-            f(c);
-            Ok((before, c.clone()))
-        })?;
+            c.apply_state(current.state());
+            c.clone()
+        };
         if before != after.status {
             self.emit(EngineEvent::StatusChanged {
                 connection_id: after.id.clone(),
@@ -168,7 +174,7 @@ impl Engine {
         let lock_path = self.data_dir().join("locks").join(format!("{id}.lock"));
         let _cross_process = crate::lockfile::lock_async(lock_path, CROSS_PROCESS_WAIT).await.map_err(fail)?;
         // Another process may have refreshed while we waited: read what it stored.
-        self.reload();
+        self.reload_state(id);
         let conn = self.connection(id).map_err(fail)?;
         if conn.needs_user() {
             return Err(fail(EngineError::new(

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EngineError, ErrorCode, Result};
-use crate::model::{AppSettings, Connection, Org};
+use crate::model::{AppSettings, Connection, ConnectionState, Org};
 
 pub const FILE_NAME: &str = "connections.json";
 const VERSION: u32 = 1;
@@ -57,7 +57,10 @@ impl MetadataStore {
             Err(e) => return Err(storage("read", &self.path, e)),
         };
         match serde_json::from_str::<Metadata>(&text) {
-            Ok(m) if m.version <= VERSION => Ok(Loaded { metadata: m, corrupt_moved_to: None }),
+            Ok(mut m) if m.version <= VERSION => {
+                self.overlay_states(&mut m);
+                Ok(Loaded { metadata: m, corrupt_moved_to: None })
+            }
             Ok(m) => Err(EngineError::new(
                 ErrorCode::Storage,
                 format!("{} was written by a newer version (format {}); update the app", self.path.display(), m.version),
@@ -74,7 +77,46 @@ impl MetadataStore {
     /// The file as it is now, if it is there and readable: another process may have written it.
     pub fn read_current(&self) -> Option<Metadata> {
         let text = fs::read_to_string(&self.path).ok()?;
-        serde_json::from_str::<Metadata>(&text).ok().filter(|m| m.version <= VERSION)
+        let mut m = serde_json::from_str::<Metadata>(&text).ok().filter(|m| m.version <= VERSION)?;
+        self.overlay_states(&mut m);
+        Some(m)
+    }
+
+    fn state_path(&self, id: &str) -> PathBuf {
+        // Ids are engine-made (`c<digits>`); anything else cannot escape the folder.
+        let safe: String = id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+        self.path.with_file_name("state").join(format!("{safe}.json"))
+    }
+
+    /// A connection's keepalive state as last written by any process. Missing or unreadable
+    /// (a crash mid-write) means: the list's own copy stands.
+    pub fn read_state(&self, id: &str) -> Option<ConnectionState> {
+        serde_json::from_slice(&fs::read(self.state_path(id)).ok()?).ok()
+    }
+
+    /// Replaces a connection's state file (temp file + rename). Not fsynced: the state is a
+    /// cache of what keepalive learned, and losing the last write to a crash costs at most an
+    /// early refresh; the tokens themselves are in the keychain.
+    pub fn write_state(&self, id: &str, state: &ConnectionState) -> Result<()> {
+        let path = self.state_path(id);
+        let dir = path.parent().ok_or_else(|| storage("find the folder of", &path, "no parent"))?;
+        fs::create_dir_all(dir).map_err(|e| storage("create", dir, e))?;
+        let json = serde_json::to_vec(state).map_err(|e| storage("encode", &path, e))?;
+        let tmp = path.with_extension(format!("json.{}.tmp", std::process::id()));
+        fs::write(&tmp, json).map_err(|e| storage("write", &tmp, e))?;
+        fs::rename(&tmp, &path).map_err(|e| storage("replace", &path, e))
+    }
+
+    pub fn remove_state(&self, id: &str) {
+        let _ = fs::remove_file(self.state_path(id));
+    }
+
+    fn overlay_states(&self, m: &mut Metadata) {
+        for c in m.connections.iter_mut() {
+            if let Some(state) = self.read_state(&c.id) {
+                c.apply_state(state);
+            }
+        }
     }
 
     /// The lock file that serialises read-modify-write of the metadata across processes.
@@ -133,6 +175,48 @@ mod tests {
         let aside = loaded.corrupt_moved_to.expect("reported");
         assert_eq!(fs::read(&aside).unwrap(), b"{ not json", "the corrupt file is kept");
         assert!(!store.path().exists());
+    }
+
+    #[test]
+    fn connection_state_files_overlay_the_list_and_bad_ones_are_ignored() {
+        use crate::model::{Connection, Status, ZoomIdentity};
+        let dir = tempdir();
+        let store = MetadataStore::new(&dir);
+        let identity = ZoomIdentity {
+            user_id: "u".into(),
+            email: "e".into(),
+            display_name: "d".into(),
+            account_id: "a".into(),
+            account_number: None,
+            role_name: "Owner".into(),
+            user_type: None,
+        };
+        let conn = Connection {
+            id: "c1".into(),
+            org_id: "o".into(),
+            nickname: "n".into(),
+            identity,
+            granted_scopes: vec![],
+            api_url: "x".into(),
+            status: Status::Active,
+            status_reason: None,
+            created_at: 0,
+            access_expires_at: 100,
+            last_success_at: None,
+            last_failure_at: None,
+            next_attempt_at: None,
+            consecutive_failures: 0,
+        };
+        store.save(&Metadata { version: 1, orgs: vec![], connections: vec![conn.clone()], settings: Default::default() }).unwrap();
+        let mut state = conn.state();
+        state.access_expires_at = 5000;
+        state.status = Status::Retrying;
+        store.write_state("c1", &state).unwrap();
+        let loaded = store.load().unwrap().metadata;
+        assert_eq!((loaded.connections[0].access_expires_at, loaded.connections[0].status), (5000, Status::Retrying));
+        fs::write(dir.join("state").join("c1.json"), b"{trunc").unwrap();
+        assert_eq!(store.read_current().unwrap().connections[0].access_expires_at, 100);
+        assert!(store.state_path("../x").starts_with(dir.join("state")));
     }
 
     #[test]
