@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use zoom_connections_engine::model::{Connection, Status};
+use zoom_connections_engine::model::Connection;
 use zoom_connections_engine::vault::KeychainStore;
 use zoom_connections_engine::{Engine, EngineConfig, EngineError, ErrorCode, DEFAULT_CONCURRENCY};
 
@@ -175,20 +175,8 @@ async fn token(engine: &Engine, rest: &[String]) -> Result<i32, EngineError> {
     Ok(exit::OK)
 }
 
-fn status_name(s: Status) -> &'static str {
-    match s {
-        Status::Active => "Active",
-        Status::Refreshing => "Refreshing",
-        Status::Retrying => "Retrying",
-        Status::NeedsReconnect => "Needs reconnect",
-        Status::Superseded => "Superseded",
-    }
-}
-
 fn local_time(unix: i64) -> String {
-    chrono::DateTime::from_timestamp(unix, 0)
-        .map(|t| t.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_else(|| "-".into())
+    crate::local_time::format(unix, "%Y-%m-%d %H:%M")
 }
 
 fn list(engine: &Engine, rest: &[String]) -> Result<i32, EngineError> {
@@ -231,7 +219,7 @@ fn list(engine: &Engine, rest: &[String]) -> Result<i32, EngineError> {
                 c.org_id.clone(),
                 c.identity.email.clone(),
                 c.identity.role_name.clone(),
-                status_name(c.status).to_string(),
+                c.status.label().to_string(),
                 local_time(c.access_expires_at),
                 c.next_keepalive_at(margin).map(local_time).unwrap_or_else(|| "needs you".into()),
             ]

@@ -6,6 +6,7 @@ mod commands;
 mod deep_link;
 mod display;
 mod engine_state;
+mod local_time;
 mod logging;
 mod sandbox;
 mod tray;

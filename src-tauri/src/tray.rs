@@ -32,20 +32,8 @@ fn icon(status: TrayStatus) -> tauri::Result<Image<'static>> {
     Image::from_bytes(bytes)
 }
 
-fn status_text(s: Status) -> &'static str {
-    match s {
-        Status::Active => "Active",
-        Status::Refreshing => "Refreshing",
-        Status::Retrying => "Retrying",
-        Status::NeedsReconnect => "Needs reconnect",
-        Status::Superseded => "Superseded",
-    }
-}
-
 fn clock_time(unix: i64) -> String {
-    chrono::DateTime::from_timestamp(unix, 0)
-        .map(|t| t.with_timezone(&chrono::Local).format("%H:%M").to_string())
-        .unwrap_or_default()
+    crate::local_time::format(unix, "%H:%M")
 }
 
 /// The menu's status lines and the icon, from the connections. Pure, so it is tested as is.
@@ -65,7 +53,7 @@ pub fn status_lines(conns: &[Connection], margin: i64) -> (String, Vec<String>, 
             }
         };
         worst = worst.max(severity);
-        lines.push(format!("{} — {}{tail}", c.nickname, status_text(c.status)));
+        lines.push(format!("{} — {}{tail}", c.nickname, c.status.label()));
     }
     let summary = match (conns.len(), needing, worst) {
         (0, _, _) => "No connections yet".to_string(),
