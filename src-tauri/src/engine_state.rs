@@ -58,7 +58,7 @@ pub fn open<R: Runtime>(app: &AppHandle<R>, sandbox_url: Option<String>) {
 pub fn run_keepalive_now<R: Runtime>(app: &AppHandle<R>) {
     let Ok(engine) = app.state::<AppEngine>().get() else { return };
     tauri::async_runtime::spawn(async move {
-        let report = engine.sweep(DEFAULT_CONCURRENCY).await;
+        let report = engine.check_now(DEFAULT_CONCURRENCY).await;
         tracing::info!(refreshed = report.refreshed, failed = report.failed, "keepalive run on request");
     });
 }

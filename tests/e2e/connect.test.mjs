@@ -19,8 +19,19 @@ function allFiles(dir) {
   return out;
 }
 
+async function waitForStatus(driver, id, status) {
+  const deadline = Date.now() + 20000;
+  for (;;) {
+    const conn = (await invoke(driver, "overview")).connections.find((c) => c.id === id);
+    if (conn?.status === status) return conn;
+    if (Date.now() > deadline) throw new Error(`connection ${id} is ${conn?.status}, not ${status}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 describe("create a connection through the real app and deep link", () => {
   let home;
+  const sandboxUrl = () => /sandbox mode: the embedded Zoom sandbox is running url=(\S+)/.exec(readLogs(home))[1];
   let session;
   let driver;
 
@@ -76,6 +87,48 @@ describe("create a connection through the real app and deep link", () => {
     }
   });
 
+  it("an uninstall in Zoom shows at once on Run keepalive now, with a notification and the tray", async () => {
+    const [conn] = (await invoke(driver, "overview")).connections;
+    await fetch(`${sandboxUrl()}/_sandbox/uninstall`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "owner@contoso.example", client_id: "sandbox-public" }),
+    });
+    await invoke(driver, "run_keepalive_now");
+    const lost = await waitForStatus(driver, conn.id, "needs_reconnect");
+    assert.equal(lost.status_reason, "deauthorized or uninstalled in Zoom");
+    await waitFor("the notification", () => readLogs(home).includes("notification title=“E2E owner” needs you"));
+    await waitFor("the tray line", () => readLogs(home).includes('summary=1 connection needs you lines=["E2E owner — Needs reconnect"]'));
+  });
+
+  it("reconnect in place through the deep link keeps id and nickname and recovers", async () => {
+    const [before] = (await invoke(driver, "overview")).connections;
+    const flow = await invoke(driver, "begin_connect", { orgId: "sandbox", nickname: "", reconnectOf: before.id });
+    const deepLink = await authorizeInSandbox(flow.authorize_url, "owner@contoso.example");
+    assert.deepEqual(await startApp(home, [deepLink]).exited, { code: 0, signal: null });
+    const after = await waitForStatus(driver, before.id, "active");
+    assert.equal(after.nickname, "E2E owner");
+    assert.equal((await invoke(driver, "overview")).connections.length, 1);
+    await waitFor("the recovery notification", () => readLogs(home).includes("notification title=“E2E owner” is active again"));
+    const history = await invoke(driver, "connection_history", { id: before.id });
+    assert.deepEqual(history.map((e) => e.kind).slice(-2), ["needs_reconnect", "authorized"]);
+  });
+
+  it("launch at login is off by default and follows the setting", async () => {
+    const settings = await invoke(driver, "get_settings");
+    assert.equal(settings.launch_at_login, false);
+    // The autostart plugin writes $HOME/.config/autostart whatever XDG_CONFIG_HOME says.
+    const autostartDir = join(home.base, ".config", "autostart");
+    const entries = () => { try { return readdirSync(autostartDir); } catch { return []; } };
+    assert.deepEqual(entries(), []);
+    await invoke(driver, "save_settings", { settings: { ...settings, launch_at_login: true } });
+    const [entry] = entries();
+    assert.match(readFileSync(join(autostartDir, entry), "utf8"), /zoom-connections/);
+    await invoke(driver, "save_settings", { settings: { ...settings, launch_at_login: false } });
+    assert.deepEqual(entries(), []);
+    await assert.rejects(invoke(driver, "save_settings", { settings: { ...settings, refresh_margin_secs: 5 } }), (e) => e.code === "invalid_settings");
+  });
+
   it("a replayed deep link is refused and changes nothing", async () => {
     const before = (await invoke(driver, "overview")).connections;
     const second = startApp(home, ["zoom-connections://oauth/callback?code=zsc_replayed&state=not-a-pending-state"]);
@@ -90,8 +143,7 @@ describe("create a connection through the real app and deep link", () => {
     assert.deepEqual((await invoke(driver, "overview")).connections, []);
     // Once at start, once again now.
     await waitFor("the tray back to empty", () => readLogs(home).split("tray updated summary=No connections yet lines=[]").length > 2);
-    const sandboxUrl = /sandbox mode: the embedded Zoom sandbox is running url=(\S+)/.exec(readLogs(home))[1];
-    const grants = await (await fetch(`${sandboxUrl}/_sandbox/grants`)).json();
-    assert.equal(grants.grants[0].status, "revoked");
+    const grants = await (await fetch(`${sandboxUrl()}/_sandbox/grants`)).json();
+    assert.equal(grants.grants.at(-1).status, "revoked");
   });
 });

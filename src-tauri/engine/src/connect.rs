@@ -168,7 +168,27 @@ impl Engine {
         result
     }
 
-    async fn complete(&self, mut flow: PendingFlow, callback: &CallbackUrl) -> Result<CallbackOutcome> {
+    async fn complete(&self, flow: PendingFlow, callback: &CallbackUrl) -> Result<CallbackOutcome> {
+        // A reconnect that brings back a connection which needed the user is a recovery.
+        let before = flow.reconnect_of.as_deref().and_then(|id| self.connection(id).ok());
+        let outcome = self.authorize_and_store(flow, callback).await?;
+        if let Some(before) = before.filter(|b| b.status != Status::Active) {
+            self.emit(EngineEvent::StatusChanged {
+                connection_id: before.id.clone(),
+                nickname: before.nickname.clone(),
+                from: before.status,
+                to: Status::Active,
+                reason: None,
+            });
+        }
+        self.inner.history.record(
+            &outcome.connection.id,
+            &crate::history::HistoryEvent { at: self.now(), kind: crate::history::EventKind::Authorized, detail: None },
+        );
+        Ok(outcome)
+    }
+
+    async fn authorize_and_store(&self, mut flow: PendingFlow, callback: &CallbackUrl) -> Result<CallbackOutcome> {
         if let Some(error) = callback.param("error") {
             return Err(if error == "access_denied" {
                 EngineError::new(ErrorCode::AccessDenied, "Authorization was declined in Zoom. Nothing was changed.")

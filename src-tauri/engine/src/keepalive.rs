@@ -150,6 +150,42 @@ impl Engine {
         report
     }
 
+    /// "Run keepalive now": refreshes what is due and probes every other connection with its
+    /// current token, so that a grant ended in Zoom (an uninstall, a newer connection elsewhere)
+    /// shows at once instead of at the next refresh.
+    pub async fn check_now(&self, concurrency: usize) -> SweepReport {
+        let mut report = self.sweep(concurrency).await;
+        let margin = self.settings().refresh_margin_secs;
+        let now = self.now();
+        let permits = Arc::new(Semaphore::new(concurrency.max(1)));
+        let mut tasks = tokio::task::JoinSet::new();
+        for c in self.connections() {
+            if c.needs_user() || c.next_keepalive_at(margin).is_some_and(|at| at <= now) {
+                continue;
+            }
+            let engine = self.clone();
+            let permits = permits.clone();
+            tasks.spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                let access = engine.secret_get(crate::model::access_key(&c.id)).await.ok().flatten();
+                let Some(access) = access else { return false };
+                match engine.inner.zoom.users_me(&c.api_url, &access).await {
+                    // The token was refused: a refresh tells a dead grant from a dead token.
+                    Err(f) if f.error.code == crate::error::ErrorCode::ZoomInvalidGrant => {
+                        engine.refresh_connection(&c.id, margin, true).await.is_err()
+                    }
+                    _ => false,
+                }
+            });
+        }
+        while let Some(done) = tasks.join_next().await {
+            if matches!(done, Ok(true)) {
+                report.failed += 1;
+            }
+        }
+        report
+    }
+
     /// The scheduler: ticks for as long as the future is polled (the app's lifetime).
     pub async fn run_keepalive(&self, tick: Duration, concurrency: usize) {
         let mut state = TickState::default();

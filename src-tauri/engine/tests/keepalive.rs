@@ -243,3 +243,34 @@ async fn an_unreadable_keychain_shows_as_retrying() {
     w.engine.tick(&mut TickState::default(), 4).await;
     assert_eq!(w.engine.connection(&id).unwrap().status, Status::Active);
 }
+
+#[tokio::test]
+async fn run_now_notices_an_uninstall_before_the_next_refresh() {
+    let (w, _clock) = world().await;
+    let id = w.connect(SANDBOX_ORG_ID, "n", OWNER).await.connection.id;
+    let mut events = w.engine.subscribe();
+    w.control("/uninstall", json!({"email": OWNER, "client_id": "sandbox-public"})).await;
+    // Not due for 50 minutes: the scheduler alone would notice only then.
+    assert_eq!(w.engine.sweep(4).await.refreshed, 0);
+    assert_eq!(w.engine.connection(&id).unwrap().status, Status::Active);
+    let report = w.engine.check_now(4).await;
+    assert_eq!(report.failed, 1);
+    let c = w.engine.connection(&id).unwrap();
+    assert_eq!(c.status, Status::NeedsReconnect);
+    assert_eq!(c.status_reason.as_deref(), Some("deauthorized or uninstalled in Zoom"));
+    let mut saw_change = false;
+    while let Ok(e) = events.try_recv() {
+        if let zoom_connections_engine::EngineEvent::StatusChanged { to: Status::NeedsReconnect, .. } = e {
+            saw_change = true;
+        }
+    }
+    assert!(saw_change, "a status change is announced (for notifications)");
+    // Reconnecting brings it back, announced as a recovery.
+    let flow = w.engine.begin_reconnect(&id).await.unwrap();
+    let redirect = w.sign_in(&flow, zoom_sandbox::user_agent::SignIn::password(OWNER)).await;
+    w.engine.handle_callback(redirect.as_str()).await.unwrap();
+    assert_eq!(w.engine.connection(&id).unwrap().status, Status::Active);
+    let recovered = std::iter::from_fn(|| events.try_recv().ok())
+        .any(|e| matches!(e, zoom_connections_engine::EngineEvent::StatusChanged { from: Status::NeedsReconnect, to: Status::Active, .. }));
+    assert!(recovered);
+}

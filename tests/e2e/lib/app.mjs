@@ -15,10 +15,12 @@ export function appBinary() {
   return bin;
 }
 
-/** Fresh XDG directories, so that every test starts from an empty app. */
+/** A fresh HOME and XDG directories, so that every test starts from an empty app and nothing
+ * it writes (autostart entries use $HOME/.config) lands in the real home. */
 export function freshHome() {
   const base = mkdtempSync(join(tmpdir(), "zc-e2e-"));
   const env = {
+    HOME: base,
     XDG_DATA_HOME: join(base, "data"),
     XDG_CONFIG_HOME: join(base, "config"),
     XDG_CACHE_HOME: join(base, "cache"),
