@@ -6,7 +6,9 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { freshHome, readLogs, startApp, waitFor } from "./lib/app.mjs";
+import { writeFileSync } from "node:fs";
+import { By, until } from "selenium-webdriver";
+import { ensureArtifacts, freshHome, readLogs, startApp, waitFor } from "./lib/app.mjs";
 import { invoke, openSession } from "./lib/driver.mjs";
 import { authorizeInSandbox } from "./lib/sandbox-user.mjs";
 
@@ -75,6 +77,12 @@ describe("create a connection through the real app and deep link", () => {
     assert.equal(conns[0].identity.email, "owner@contoso.example");
     const test = await invoke(driver, "test_connection", { id: conns[0].id });
     assert.equal(test.probe, "scim");
+
+    // The window's list follows by itself (an event, no reload): the row, its status in words.
+    const cell = await driver.wait(until.elementLocated(By.css('[data-testid="connections"] tbody th')), 10000);
+    assert.equal(await cell.getText(), "E2E owner");
+    assert.equal(await driver.findElement(By.css('[data-testid="status"]')).getText(), "Active");
+    writeFileSync(join(ensureArtifacts(), "connections-list.png"), Buffer.from(await driver.takeScreenshot(), "base64"));
 
     // The tray menu follows: its summary and a line for the connection (logged on each rebuild).
     await waitFor("the tray line", () => readLogs(home).includes('tray updated summary=1 connection kept alive lines=["E2E owner — Active · next '));

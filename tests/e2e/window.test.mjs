@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { By, until } from "selenium-webdriver";
+import { By } from "selenium-webdriver";
 import { ensureArtifacts, freshHome, waitFor } from "./lib/app.mjs";
 import { openSession } from "./lib/driver.mjs";
 
@@ -20,13 +20,17 @@ describe("main window", () => {
   after(async () => session?.close());
 
   it("shows the connections page with its empty state", async () => {
-    const heading = await driver.wait(until.elementLocated(By.css('[data-testid="empty-state"] h2')), 20000);
+    // The page renders at once, then again with the list and the version: wait for the last.
+    await driver.wait(async () => {
+      const footers = await driver.findElements(By.css("footer"));
+      return footers.length > 0 && /^Version \d+\.\d+\.\d+/.test(await footers[0].getText().catch(() => ""));
+    }, 20000);
+    const heading = await driver.findElement(By.css('[data-testid="empty-state"] h2'));
     assert.equal(await heading.getText(), "No connections yet");
     const text = await driver.findElement(By.css('[data-testid="empty-state"]')).getText();
     assert.match(text, /A connection links this app to one Zoom account/);
+    assert.match(await driver.findElement(By.css('[data-testid="sandbox-banner"]')).getText(), /Sandbox mode/);
     assert.equal(await driver.getTitle(), "Zoom Connections");
-    const footer = await driver.wait(until.elementLocated(By.css("footer")), 5000);
-    await driver.wait(async () => /^Version \d+\.\d+\.\d+/.test(await footer.getText()), 5000);
   });
 
   it("is a real X window titled Zoom Connections", async () => {

@@ -1,35 +1,124 @@
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { emit } from "@tauri-apps/api/event";
 import { afterEach, describe, expect, it } from "vitest";
+import { h } from "./dom";
+import { catalogs } from "./i18n";
+import type { Connection, Overview } from "./ipc";
 import { mount } from "./main";
-import { en } from "./strings";
 
+const en = catalogs.en;
 afterEach(() => clearMocks());
 
+const sandboxOrg = { id: "sandbox", name: "Sandbox", client_id: "sandbox-public", confidential: false, sandbox: true, scopes: ["user:write:admin"] };
+const now = Math.floor(Date.now() / 1000);
+
+function connection(overrides: Partial<Connection> = {}): Connection {
+  return {
+    id: "c1",
+    org_id: "sandbox",
+    nickname: "Production",
+    identity: { user_id: "u1", email: "owner@contoso.example", display_name: "Olivia Owner", account_id: "acct_contoso", account_number: 1, role_name: "Owner", user_type: 2 },
+    granted_scopes: ["user:write:admin"],
+    api_url: "http://127.0.0.1:1",
+    status: "active",
+    status_reason: null,
+    created_at: now - 100,
+    access_expires_at: now + 3000,
+    last_success_at: now - 120,
+    last_failure_at: null,
+    next_attempt_at: null,
+    consecutive_failures: 0,
+    ...overrides,
+  };
+}
+
+/** The shell as the page sees it: commands answered from `overview`, events mocked. */
+function shell(overview: () => Overview, calls: string[] = []) {
+  mockIPC(
+    (cmd) => {
+      calls.push(cmd);
+      if (cmd === "overview") return overview();
+      if (cmd === "get_settings") return { refresh_margin_secs: 600, notifications: true, launch_at_login: false, language: null };
+      if (cmd === "plugin:app|version") return "9.8.7";
+      return undefined;
+    },
+    { shouldMockEvents: true },
+  );
+  return calls;
+}
+
 describe("connections page", () => {
-  it("shows the empty state that explains what a connection is", async () => {
-    mockIPC((cmd) => (cmd === "plugin:app|version" ? "9.8.7" : undefined));
+  it("shows the empty state that explains what a connection is, and the sandbox banner", async () => {
+    shell(() => ({ orgs: [sandboxOrg], connections: [], warning: null }));
     const root = document.createElement("div");
-    await mount(root);
+    await mount(root, ["en-US"]);
     const empty = root.querySelector('[data-testid="empty-state"]');
     expect(empty?.querySelector("h2")?.textContent).toBe(en.emptyTitle);
     expect(empty?.textContent).toContain("keychain");
-    expect(root.querySelector("h1")?.textContent).toBe("Connections");
+    expect(root.querySelector('[data-testid="sandbox-banner"]')?.textContent).toBe(en.sandboxBanner);
     expect(root.querySelector("footer")?.textContent).toBe("Version 9.8.7");
     expect(document.title).toBe("Zoom Connections");
   });
 
-  it("still renders when the version cannot be read", async () => {
+  it("lists connections with their account, role, type, status in words and keepalive times", async () => {
+    shell(() => ({
+      orgs: [sandboxOrg],
+      connections: [
+        connection(),
+        connection({ id: "c2", nickname: "Preview", status: "needs_reconnect", status_reason: "deauthorized or uninstalled in Zoom", identity: { ...connection().identity, role_name: "Admin", user_type: 3 } }),
+      ],
+      warning: null,
+    }));
+    const root = document.createElement("div");
+    await mount(root, ["en-US"]);
+    const rows = [...root.querySelectorAll('[data-testid="connections"] tbody tr')];
+    expect(rows.map((r) => r.querySelector("th")?.textContent)).toEqual(["Production", "Preview"]);
+    const cells = (r: Element) => [...r.querySelectorAll("td")].map((c) => c.textContent);
+    expect(cells(rows[0]).slice(0, 5)).toEqual(["owner@contoso.example", "acct_contoso", "Owner", "Licensed", "Active"]);
+    expect(cells(rows[0])[5]).toBe("2 minutes ago");
+    expect(cells(rows[0])[6]).toMatch(/^in 4\d minutes$/);
+    const chip = rows[1].querySelector('[data-testid="status"]');
+    expect(chip?.textContent).toBe("Needs reconnect");
+    expect(chip?.getAttribute("title")).toBe("deauthorized or uninstalled in Zoom");
+    expect(chip?.getAttribute("tabindex")).toBe("0");
+    expect(cells(rows[1])[3]).toBe("On-Prem");
+    expect(cells(rows[1])[6]).toBe(en.needsYou);
+  });
+
+  it("updates from the shell's event, without polling", async () => {
+    let list: Connection[] = [];
+    const calls = shell(() => ({ orgs: [sandboxOrg], connections: list, warning: null }));
+    const root = document.createElement("div");
+    await mount(root, ["en-US"]);
+    expect(root.querySelector('[data-testid="empty-state"]')).not.toBeNull();
+    const overviewCalls = calls.filter((c) => c === "overview").length;
+    list = [connection()];
+    await emit("connections-changed", { kind: "connections_changed" });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(root.querySelector('[data-testid="connections"] tbody th')?.textContent).toBe("Production");
+    expect(calls.filter((c) => c === "overview").length).toBe(overviewCalls + 1);
+  });
+
+  it("renders in Japanese for a Japanese locale", async () => {
+    shell(() => ({ orgs: [sandboxOrg], connections: [connection()], warning: null }));
+    const root = document.createElement("div");
+    await mount(root, ["ja-JP"]);
+    expect(root.querySelector("h1")?.textContent).toBe("接続");
+    expect(root.querySelector('[data-testid="status"]')?.textContent).toBe("有効");
+    expect(document.documentElement.lang).toBe("ja");
+  });
+
+  it("still renders when the shell cannot be reached", async () => {
     mockIPC(() => {
       throw new Error("ipc down");
     });
     const root = document.createElement("div");
-    await mount(root);
+    await mount(root, ["en-US"]);
     expect(root.querySelector('[data-testid="empty-state"]')).not.toBeNull();
     expect(root.querySelector("footer")?.textContent).toBe("");
   });
 
-  it("never interprets text as markup", async () => {
-    const { h } = await import("./dom");
+  it("never interprets text as markup", () => {
     const el = h("p", {}, "<img src=x onerror=alert(1)>");
     expect(el.querySelector("img")).toBeNull();
     expect(el.textContent).toBe("<img src=x onerror=alert(1)>");

@@ -1,20 +1,98 @@
 import { h } from "./dom";
-import type { Catalog } from "./strings";
+import { exactTime, relativeTime } from "./format";
+import type { Catalog, Language } from "./i18n";
+import type { Connection, Overview, Status } from "./ipc";
 
-/// The connections page. Connections arrive with the engine; until then it shows the empty state
-/// that explains what a connection is.
-export function renderConnectionsPage(t: Catalog): HTMLElement {
+const STATUS_KEY: Record<Status, keyof Catalog> = {
+  active: "statusActive",
+  refreshing: "statusRefreshing",
+  retrying: "statusRetrying",
+  needs_reconnect: "statusNeedsReconnect",
+  superseded: "statusSuperseded",
+};
+
+function userType(t: Catalog, type: number | null): string {
+  switch (type) {
+    case 1:
+      return t.userTypeBasic;
+    case 2:
+      return t.userTypeLicensed;
+    case 3:
+      return t.userTypeOnPrem;
+    default:
+      return t.userTypeOther;
+  }
+}
+
+/** A status chip: the label in words (never colour alone), the reason on hover and focus. */
+export function statusChip(t: Catalog, c: Connection): HTMLElement {
+  const chip = h("span", { class: `chip status-${c.status}`, tabindex: "0", "data-testid": "status" }, t[STATUS_KEY[c.status]]);
+  if (c.status_reason) {
+    chip.setAttribute("title", c.status_reason);
+    chip.setAttribute("aria-description", c.status_reason);
+  }
+  return chip;
+}
+
+function timeCell(lang: Language, unix: number | null, nowMs: number, fallback: string): HTMLElement {
+  if (unix === null) return h("td", {}, fallback);
+  return h("td", { title: exactTime(unix, lang) }, relativeTime(unix, nowMs, lang));
+}
+
+function row(t: Catalog, lang: Language, c: Connection, margin: number, nowMs: number): HTMLElement {
+  const needsUser = c.status === "needs_reconnect" || c.status === "superseded";
+  const next = needsUser ? null : (c.next_attempt_at ?? c.access_expires_at - margin);
+  return h(
+    "tr",
+    { "data-connection": c.id },
+    h("th", { scope: "row" }, c.nickname),
+    h("td", {}, c.identity.email),
+    h("td", { class: "mono" }, c.identity.account_id),
+    h("td", {}, c.identity.role_name),
+    h("td", {}, userType(t, c.identity.user_type)),
+    h("td", {}, statusChip(t, c)),
+    timeCell(lang, c.last_success_at, nowMs, t.never),
+    timeCell(lang, next, nowMs, t.needsYou),
+  );
+}
+
+function table(t: Catalog, lang: Language, connections: Connection[], margin: number, nowMs: number): HTMLElement {
+  const head = [t.colNickname, t.colEmail, t.colAccount, t.colRole, t.colUserType, t.colStatus, t.colLastKeepalive, t.colNextKeepalive];
+  return h(
+    "table",
+    { class: "connections", "data-testid": "connections" },
+    h("thead", {}, h("tr", {}, ...head.map((label) => h("th", { scope: "col" }, label)))),
+    h("tbody", {}, ...connections.map((c) => row(t, lang, c, margin, nowMs))),
+  );
+}
+
+export interface PageState {
+  overview: Overview;
+  marginSecs: number;
+  nowMs: number;
+}
+
+/// The connections page: the list of connections, or the empty state that explains what a
+/// connection is.
+export function renderConnectionsPage(t: Catalog, lang: Language, state?: PageState): HTMLElement {
+  const connections = state?.overview.connections ?? [];
+  const sandbox = state?.overview.orgs.some((o) => o.sandbox) ?? false;
+  const body =
+    connections.length === 0 || !state
+      ? h(
+          "section",
+          { class: "empty-state", "data-testid": "empty-state" },
+          h("h2", {}, t.emptyTitle),
+          h("p", {}, t.emptyWhat),
+          h("p", { class: "hint" }, t.emptySandbox),
+        )
+      : table(t, lang, connections, state.marginSecs, state.nowMs);
   return h(
     "main",
     { class: "page", "aria-labelledby": "connections-heading" },
+    ...(sandbox ? [h("p", { class: "banner", role: "note", "data-testid": "sandbox-banner" }, t.sandboxBanner)] : []),
     h("header", { class: "page-header" }, h("h1", { id: "connections-heading" }, t.connectionsHeading)),
-    h(
-      "section",
-      { class: "empty-state", "data-testid": "empty-state" },
-      h("h2", {}, t.emptyTitle),
-      h("p", {}, t.emptyWhat),
-      h("p", { class: "hint" }, t.emptySandbox),
-    ),
+    body,
   );
 }
 

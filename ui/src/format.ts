@@ -1,0 +1,16 @@
+// Times as people read them: relative ("in 12 min", "3 min ago") with the exact time for hover.
+import type { Language } from "./i18n";
+
+export function relativeTime(unixSeconds: number, nowMs: number, lang: Language): string {
+  const diff = Math.round(unixSeconds - nowMs / 1000);
+  const rtf = new Intl.RelativeTimeFormat(lang, { numeric: "auto" });
+  const abs = Math.abs(diff);
+  if (abs < 60) return rtf.format(diff, "second");
+  if (abs < 3600) return rtf.format(Math.round(diff / 60), "minute");
+  if (abs < 86400) return rtf.format(Math.round(diff / 3600), "hour");
+  return rtf.format(Math.round(diff / 86400), "day");
+}
+
+export function exactTime(unixSeconds: number, lang: Language): string {
+  return new Date(unixSeconds * 1000).toLocaleString(lang);
+}

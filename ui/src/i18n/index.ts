@@ -1,0 +1,19 @@
+import { en, type Catalog, type StringKey } from "./en";
+import { ja } from "./ja";
+
+export type { Catalog, StringKey };
+export const catalogs = { en, ja } as const;
+export type Language = keyof typeof catalogs;
+
+/** The catalog for a setting (`en`, `ja`) or, without one, for the OS locale. */
+export function pickLanguage(setting: string | null | undefined, locales: readonly string[]): Language {
+  if (setting === "en" || setting === "ja") return setting;
+  const first = locales.find((l) => /^(en|ja)\b/i.test(l));
+  return first?.toLowerCase().startsWith("ja") ? "ja" : "en";
+}
+
+/** The message for an engine error code, in the user's language. */
+export function errorMessage(t: Catalog, code: string): string {
+  const key = ("error" + code.replace(/(^|_)([a-z])/g, (_, __, c: string) => c.toUpperCase())) as StringKey;
+  return t[key] ?? t.errorZoomError;
+}

@@ -1,0 +1,55 @@
+import type { Catalog } from "./en";
+
+// Japanese (the product's source document is Japanese). Same keys as en.ts.
+export const ja: Catalog = {
+  appTitle: "Zoom Connections",
+  connectionsHeading: "接続",
+  emptyTitle: "接続はまだありません",
+  emptyWhat:
+    "接続は、OAuth を通じてこのアプリを 1 つの Zoom アカウントに結び付けます。トークンはシステムのキーチェーンに保存され、Zoom のアクセストークン（有効期間 60 分）が切れる前にアプリが更新するため、自動化からいつでも利用できます。",
+  emptySandbox:
+    "Zoom アプリの認証情報が設定されていないため、アプリは内蔵の Zoom サンドボックスに接続しています。Zoom アカウントがなくてもすべての機能を試せます。",
+  versionLabel: "バージョン",
+
+  colNickname: "ニックネーム",
+  colEmail: "Zoom アカウント",
+  colAccount: "アカウント ID",
+  colRole: "ロール",
+  colUserType: "ユーザータイプ",
+  colStatus: "状態",
+  colLastKeepalive: "前回のキープアライブ",
+  colNextKeepalive: "次回のキープアライブ",
+  userTypeBasic: "ベーシック",
+  userTypeLicensed: "ライセンス",
+  userTypeOnPrem: "オンプレミス",
+  userTypeOther: "その他",
+  never: "なし",
+  needsYou: "操作が必要",
+  runKeepaliveNow: "今すぐキープアライブを実行",
+  sandboxBanner: "サンドボックスモード：接続先は Zoom ではなく内蔵の Zoom サンドボックスです。",
+
+  statusActive: "有効",
+  statusRefreshing: "更新中",
+  statusRetrying: "再試行中",
+  statusNeedsReconnect: "再接続が必要",
+  statusSuperseded: "置き換え済み",
+
+  errorInvalidNickname: "接続ニックネームを確認してください。1〜64 文字で、この組織内で重複しない名前にしてください。",
+  errorInvalidCallback: "サインインの応答が正しくありません。変更は行われていません。",
+  errorStateMismatch: "このサインインの応答は、進行中のサインインのものではありません。変更は行われていません。",
+  errorFlowExpired: "サインインが 10 分を超えたため期限切れになりました。もう一度やり直してください。",
+  errorAccessDenied: "Zoom で承認が拒否されました。変更は行われていません。",
+  errorZoomInvalidGrant: "Zoom はこの接続の承認を受け付けなくなりました。再接続してください。",
+  errorZoomInvalidClient: "Zoom がアプリのクライアント ID またはシークレットを拒否しました。組織の設定を確認してください。",
+  errorZoomError: "Zoom が要求を拒否しました。",
+  errorZoomRateLimited: "Zoom のレート制限に達しました。後で再試行します。",
+  errorZoomBadResponse: "Zoom から予期しない応答がありました。",
+  errorNetwork: "Zoom に接続できません。ネットワークを確認して、もう一度お試しください。",
+  errorKeychainUnavailable: "キーチェーンサービスに接続できないため、トークンを保存できません。",
+  errorStorage: "接続の一覧を読み書きできませんでした。",
+  errorRoleNotAllowed: "アカウントを接続できるのは、Zoom アカウントのオーナーまたは管理者だけです。",
+  errorMissingScope: "必要なスコープが Zoom で許可されませんでした。Zoom アプリに追加してから、もう一度お試しください。",
+  errorAccountInOtherOrg: "この Zoom アカウントは、すでに別の組織で接続されています。",
+  errorNotFound: "その接続または組織は存在しません。",
+  errorInvalidSettings: "この設定では動作しません。確認して、もう一度お試しください。",
+};
