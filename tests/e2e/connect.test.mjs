@@ -7,10 +7,16 @@ import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { writeFileSync } from "node:fs";
-import { By, until } from "selenium-webdriver";
+import { By, Key, until } from "selenium-webdriver";
 import { ensureArtifacts, freshHome, readLogs, startApp, waitFor } from "./lib/app.mjs";
 import { invoke, openSession } from "./lib/driver.mjs";
 import { authorizeInSandbox } from "./lib/sandbox-user.mjs";
+
+/** A screenshot once the page has painted what the test just did (dialogs open in a frame). */
+async function shot(driver, name) {
+  await driver.executeAsyncScript("const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));");
+  writeFileSync(join(ensureArtifacts(), name), Buffer.from(await driver.takeScreenshot(), "base64"));
+}
 
 function allFiles(dir) {
   let out = [];
@@ -57,13 +63,34 @@ describe("create a connection through the real app and deep link", () => {
     await assert.rejects(invoke(driver, "begin_connect", { orgId: "sandbox", nickname: "   " }), (e) => e.code === "invalid_nickname");
   });
 
-  it("creates an Active connection through sign-in and a second process with the deep link", async () => {
-    const flow = await invoke(driver, "begin_connect", { orgId: "sandbox", nickname: "E2E owner" });
-    assert.match(flow.authorize_url, /code_challenge_method=S256/);
-    const deepLink = await authorizeInSandbox(flow.authorize_url, "owner@contoso.example");
+  it("New Connection checks the nickname inline", async () => {
+    await (await driver.wait(until.elementLocated(By.css('[data-testid="new-connection"]')), 10000)).click();
+    const input = await driver.wait(until.elementLocated(By.css('[data-testid="nickname"]')), 5000);
+    await input.sendKeys("   ");
+    await driver.findElement(By.css('[data-testid="create"]')).click();
+    const error = await driver.findElement(By.css('[data-testid="nickname-error"]'));
+    await driver.wait(async () => (await error.getText()) === "Enter a connection nickname.", 5000);
+    await input.sendKeys(Key.ESCAPE);
+    await driver.wait(async () => (await driver.findElements(By.css('[data-testid="new-connection-dialog"]'))).length === 0, 5000);
+  });
+
+  it("creates an Active connection through the window, the sign-in and a second process with the deep link", async () => {
+    await driver.findElement(By.css('[data-testid="new-connection"]')).click();
+    const input = await driver.wait(until.elementLocated(By.css('[data-testid="nickname"]')), 5000);
+    await input.sendKeys("E2E owner");
+    await shot(driver, "new-connection-dialog.png");
+    await driver.findElement(By.css('[data-testid="create"]')).click();
+    const urlField = await driver.wait(until.elementLocated(By.css('[data-testid="authorize-url"]')), 10000);
+    const authorizeUrl = await urlField.getAttribute("value");
+    assert.match(authorizeUrl, /code_challenge_method=S256/);
+    await shot(driver, "waiting-dialog.png");
+    const deepLink = await authorizeInSandbox(authorizeUrl, "owner@contoso.example");
     assert.match(deepLink, /^zoom-connections:\/\/oauth\/callback\?code=/);
     const second = startApp(home, [deepLink]);
     assert.deepEqual(await second.exited, { code: 0, signal: null });
+    // The waiting dialog closes by itself and the new row is highlighted.
+    await driver.wait(async () => (await driver.findElements(By.css('[data-testid="waiting-dialog"]'))).length === 0, 20000);
+    await driver.wait(until.elementLocated(By.css("tr.highlight")), 10000);
     let conns = [];
     const deadline = Date.now() + 20000;
     while (Date.now() < deadline) {
@@ -82,7 +109,7 @@ describe("create a connection through the real app and deep link", () => {
     const cell = await driver.wait(until.elementLocated(By.css('[data-testid="connections"] tbody th')), 10000);
     assert.equal(await cell.getText(), "E2E owner");
     assert.equal(await driver.findElement(By.css('[data-testid="status"]')).getText(), "Active");
-    writeFileSync(join(ensureArtifacts(), "connections-list.png"), Buffer.from(await driver.takeScreenshot(), "base64"));
+    await shot(driver, "connections-list.png");
 
     // The tray menu follows: its summary and a line for the connection (logged on each rebuild).
     await waitFor("the tray line", () => readLogs(home).includes('tray updated summary=1 connection kept alive lines=["E2E owner — Active · next '));
@@ -145,9 +172,14 @@ describe("create a connection through the real app and deep link", () => {
     assert.deepEqual((await invoke(driver, "overview")).connections, before);
   });
 
-  it("deletes the connection, and the grant is gone at the sandbox", async () => {
+  it("Delete asks first, then deauthorizes: the grant is gone at the sandbox", async () => {
     const [conn] = (await invoke(driver, "overview")).connections;
-    await invoke(driver, "delete_connection", { id: conn.id });
+    await driver.findElement(By.css(`[data-action="delete"][data-id="${conn.id}"]`)).click();
+    const dialog = await driver.wait(until.elementLocated(By.css('[data-testid="delete-dialog"]')), 5000);
+    assert.match(await dialog.getText(), /Delete “E2E owner”\? Deleting deauthorizes it in Zoom/);
+    await shot(driver, "delete-dialog.png");
+    await driver.findElement(By.css('[data-testid="confirm-delete"]')).click();
+    await driver.wait(until.elementLocated(By.css('[data-testid="empty-state"]')), 10000);
     assert.deepEqual((await invoke(driver, "overview")).connections, []);
     // Once at start, once again now.
     await waitFor("the tray back to empty", () => readLogs(home).split("tray updated summary=No connections yet lines=[]").length > 2);

@@ -39,12 +39,17 @@ function timeCell(lang: Language, unix: number | null, nowMs: number, fallback: 
   return h("td", { title: exactTime(unix, lang) }, relativeTime(unix, nowMs, lang));
 }
 
-function row(t: Catalog, lang: Language, c: Connection, margin: number, nowMs: number): HTMLElement {
+function actionButton(label: string, action: string, c: Connection): HTMLElement {
+  // The name in the accessible label: "Delete Production", not three anonymous "Delete"s.
+  return h("button", { type: "button", "data-action": action, "data-id": c.id, "aria-label": `${label} ${c.nickname}` }, label);
+}
+
+function row(t: Catalog, lang: Language, c: Connection, margin: number, nowMs: number, highlight: string | null): HTMLElement {
   const needsUser = c.status === "needs_reconnect" || c.status === "superseded";
   const next = needsUser ? null : (c.next_attempt_at ?? c.access_expires_at - margin);
   return h(
     "tr",
-    { "data-connection": c.id },
+    { "data-connection": c.id, class: c.id === highlight ? "highlight" : "" },
     h("th", { scope: "row" }, c.nickname),
     h("td", {}, c.identity.email),
     h("td", { class: "mono" }, c.identity.account_id),
@@ -53,16 +58,28 @@ function row(t: Catalog, lang: Language, c: Connection, margin: number, nowMs: n
     h("td", {}, statusChip(t, c)),
     timeCell(lang, c.last_success_at, nowMs, t.never),
     timeCell(lang, next, nowMs, t.needsYou),
+    h(
+      "td",
+      { class: "actions" },
+      actionButton(t.actionTest, "test", c),
+      actionButton(t.actionReconnect, "reconnect", c),
+      actionButton(t.actionDelete, "delete", c),
+    ),
   );
 }
 
-function table(t: Catalog, lang: Language, connections: Connection[], margin: number, nowMs: number): HTMLElement {
-  const head = [t.colNickname, t.colEmail, t.colAccount, t.colRole, t.colUserType, t.colStatus, t.colLastKeepalive, t.colNextKeepalive];
+function table(t: Catalog, lang: Language, connections: Connection[], margin: number, nowMs: number, highlight: string | null): HTMLElement {
+  const head = [t.colNickname, t.colEmail, t.colAccount, t.colRole, t.colUserType, t.colStatus, t.colLastKeepalive, t.colNextKeepalive, t.colActions];
+  // A narrow window scrolls the table sideways rather than cutting off its actions.
   return h(
-    "table",
-    { class: "connections", "data-testid": "connections" },
-    h("thead", {}, h("tr", {}, ...head.map((label) => h("th", { scope: "col" }, label)))),
-    h("tbody", {}, ...connections.map((c) => row(t, lang, c, margin, nowMs))),
+    "div",
+    { class: "table-wrap" },
+    h(
+      "table",
+      { class: "connections", "data-testid": "connections" },
+      h("thead", {}, h("tr", {}, ...head.map((label) => h("th", { scope: "col" }, label)))),
+      h("tbody", {}, ...connections.map((c) => row(t, lang, c, margin, nowMs, highlight))),
+    ),
   );
 }
 
@@ -70,13 +87,30 @@ export interface PageState {
   overview: Overview;
   marginSecs: number;
   nowMs: number;
+  orgId: string;
+  /** The row to highlight (a connection just created). */
+  highlight: string | null;
+  /** A line for the user (a test result, a warning). */
+  notice: string;
 }
 
 /// The connections page: the list of connections, or the empty state that explains what a
 /// connection is.
 export function renderConnectionsPage(t: Catalog, lang: Language, state?: PageState): HTMLElement {
-  const connections = state?.overview.connections ?? [];
-  const sandbox = state?.overview.orgs.some((o) => o.sandbox) ?? false;
+  const orgs = state?.overview.orgs ?? [];
+  const connections = (state?.overview.connections ?? []).filter((c) => c.org_id === state?.orgId);
+  const sandbox = orgs.find((o) => o.id === state?.orgId)?.sandbox ?? false;
+  const switcher =
+    orgs.length > 1
+      ? [
+          h("label", { for: "org" }, t.orgLabel),
+          h("select", { id: "org", "data-testid": "org" }, ...orgs.map((o) => {
+            const opt = h("option", { value: o.id }, o.name) as HTMLOptionElement;
+            opt.selected = o.id === state?.orgId;
+            return opt;
+          })),
+        ]
+      : [];
   const body =
     connections.length === 0 || !state
       ? h(
@@ -86,12 +120,23 @@ export function renderConnectionsPage(t: Catalog, lang: Language, state?: PageSt
           h("p", {}, t.emptyWhat),
           h("p", { class: "hint" }, t.emptySandbox),
         )
-      : table(t, lang, connections, state.marginSecs, state.nowMs);
+      : table(t, lang, connections, state.marginSecs, state.nowMs, state.highlight);
   return h(
     "main",
     { class: "page", "aria-labelledby": "connections-heading" },
     ...(sandbox ? [h("p", { class: "banner", role: "note", "data-testid": "sandbox-banner" }, t.sandboxBanner)] : []),
-    h("header", { class: "page-header" }, h("h1", { id: "connections-heading" }, t.connectionsHeading)),
+    h(
+      "header",
+      { class: "page-header" },
+      h("h1", { id: "connections-heading" }, t.connectionsHeading),
+      h(
+        "div",
+        { class: "toolbar" },
+        ...switcher,
+        ...(state ? [h("button", { type: "button", class: "primary", "data-action": "new", "data-testid": "new-connection" }, t.newConnection)] : []),
+      ),
+    ),
+    h("p", { class: "notice", role: "status", "data-testid": "notice" }, state?.notice ?? ""),
     body,
   );
 }

@@ -60,9 +60,42 @@ export interface AppSettings {
   language: string | null;
 }
 
+export interface FlowStarted {
+  flow_id: string;
+  authorize_url: string;
+  redirect_uri: string;
+  expires_at: number;
+}
+
+export interface FlowEnded {
+  kind: "flow_ended";
+  flow_id: string;
+  connection_id: string | null;
+  superseded: string | null;
+  error: EngineError | null;
+}
+
+export interface TestResult {
+  probe: "scim" | "users_me";
+  summary: string;
+}
+
+/** A rejected command carries the engine's `{code, message}`. */
+export function asEngineError(e: unknown): EngineError {
+  if (e && typeof e === "object" && "code" in e && "message" in e) return e as EngineError;
+  return { code: "zoom_error", message: String(e) };
+}
+
 export const ipc = {
   overview: () => invoke<Overview>("overview"),
   settings: () => invoke<AppSettings>("get_settings"),
   runKeepaliveNow: () => invoke<void>("run_keepalive_now"),
+  beginConnect: (orgId: string, nickname: string, reconnectOf: string | null = null) =>
+    invoke<FlowStarted>("begin_connect", { orgId, nickname, reconnectOf }),
+  cancelFlow: (flowId: string) => invoke<boolean>("cancel_flow", { flowId }),
+  deleteConnection: (id: string) => invoke<void>("delete_connection", { id }),
+  deleteConnectionLocally: (id: string) => invoke<string>("delete_connection_locally", { id }),
+  testConnection: (id: string) => invoke<TestResult>("test_connection", { id }),
   onConnectionsChanged: (handler: () => void): Promise<UnlistenFn> => listen("connections-changed", () => handler()),
+  onFlowEnded: (handler: (e: FlowEnded) => void): Promise<UnlistenFn> => listen<FlowEnded>("flow-ended", (e) => handler(e.payload)),
 };

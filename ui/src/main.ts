@@ -1,31 +1,88 @@
 import { getVersion } from "@tauri-apps/api/app";
 import { renderConnectionsPage, renderFooter, type PageState } from "./connections-page";
-import { catalogs, pickLanguage, type Language } from "./i18n";
-import { ipc } from "./ipc";
+import { openDeleteDialog } from "./dialogs";
+import { catalogs, errorMessage, pickLanguage, type Language } from "./i18n";
+import { asEngineError, ipc } from "./ipc";
+import { openNewConnectionDialog, openSupersededDialog, reconnect, type FlowOutcome } from "./new-connection";
 
 /** Loads the list and keeps it current from the shell's events (no polling). */
 export async function mount(root: HTMLElement, locales: readonly string[] = navigator.languages ?? [navigator.language]): Promise<void> {
   let lang: Language = pickLanguage(null, locales);
   let state: PageState | undefined;
   let version: string | null = null;
+  const t = () => catalogs[lang];
 
   const render = () => {
-    const t = catalogs[lang];
-    document.title = t.appTitle;
+    document.title = t().appTitle;
     document.documentElement.lang = lang;
-    root.replaceChildren(renderConnectionsPage(t, lang, state), renderFooter(t, version));
+    // Keep keyboard focus across a re-render: the same control, found again by its data.
+    const focused = document.activeElement as HTMLElement | null;
+    const key = focused?.dataset?.action ? `[data-action="${focused.dataset.action}"][data-id="${focused.dataset.id ?? ""}"]` : null;
+    root.replaceChildren(renderConnectionsPage(t(), lang, state), renderFooter(t(), version));
+    if (key) (root.querySelector(key) as HTMLElement | null)?.focus();
   };
   const load = async () => {
     try {
       const [overview, settings] = await Promise.all([ipc.overview(), ipc.settings()]);
       lang = pickLanguage(settings.language, locales);
-      state = { overview, marginSecs: settings.refresh_margin_secs, nowMs: Date.now() };
+      const orgId = overview.orgs.some((o) => o.id === state?.orgId) ? state!.orgId : (overview.orgs[0]?.id ?? "");
+      state = {
+        overview,
+        marginSecs: settings.refresh_margin_secs,
+        nowMs: Date.now(),
+        orgId,
+        highlight: state?.highlight ?? null,
+        notice: state?.notice ?? (overview.warning?.message ?? ""),
+      };
     } catch {
       // Without the shell (or before it answers) the page still explains itself.
       state = undefined;
     }
     render();
   };
+  const notice = (text: string) => {
+    if (state) state.notice = text;
+    render();
+  };
+  const created = (o: FlowOutcome) => {
+    if (state) state.highlight = o.connectionId;
+    void load().then(() => {
+      const older = state?.overview.connections.find((c) => c.id === o.superseded);
+      if (older) openSupersededDialog(t(), older, () => openDeleteDialog(t(), older, notice));
+    });
+  };
+
+  root.addEventListener("change", (e) => {
+    const target = e.target as HTMLSelectElement;
+    if (target.id === "org" && state) {
+      state.orgId = target.value;
+      render();
+    }
+  });
+  root.addEventListener("click", (e) => {
+    const el = (e.target as HTMLElement).closest<HTMLElement>("[data-action]");
+    if (!el || !state) return;
+    const conn = state.overview.connections.find((c) => c.id === el.dataset.id);
+    switch (el.dataset.action) {
+      case "new":
+        openNewConnectionDialog(t(), state.orgId, state.overview.connections, created);
+        break;
+      case "test":
+        if (!conn) return;
+        notice(`${conn.nickname}: ${t().testing}`);
+        ipc.testConnection(conn.id).then(
+          (r) => notice(`${conn.nickname}: ${r.summary}`),
+          (err) => notice(`${conn.nickname}: ${errorMessage(t(), asEngineError(err).code)}`),
+        );
+        break;
+      case "reconnect":
+        if (conn) void reconnect(t(), conn, created, notice);
+        break;
+      case "delete":
+        if (conn) openDeleteDialog(t(), conn, notice);
+        break;
+    }
+  });
 
   render();
   await load();

@@ -17,3 +17,8 @@ export function errorMessage(t: Catalog, code: string): string {
   const key = ("error" + code.replace(/(^|_)([a-z])/g, (_, __, c: string) => c.toUpperCase())) as StringKey;
   return t[key] ?? t.errorZoomError;
 }
+
+/** A catalog string with `{name}` placeholders filled in (values are text, never markup). */
+export function fill(template: string, values: Record<string, string>): string {
+  return template.replace(/\{(\w+)\}/g, (m, k: string) => values[k] ?? m);
+}

@@ -1,0 +1,167 @@
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { emit } from "@tauri-apps/api/event";
+import { afterEach, describe, expect, it } from "vitest";
+import { catalogs } from "./i18n";
+import type { Connection } from "./ipc";
+import { mount } from "./main";
+import { nicknameProblem } from "./new-connection";
+
+const en = catalogs.en;
+const tick = () => new Promise((r) => setTimeout(r, 0));
+afterEach(() => {
+  clearMocks();
+  document.body.replaceChildren();
+});
+
+const org = { id: "sandbox", name: "Sandbox", client_id: "c", confidential: false, sandbox: true, scopes: [] };
+const conn = (id: string, nickname: string): Connection => ({
+  id,
+  org_id: "sandbox",
+  nickname,
+  identity: { user_id: "u", email: "owner@contoso.example", display_name: "O", account_id: "a", account_number: 1, role_name: "Owner", user_type: 2 },
+  granted_scopes: [],
+  api_url: "",
+  status: "active",
+  status_reason: null,
+  created_at: 0,
+  access_expires_at: Math.floor(Date.now() / 1000) + 3000,
+  last_success_at: null,
+  last_failure_at: null,
+  next_attempt_at: null,
+  consecutive_failures: 0,
+});
+
+/** A shell with a list and a log of the commands and arguments it received. */
+function shell(list: Connection[], answers: Record<string, (args: Record<string, unknown>) => unknown> = {}) {
+  const calls: [string, Record<string, unknown>][] = [];
+  mockIPC(
+    (cmd, args) => {
+      calls.push([cmd, (args ?? {}) as Record<string, unknown>]);
+      if (answers[cmd]) return answers[cmd]((args ?? {}) as Record<string, unknown>);
+      if (cmd === "overview") return { orgs: [org], connections: list, warning: null };
+      if (cmd === "get_settings") return { refresh_margin_secs: 600, notifications: true, launch_at_login: false, language: null };
+      return undefined;
+    },
+    { shouldMockEvents: true },
+  );
+  return calls;
+}
+
+async function page() {
+  const root = document.createElement("div");
+  document.body.append(root);
+  await mount(root, ["en-US"]);
+  return root;
+}
+
+function click(el: Element | null) {
+  (el as HTMLElement).click();
+}
+
+describe("nickname rules", () => {
+  it("trimmed, 1–64 characters, unique in the org (case-insensitive)", () => {
+    const existing = [conn("c1", "Production")];
+    expect(nicknameProblem(en, "   ", "sandbox", existing)).toBe(en.nicknameRequired);
+    expect(nicknameProblem(en, "x".repeat(65), "sandbox", existing)).toBe(en.nicknameTooLong);
+    expect(nicknameProblem(en, " production ", "sandbox", existing)).toBe(en.nicknameTaken);
+    expect(nicknameProblem(en, "production", "other-org", existing)).toBeNull();
+    expect(nicknameProblem(en, "x".repeat(64), "sandbox", existing)).toBeNull();
+  });
+});
+
+describe("New Connection", () => {
+  it("shows errors inline and sends nothing until the nickname is valid", async () => {
+    const calls = shell([conn("c1", "Production")]);
+    const root = await page();
+    click(root.querySelector('[data-testid="new-connection"]'));
+    const dialog = document.querySelector('[data-testid="new-connection-dialog"]') as HTMLDialogElement;
+    expect(dialog.open).toBe(true);
+    const input = dialog.querySelector('[data-testid="nickname"]') as HTMLInputElement;
+    expect(document.activeElement).toBe(input);
+    input.value = "production";
+    click(dialog.querySelector('[data-testid="create"]'));
+    await tick();
+    expect(dialog.querySelector('[data-testid="nickname-error"]')?.textContent).toBe(en.nicknameTaken);
+    expect(input.getAttribute("aria-invalid")).toBe("true");
+    expect(calls.some(([c]) => c === "begin_connect")).toBe(false);
+  });
+
+  it("waits for the browser, then closes and highlights the new row", async () => {
+    const list: Connection[] = [];
+    const calls = shell(list, {
+      begin_connect: () => ({ flow_id: "f1", authorize_url: "http://127.0.0.1:1/oauth/authorize?x", redirect_uri: "r", expires_at: 0 }),
+    });
+    const root = await page();
+    click(root.querySelector('[data-testid="new-connection"]'));
+    const input = document.querySelector('[data-testid="nickname"]') as HTMLInputElement;
+    input.value = "  Production  ";
+    click(document.querySelector('[data-testid="create"]'));
+    await tick();
+    expect(calls.find(([c]) => c === "begin_connect")?.[1]).toEqual({ orgId: "sandbox", nickname: "Production", reconnectOf: null });
+    const waiting = document.querySelector('[data-testid="waiting-dialog"]') as HTMLDialogElement;
+    expect(waiting.querySelector("h2")?.textContent).toBe(en.waitingTitle);
+    expect((waiting.querySelector('[data-testid="authorize-url"]') as HTMLInputElement).value).toBe("http://127.0.0.1:1/oauth/authorize?x");
+    expect(waiting.querySelector('[data-testid="elapsed"]')?.textContent).toBe(`${en.elapsed} 0:00`);
+    list.push(conn("c9", "Production"));
+    await emit("flow-ended", { kind: "flow_ended", flow_id: "f1", connection_id: "c9", superseded: null, error: null });
+    await tick();
+    await tick();
+    expect(document.querySelector('[data-testid="waiting-dialog"]')).toBeNull();
+    expect(root.querySelector('tr[data-connection="c9"]')?.className).toBe("highlight");
+  });
+
+  it("shows the engine's error for a failed flow in the user's words", async () => {
+    shell([], { begin_connect: () => ({ flow_id: "f2", authorize_url: "u", redirect_uri: "r", expires_at: 0 }) });
+    const root = await page();
+    click(root.querySelector('[data-testid="new-connection"]'));
+    (document.querySelector('[data-testid="nickname"]') as HTMLInputElement).value = "Prod";
+    click(document.querySelector('[data-testid="create"]'));
+    await tick();
+    await emit("flow-ended", { kind: "flow_ended", flow_id: "f2", connection_id: null, superseded: null, error: { code: "role_not_allowed", message: "m" } });
+    await tick();
+    expect(document.querySelector('[data-testid="flow-error"]')?.textContent).toBe(en.errorRoleNotAllowed);
+  });
+});
+
+describe("Delete Connection", () => {
+  it("names the connection, and Confirm deauthorizes it", async () => {
+    const calls = shell([conn("c1", "Production")]);
+    const root = await page();
+    click(root.querySelector('[data-action="delete"][data-id="c1"]'));
+    const dialog = document.querySelector('[data-testid="delete-dialog"]') as HTMLDialogElement;
+    expect(dialog.textContent).toContain("“Production”");
+    expect(dialog.textContent).toContain("deauthorizes it in Zoom");
+    click(dialog.querySelector('[data-testid="confirm-delete"]'));
+    await tick();
+    expect(calls.find(([c]) => c === "delete_connection")?.[1]).toEqual({ id: "c1" });
+    expect(document.querySelector('[data-testid="delete-dialog"]')).toBeNull();
+  });
+
+  it("offers to delete locally when Zoom cannot be reached, saying the grant remains", async () => {
+    const calls = shell([conn("c1", "Production")], {
+      delete_connection: () => {
+        throw { code: "network", message: "unreachable" };
+      },
+      delete_connection_locally: () => "removed locally; the grant remains in Zoom",
+    });
+    const root = await page();
+    click(root.querySelector('[data-action="delete"][data-id="c1"]'));
+    click(document.querySelector('[data-testid="confirm-delete"]'));
+    await tick();
+    const second = document.querySelector('[data-testid="delete-locally-dialog"]') as HTMLDialogElement;
+    expect(second.textContent).toContain("remains in Zoom");
+    click(second.querySelector('[data-testid="confirm-delete-locally"]'));
+    await tick();
+    expect(calls.some(([c]) => c === "delete_connection_locally")).toBe(true);
+    expect(root.querySelector('[data-testid="notice"]')?.textContent).toBe("removed locally; the grant remains in Zoom");
+  });
+
+  it("Cancel changes nothing", async () => {
+    const calls = shell([conn("c1", "Production")]);
+    const root = await page();
+    click(root.querySelector('[data-action="delete"][data-id="c1"]'));
+    click(document.querySelector('[data-testid="cancel-delete"]'));
+    expect(document.querySelector('[data-testid="delete-dialog"]')).toBeNull();
+    expect(calls.some(([c]) => c === "delete_connection")).toBe(false);
+  });
+});

@@ -1,0 +1,81 @@
+// Modal dialogs on the native <dialog>: showModal() traps focus and Escape closes it. Every
+// dialog is removed from the document when it closes.
+import { h } from "./dom";
+import { errorMessage, fill, type Catalog } from "./i18n";
+import { asEngineError, ipc, type Connection } from "./ipc";
+
+let counter = 0;
+
+/** Opens a modal with a heading, content and buttons; returns it (close() removes it). */
+export function modal(title: string, content: Node[], buttons: HTMLElement[], testId: string): HTMLDialogElement {
+  const id = `dialog-title-${++counter}`;
+  const dialog = h(
+    "dialog",
+    { "aria-labelledby": id, "data-testid": testId, class: "dialog" },
+    h("h2", { id }, title),
+    ...content,
+    h("div", { class: "dialog-buttons" }, ...buttons),
+  ) as HTMLDialogElement;
+  dialog.addEventListener("close", () => dialog.remove());
+  document.body.append(dialog);
+  dialog.showModal();
+  return dialog;
+}
+
+export function button(label: string, onClick: () => void, attrs: Record<string, string> = {}): HTMLButtonElement {
+  const b = h("button", { type: "button", ...attrs }, label) as HTMLButtonElement;
+  b.addEventListener("click", onClick);
+  return b;
+}
+
+/** Delete Connection: names it, says that deleting deauthorizes it in Zoom. If Zoom cannot be
+ * reached, a second dialog offers to delete it from this computer only. */
+export function openDeleteDialog(t: Catalog, conn: Connection, announce: (text: string) => void): HTMLDialogElement {
+  const error = h("p", { class: "error", role: "alert" });
+  let dialog: HTMLDialogElement;
+  const confirm = button(t.confirm, async () => {
+    confirm.disabled = true;
+    error.textContent = "";
+    try {
+      await ipc.deleteConnection(conn.id);
+      dialog.close();
+    } catch (e) {
+      const err = asEngineError(e);
+      confirm.disabled = false;
+      if (err.code === "network") {
+        dialog.close();
+        openDeleteLocallyDialog(t, conn, announce);
+      } else {
+        error.textContent = errorMessage(t, err.code);
+      }
+    }
+  }, { class: "danger", "data-testid": "confirm-delete" });
+  dialog = modal(
+    t.deleteTitle,
+    [h("p", {}, fill(t.deleteExplain, { name: conn.nickname })), error],
+    [button(t.cancel, () => dialog.close(), { "data-testid": "cancel-delete" }), confirm],
+    "delete-dialog",
+  );
+  confirm.focus();
+  return dialog;
+}
+
+function openDeleteLocallyDialog(t: Catalog, conn: Connection, announce: (text: string) => void): HTMLDialogElement {
+  let dialog: HTMLDialogElement;
+  const error = h("p", { class: "error", role: "alert" });
+  const local = button(t.deleteLocally, async () => {
+    try {
+      announce(await ipc.deleteConnectionLocally(conn.id));
+      dialog.close();
+    } catch (e) {
+      error.textContent = errorMessage(t, asEngineError(e).code);
+    }
+  }, { class: "danger", "data-testid": "confirm-delete-locally" });
+  dialog = modal(
+    t.deleteLocallyTitle,
+    [h("p", {}, fill(t.deleteLocallyExplain, { name: conn.nickname })), error],
+    [button(t.cancel, () => dialog.close()), local],
+    "delete-locally-dialog",
+  );
+  return dialog;
+}
