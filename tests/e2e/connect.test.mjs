@@ -6,17 +6,10 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { writeFileSync } from "node:fs";
 import { By, Key, until } from "selenium-webdriver";
-import { ensureArtifacts, freshHome, readLogs, startApp, waitFor } from "./lib/app.mjs";
-import { invoke, openSession } from "./lib/driver.mjs";
+import { freshHome, readLogs, startApp, waitFor } from "./lib/app.mjs";
+import { clickFresh, invoke, openSession, shot } from "./lib/driver.mjs";
 import { authorizeInSandbox } from "./lib/sandbox-user.mjs";
-
-/** A screenshot once the page has painted what the test just did (dialogs open in a frame). */
-async function shot(driver, name) {
-  await driver.executeAsyncScript("const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));");
-  writeFileSync(join(ensureArtifacts(), name), Buffer.from(await driver.takeScreenshot(), "base64"));
-}
 
 function allFiles(dir) {
   let out = [];
@@ -111,6 +104,14 @@ describe("create a connection through the real app and deep link", () => {
     assert.equal(await driver.findElement(By.css('[data-testid="status"]')).getText(), "Active");
     await shot(driver, "connections-list.png");
 
+    // Details: the expiry countdown and the timeline with the authorization on it.
+    await clickFresh(driver, By, `[data-action="details"][data-id="${conns[0].id}"]`);
+    const details = await driver.wait(until.elementLocated(By.css('[data-testid="details"]')), 10000);
+    assert.match(await details.getText(), /Details of E2E owner/);
+    assert.match(await driver.findElement(By.css('[data-testid="expiry"]')).getText(), /^in \d+ minutes$/);
+    await driver.wait(async () => (await driver.findElements(By.css('[data-testid="timeline"] [data-kind="authorized"]'))).length === 1, 10000);
+    await shot(driver, "connection-details.png");
+
     // The tray menu follows: its summary and a line for the connection (logged on each rebuild).
     await waitFor("the tray line", () => readLogs(home).includes('tray updated summary=1 connection kept alive lines=["E2E owner — Active · next '));
 
@@ -174,7 +175,7 @@ describe("create a connection through the real app and deep link", () => {
 
   it("Delete asks first, then deauthorizes: the grant is gone at the sandbox", async () => {
     const [conn] = (await invoke(driver, "overview")).connections;
-    await driver.findElement(By.css(`[data-action="delete"][data-id="${conn.id}"]`)).click();
+    await clickFresh(driver, By, `[data-action="delete"][data-id="${conn.id}"]`);
     const dialog = await driver.wait(until.elementLocated(By.css('[data-testid="delete-dialog"]')), 5000);
     assert.match(await dialog.getText(), /Delete “E2E owner”\? Deleting deauthorizes it in Zoom/);
     await shot(driver, "delete-dialog.png");

@@ -1,12 +1,12 @@
 // The real app window in a real WebKit webview, driven through tauri-driver (WebDriver).
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { By } from "selenium-webdriver";
+import { By, until } from "selenium-webdriver";
 import { ensureArtifacts, freshHome, waitFor } from "./lib/app.mjs";
-import { openSession } from "./lib/driver.mjs";
+import { invoke, openSession, shot } from "./lib/driver.mjs";
 
 describe("main window", () => {
   let session;
@@ -42,9 +42,34 @@ describe("main window", () => {
   });
 
   it("saves a screenshot", async () => {
-    const dir = ensureArtifacts();
-    const png = Buffer.from(await driver.takeScreenshot(), "base64");
+    await shot(driver, "empty-state.png");
+    const png = readFileSync(join(ensureArtifacts(), "empty-state.png"));
     assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47], "a PNG");
-    writeFileSync(join(dir, "empty-state.png"), png);
+  });
+});
+
+describe("main window in Japanese", () => {
+  let session;
+
+  before(async () => {
+    session = await openSession(freshHome(), 4449);
+  });
+
+  after(async () => session?.close());
+
+  it("renders the page in Japanese", async () => {
+    const driver = session.driver;
+    // The language setting (the OS locale is the default; this machine has no Japanese locale
+    // generated, and WebKit takes its languages from setlocale).
+    await driver.wait(until.elementLocated(By.css("h1")), 20000);
+    const settings = await invoke(driver, "get_settings");
+    await invoke(driver, "save_settings", { settings: { ...settings, language: "ja" } });
+    await driver.wait(async () => {
+      const h1 = await driver.findElements(By.css("h1"));
+      return h1.length > 0 && (await h1[0].getText().catch(() => "")) === "接続";
+    }, 20000);
+    assert.equal(await driver.findElement(By.css('[data-testid="empty-state"] h2')).getText(), "接続はまだありません");
+    assert.equal(await driver.findElement(By.css('[data-testid="new-connection"]')).getText(), "新しい接続");
+    await shot(driver, "empty-state-ja.png");
   });
 });

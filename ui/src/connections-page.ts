@@ -1,15 +1,9 @@
 import { h } from "./dom";
 import { exactTime, relativeTime } from "./format";
 import type { Catalog, Language } from "./i18n";
-import type { Connection, Overview, Status } from "./ipc";
-
-const STATUS_KEY: Record<Status, keyof Catalog> = {
-  active: "statusActive",
-  refreshing: "statusRefreshing",
-  retrying: "statusRetrying",
-  needs_reconnect: "statusNeedsReconnect",
-  superseded: "statusSuperseded",
-};
+import { renderDetails } from "./details";
+import type { Connection, HistoryEvent, Overview } from "./ipc";
+import { statusChip } from "./status-chip";
 
 function userType(t: Catalog, type: number | null): string {
   switch (type) {
@@ -24,16 +18,6 @@ function userType(t: Catalog, type: number | null): string {
   }
 }
 
-/** A status chip: the label in words (never colour alone), the reason on hover and focus. */
-export function statusChip(t: Catalog, c: Connection): HTMLElement {
-  const chip = h("span", { class: `chip status-${c.status}`, tabindex: "0", "data-testid": "status" }, t[STATUS_KEY[c.status]]);
-  if (c.status_reason) {
-    chip.setAttribute("title", c.status_reason);
-    chip.setAttribute("aria-description", c.status_reason);
-  }
-  return chip;
-}
-
 function timeCell(lang: Language, unix: number | null, nowMs: number, fallback: string): HTMLElement {
   if (unix === null) return h("td", {}, fallback);
   return h("td", { title: exactTime(unix, lang) }, relativeTime(unix, nowMs, lang));
@@ -44,13 +28,17 @@ function actionButton(label: string, action: string, c: Connection): HTMLElement
   return h("button", { type: "button", "data-action": action, "data-id": c.id, "aria-label": `${label} ${c.nickname}` }, label);
 }
 
-function row(t: Catalog, lang: Language, c: Connection, margin: number, nowMs: number, highlight: string | null): HTMLElement {
+function row(t: Catalog, lang: Language, c: Connection, margin: number, nowMs: number, highlight: string | null, detailsId: string | null): HTMLElement {
   const needsUser = c.status === "needs_reconnect" || c.status === "superseded";
   const next = needsUser ? null : (c.next_attempt_at ?? c.access_expires_at - margin);
   return h(
     "tr",
     { "data-connection": c.id, class: c.id === highlight ? "highlight" : "" },
-    h("th", { scope: "row" }, c.nickname),
+    h(
+      "th",
+      { scope: "row" },
+      h("button", { type: "button", class: "link", "data-action": "details", "data-id": c.id, "aria-expanded": String(c.id === detailsId) }, c.nickname),
+    ),
     h("td", {}, c.identity.email),
     h("td", { class: "mono" }, c.identity.account_id),
     h("td", {}, c.identity.role_name),
@@ -68,7 +56,7 @@ function row(t: Catalog, lang: Language, c: Connection, margin: number, nowMs: n
   );
 }
 
-function table(t: Catalog, lang: Language, connections: Connection[], margin: number, nowMs: number, highlight: string | null): HTMLElement {
+function table(t: Catalog, lang: Language, connections: Connection[], margin: number, nowMs: number, highlight: string | null, detailsId: string | null): HTMLElement {
   const head = [t.colNickname, t.colEmail, t.colAccount, t.colRole, t.colUserType, t.colStatus, t.colLastKeepalive, t.colNextKeepalive, t.colActions];
   // A narrow window scrolls the table sideways rather than cutting off its actions.
   return h(
@@ -78,7 +66,7 @@ function table(t: Catalog, lang: Language, connections: Connection[], margin: nu
       "table",
       { class: "connections", "data-testid": "connections" },
       h("thead", {}, h("tr", {}, ...head.map((label) => h("th", { scope: "col" }, label)))),
-      h("tbody", {}, ...connections.map((c) => row(t, lang, c, margin, nowMs, highlight))),
+      h("tbody", {}, ...connections.map((c) => row(t, lang, c, margin, nowMs, highlight, detailsId))),
     ),
   );
 }
@@ -92,6 +80,9 @@ export interface PageState {
   highlight: string | null;
   /** A line for the user (a test result, a warning). */
   notice: string;
+  /** The connection whose details are open, and its history. */
+  detailsId: string | null;
+  history: HistoryEvent[];
 }
 
 /// The connections page: the list of connections, or the empty state that explains what a
@@ -120,7 +111,7 @@ export function renderConnectionsPage(t: Catalog, lang: Language, state?: PageSt
           h("p", {}, t.emptyWhat),
           h("p", { class: "hint" }, t.emptySandbox),
         )
-      : table(t, lang, connections, state.marginSecs, state.nowMs, state.highlight);
+      : table(t, lang, connections, state.marginSecs, state.nowMs, state.highlight, state.detailsId);
   return h(
     "main",
     { class: "page", "aria-labelledby": "connections-heading" },
@@ -138,9 +129,17 @@ export function renderConnectionsPage(t: Catalog, lang: Language, state?: PageSt
     ),
     h("p", { class: "notice", role: "status", "data-testid": "notice" }, state?.notice ?? ""),
     body,
+    ...details(t, lang, state),
   );
 }
 
 export function renderFooter(t: Catalog, version: string | null): HTMLElement {
   return h("footer", { class: "footer" }, version ? `${t.versionLabel} ${version}` : "");
+}
+
+function details(t: Catalog, lang: Language, state?: PageState): HTMLElement[] {
+  const conn = state?.overview.connections.find((c) => c.id === state.detailsId);
+  if (!state || !conn) return [];
+  const org = state.overview.orgs.find((o) => o.id === conn.org_id);
+  return [renderDetails(t, lang, conn, org, state.history, state.nowMs)];
 }

@@ -80,6 +80,14 @@ export interface TestResult {
   summary: string;
 }
 
+export type HistoryKind = "refreshed" | "failed" | "needs_reconnect" | "superseded" | "recovered" | "authorized";
+
+export interface HistoryEvent {
+  at: number;
+  kind: HistoryKind;
+  detail?: string;
+}
+
 /** A rejected command carries the engine's `{code, message}`. */
 export function asEngineError(e: unknown): EngineError {
   if (e && typeof e === "object" && "code" in e && "message" in e) return e as EngineError;
@@ -96,6 +104,7 @@ export const ipc = {
   deleteConnection: (id: string) => invoke<void>("delete_connection", { id }),
   deleteConnectionLocally: (id: string) => invoke<string>("delete_connection_locally", { id }),
   testConnection: (id: string) => invoke<TestResult>("test_connection", { id }),
+  connectionHistory: (id: string) => invoke<HistoryEvent[]>("connection_history", { id }),
   onConnectionsChanged: (handler: () => void): Promise<UnlistenFn> => listen("connections-changed", () => handler()),
   onFlowEnded: (handler: (e: FlowEnded) => void): Promise<UnlistenFn> => listen<FlowEnded>("flow-ended", (e) => handler(e.payload)),
 };

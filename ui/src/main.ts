@@ -33,6 +33,8 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
         orgId,
         highlight: state?.highlight ?? null,
         notice: state?.notice ?? (overview.warning?.message ?? ""),
+        detailsId: state?.detailsId ?? null,
+        history: state?.detailsId ? await ipc.connectionHistory(state.detailsId).catch(() => []) : [],
       };
     } catch {
       // Without the shell (or before it answers) the page still explains itself.
@@ -64,6 +66,11 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
     if (!el || !state) return;
     const conn = state.overview.connections.find((c) => c.id === el.dataset.id);
     switch (el.dataset.action) {
+      case "details":
+        if (!conn) return;
+        state.detailsId = state.detailsId === conn.id ? null : conn.id;
+        void load();
+        break;
       case "new":
         openNewConnectionDialog(t(), state.orgId, state.overview.connections, created);
         break;

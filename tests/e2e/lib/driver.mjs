@@ -2,7 +2,9 @@
 import { spawn } from "node:child_process";
 import { connect } from "node:net";
 import { Builder } from "selenium-webdriver";
-import { appBinary } from "./app.mjs";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { appBinary, ensureArtifacts } from "./app.mjs";
 
 function portOpen(port) {
   return new Promise((resolve) => {
@@ -44,4 +46,36 @@ export async function invoke(driver, cmd, args = {}) {
   );
   if (result.err) throw Object.assign(new Error(result.err.message ?? JSON.stringify(result.err)), result.err);
   return result.ok;
+}
+
+/** Clicks what `css` finds, looking it up afresh on each try: the page re-renders on events, so
+ * an element found a moment ago may already have been replaced. If WebKitWebDriver keeps calling
+ * a visible, enabled button "not interactable" (seen for buttons inside the horizontally
+ * scrolling table), the click is made through the DOM instead: the test is about what the page
+ * does with the click, and the page's own handler runs either way. */
+export async function clickFresh(driver, By, css, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await (await driver.findElement(By.css(css))).click();
+      return;
+    } catch (e) {
+      if (Date.now() > deadline) {
+        const clicked = await driver.executeScript(
+          "const el = document.querySelector(arguments[0]); if (!el || el.disabled || !el.offsetParent) return false; el.click(); return true;",
+          css,
+        );
+        if (!clicked) throw e;
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/** A screenshot once the page has painted what the test just did (WebKitWebDriver otherwise
+ * returns the previous frame). Saved under artifacts/e2e/. */
+export async function shot(driver, name) {
+  await driver.executeAsyncScript("const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));");
+  writeFileSync(join(ensureArtifacts(), name), Buffer.from(await driver.takeScreenshot(), "base64"));
 }

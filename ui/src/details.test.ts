@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import { renderDetails } from "./details";
+import { catalogs } from "./i18n";
+import type { Connection, HistoryEvent } from "./ipc";
+import { renderLegend, renderTimeline } from "./timeline";
+
+const en = catalogs.en;
+const nowMs = 1_900_000_000_000;
+const now = nowMs / 1000;
+
+const conn: Connection = {
+  id: "c1",
+  org_id: "sandbox",
+  nickname: "Production",
+  identity: { user_id: "u", email: "owner@contoso.example", display_name: "O", account_id: "a", account_number: 1, role_name: "Owner", user_type: 2 },
+  granted_scopes: ["user:write:admin", "scim2"],
+  api_url: "",
+  status: "retrying",
+  status_reason: "Zoom had a server error (HTTP 500) (attempt 1; next in 30 s)",
+  created_at: now - 7200,
+  access_expires_at: now + 42 * 60,
+  last_success_at: now - 600,
+  last_failure_at: now - 30,
+  next_attempt_at: now + 30,
+  consecutive_failures: 1,
+};
+
+const history: HistoryEvent[] = [
+  { at: now - 30 * 3600, kind: "refreshed" }, // older than 24 h: not shown
+  { at: now - 20 * 3600, kind: "authorized" },
+  { at: now - 3600, kind: "refreshed" },
+  { at: now - 30, kind: "failed", detail: "Zoom had a server error (HTTP 500)" },
+];
+
+describe("connection details", () => {
+  it("shows org, scopes, the expiry countdown and the status reason, never a token", () => {
+    const el = renderDetails(en, "en", conn, { id: "sandbox", name: "Sandbox", client_id: "c", confidential: false, sandbox: true, scopes: [] }, history, nowMs);
+    const text = el.textContent ?? "";
+    expect(el.querySelector("h2")?.textContent).toBe("Details of Production");
+    expect(text).toContain("Sandbox");
+    expect(text).toContain("user:write:admin scim2");
+    expect(el.querySelector('[data-testid="expiry"]')?.textContent).toBe("in 42 minutes");
+    expect(text).toContain("HTTP 500");
+    expect(el.querySelector('[data-testid="status"]')?.textContent).toBe("Retrying");
+  });
+
+  it("says expired when the token has run out", () => {
+    const el = renderDetails(en, "en", { ...conn, access_expires_at: now - 5 }, undefined, [], nowMs);
+    expect(el.textContent).toContain(en.detailsExpired);
+  });
+});
+
+describe("timeline", () => {
+  it("draws the last 24 hours, one titled marker per event, a shape per kind", () => {
+    const svg = renderTimeline(en, "en", history, nowMs);
+    const marks = [...svg.querySelectorAll("[data-kind]")];
+    expect(marks.map((m) => m.getAttribute("data-kind"))).toEqual(["authorized", "refreshed", "failed"]);
+    expect(marks.map((m) => m.tagName.toLowerCase())).toEqual(["path", "circle", "path"]);
+    expect(marks[0].getAttribute("d")).not.toBe(marks[2].getAttribute("d"));
+    expect(marks[2].querySelector("title")?.textContent).toContain("Failed, retried: Zoom had a server error (HTTP 500)");
+    // Later events sit further right.
+    const xs = marks.map((m) => Number(m.getAttribute("cx") ?? m.getAttribute("d")!.split(" ")[0].slice(1)));
+    expect(xs[0]).toBeLessThan(xs[1]);
+    expect(xs[1]).toBeLessThan(xs[2]);
+    expect(svg.getAttribute("aria-label")).toBe(en.timelineTitle);
+  });
+
+  it("says so when nothing happened in 24 hours, and the legend names every shape", () => {
+    expect(renderTimeline(en, "en", [{ at: now - 90000, kind: "refreshed" }], nowMs).textContent).toBe(en.timelineEmpty);
+    const legend = renderLegend(catalogs.ja).textContent ?? "";
+    for (const word of ["更新", "失敗（再試行）", "再接続が必要", "回復", "承認"]) expect(legend).toContain(word);
+  });
+});

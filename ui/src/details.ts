@@ -1,0 +1,43 @@
+// The details of one connection: org, granted scopes, the access token's expiry (a countdown,
+// never the token), status and reason, and the 24-hour timeline.
+import { h } from "./dom";
+import { exactTime, relativeTime } from "./format";
+import { fill, type Catalog, type Language } from "./i18n";
+import type { Connection, HistoryEvent, Org } from "./ipc";
+import { statusChip } from "./status-chip";
+import { renderLegend, renderTimeline } from "./timeline";
+
+export function renderDetails(
+  t: Catalog,
+  lang: Language,
+  conn: Connection,
+  org: Org | undefined,
+  history: HistoryEvent[],
+  nowMs: number,
+): HTMLElement {
+  const expiresIn = conn.access_expires_at - nowMs / 1000;
+  const item = (label: string, ...value: (Node | string)[]) => [h("dt", {}, label), h("dd", {}, ...value)];
+  const when = (unix: number | null) => (unix === null ? t.never : h("span", { title: exactTime(unix, lang) }, relativeTime(unix, nowMs, lang)));
+  return h(
+    "section",
+    { class: "details", "aria-labelledby": "details-heading", "data-testid": "details" },
+    h("h2", { id: "details-heading" }, fill(t.showDetails, { name: conn.nickname })),
+    h(
+      "dl",
+      {},
+      ...item(t.colStatus, statusChip(t, conn)),
+      ...(conn.status_reason ? item(t.detailsReason, conn.status_reason) : []),
+      ...item(t.detailsOrg, org?.name ?? conn.org_id),
+      ...item(t.detailsScopes, conn.granted_scopes.join(" ") || "—"),
+      ...item(
+        t.detailsExpiry,
+        expiresIn > 0 ? h("span", { title: exactTime(conn.access_expires_at, lang), "data-testid": "expiry" }, relativeTime(conn.access_expires_at, nowMs, lang)) : t.detailsExpired,
+      ),
+      ...item(t.detailsLastSuccess, when(conn.last_success_at)),
+      ...item(t.detailsLastFailure, when(conn.last_failure_at)),
+    ),
+    h("h3", {}, t.timelineTitle),
+    renderTimeline(t, lang, history, nowMs),
+    renderLegend(t),
+  );
+}
