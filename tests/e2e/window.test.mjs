@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { By, until } from "selenium-webdriver";
 import { ensureArtifacts, freshHome, waitFor } from "./lib/app.mjs";
-import { invoke, openSession, shot } from "./lib/driver.mjs";
+import { clickFresh, invoke, openSession, shot } from "./lib/driver.mjs";
 
 describe("main window", () => {
   let session;
@@ -31,6 +31,16 @@ describe("main window", () => {
     assert.match(text, /A connection links this app to one Zoom account/);
     assert.match(await driver.findElement(By.css('[data-testid="sandbox-banner"]')).getText(), /Sandbox mode/);
     assert.equal(await driver.getTitle(), "Zoom Connections");
+  });
+
+  it("opens Settings and comes back", async () => {
+    await clickFresh(driver, By, '[data-testid="open-settings"]');
+    const margin = await driver.wait(until.elementLocated(By.css('[data-testid="margin"]')), 5000);
+    assert.equal(await margin.getAttribute("value"), "10");
+    assert.equal(await driver.findElement(By.css('[data-testid="launch-at-login"]')).isSelected(), false);
+    await shot(driver, "settings.png");
+    await clickFresh(driver, By, '[data-testid="back"]');
+    await driver.wait(until.elementLocated(By.css('[data-testid="empty-state"]')), 5000);
   });
 
   it("is a real X window titled Zoom Connections", async () => {
@@ -71,5 +81,9 @@ describe("main window in Japanese", () => {
     assert.equal(await driver.findElement(By.css('[data-testid="empty-state"] h2')).getText(), "接続はまだありません");
     assert.equal(await driver.findElement(By.css('[data-testid="new-connection"]')).getText(), "新しい接続");
     await shot(driver, "empty-state-ja.png");
+    await clickFresh(driver, By, '[data-testid="open-settings"]');
+    await driver.wait(until.elementLocated(By.css('[data-testid="margin"]')), 5000);
+    assert.equal(await driver.findElement(By.css("h1")).getText(), "設定");
+    await shot(driver, "settings-ja.png");
   });
 });

@@ -124,7 +124,12 @@ export function renderConnectionsPage(t: Catalog, lang: Language, state?: PageSt
         "div",
         { class: "toolbar" },
         ...switcher,
-        ...(state ? [h("button", { type: "button", class: "primary", "data-action": "new", "data-testid": "new-connection" }, t.newConnection)] : []),
+        ...(state
+          ? [
+              h("button", { type: "button", "data-action": "settings", "data-testid": "open-settings" }, t.settings),
+              h("button", { type: "button", class: "primary", "data-action": "new", "data-testid": "new-connection" }, t.newConnection),
+            ]
+          : []),
       ),
     ),
     h("p", { class: "notice", role: "status", "data-testid": "notice" }, state?.notice ?? ""),

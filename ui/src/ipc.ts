@@ -97,6 +97,7 @@ export function asEngineError(e: unknown): EngineError {
 export const ipc = {
   overview: () => invoke<Overview>("overview"),
   settings: () => invoke<AppSettings>("get_settings"),
+  saveSettings: (settings: AppSettings) => invoke<AppSettings>("save_settings", { settings }),
   runKeepaliveNow: () => invoke<void>("run_keepalive_now"),
   beginConnect: (orgId: string, nickname: string, reconnectOf: string | null = null) =>
     invoke<FlowStarted>("begin_connect", { orgId, nickname, reconnectOf }),

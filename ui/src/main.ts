@@ -2,7 +2,9 @@ import { getVersion } from "@tauri-apps/api/app";
 import { renderConnectionsPage, renderFooter, type PageState } from "./connections-page";
 import { openDeleteDialog } from "./dialogs";
 import { catalogs, errorMessage, pickLanguage, type Language } from "./i18n";
-import { asEngineError, ipc } from "./ipc";
+import { h } from "./dom";
+import { asEngineError, ipc, type AppSettings } from "./ipc";
+import { renderSettingsPage } from "./settings-page";
 import { openNewConnectionDialog, openSupersededDialog, reconnect, type FlowOutcome } from "./new-connection";
 
 /** Loads the list and keeps it current from the shell's events (no polling). */
@@ -10,6 +12,8 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
   let lang: Language = pickLanguage(null, locales);
   let state: PageState | undefined;
   let version: string | null = null;
+  let settings: AppSettings | undefined;
+  let view: "connections" | "settings" = "connections";
   const t = () => catalogs[lang];
 
   const render = () => {
@@ -18,17 +22,36 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
     // Keep keyboard focus across a re-render: the same control, found again by its data.
     const focused = document.activeElement as HTMLElement | null;
     const key = focused?.dataset?.action ? `[data-action="${focused.dataset.action}"][data-id="${focused.dataset.id ?? ""}"]` : null;
-    root.replaceChildren(renderConnectionsPage(t(), lang, state), renderFooter(t(), version));
+    const page =
+      view === "settings" && settings
+        ? h(
+            "main",
+            { class: "page", "aria-labelledby": "settings-heading" },
+            h(
+              "header",
+              { class: "page-header" },
+              h("h1", { id: "settings-heading" }, t().settings),
+              h("button", { type: "button", "data-action": "back", "data-testid": "back" }, t().backToConnections),
+            ),
+            renderSettingsPage(t(), settings, (next) => {
+              settings = next;
+              lang = pickLanguage(next.language, locales);
+              render();
+            }),
+          )
+        : renderConnectionsPage(t(), lang, state);
+    root.replaceChildren(page, renderFooter(t(), version));
     if (key) (root.querySelector(key) as HTMLElement | null)?.focus();
   };
   const load = async () => {
     try {
-      const [overview, settings] = await Promise.all([ipc.overview(), ipc.settings()]);
-      lang = pickLanguage(settings.language, locales);
+      const [overview, current] = await Promise.all([ipc.overview(), ipc.settings()]);
+      settings = current;
+      lang = pickLanguage(current.language, locales);
       const orgId = overview.orgs.some((o) => o.id === state?.orgId) ? state!.orgId : (overview.orgs[0]?.id ?? "");
       state = {
         overview,
-        marginSecs: settings.refresh_margin_secs,
+        marginSecs: current.refresh_margin_secs,
         nowMs: Date.now(),
         orgId,
         highlight: state?.highlight ?? null,
@@ -40,7 +63,8 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
       // Without the shell (or before it answers) the page still explains itself.
       state = undefined;
     }
-    render();
+    // The settings form is not redrawn under the user's hands by background events.
+    if (view !== "settings") render();
   };
   const notice = (text: string) => {
     if (state) state.notice = text;
@@ -63,13 +87,24 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
   });
   root.addEventListener("click", (e) => {
     const el = (e.target as HTMLElement).closest<HTMLElement>("[data-action]");
-    if (!el || !state) return;
+    if (!el) return;
+    if (el.dataset.action === "back") {
+      view = "connections";
+      void load();
+      return;
+    }
+    if (!state) return;
     const conn = state.overview.connections.find((c) => c.id === el.dataset.id);
     switch (el.dataset.action) {
       case "details":
         if (!conn) return;
         state.detailsId = state.detailsId === conn.id ? null : conn.id;
         void load();
+        break;
+      case "settings":
+        view = "settings";
+        render();
+        (root.querySelector("#margin") as HTMLElement | null)?.focus();
         break;
       case "new":
         openNewConnectionDialog(t(), state.orgId, state.overview.connections, created);
