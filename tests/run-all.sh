@@ -20,8 +20,18 @@ if [ -z "${ZC_TEST_SESSION:-}" ]; then
   exit $status
 fi
 
-# A fresh keyring, unlocked with a throwaway password: the real Secret Service for keychain tests.
-echo -n zc-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+# Each keychain-using layer runs in a D-Bus session of its own with a fresh gnome-keyring,
+# unlocked with a throwaway password: the real Secret Service, and no layer inherits another's
+# keyring state (a client killed mid-call — the SIGKILL test does that 50 times — can leave
+# gnome-keyring unresponsive for a while).
+with_keyring() {
+  local name=$1; shift
+  local keyring_home="$XDG_DATA_HOME/keyring-$name"
+  mkdir -p "$keyring_home"
+  dbus-run-session -- env XDG_DATA_HOME="$keyring_home" sh -c \
+    'echo -n zc-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec env XDG_DATA_HOME="$0" "$@"' \
+    "$XDG_DATA_HOME" "$@"
+}
 
 failed=()
 layer() {
@@ -39,12 +49,13 @@ build_e2e_app() {
 
 # The real keychain for the engine's tests, and the tests that need it (ignored in a plain run).
 export ZC_REAL_KEYCHAIN=1
-layer "Rust: cargo test --workspace" cargo test --workspace --color never -- --include-ignored
+layer "Rust: cargo test --workspace" with_keyring rust cargo test --workspace --color never -- --include-ignored --skip sigkill
+layer "Rust: SIGKILL at random moments (own keyring)" with_keyring sigkill cargo test --test cli --color never -- --include-ignored --nocapture sigkill
 layer "UI: vitest" npm --prefix ui test --silent
 layer "Build the app with the UI embedded" build_e2e_app
 if [ -x target/e2e/zoom-connections ]; then
   export APP_BIN=$PWD/target/e2e/zoom-connections
-  layer "End to end: window (WebDriver) and deep link" npm --prefix tests/e2e test --silent
+  layer "End to end: window (WebDriver) and deep link" with_keyring e2e npm --prefix tests/e2e test --silent
 else
   failed+=("End to end: no app binary")
 fi
