@@ -126,6 +126,7 @@ export function renderConnectionsPage(t: Catalog, lang: Language, state?: PageSt
         ...switcher,
         ...(state
           ? [
+              h("button", { type: "button", "data-action": "run-now", "data-testid": "run-now" }, t.runKeepaliveNow),
               h("button", { type: "button", "data-action": "settings", "data-testid": "open-settings" }, t.settings),
               h("button", { type: "button", class: "primary", "data-action": "new", "data-testid": "new-connection" }, t.newConnection),
             ]

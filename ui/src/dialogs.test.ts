@@ -165,3 +165,13 @@ describe("Delete Connection", () => {
     expect(calls.some(([c]) => c === "delete_connection")).toBe(false);
   });
 });
+
+describe("Run keepalive now", () => {
+  it("asks the shell to run it", async () => {
+    const calls = shell([conn("c1", "Production")]);
+    const root = await page();
+    click(root.querySelector('[data-testid="run-now"]'));
+    await tick();
+    expect(calls.some(([c]) => c === "run_keepalive_now")).toBe(true);
+  });
+});

@@ -101,6 +101,10 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
         state.detailsId = state.detailsId === conn.id ? null : conn.id;
         void load();
         break;
+      case "run-now":
+        // The outcome arrives as status changes (events), like any keepalive.
+        void ipc.runKeepaliveNow().catch((err) => notice(errorMessage(t(), asEngineError(err).code)));
+        break;
       case "settings":
         view = "settings";
         render();

@@ -34,8 +34,9 @@ pub async fn add_fault(State(shared): State<Arc<Shared>>, Json(fault): Json<Faul
     if fault.count == 0 {
         return bad("count must be at least 1");
     }
-    shared.lock().faults.push(fault);
-    Json(json!({"armed": shared.lock().faults})).into_response()
+    let mut inner = shared.lock();
+    inner.faults.push(fault);
+    Json(json!({"armed": inner.faults})).into_response()
 }
 
 #[derive(Deserialize)]
