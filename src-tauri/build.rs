@@ -8,11 +8,13 @@ fn main() {
         "delete_connection",
         "delete_connection_locally",
         "test_connection",
+        "org_settings",
         "save_org",
         "get_settings",
         "save_settings",
         "run_keepalive_now",
         "connection_history",
+        "open_zoom_added_apps",
     ]);
     // The config sits at the repository root (DESIGN.md); the capabilities stay beside the shell.
     let attributes = tauri_build::Attributes::new()

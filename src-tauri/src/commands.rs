@@ -2,6 +2,7 @@
 //! engine's `{code, message}`.
 
 use serde::Serialize;
+use specta::Type;
 use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_autostart::ManagerExt;
 use tauri_plugin_opener::OpenerExt;
@@ -13,7 +14,7 @@ use crate::engine_state::AppEngine;
 
 type CmdResult<T> = Result<T, EngineError>;
 
-#[derive(Serialize)]
+#[derive(Serialize, Type)]
 pub struct Overview {
     pub orgs: Vec<Org>,
     pub connections: Vec<Connection>,
@@ -22,6 +23,7 @@ pub struct Overview {
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn overview(engine: State<'_, AppEngine>) -> Overview {
     match engine.get() {
         Ok(e) => Overview { orgs: e.orgs(), connections: e.connections(), warning: e.startup_warning() },
@@ -32,6 +34,7 @@ pub fn overview(engine: State<'_, AppEngine>) -> Overview {
 /// Starts New Connection (or Reconnect with `reconnect_of`) and opens Zoom's sign-in in the
 /// system browser. The URL is returned too, so the user can copy it if no browser opens.
 #[tauri::command]
+#[specta::specta]
 pub async fn begin_connect<R: Runtime>(
     app: AppHandle<R>,
     engine: State<'_, AppEngine>,
@@ -51,39 +54,65 @@ pub async fn begin_connect<R: Runtime>(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn cancel_flow(engine: State<'_, AppEngine>, flow_id: String) -> CmdResult<bool> {
     Ok(engine.get()?.cancel_flow(&flow_id))
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn delete_connection(engine: State<'_, AppEngine>, id: String) -> CmdResult<()> {
     engine.get()?.delete(&id).await
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn delete_connection_locally(engine: State<'_, AppEngine>, id: String) -> CmdResult<String> {
     engine.get()?.delete_locally(&id)
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn test_connection(engine: State<'_, AppEngine>, id: String) -> CmdResult<TestResult> {
     engine.get()?.test_connection(&id).await
+}
+
+/// An org's settings as the Settings view shows them: never the client secret itself, only
+/// whether one is in the keychain, and the exact redirect URL to register in the Zoom app.
+#[derive(Serialize, Type)]
+pub struct OrgSettings {
+    pub org: Org,
+    pub client_secret_saved: bool,
+    pub redirect_url: String,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn org_settings(engine: State<'_, AppEngine>, org_id: String) -> CmdResult<OrgSettings> {
+    let engine = engine.get()?;
+    let org = engine.org(&org_id)?;
+    let client_secret_saved = engine.has_client_secret(&org_id)?;
+    let redirect_url = zoom_connections_engine::registered_redirect_url(&org);
+    Ok(OrgSettings { org, client_secret_saved, redirect_url })
 }
 
 /// Saves an org's settings; a client secret, when given, goes to the keychain only and is never
 /// sent back.
 #[tauri::command]
+#[specta::specta]
 pub fn save_org(engine: State<'_, AppEngine>, org: Org, client_secret: Option<String>) -> CmdResult<Org> {
     engine.get()?.save_org(org, client_secret.map(Secret::new))
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn get_settings(engine: State<'_, AppEngine>) -> CmdResult<AppSettings> {
     Ok(engine.get()?.settings())
 }
 
 /// Saves the app settings; launch at login is applied to the OS right away.
 #[tauri::command]
+#[specta::specta]
 pub fn save_settings<R: Runtime>(app: AppHandle<R>, engine: State<'_, AppEngine>, settings: AppSettings) -> CmdResult<AppSettings> {
     let engine = engine.get()?;
     let before = engine.settings();
@@ -102,12 +131,27 @@ pub fn save_settings<R: Runtime>(app: AppHandle<R>, engine: State<'_, AppEngine>
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn run_keepalive_now<R: Runtime>(app: AppHandle<R>) {
     crate::engine_state::run_keepalive_now(&app);
 }
 
+/// Opens the page where a Zoom user removes the app (Zoom App Marketplace → Manage → Added
+/// Apps) in the system browser; for the sandbox org, the sandbox's own Added Apps page.
+#[tauri::command]
+#[specta::specta]
+pub fn open_zoom_added_apps<R: Runtime>(app: AppHandle<R>, engine: State<'_, AppEngine>, org_id: String) -> CmdResult<String> {
+    let engine = engine.get()?;
+    let url = engine.added_apps_url(&org_id)?;
+    app.opener().open_url(url.clone(), None::<&str>).map_err(|e| {
+        EngineError::new(zoom_connections_engine::ErrorCode::InvalidSettings, format!("The browser could not be opened: {e}"))
+    })?;
+    Ok(url)
+}
+
 /// The last 24 hours of a connection's keepalive events, for the timeline.
 #[tauri::command]
+#[specta::specta]
 pub fn connection_history(engine: State<'_, AppEngine>, id: String) -> CmdResult<Vec<HistoryEvent>> {
     let engine = engine.get()?;
     engine.connection(&id)?;

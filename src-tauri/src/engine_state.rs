@@ -4,9 +4,12 @@
 
 use std::sync::Arc;
 
-use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tauri::{AppHandle, Manager, Runtime};
+use tauri_specta::Event;
 use tauri_plugin_notification::NotificationExt;
 use zoom_connections_engine::model::Status;
+
+use crate::ipc::{ConnectionsChanged, FlowEnded};
 use zoom_connections_engine::vault::KeychainStore;
 use zoom_connections_engine::{Engine, EngineConfig, EngineError, EngineEvent, ErrorCode, DEFAULT_CONCURRENCY, DEFAULT_TICK};
 
@@ -19,9 +22,6 @@ impl AppEngine {
     }
 }
 
-/// Events the window listens to.
-pub const EVENT_CONNECTIONS_CHANGED: &str = "connections-changed";
-pub const EVENT_FLOW_ENDED: &str = "flow-ended";
 
 pub fn open<R: Runtime>(app: &AppHandle<R>, sandbox_url: Option<String>) {
     let engine = app
@@ -89,21 +89,23 @@ fn forward_events<R: Runtime>(app: &AppHandle<R>, engine: &Engine) {
     tauri::async_runtime::spawn(async move {
         loop {
             match events.recv().await {
-                Ok(event @ EngineEvent::ConnectionsChanged) => {
+                Ok(EngineEvent::ConnectionsChanged) => {
                     crate::tray::refresh(&app);
-                    let _ = app.emit(EVENT_CONNECTIONS_CHANGED, event);
+                    let _ = ConnectionsChanged.emit(&app);
                 }
                 Ok(EngineEvent::StatusChanged { nickname, from, to, reason, .. }) => {
                     notify(&app, &engine, &nickname, from, to, reason.as_deref());
                 }
                 Ok(event @ EngineEvent::FlowEnded { .. }) => {
                     crate::window::show_main(&app);
-                    let _ = app.emit(EVENT_FLOW_ENDED, event);
+                    if let Some(ended) = FlowEnded::from_engine(event) {
+                        let _ = ended.emit(&app);
+                    }
                 }
                 // Missed events: refresh everything.
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
                     crate::tray::refresh(&app);
-                    let _ = app.emit(EVENT_CONNECTIONS_CHANGED, EngineEvent::ConnectionsChanged);
+                    let _ = ConnectionsChanged.emit(&app);
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
             }

@@ -6,6 +6,7 @@ mod commands;
 mod deep_link;
 mod display;
 mod engine_state;
+mod ipc;
 mod local_time;
 mod logging;
 mod sandbox;
@@ -36,12 +37,15 @@ pub fn run() -> i32 {
             window::show_main(app);
         }));
     }
+    let ipc = ipc::builder();
+    let invoke_handler = ipc.invoke_handler();
     let result = builder
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_autostart::init(tauri_plugin_autostart::MacosLauncher::LaunchAgent, None))
-        .setup(|app| {
+        .setup(move |app| {
+            ipc.mount_events(app);
             logging::init(app.handle())?;
             tracing::info!(version = env!("CARGO_PKG_VERSION"), "Zoom Connections starting");
             let sandbox_url = sandbox::start(app.handle());
@@ -50,19 +54,7 @@ pub fn run() -> i32 {
             deep_link::init(app.handle());
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::overview,
-            commands::begin_connect,
-            commands::cancel_flow,
-            commands::delete_connection,
-            commands::delete_connection_locally,
-            commands::test_connection,
-            commands::save_org,
-            commands::get_settings,
-            commands::save_settings,
-            commands::run_keepalive_now,
-            commands::connection_history,
-        ])
+        .invoke_handler(invoke_handler)
         .on_window_event(window::on_event)
         .run(tauri::generate_context!());
     match result {

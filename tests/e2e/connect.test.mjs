@@ -179,6 +179,16 @@ describe("create a connection through the real app and deep link", () => {
     const dialog = await driver.wait(until.elementLocated(By.css('[data-testid="delete-dialog"]')), 5000);
     assert.match(await dialog.getText(), /Delete “E2E owner”\? Deleting deauthorizes it in Zoom/);
     await shot(driver, "delete-dialog.png");
+    // The same dialog in Japanese: Cancel, switch the language, ask again.
+    await driver.findElement(By.css('[data-testid="cancel-delete"]')).click();
+    await driver.wait(async () => (await driver.findElements(By.css('[data-testid="delete-dialog"]'))).length === 0, 5000);
+    const settings = await invoke(driver, "get_settings");
+    await invoke(driver, "save_settings", { settings: { ...settings, language: "ja" } });
+    await driver.wait(async () => (await driver.findElement(By.css("h1")).getText().catch(() => "")) === "接続", 10000);
+    await clickFresh(driver, By, `[data-action="delete"][data-id="${conn.id}"]`);
+    const dialogJa = await driver.wait(until.elementLocated(By.css('[data-testid="delete-dialog"]')), 5000);
+    assert.match(await dialogJa.getText(), /E2E owner/);
+    await shot(driver, "delete-dialog-ja.png");
     await driver.findElement(By.css('[data-testid="confirm-delete"]')).click();
     await driver.wait(until.elementLocated(By.css('[data-testid="empty-state"]')), 10000);
     assert.deepEqual((await invoke(driver, "overview")).connections, []);

@@ -4,16 +4,19 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { By, until } from "selenium-webdriver";
-import { ensureArtifacts, freshHome, waitFor } from "./lib/app.mjs";
+import { By, Key, until } from "selenium-webdriver";
+import { ensureArtifacts, freshHome, openedUrls, readLogs, waitFor } from "./lib/app.mjs";
 import { clickFresh, invoke, openSession, shot } from "./lib/driver.mjs";
 
 describe("main window", () => {
   let session;
   let driver;
 
+  let home;
+
   before(async () => {
-    session = await openSession(freshHome(), 4444);
+    home = freshHome();
+    session = await openSession(home, 4444);
     driver = session.driver;
   });
 
@@ -33,14 +36,46 @@ describe("main window", () => {
     assert.equal(await driver.getTitle(), "Zoom Connections");
   });
 
-  it("opens Settings and comes back", async () => {
+  it("opens Settings: the app, the sandbox org's Zoom app with its redirect URL, and the uninstall help", async () => {
     await clickFresh(driver, By, '[data-testid="open-settings"]');
     const margin = await driver.wait(until.elementLocated(By.css('[data-testid="margin"]')), 5000);
     assert.equal(await margin.getAttribute("value"), "10");
     assert.equal(await driver.findElement(By.css('[data-testid="launch-at-login"]')).isSelected(), false);
+    assert.match(await driver.findElement(By.css('[data-testid="sandbox-banner"]')).getText(), /Sandbox mode/);
+    const url = await driver.wait(until.elementLocated(By.css('[data-testid="redirect-url"]')), 5000);
+    assert.equal(await url.getText(), "zoom-connections://oauth/callback");
+    assert.equal(await driver.findElement(By.css('[data-testid="client-id"]')).getAttribute("value"), "sandbox-public");
+    assert.equal(await driver.findElement(By.css('[data-testid="client-secret"]')).getAttribute("type"), "password");
     await shot(driver, "settings.png");
+    // The mode changes the URL to register at once (loopback: Zoom ignores the port).
+    await driver.executeScript(`const m = document.querySelector('[data-testid="redirect-mode"]'); m.value = "loopback"; m.dispatchEvent(new Event("change"));`);
+    await driver.wait(async () => (await url.getText()) === "http://127.0.0.1/oauth/callback", 5000);
+    // Uninstall from Zoom opens the (sandbox's) Added Apps page in the system browser.
+    await clickFresh(driver, By, '[data-testid="open-added-apps"]');
+    const opened = await waitFor("the browser to be asked", () => openedUrls(home).find((u) => u.endsWith("/marketplace/added-apps")));
+    const sandbox = /sandbox mode: the embedded Zoom sandbox is running url=(\S+)/.exec(readLogs(home))[1];
+    assert.equal(opened, `${sandbox}/marketplace/added-apps`);
+    assert.match(await (await fetch(opened)).text(), /Added Apps/);
     await clickFresh(driver, By, '[data-testid="back"]');
     await driver.wait(until.elementLocated(By.css('[data-testid="empty-state"]')), 5000);
+  });
+
+  it("works from the keyboard: Tab to New Connection, Enter opens the dialog on the nickname, Escape closes it", async () => {
+    await driver.wait(until.elementLocated(By.css('[data-testid="new-connection"]')), 5000);
+    await driver.executeScript("document.activeElement?.blur(); document.body.focus();");
+    const body = await driver.findElement(By.css("body"));
+    let reached = false;
+    for (let i = 0; i < 12 && !reached; i++) {
+      await body.sendKeys(Key.TAB);
+      reached = await driver.executeScript(`return document.activeElement?.dataset?.testid === "new-connection"`);
+    }
+    assert.ok(reached, "New Connection is reachable with Tab");
+    await driver.switchTo().activeElement().sendKeys(Key.ENTER);
+    const input = await driver.wait(until.elementLocated(By.css('[data-testid="nickname"]')), 5000);
+    await driver.wait(async () => (await driver.executeScript(`return document.activeElement?.dataset?.testid`)) === "nickname", 5000);
+    assert.equal(await driver.executeScript(`return document.querySelector("label[for=" + document.activeElement.id + "]")?.textContent`), "Connection Nickname");
+    await input.sendKeys(Key.ESCAPE);
+    await driver.wait(async () => (await driver.findElements(By.css('[data-testid="new-connection-dialog"]'))).length === 0, 5000);
   });
 
   it("is a real X window titled Zoom Connections", async () => {
@@ -84,6 +119,16 @@ describe("main window in Japanese", () => {
     await clickFresh(driver, By, '[data-testid="open-settings"]');
     await driver.wait(until.elementLocated(By.css('[data-testid="margin"]')), 5000);
     assert.equal(await driver.findElement(By.css("h1")).getText(), "設定");
+    await driver.wait(until.elementLocated(By.css('[data-testid="org-settings"]')), 5000);
+    assert.equal(await driver.findElement(By.css("label[for=client-secret]")).getText(), "クライアントシークレット");
+    assert.equal(await driver.findElement(By.css("#uninstall-heading")).getText(), "Zoom からアンインストール");
     await shot(driver, "settings-ja.png");
+    await clickFresh(driver, By, '[data-testid="back"]');
+    await clickFresh(driver, By, '[data-testid="new-connection"]');
+    const dialog = await driver.wait(until.elementLocated(By.css('[data-testid="new-connection-dialog"]')), 5000);
+    await driver.findElement(By.css('[data-testid="nickname"]')).sendKeys(Key.ENTER);
+    await driver.wait(async () => (await driver.findElement(By.css('[data-testid="nickname-error"]')).getText()) === "接続ニックネームを入力してください。", 5000);
+    assert.match(await dialog.getText(), /接続ニックネーム/);
+    await shot(driver, "new-connection-dialog-ja.png");
   });
 });

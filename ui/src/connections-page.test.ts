@@ -9,7 +9,7 @@ import { mount } from "./main";
 const en = catalogs.en;
 afterEach(() => clearMocks());
 
-const sandboxOrg = { id: "sandbox", name: "Sandbox", client_id: "sandbox-public", confidential: false, sandbox: true, scopes: ["user:write:admin"] };
+const sandboxOrg = { id: "sandbox", name: "Sandbox", client_id: "sandbox-public", confidential: false, sandbox: true, scopes: ["user:write:admin"], auth_base: "", api_base: "", redirect: { kind: "deep_link" as const } };
 const now = Math.floor(Date.now() / 1000);
 
 function connection(overrides: Partial<Connection> = {}): Connection {

@@ -34,7 +34,7 @@ const history: HistoryEvent[] = [
 
 describe("connection details", () => {
   it("shows org, scopes, the expiry countdown and the status reason, never a token", () => {
-    const el = renderDetails(en, "en", conn, { id: "sandbox", name: "Sandbox", client_id: "c", confidential: false, sandbox: true, scopes: [] }, history, nowMs);
+    const el = renderDetails(en, "en", conn, { id: "sandbox", name: "Sandbox", client_id: "c", confidential: false, sandbox: true, scopes: [], auth_base: "", api_base: "", redirect: { kind: "deep_link" as const } }, history, nowMs);
     const text = el.textContent ?? "";
     expect(el.querySelector("h2")?.textContent).toBe("Details of Production");
     expect(text).toContain("Sandbox");

@@ -13,7 +13,7 @@ afterEach(() => {
   document.body.replaceChildren();
 });
 
-const org = { id: "sandbox", name: "Sandbox", client_id: "c", confidential: false, sandbox: true, scopes: [] };
+const org = { id: "sandbox", name: "Sandbox", client_id: "c", confidential: false, sandbox: true, scopes: [], auth_base: "", api_base: "", redirect: { kind: "deep_link" as const } };
 const conn = (id: string, nickname: string): Connection => ({
   id,
   org_id: "sandbox",

@@ -3,8 +3,9 @@ import { renderConnectionsPage, renderFooter, type PageState } from "./connectio
 import { openDeleteDialog } from "./dialogs";
 import { catalogs, errorMessage, pickLanguage, type Language } from "./i18n";
 import { h } from "./dom";
-import { asEngineError, ipc, type AppSettings } from "./ipc";
+import { asEngineError, ipc, type AppSettings, type OrgSettings } from "./ipc";
 import { renderSettingsPage } from "./settings-page";
+import { blankOrg, renderOrgSettings, renderUninstallHelp } from "./org-settings";
 import { openNewConnectionDialog, openSupersededDialog, reconnect, type FlowOutcome } from "./new-connection";
 
 /** Loads the list and keeps it current from the shell's events (no polling). */
@@ -14,6 +15,8 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
   let version: string | null = null;
   let settings: AppSettings | undefined;
   let view: "connections" | "settings" = "connections";
+  // The org shown in Settings: its saved settings, or a blank one being added.
+  let orgView: OrgSettings | undefined;
   const t = () => catalogs[lang];
 
   const render = () => {
@@ -33,15 +36,68 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
               h("h1", { id: "settings-heading" }, t().settings),
               h("button", { type: "button", "data-action": "back", "data-testid": "back" }, t().backToConnections),
             ),
-            renderSettingsPage(t(), settings, (next) => {
-              settings = next;
-              lang = pickLanguage(next.language, locales);
-              render();
-            }),
+            ...(state?.overview.orgs.some((o) => o.sandbox)
+              ? [h("p", { class: "banner", role: "note", "data-testid": "sandbox-banner" }, t().sandboxBanner)]
+              : []),
+            h(
+              "div",
+              { class: "settings-grid" },
+              renderSettingsPage(t(), settings, (next) => {
+                settings = next;
+                lang = pickLanguage(next.language, locales);
+                render();
+              }),
+              h(
+                "div",
+                { class: "settings-column" },
+                renderOrgPicker(),
+                ...(orgView
+                  ? [
+                      renderOrgSettings(t(), orgView, (org) => {
+                        if (state) state.orgId = org.id;
+                        void openOrg(org.id);
+                      }),
+                      ...(orgView.org.id && state?.overview.orgs.some((o) => o.id === orgView!.org.id)
+                        ? [renderUninstallHelp(t(), orgView.org.id)]
+                        : []),
+                    ]
+                  : []),
+              ),
+            ),
           )
         : renderConnectionsPage(t(), lang, state);
     root.replaceChildren(page, renderFooter(t(), version));
     if (key) (root.querySelector(key) as HTMLElement | null)?.focus();
+  };
+  const renderOrgPicker = () => {
+    const orgs = state?.overview.orgs ?? [];
+    const current = orgView?.org.id ?? "";
+    const select = h(
+      "select",
+      { id: "settings-org-picker", "data-testid": "settings-org-picker" },
+      ...orgs.map((o) => {
+        const opt = h("option", { value: o.id }, o.name) as HTMLOptionElement;
+        opt.selected = o.id === current;
+        return opt;
+      }),
+      (() => {
+        const opt = h("option", { value: "__add__" }, t().addOrg) as HTMLOptionElement;
+        opt.selected = !orgs.some((o) => o.id === current);
+        return opt;
+      })(),
+    );
+    return h("div", { class: "org-picker" }, h("label", { for: "settings-org-picker" }, t().orgPickerLabel), select);
+  };
+  /** Loads an org's settings for the Settings view (or a blank org to add). */
+  const openOrg = async (orgId: string | null) => {
+    const orgs = state?.overview.orgs ?? [];
+    if (orgId === null) {
+      orgView = { org: blankOrg(orgs), client_secret_saved: false, redirect_url: "zoom-connections://oauth/callback" };
+    } else {
+      await load();
+      orgView = await ipc.orgSettings(orgId).catch(() => undefined);
+    }
+    render();
   };
   const load = async () => {
     try {
@@ -84,6 +140,11 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
       state.orgId = target.value;
       render();
     }
+    if (target.id === "settings-org-picker") {
+      void openOrg(target.value === "__add__" ? null : target.value).then(() =>
+        (root.querySelector("#settings-org-picker") as HTMLElement | null)?.focus(),
+      );
+    }
   });
   root.addEventListener("click", (e) => {
     const el = (e.target as HTMLElement).closest<HTMLElement>("[data-action]");
@@ -107,8 +168,7 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
         break;
       case "settings":
         view = "settings";
-        render();
-        (root.querySelector("#margin") as HTMLElement | null)?.focus();
+        void openOrg(state.orgId).then(() => (root.querySelector("#margin") as HTMLElement | null)?.focus());
         break;
       case "new":
         openNewConnectionDialog(t(), state.orgId, state.overview.connections, created);

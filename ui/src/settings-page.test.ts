@@ -3,9 +3,18 @@ import { afterEach, describe, expect, it } from "vitest";
 import { catalogs } from "./i18n";
 import { mount } from "./main";
 import { parseMargin } from "./settings-page";
+import { parseScopes, redirectUrlFor } from "./org-settings";
+import type { Org } from "./ipc";
 
 const en = catalogs.en;
 const tick = () => new Promise((r) => setTimeout(r, 0));
+const settle = async () => {
+  for (let i = 0; i < 5; i++) await tick();
+};
+const sandboxOrg: Org = {
+  id: "sandbox", name: "Sandbox", client_id: "sandbox-public", confidential: false, sandbox: true,
+  scopes: ["user:write:admin"], auth_base: "", api_base: "", redirect: { kind: "deep_link" },
+};
 afterEach(() => {
   clearMocks();
   document.body.replaceChildren();
@@ -23,7 +32,8 @@ describe("settings", () => {
     const saves: unknown[] = [];
     mockIPC(
       (cmd, args) => {
-        if (cmd === "overview") return { orgs: [{ id: "sandbox", name: "Sandbox", client_id: "c", confidential: false, sandbox: true, scopes: [] }], connections: [], warning: null };
+        if (cmd === "overview") return { orgs: [sandboxOrg], connections: [], warning: null };
+        if (cmd === "org_settings") return { org: sandboxOrg, client_secret_saved: false, redirect_url: "zoom-connections://oauth/callback" };
         if (cmd === "get_settings") return current;
         if (cmd === "save_settings") {
           const s = (args as { settings: typeof current }).settings;
@@ -39,6 +49,7 @@ describe("settings", () => {
     document.body.append(root);
     await mount(root, ["en-US"]);
     (root.querySelector('[data-testid="open-settings"]') as HTMLElement).click();
+    await settle();
     const margin = root.querySelector('[data-testid="margin"]') as HTMLInputElement;
     expect(margin.value).toBe("10");
     expect(document.activeElement).toBe(margin);
@@ -62,5 +73,105 @@ describe("settings", () => {
     await tick();
     await tick();
     expect(root.querySelector("h1")?.textContent).toBe("接続");
+  });
+
+  it("the redirect URL to register follows the mode; scopes are split and deduplicated", () => {
+    expect(redirectUrlFor("deep_link", "")).toBe("zoom-connections://oauth/callback");
+    expect(redirectUrlFor("loopback", "x")).toBe("http://127.0.0.1/oauth/callback");
+    expect(redirectUrlFor("relay", " https://relay.example.org/zc/ ")).toBe("https://relay.example.org/zc/");
+    expect(parseScopes("user:write:admin, scim2  user:write:admin")).toEqual(["user:write:admin", "scim2"]);
+  });
+
+  it("adds an org: the secret is write-only, the redirect URL follows the mode, and the engine's refusal is shown", async () => {
+    const orgs: Org[] = [sandboxOrg];
+    const saved: unknown[] = [];
+    const opened: unknown[] = [];
+    let secretSaved = false;
+    mockIPC(
+      (cmd, args) => {
+        const a = args as Record<string, unknown>;
+        if (cmd === "overview") return { orgs, connections: [], warning: null };
+        if (cmd === "get_settings") return { refresh_margin_secs: 600, notifications: true, launch_at_login: false, language: null };
+        if (cmd === "org_settings") {
+          const org = orgs.find((o) => o.id === a.orgId)!;
+          return { org, client_secret_saved: org.id !== "sandbox" && secretSaved, redirect_url: redirectUrlFor(org.redirect.kind, org.redirect.kind === "relay" ? org.redirect.url : "") };
+        }
+        if (cmd === "save_org") {
+          const org = a.org as Org;
+          saved.push({ org, clientSecret: a.clientSecret });
+          if (org.redirect.kind === "relay" && !org.redirect.url.startsWith("https://")) {
+            throw { code: "invalid_settings", message: "The relay page must be an https URL." };
+          }
+          if (a.clientSecret) secretSaved = true;
+          orgs.push(org);
+          return org;
+        }
+        if (cmd === "open_zoom_added_apps") {
+          opened.push(a.orgId);
+          return "https://marketplace.zoom.us/user/installed";
+        }
+        return undefined;
+      },
+      { shouldMockEvents: true },
+    );
+    const root = document.createElement("div");
+    document.body.append(root);
+    await mount(root, ["en-US"]);
+    (root.querySelector('[data-testid="open-settings"]') as HTMLElement).click();
+    await settle();
+    // The sandbox org: fixed app, a note, and the sandbox banner.
+    expect(root.querySelector('[data-testid="sandbox-org-note"]')).not.toBeNull();
+    expect(root.querySelector('[data-testid="sandbox-banner"]')).not.toBeNull();
+    expect((root.querySelector('[data-testid="client-id"]') as HTMLInputElement).disabled).toBe(true);
+
+    const picker = root.querySelector('[data-testid="settings-org-picker"]') as HTMLSelectElement;
+    picker.value = "__add__";
+    picker.dispatchEvent(new Event("change", { bubbles: true }));
+    await settle();
+    const form = (id: string) => root.querySelector(`[data-testid="${id}"]`) as HTMLInputElement;
+    expect(form("client-id").disabled).toBe(false);
+    expect(form("client-secret").type).toBe("password");
+    expect(form("client-secret").value).toBe("");
+    expect(form("redirect-url").textContent).toBe("zoom-connections://oauth/callback");
+    // No uninstall help for an org that does not exist yet.
+    expect(root.querySelector('[data-testid="uninstall-help"]')).toBeNull();
+
+    form("org-name").value = "Contoso";
+    form("client-id").value = "  abc123  ";
+    form("client-secret").value = "s3cret-value";
+    (root.querySelector('[data-testid="app-type"]') as HTMLSelectElement).value = "confidential";
+    const mode = root.querySelector('[data-testid="redirect-mode"]') as HTMLSelectElement;
+    mode.value = "relay";
+    mode.dispatchEvent(new Event("change"));
+    expect((root.querySelector('[data-testid="relay-block"]') as HTMLElement).hidden).toBe(false);
+    form("relay-url").value = "http://insecure.example/";
+    form("relay-url").dispatchEvent(new Event("input"));
+    expect(form("redirect-url").textContent).toBe("http://insecure.example/");
+    form("save-org").click();
+    await settle();
+    expect(form("org-status").textContent).toContain(en.errorInvalidSettings);
+    expect(form("org-status").textContent).toContain("https");
+
+    form("relay-url").value = "https://relay.contoso.example/zc/";
+    form("scopes").value = "user:write:admin scim2";
+    form("save-org").click();
+    await settle();
+    const last = saved.at(-1) as { org: Org; clientSecret: string };
+    expect(last.org).toMatchObject({
+      name: "Contoso", client_id: "abc123", confidential: true, sandbox: false,
+      redirect: { kind: "relay", url: "https://relay.contoso.example/zc/" },
+      scopes: ["user:write:admin", "scim2"], auth_base: "https://zoom.us", api_base: "https://api.zoom.us",
+    });
+    expect(last.clientSecret).toBe("s3cret-value");
+    // After saving, the form shows the saved org: the secret is only "saved", never shown.
+    expect(form("client-secret").value).toBe("");
+    expect(form("client-secret").placeholder).toBe(en.secretSavedPlaceholder);
+    expect(root.innerHTML).not.toContain("s3cret-value");
+    expect(form("redirect-url").textContent).toBe("https://relay.contoso.example/zc/");
+
+    form("open-added-apps").click();
+    await settle();
+    expect(opened).toEqual([last.org.id]);
+    expect(form("uninstall-status").textContent).toContain("https://marketplace.zoom.us/user/installed");
   });
 });

@@ -40,6 +40,7 @@ impl std::fmt::Debug for PendingFlow {
 }
 
 /// What the shell tells the UI about a flow it started.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 pub struct FlowStarted {
     pub flow_id: FlowId,

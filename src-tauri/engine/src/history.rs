@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 /// Kept for the timeline.
 pub const HISTORY_WINDOW: i64 = 24 * 3600;
 
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
@@ -27,6 +28,7 @@ pub enum EventKind {
     Authorized,
 }
 
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryEvent {
     pub at: i64,

@@ -7,10 +7,21 @@ use crate::engine::{Engine, EngineEvent};
 use crate::error::{EngineError, ErrorCode, Result};
 use crate::model::{access_key, refresh_key};
 
+/// Which call a connection test made.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Probe {
+    /// SCIM `GET /scim2/Users?count=1` (the `scim2` scope is granted).
+    Scim,
+    /// `GET /v2/users/me`.
+    UsersMe,
+}
+
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 pub struct TestResult {
-    /// `scim` or `users_me`: which call was made.
-    pub probe: &'static str,
+    pub probe: Probe,
     pub summary: String,
 }
 
@@ -22,12 +33,12 @@ impl Engine {
         let scim = conn.granted_scopes.iter().any(|s| s == "scim2" || s == "scim2:admin");
         let result = if scim {
             self.inner.zoom.scim_probe(&conn.api_url, &access).await.map(|n| TestResult {
-                probe: "scim",
+                probe: Probe::Scim,
                 summary: format!("SCIM works: {n} users in the Zoom account."),
             })
         } else {
             self.inner.zoom.users_me(&conn.api_url, &access).await.map(|me| TestResult {
-                probe: "users_me",
+                probe: Probe::UsersMe,
                 summary: format!("Signed in to Zoom as {} ({}).", me.email, me.role_name),
             })
         };

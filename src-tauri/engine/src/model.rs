@@ -15,6 +15,7 @@ pub const SANDBOX_ORG_ID: &str = "sandbox";
 pub const SANDBOX_CLIENT_ID: &str = "sandbox-public";
 
 /// How the authorization comes back to the app (DESIGN.md, Redirect).
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RedirectMode {
@@ -27,6 +28,7 @@ pub enum RedirectMode {
 }
 
 /// A profile with its own Zoom app (rule 2: one Zoom account per org).
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Org {
     pub id: OrgId,
@@ -62,6 +64,7 @@ impl Org {
     }
 }
 
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
@@ -87,6 +90,7 @@ impl Status {
 }
 
 /// The Zoom identity behind a connection, from `GET /v2/users/me`.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ZoomIdentity {
     pub user_id: String,
@@ -99,6 +103,7 @@ pub struct ZoomIdentity {
     pub user_type: Option<i64>,
 }
 
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Connection {
     pub id: ConnectionId,
@@ -176,6 +181,7 @@ impl Connection {
 }
 
 /// Settings of the app as a whole (per-org settings live in `Org`).
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AppSettings {

@@ -234,7 +234,13 @@ impl ZoomClient {
         let res = req.form(&form).send().await.map_err(|e| network(e).error)?;
         let status = res.status();
         if status.is_success() {
-            return Ok(());
+            // Only Zoom's documented answer counts as revoked: a 200 from something else (a
+            // captive portal, a proxy's page) must not make Delete forget a live grant.
+            let body: serde_json::Value = res.json().await.unwrap_or_default();
+            if body.get("status").and_then(|s| s.as_str()) == Some("success") {
+                return Ok(());
+            }
+            return Err(EngineError::new(ErrorCode::ZoomBadResponse, "Zoom's answer to the revocation is not the documented one"));
         }
         let body: ZoomOAuthError = res.json().await.unwrap_or_default();
         let seen = Some((status.as_u16(), None));

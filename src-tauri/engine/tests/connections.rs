@@ -6,6 +6,7 @@ mod common;
 use common::*;
 use zoom_connections_engine::clock::FakeClock;
 use zoom_connections_engine::model::{RedirectMode, Status, SANDBOX_ORG_ID};
+use zoom_connections_engine::Probe;
 use zoom_connections_engine::ErrorCode;
 use zoom_sandbox::user_agent::SignIn;
 
@@ -294,7 +295,7 @@ async fn a_new_engine_on_the_same_data_sees_the_same_connections() {
     let c = w.connect(SANDBOX_ORG_ID, "n", OWNER).await.connection;
     let again = w.reopen();
     assert_eq!(again.connections(), w.engine.connections());
-    assert_eq!(again.test_connection(&c.id).await.unwrap().probe, "scim");
+    assert_eq!(again.test_connection(&c.id).await.unwrap().probe, Probe::Scim);
 }
 
 #[tokio::test]
@@ -302,7 +303,7 @@ async fn test_connection_uses_scim_when_granted_and_users_me_otherwise() {
     let w = World::new().await;
     let c = w.connect(SANDBOX_ORG_ID, "n", OWNER).await.connection;
     let result = w.engine.test_connection(&c.id).await.unwrap();
-    assert_eq!(result.probe, "scim");
+    assert_eq!(result.probe, Probe::Scim);
     assert!(result.summary.contains("5 users"), "{}", result.summary);
     w.add_org("conf", "sandbox-confidential", true, RedirectMode::Loopback, Some("sandbox-confidential-secret"));
     // The fabrikam account has no SSO, so its connection has scim2 but SCIM refuses: the error says so.

@@ -8,6 +8,7 @@ mod clock;
 mod control;
 mod errors;
 pub mod faults;
+mod marketplace;
 mod pages;
 mod pkce;
 mod redirect;
@@ -122,6 +123,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/oauth/consent", get(authorize::consent_page).post(authorize::consent))
         .route("/oauth/token", post(token_endpoint::token))
         .route("/oauth/revoke", post(token_endpoint::revoke))
+        .route(marketplace::PATH, get(marketplace::added_apps).post(marketplace::remove))
         .route("/v2/users/me", get(api::users_me))
         .route("/scim2/Users", get(scim::list).post(scim::create))
         .route("/scim2/Users/{id}", get(scim::get).patch(scim::patch).delete(scim::delete))

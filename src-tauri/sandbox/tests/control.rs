@@ -85,6 +85,28 @@ async fn uninstall_in_the_marketplace_ends_the_users_grants() {
 }
 
 #[tokio::test]
+async fn removing_the_app_on_the_added_apps_page_is_an_uninstall() {
+    let sb = Sandbox::start().await;
+    let tokens = sb.connect(OWNER).await;
+    let page = sb.get("/marketplace/added-apps").await.text().await.unwrap();
+    assert!(page.contains(OWNER) && page.contains("Remove"), "{page}");
+    let removed = sb
+        .http
+        .post(sb.url("/marketplace/added-apps"))
+        .form(&[("user_id", "usr_contoso_owner"), ("client_id", PUBLIC)])
+        .send()
+        .await
+        .unwrap();
+    // Back to the page, which no longer lists it.
+    assert_eq!(removed.status(), StatusCode::SEE_OTHER);
+    let page = sb.get("/marketplace/added-apps").await.text().await.unwrap();
+    assert!(!page.contains(OWNER), "{page}");
+    let (_, error, _) = oauth_error(sb.refresh(Client::Public(PUBLIC), tokens["refresh_token"].as_str().unwrap()).await).await;
+    assert_eq!(error, "invalid_grant");
+    assert_eq!(sb.me(tokens["access_token"].as_str().unwrap()).await.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
 async fn a_deactivated_users_tokens_stop_working() {
     let sb = Sandbox::start().await;
     let tokens = sb.connect("admin@contoso.example").await;

@@ -26,7 +26,17 @@ export function freshHome() {
     XDG_CACHE_HOME: join(base, "cache"),
   };
   for (const dir of Object.values(env)) mkdirSync(dir, { recursive: true });
-  return { base, env: { ...process.env, ...env } };
+  // The system browser: a script that records what the app asked xdg-open to open.
+  return { base, env: { ...process.env, ...env, BROWSER: join(repoRoot, "tests/e2e/lib/fake-browser.sh") } };
+}
+
+/** The URLs the app opened in the "system browser" so far (tests/e2e/lib/fake-browser.sh). */
+export function openedUrls(home) {
+  try {
+    return readFileSync(join(home.base, "opened-urls.txt"), "utf8").split("\n").filter(Boolean);
+  } catch {
+    return [];
+  }
 }
 
 export function ensureArtifacts() {

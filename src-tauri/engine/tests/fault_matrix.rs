@@ -1,0 +1,203 @@
+//! The fault matrix: every failure the sandbox can inject, at every Zoom call the engine makes,
+//! against the real sandbox over HTTP. Each cell states the outcome ZOOM.md prescribes (transient
+//! → retry later, nothing lost; permanent → the user must act; nothing half-done). The same table
+//! is printed in the README, and this test checks that the README's copy is the current one.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::*;
+use serde_json::{json, Value};
+use zoom_connections_engine::clock::{Clock, FakeClock, SystemClock};
+use zoom_connections_engine::model::{Status, SANDBOX_ORG_ID};
+use zoom_connections_engine::{ErrorCode, TickState};
+use zoom_sandbox::user_agent::SignIn;
+
+const OWNER: &str = "owner@contoso.example";
+/// The engine's HTTP timeout in this test; the `delay` fault waits longer, so it is a timeout.
+const TIMEOUT: Duration = Duration::from_millis(700);
+
+const FAULTS: [(&str, &str); 6] = [
+    ("HTTP 500", r#"{"kind":"http500"}"#),
+    ("HTTP 429 + Retry-After", r#"{"kind":"rate_limit","retry_after":120}"#),
+    ("timeout", r#"{"kind":"delay","millis":1500}"#),
+    ("connection reset", r#"{"kind":"reset"}"#),
+    ("malformed JSON", r#"{"kind":"malformed_json"}"#),
+    ("invalid_grant", r#"{"kind":"invalid_grant"}"#),
+];
+
+const CALLS: [(&str, &str); 5] = [
+    ("code exchange", "code_exchange"),
+    ("refresh", "refresh"),
+    ("revoke (Delete)", "revoke"),
+    ("identity (users/me)", "users_me"),
+    ("SCIM test", "scim"),
+];
+
+fn code(c: ErrorCode) -> &'static str {
+    c.as_str()
+}
+
+async fn world() -> (World, Arc<FakeClock>) {
+    let clock = FakeClock::at(SystemClock.now());
+    let w = World::build(clock.clone(), secret_store(), Some(TIMEOUT)).await;
+    (w, clock)
+}
+
+async fn arm(w: &World, endpoint: &str, fault: &Value) {
+    w.control("/faults", json!({"endpoint": endpoint, "fault": fault, "count": 1})).await;
+}
+
+/// Runs one cell and describes what the engine did, in the words of the README's table.
+async fn observe(endpoint: &str, fault: &Value) -> String {
+    let (w, clock) = world().await;
+    match endpoint {
+        // A sign-in whose code exchange or identity call fails: the flow ends with an error and
+        // nothing is stored; the user starts again.
+        "code_exchange" | "users_me" => {
+            arm(&w, endpoint, fault).await;
+            let flow = w.engine.begin_create(SANDBOX_ORG_ID, "n").await.unwrap();
+            let redirect = w.browser.authorize(&flow.authorize_url, &SignIn::password(OWNER), true).await.unwrap();
+            let result = w.engine.handle_callback(redirect.as_str()).await;
+            let stored = w.engine.connections().len();
+            match result {
+                Ok(_) => format!("connected ({stored} stored)"),
+                Err(e) if stored == 0 => format!("sign-in fails: `{}`; nothing stored", code(e.code)),
+                Err(e) => format!("sign-in fails: `{}`; {stored} stored (!)", code(e.code)),
+            }
+        }
+        // Keepalive: the refresh is due and fails once.
+        "refresh" => {
+            let id = w.connect(SANDBOX_ORG_ID, "n", OWNER).await.connection.id;
+            let (_, refresh_before) = w.tokens(&id);
+            w.advance(&clock, 3000).await;
+            arm(&w, endpoint, fault).await;
+            let mut state = TickState::default();
+            w.engine.tick(&mut state, 4).await;
+            let c = w.engine.connection(&id).unwrap();
+            let (_, refresh_after) = w.tokens(&id);
+            let kept = if refresh_after == refresh_before { "refresh token kept" } else { "refresh token replaced" };
+            match c.status {
+                Status::Retrying => {
+                    let wait = c.next_attempt_at.unwrap_or(0) - clock.now_secs();
+                    let when = if wait >= 120 { "after Retry-After" } else { "with backoff" };
+                    format!("Retrying {when}; {kept}")
+                }
+                Status::NeedsReconnect => "Needs reconnect; no further attempts".to_string(),
+                other => format!("{other:?}; {kept}"),
+            }
+        }
+        // Delete = revoke first: if Zoom cannot confirm, nothing is deleted.
+        "revoke" => {
+            let id = w.connect(SANDBOX_ORG_ID, "n", OWNER).await.connection.id;
+            arm(&w, endpoint, fault).await;
+            match w.engine.delete(&id).await {
+                Ok(()) => {
+                    let gone = w.engine.connection(&id).is_err();
+                    format!("deleted{}", if gone { "" } else { " (still listed!)" })
+                }
+                Err(e) => {
+                    let kept = w.engine.connection(&id).is_ok() && w.secrets.get(&zoom_connections_engine::model::refresh_key(&id)).unwrap().is_some();
+                    format!("`{}`; {}, Delete locally offered", code(e.code), if kept { "nothing deleted" } else { "PARTLY deleted (!)" })
+                }
+            }
+        }
+        // Test connection: the result is reported; the connection's status does not change.
+        "scim" => {
+            let id = w.connect(SANDBOX_ORG_ID, "n", OWNER).await.connection.id;
+            arm(&w, endpoint, fault).await;
+            let result = w.engine.test_connection(&id).await;
+            let status = w.engine.connection(&id).unwrap().status;
+            let unchanged = if status == Status::Active { "status unchanged" } else { "status changed (!)" };
+            match result {
+                Ok(_) => format!("test passes; {unchanged}"),
+                Err(e) => format!("test fails: `{}`; {unchanged}", code(e.code)),
+            }
+        }
+        other => panic!("unknown endpoint {other}"),
+    }
+}
+
+/// What ZOOM.md prescribes for each cell (rows: calls; columns: faults, in the order above).
+const EXPECTED: [[&str; 6]; 5] = [
+    [
+        "sign-in fails: `network`; nothing stored",
+        "sign-in fails: `zoom_rate_limited`; nothing stored",
+        "sign-in fails: `network`; nothing stored",
+        "sign-in fails: `network`; nothing stored",
+        "sign-in fails: `zoom_bad_response`; nothing stored",
+        "sign-in fails: `zoom_invalid_grant`; nothing stored",
+    ],
+    [
+        "Retrying with backoff; refresh token kept",
+        "Retrying after Retry-After; refresh token kept",
+        "Retrying with backoff; refresh token kept",
+        "Retrying with backoff; refresh token kept",
+        "Retrying with backoff; refresh token kept",
+        "Needs reconnect; no further attempts",
+    ],
+    [
+        "`network`; nothing deleted, Delete locally offered",
+        "`network`; nothing deleted, Delete locally offered",
+        "`network`; nothing deleted, Delete locally offered",
+        "`network`; nothing deleted, Delete locally offered",
+        "`network`; nothing deleted, Delete locally offered",
+        "deleted",
+    ],
+    [
+        "sign-in fails: `network`; nothing stored",
+        "sign-in fails: `zoom_rate_limited`; nothing stored",
+        "sign-in fails: `network`; nothing stored",
+        "sign-in fails: `network`; nothing stored",
+        "sign-in fails: `zoom_bad_response`; nothing stored",
+        "sign-in fails: `zoom_error`; nothing stored",
+    ],
+    [
+        "test fails: `network`; status unchanged",
+        "test fails: `zoom_rate_limited`; status unchanged",
+        "test fails: `network`; status unchanged",
+        "test fails: `network`; status unchanged",
+        "test fails: `zoom_bad_response`; status unchanged",
+        "test fails: `zoom_error`; status unchanged",
+    ],
+];
+
+fn markdown(cells: &[[String; 6]]) -> String {
+    let mut out = String::from("| Zoom call ↓ / fault → |");
+    for (name, _) in FAULTS {
+        out.push_str(&format!(" {name} |"));
+    }
+    out.push_str("\n|---|");
+    out.push_str(&"---|".repeat(FAULTS.len()));
+    out.push('\n');
+    for (row, (call, _)) in CALLS.iter().enumerate() {
+        out.push_str(&format!("| {call} |"));
+        for cell in &cells[row] {
+            out.push_str(&format!(" {cell} |"));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_fault_at_every_call_has_the_prescribed_outcome() {
+    let mut observed: Vec<[String; 6]> = Vec::new();
+    for (_, endpoint) in CALLS {
+        let mut row: [String; 6] = Default::default();
+        for (i, (_, fault)) in FAULTS.iter().enumerate() {
+            let fault: Value = serde_json::from_str(fault).unwrap();
+            row[i] = observe(endpoint, &fault).await;
+        }
+        observed.push(row);
+    }
+    let table = markdown(&observed);
+    println!("{table}");
+    let expected: Vec<[String; 6]> = EXPECTED.iter().map(|r| r.map(String::from)).collect();
+    assert_eq!(table, markdown(&expected), "observed (left) differs from ZOOM.md's prescription (right)");
+    // The README prints this table: it must be the current one.
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    assert!(readme.contains(&table), "README.md's fault matrix is out of date; paste:\n{table}");
+}
