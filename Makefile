@@ -1,5 +1,5 @@
 # The two commands of the README, and helpers. Everything installs what it needs first.
-.PHONY: run test bench bindings setup-run setup-test
+.PHONY: run test bench fuzz bindings setup-run setup-test
 
 run: setup-run
 	scripts/run.sh
@@ -11,6 +11,11 @@ test: setup-test
 # loop, heap per connection, idle wake-ups. ZC_BENCH_CONNECTIONS=N for another size.
 bench: setup-run
 	cargo bench -p zoom-connections-engine --bench keepalive
+
+# libFuzzer on the stable toolchain over the callback URL and Zoom-answer targets (fuzz/);
+# FUZZ_SECONDS per target (default 120). The corpus it keeps is replayed by `make test`.
+fuzz:
+	scripts/fuzz.sh
 
 # Regenerates ui/src/bindings.ts from the Rust command and event types (tauri-specta); a test in
 # `make test` fails while it is stale.

@@ -38,6 +38,9 @@ pub fn open<R: Runtime>(app: &AppHandle<R>, sandbox_url: Option<String>) {
             }
             let mut config = EngineConfig::new(dir, Arc::new(KeychainStore::new()));
             config.sandbox_url = sandbox_url;
+            if let Some(clock) = crate::sandbox::time_travel_clock(app) {
+                config.clock = clock;
+            }
             Engine::open(config)
         });
     match &engine {

@@ -1,10 +1,18 @@
 //! Sandbox mode: the embedded Zoom emulator, started inside the app so that it works with no Zoom
 //! account and no internet. It lives as long as the app (managed state).
 
+use std::sync::Arc;
+
 use tauri::{AppHandle, Manager, Runtime};
+use zoom_connections_engine::clock::Clock;
 use zoom_sandbox::{RunningSandbox, SandboxConfig};
 
-pub struct EmbeddedSandbox(#[allow(dead_code)] pub RunningSandbox);
+pub struct EmbeddedSandbox(pub Arc<RunningSandbox>);
+
+/// Set to 1, the app's clock follows the embedded sandbox's, so that the sandbox's time travel
+/// (`POST /_sandbox/clock/advance`) moves keepalive through time too: for demos and tests. Off by
+/// default, so that nothing on the loopback interface can move the clock of real Zoom orgs.
+pub const SANDBOX_TIME_ENV: &str = "ZOOM_CONNECTIONS_SANDBOX_TIME";
 
 /// Returns the sandbox's base URL for the engine's sandbox org.
 pub fn start<R: Runtime>(app: &AppHandle<R>) -> Option<String> {
@@ -12,7 +20,7 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) -> Option<String> {
         Ok(sandbox) => {
             let url = sandbox.base_url();
             tracing::info!(url = %url, "sandbox mode: the embedded Zoom sandbox is running");
-            app.manage(EmbeddedSandbox(sandbox));
+            app.manage(EmbeddedSandbox(Arc::new(sandbox)));
             Some(url)
         }
         // Never fatal: the list and real Zoom orgs still work.
@@ -21,4 +29,23 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) -> Option<String> {
             None
         }
     }
+}
+
+/// The sandbox's time as the engine's clock.
+struct SandboxTime(Arc<RunningSandbox>);
+
+impl Clock for SandboxTime {
+    fn now(&self) -> i64 {
+        self.0.now()
+    }
+}
+
+/// The clock to give the engine instead of the wall clock, when asked for (see SANDBOX_TIME_ENV).
+pub fn time_travel_clock<R: Runtime>(app: &AppHandle<R>) -> Option<Arc<dyn Clock>> {
+    if std::env::var(SANDBOX_TIME_ENV).as_deref() != Ok("1") {
+        return None;
+    }
+    let sandbox = app.try_state::<EmbeddedSandbox>()?;
+    tracing::warn!("{SANDBOX_TIME_ENV}=1: the app's clock follows the embedded sandbox's (time travel)");
+    Some(Arc::new(SandboxTime(sandbox.0.clone())))
 }

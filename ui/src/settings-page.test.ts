@@ -156,7 +156,7 @@ describe("settings", () => {
     form("scopes").value = "user:write:admin scim2";
     form("save-org").click();
     await settle();
-    const last = saved.at(-1) as { org: Org; clientSecret: string };
+    const last = saved[saved.length - 1] as { org: Org; clientSecret: string };
     expect(last.org).toMatchObject({
       name: "Contoso", client_id: "abc123", confidential: true, sandbox: false,
       redirect: { kind: "relay", url: "https://relay.contoso.example/zc/" },

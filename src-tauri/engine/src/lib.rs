@@ -7,6 +7,7 @@ mod connect;
 mod engine;
 pub mod error;
 pub mod flows;
+pub mod fuzzing;
 pub mod history;
 pub mod keepalive;
 pub mod lockfile;
@@ -20,6 +21,7 @@ pub mod secret;
 pub mod store;
 pub mod vault;
 pub mod zoom;
+pub mod zoom_answers;
 
 pub use callback_url::CallbackUrl;
 pub use connect::{CallbackOutcome, NICKNAME_MAX};

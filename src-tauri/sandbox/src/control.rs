@@ -145,11 +145,25 @@ pub async fn grants(State(shared): State<Arc<Shared>>) -> Json<Value> {
     Json(json!({"grants": list}))
 }
 
+/// Every token and code the sandbox has issued, in clear: for a leak scan, which searches the
+/// client's files, logs and UI for each of them. Loopback only, like the whole control API.
+pub async fn issued_secrets(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    let inner = shared.lock();
+    let mut tokens: Vec<&String> = inner.tokens.keys().collect();
+    tokens.sort();
+    let mut codes: Vec<&String> = inner.codes.keys().collect();
+    codes.sort();
+    Json(json!({"tokens": tokens, "codes": codes}))
+}
+
 #[derive(Deserialize)]
 pub struct Settings {
     access_token_lifetime: Option<i64>,
     /// Requests per second, by account id.
     qps_limits: Option<HashMap<String, u32>>,
+    /// Redirect URLs to add to an app's allow list, by client id: what an admin does in the Zoom
+    /// app's settings when hosting the relay page somewhere new.
+    add_redirect_uris: Option<HashMap<String, Vec<String>>>,
 }
 
 pub async fn settings(State(shared): State<Arc<Shared>>, Json(s): Json<Settings>) -> Response {
@@ -164,6 +178,12 @@ pub async fn settings(State(shared): State<Arc<Shared>>, Json(s): Json<Settings>
         match inner.seed.accounts.iter_mut().find(|a| a.id == account) {
             Some(a) => a.qps_limit = limit,
             None => return bad(format!("unknown account {account}")),
+        }
+    }
+    for (client_id, uris) in s.add_redirect_uris.unwrap_or_default() {
+        match inner.seed.apps.iter_mut().find(|a| a.client_id == client_id) {
+            Some(app) => app.redirect_uris.extend(uris),
+            None => return bad(format!("unknown app {client_id}")),
         }
     }
     Json(json!({"access_token_lifetime": inner.access_token_lifetime})).into_response()

@@ -53,6 +53,7 @@ impl Default for SandboxConfig {
 pub struct RunningSandbox {
     addr: SocketAddr,
     shutdown: Option<oneshot::Sender<()>>,
+    shared: Arc<Shared>,
 }
 
 impl RunningSandbox {
@@ -63,6 +64,12 @@ impl RunningSandbox {
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The sandbox's time (the wall clock plus what `/_sandbox/clock/advance` added), for a
+    /// client that should travel through time with it.
+    pub fn now(&self) -> i64 {
+        self.shared.clock.now()
     }
 
     pub fn shutdown(mut self) {
@@ -87,7 +94,7 @@ pub async fn start(config: SandboxConfig) -> std::io::Result<RunningSandbox> {
     let addr = listener.local_addr()?;
     let shared = Arc::new(Shared::new(config.seed, config.access_token_lifetime, format!("http://{addr}")));
     let (tx, rx) = oneshot::channel::<()>();
-    let app = router(shared).into_make_service_with_connect_info::<SocketAddr>();
+    let app = router(shared.clone()).into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move {
         let served = axum::serve(listener, app).with_graceful_shutdown(async {
             let _ = rx.await;
@@ -97,7 +104,7 @@ pub async fn start(config: SandboxConfig) -> std::io::Result<RunningSandbox> {
         }
     });
     tracing::info!(url = %format!("http://{addr}"), "Zoom sandbox listening");
-    Ok(RunningSandbox { addr, shutdown: Some(tx) })
+    Ok(RunningSandbox { addr, shutdown: Some(tx), shared })
 }
 
 fn router(shared: Arc<Shared>) -> Router {
@@ -108,6 +115,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/uninstall", post(control::uninstall))
         .route("/deactivate", post(control::deactivate))
         .route("/grants", get(control::grants).post(control::mint))
+        .route("/issued-secrets", get(control::issued_secrets))
         .route("/settings", post(control::settings))
         .route("/reset", post(control::reset))
         .layer(middleware::from_fn(control::loopback_only));

@@ -1,0 +1,73 @@
+//! The bodies of the fuzz targets (fuzz/fuzz_targets/), here so that the corpus replay test
+//! (tests/fuzz_corpus.rs) runs the very same checks on every stored input. Each takes arbitrary
+//! bytes, runs the engine's real parsing on them, and panics only if an invariant breaks: any
+//! text of a callback URL shown in its printable forms, a token set that expires in the past or
+//! beyond a day, a secret in a `Debug` output, an unbounded error message.
+
+use std::sync::LazyLock;
+
+use crate::callback_url::CallbackUrl;
+use crate::zoom_answers::{api_answer, identity_answer, revoke_answer, scim_answer, token_answer};
+
+/// Any bytes as a callback URL, as a deep link or the loopback listener would hand them over.
+pub fn callback_url(data: &[u8]) {
+    let Ok(raw) = std::str::from_utf8(data) else { return };
+    let Ok(cb) = CallbackUrl::parse(raw) else { return };
+    // The printable forms hold nothing from the input but the loopback port: fixed text,
+    // the known parameter names, and placeholders.
+    let redacted = cb.redacted();
+    static SHAPE: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(
+        r"^(zoom-connections://oauth/callback|http://127\.0\.0\.1:\d{1,5}/oauth/callback)(\?(code|state|error|error_description|<other>)=<redacted>(&(code|state|error|error_description|<other>)=<redacted>)*(&<more>)?)?$",
+    )
+        .expect("a valid pattern")
+    });
+    assert!(SHAPE.is_match(&redacted), "input shows through: {redacted}");
+    assert_eq!(cb.to_string(), redacted);
+    assert_eq!(format!("{cb:?}"), format!("CallbackUrl({redacted:?})"));
+}
+
+const STATUSES: [u16; 12] = [200, 201, 204, 301, 400, 401, 403, 404, 429, 500, 502, 503];
+const NOW: i64 = 1_800_000_000;
+
+/// Any bytes as one of Zoom's answers: the first byte picks the call, the second the HTTP
+/// status, the rest is the body.
+pub fn zoom_answer(data: &[u8]) {
+    let [call, status, body @ ..] = data else { return };
+    let status = STATUSES[*status as usize % STATUSES.len()];
+    let bounded = |message: &str| assert!(message.chars().count() <= 300, "unbounded message: {message}");
+    match call % 5 {
+        0 => match token_answer(status, None, body, NOW) {
+            Ok(tokens) => {
+                assert!((200..300).contains(&status));
+                assert!(tokens.expires_at > NOW && tokens.expires_at <= NOW + 24 * 3600, "expiry {}", tokens.expires_at);
+                let debug = format!("{tokens:?}");
+                assert!(!tokens.access.expose().is_empty() && !tokens.refresh.expose().is_empty());
+                assert!(!debug.contains(tokens.refresh.expose()), "a refresh token in Debug output");
+                if let Some(api) = &tokens.api_url {
+                    assert!(api.starts_with("https://") || api.starts_with("http://127.0.0.1"));
+                }
+            }
+            Err(f) => bounded(&f.error.message),
+        },
+        1 => match identity_answer(status, body) {
+            Ok(me) => assert!(!me.user_id.is_empty()),
+            Err(f) => bounded(&f.error.message),
+        },
+        2 => {
+            if let Err(f) = scim_answer(status, body) {
+                bounded(&f.error.message)
+            }
+        }
+        3 => {
+            if let Err(e) = revoke_answer(status, body) {
+                bounded(&e.message)
+            }
+        }
+        _ => {
+            if let Err(f) = api_answer(status, None, body) {
+                bounded(&f.error.message)
+            }
+        }
+    }
+}
