@@ -1,5 +1,5 @@
 # The two commands of the README, and helpers. Everything installs what it needs first.
-.PHONY: run test bench fuzz bindings setup-run setup-test
+.PHONY: run test bench bundle fuzz bindings setup-run setup-test
 
 run: setup-run
 	scripts/run.sh
@@ -7,10 +7,17 @@ run: setup-run
 test: setup-test
 	tests/run-all.sh
 
-# Figures, not assertions: keepalive of 1,000 connections against the sandbox vs a bare reqwest
-# loop, heap per connection, idle wake-ups. ZC_BENCH_CONNECTIONS=N for another size.
-bench: setup-run
-	cargo bench -p zoom-connections-engine --bench keepalive
+# Figures, not assertions: keepalive of 1,000 connections vs a bare reqwest loop (heap per
+# connection, idle wake-ups); start-up time and memory of the release build vs a bare Tauri
+# window; binary and .deb sizes. ZC_BENCH_CONNECTIONS=N for another keepalive size.
+bench: setup-test
+	scripts/bench.sh
+
+# The release .deb (its desktop entry registers zoom-connections://), copied to artifacts/.
+bundle: setup-run
+	. scripts/env.sh && ui/node_modules/.bin/tauri build --bundles deb
+	mkdir -p artifacts && cp target/release/bundle/deb/*.deb artifacts/
+	@ls -la artifacts/*.deb
 
 # libFuzzer on the stable toolchain over the callback URL and Zoom-answer targets (fuzz/);
 # FUZZ_SECONDS per target (default 120). The corpus it keeps is replayed by `make test`.

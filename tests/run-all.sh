@@ -41,10 +41,13 @@ layer() {
 }
 
 build_e2e_app() {
-  # `tauri build` embeds the UI (a plain cargo build loads the dev server instead). Copy the
-  # binary aside: a later cargo build would overwrite target/debug with the dev variant.
-  ui/node_modules/.bin/tauri build --debug --no-bundle \
-    && mkdir -p target/e2e && cp target/debug/zoom-connections target/e2e/zoom-connections
+  # `tauri build` embeds the UI (a plain cargo build loads the dev server instead), and bundles
+  # the debug .deb the package test installs. Copy both aside: a later cargo build would
+  # overwrite target/debug with the dev variant.
+  rm -rf target/debug/bundle/deb
+  ui/node_modules/.bin/tauri build --debug --bundles deb \
+    && mkdir -p target/e2e && cp target/debug/zoom-connections target/e2e/zoom-connections \
+    && cp target/debug/bundle/deb/*.deb target/e2e/zoom-connections.deb
 }
 
 # The real keychain for the engine's tests, and the tests that need it (ignored in a plain run).
@@ -56,6 +59,7 @@ layer "Build the app with the UI embedded" build_e2e_app
 if [ -x target/e2e/zoom-connections ]; then
   export APP_BIN=$PWD/target/e2e/zoom-connections
   layer "End to end: window (WebDriver) and deep link" with_keyring e2e npm --prefix tests/e2e test --silent
+  layer "Package: install the .deb, xdg-open a link" with_keyring deb tests/install-deb.sh target/e2e/zoom-connections.deb
 else
   failed+=("End to end: no app binary")
 fi

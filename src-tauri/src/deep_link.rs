@@ -8,11 +8,14 @@ use zoom_connections_engine::CallbackUrl;
 use crate::engine_state::AppEngine;
 
 pub fn init<R: Runtime>(app: &AppHandle<R>) {
-    // Development builds are not installed, so nothing has told the OS about the scheme yet.
-    // Release packages register it through their desktop entry instead.
-    #[cfg(all(debug_assertions, any(target_os = "linux", windows)))]
-    if let Err(e) = app.deep_link().register_all() {
-        tracing::warn!("could not register the zoom-connections:// scheme with the OS: {e}");
+    // `tauri dev` runs from the source tree, so nothing has told the OS about the scheme yet.
+    // Built apps are installed from a package, whose desktop entry registers it (and a test
+    // checks that registration, so a built app must not register itself behind its back).
+    #[cfg(any(target_os = "linux", windows))]
+    if tauri::is_dev() {
+        if let Err(e) = app.deep_link().register_all() {
+            tracing::warn!("could not register the zoom-connections:// scheme with the OS: {e}");
+        }
     }
 
     let handle = app.clone();

@@ -119,7 +119,9 @@ function openWaitingDialog(t: Catalog, flow: FlowStarted, done: (o: FlowOutcome)
       dialog.close();
       done({ connectionId: e.connection_id, superseded: e.superseded });
     } else {
-      error.textContent = errorMessage(t, e.error?.code ?? "zoom_error");
+      // At a sign-in, a refused grant is a refused code, not a connection to reconnect.
+      const code = e.error?.code ?? "zoom_error";
+      error.textContent = code === "zoom_invalid_grant" ? t.errorSignInRefused : errorMessage(t, code);
       cancel.textContent = t.close;
     }
   });

@@ -133,6 +133,7 @@ export const en = {
   statusSuperseded: "Superseded",
 
   errorInvalidNickname: "Check the nickname: it must be 1–64 characters and unique in this org.",
+  errorSignInRefused: "Zoom did not accept this sign-in (its authorization code was refused). Start it again.",
   errorInvalidCallback: "The sign-in response was not valid. Nothing was changed.",
   errorStateMismatch: "This sign-in response does not belong to a sign-in in progress. Nothing was changed.",
   errorFlowExpired: "The sign-in took longer than 10 minutes and expired. Start again.",

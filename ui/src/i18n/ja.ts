@@ -134,6 +134,7 @@ export const ja: Catalog = {
   statusSuperseded: "置き換え済み",
 
   errorInvalidNickname: "接続ニックネームを確認してください。1〜64 文字で、この組織内で重複しない名前にしてください。",
+  errorSignInRefused: "Zoom がこのサインインを受け付けませんでした(認可コードが拒否されました)。もう一度やり直してください。",
   errorInvalidCallback: "サインインの応答が正しくありません。変更は行われていません。",
   errorStateMismatch: "このサインインの応答は、進行中のサインインのものではありません。変更は行われていません。",
   errorFlowExpired: "サインインが 10 分を超えたため期限切れになりました。もう一度やり直してください。",

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# `make bench`: every performance figure of the README, measured now on this machine.
+#  1. keepalive of 1,000 connections against the sandbox vs a bare reqwest loop (cargo bench);
+#  2. the release build: start-up time to a shown window and memory of the whole process tree,
+#     against a bare Tauri 2 window (bench/bare-tauri) built in the same run;
+#  3. sizes: release binary and .deb.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/env.sh
+say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+
+say "Keepalive (engine against the sandbox; ZC_BENCH_CONNECTIONS=${ZC_BENCH_CONNECTIONS:-1000})"
+cargo bench -p zoom-connections-engine --bench keepalive
+
+say "Release builds: Zoom Connections (.deb) and the bare Tauri window"
+ui/node_modules/.bin/tauri build --bundles deb
+(cd bench/bare-tauri && cargo build --release --target-dir ../../target/bare-tauri)
+app=target/release/zoom-connections
+bare=target/bare-tauri/release/bare-tauri
+deb=$(ls target/release/bundle/deb/*.deb)
+
+say "Start-up and memory (release builds, Xvfb, 5 runs each, median)"
+xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" dbus-run-session -- \
+  node bench/startup.mjs 5 "Bare Tauri window|$bare|Bare Tauri" "Zoom Connections|$app|Zoom Connections"
+
+say "Sizes"
+printf 'release binary: %s (%s bytes)\nbare Tauri binary: %s (%s bytes)\n.deb: %s (%s bytes)\n' \
+  "$(du -h "$app" | cut -f1)" "$(stat -c %s "$app")" "$(du -h "$bare" | cut -f1)" "$(stat -c %s "$bare")" \
+  "$(du -h "$deb" | cut -f1)" "$(stat -c %s "$deb")"

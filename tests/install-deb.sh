@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Installs the app's .deb into a scratch root (dpkg-deb -x: the machine's own package database is
+# not touched) and checks what the package promises a desktop:
+#  - its desktop entry is valid, runs the binary with the URL (%u) and claims
+#    x-scheme-handler/zoom-connections;
+#  - with the scratch root's share/ on XDG_DATA_DIRS and the desktop database updated (what dpkg's
+#    trigger does on a real install), xdg-mime names that entry as the scheme's handler;
+#  - `xdg-open zoom-connections://oauth/callback?…` reaches the installed, running app (through a
+#    second process the desktop entry starts), which logs the link without its values.
+# Needs a display and a D-Bus session (tests/run-all.sh gives both). Usage: install-deb.sh PKG.deb
+set -euo pipefail
+deb=$1
+scratch=$(mktemp -d -t zc-deb-XXXXXX)
+root=$scratch/root
+app_pid=
+cleanup() {
+  [ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null
+  rm -rf "$scratch"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+dpkg-deb -x "$deb" "$root"
+echo "package: $(dpkg-deb -f "$deb" Package) $(dpkg-deb -f "$deb" Version), depends: $(dpkg-deb -f "$deb" Depends)"
+entry=$(ls "$root"/usr/share/applications/*.desktop)
+[ -x "$root/usr/bin/zoom-connections" ] || fail "no /usr/bin/zoom-connections in the package"
+desktop-file-validate "$entry" || fail "invalid desktop entry"
+grep -qx 'Exec=zoom-connections %u' "$entry" || fail "Exec does not pass the URL: $(grep ^Exec "$entry")"
+grep -q '^MimeType=.*x-scheme-handler/zoom-connections;' "$entry" || fail "the scheme is not claimed"
+
+# A fresh desktop session that sees the scratch root as installed software.
+export HOME=$scratch/home XDG_DATA_HOME=$scratch/home/.local/share XDG_CONFIG_HOME=$scratch/home/.config
+export XDG_CACHE_HOME=$scratch/home/.cache
+mkdir -p "$XDG_DATA_HOME" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME"
+export XDG_DATA_DIRS=$root/usr/share:/usr/share
+export PATH=$root/usr/bin:$PATH
+update-desktop-database "$root/usr/share/applications"
+handler=$(xdg-mime query default x-scheme-handler/zoom-connections)
+[ "$handler" = "$(basename "$entry")" ] || fail "xdg-mime names '$handler' as the handler, not the package's entry"
+echo "handler of zoom-connections:// : $handler"
+
+"$root/usr/bin/zoom-connections" >"$scratch/app.out" 2>&1 &
+app_pid=$!
+log_dir=$XDG_DATA_HOME/app.zoomconnections.desktop/logs
+logs() { cat "$log_dir"/*.log 2>/dev/null || true; }
+for _ in $(seq 100); do logs | grep -q "Zoom Connections starting" && break; sleep 0.2; done
+logs | grep -q "Zoom Connections starting" || fail "the installed app did not start: $(cat "$scratch/app.out")"
+
+xdg-open "zoom-connections://oauth/callback?code=DEBINSTALLCODE&state=DEBINSTALLSTATE"
+for _ in $(seq 100); do logs | grep -q "deep link received" && break; sleep 0.2; done
+line=$(logs | grep "deep link received" || true)
+[ -n "$line" ] || fail "xdg-open did not reach the installed app; its log: $(logs | tail -5)"
+echo "$line" | grep -q 'url=zoom-connections://oauth/callback?code=<redacted>&state=<redacted>' || fail "unexpected: $line"
+logs | grep -q DEBINSTALLCODE && fail "the code reached the log"
+kill -0 "$app_pid" || fail "the running app exited"
+echo "xdg-open → desktop entry → second process → the running app: ok"
