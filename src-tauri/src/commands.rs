@@ -20,14 +20,19 @@ pub struct Overview {
     pub connections: Vec<Connection>,
     /// A problem found at start (corrupt metadata moved aside, engine not opened).
     pub warning: Option<EngineError>,
+    /// The engine's time (Unix seconds): relative times in the window are measured against it.
+    pub now: i64,
 }
 
 #[tauri::command]
 #[specta::specta]
 pub fn overview(engine: State<'_, AppEngine>) -> Overview {
     match engine.get() {
-        Ok(e) => Overview { orgs: e.orgs(), connections: e.connections(), warning: e.startup_warning() },
-        Err(err) => Overview { orgs: vec![], connections: vec![], warning: Some(err) },
+        Ok(e) => Overview { orgs: e.orgs(), connections: e.connections(), warning: e.startup_warning(), now: e.now() },
+        Err(err) => {
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+            Overview { orgs: vec![], connections: vec![], warning: Some(err), now }
+        }
     }
 }
 

@@ -269,7 +269,11 @@ export type Overview = { orgs: Org[]; connections: Connection[];
 /**
  * A problem found at start (corrupt metadata moved aside, engine not opened).
  */
-warning: EngineError | null }
+warning: EngineError | null; 
+/**
+ * The engine's time (Unix seconds): relative times in the window are measured against it.
+ */
+now: number }
 /**
  * Which call a connection test made.
  */

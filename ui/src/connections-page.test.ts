@@ -49,7 +49,7 @@ function shell(overview: () => Overview, calls: string[] = []) {
 
 describe("connections page", () => {
   it("shows the empty state that explains what a connection is, and the sandbox banner", async () => {
-    shell(() => ({ orgs: [sandboxOrg], connections: [], warning: null }));
+    shell(() => ({ orgs: [sandboxOrg], connections: [], warning: null, now: Math.floor(Date.now() / 1000) }));
     const root = document.createElement("div");
     await mount(root, ["en-US"]);
     const empty = root.querySelector('[data-testid="empty-state"]');
@@ -68,6 +68,7 @@ describe("connections page", () => {
         connection({ id: "c2", nickname: "Preview", status: "needs_reconnect", status_reason: "deauthorized or uninstalled in Zoom", identity: { ...connection().identity, role_name: "Admin", user_type: 3 } }),
       ],
       warning: null,
+      now: Math.floor(Date.now() / 1000),
     }));
     const root = document.createElement("div");
     await mount(root, ["en-US"]);
@@ -85,9 +86,24 @@ describe("connections page", () => {
     expect(cells(rows[1])[6]).toBe(en.needsYou);
   });
 
+  it("measures relative times against the engine's clock (it runs ahead when on the sandbox's time)", async () => {
+    const engineNow = now + 3 * 3600;
+    shell(() => ({
+      orgs: [sandboxOrg],
+      connections: [connection({ last_success_at: engineNow - 120, access_expires_at: engineNow + 3000 })],
+      warning: null,
+      now: engineNow,
+    }));
+    const root = document.createElement("div");
+    await mount(root, ["en-US"]);
+    const cells = [...root.querySelectorAll('[data-testid="connections"] tbody td')].map((c) => c.textContent);
+    expect(cells[5]).toBe("2 minutes ago");
+    expect(cells[6]).toMatch(/^in 4\d minutes$/);
+  });
+
   it("updates from the shell's event, without polling", async () => {
     let list: Connection[] = [];
-    const calls = shell(() => ({ orgs: [sandboxOrg], connections: list, warning: null }));
+    const calls = shell(() => ({ orgs: [sandboxOrg], connections: list, warning: null, now: Math.floor(Date.now() / 1000) }));
     const root = document.createElement("div");
     await mount(root, ["en-US"]);
     expect(root.querySelector('[data-testid="empty-state"]')).not.toBeNull();
@@ -100,7 +116,7 @@ describe("connections page", () => {
   });
 
   it("renders in Japanese for a Japanese locale", async () => {
-    shell(() => ({ orgs: [sandboxOrg], connections: [connection()], warning: null }));
+    shell(() => ({ orgs: [sandboxOrg], connections: [connection()], warning: null, now: Math.floor(Date.now() / 1000) }));
     const root = document.createElement("div");
     await mount(root, ["ja-JP"]);
     expect(root.querySelector("h1")?.textContent).toBe("接続");

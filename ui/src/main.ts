@@ -108,7 +108,8 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
       state = {
         overview,
         marginSecs: current.refresh_margin_secs,
-        nowMs: Date.now(),
+        // The engine's clock, not the page's: they differ when the app runs on the sandbox's time.
+        nowMs: overview.now * 1000,
         orgId,
         highlight: state?.highlight ?? null,
         notice: state?.notice ?? (overview.warning?.message ?? ""),

@@ -32,7 +32,7 @@ describe("settings", () => {
     const saves: unknown[] = [];
     mockIPC(
       (cmd, args) => {
-        if (cmd === "overview") return { orgs: [sandboxOrg], connections: [], warning: null };
+        if (cmd === "overview") return { orgs: [sandboxOrg], connections: [], warning: null, now: Math.floor(Date.now() / 1000) };
         if (cmd === "org_settings") return { org: sandboxOrg, client_secret_saved: false, redirect_url: "zoom-connections://oauth/callback" };
         if (cmd === "get_settings") return current;
         if (cmd === "save_settings") {
@@ -90,7 +90,7 @@ describe("settings", () => {
     mockIPC(
       (cmd, args) => {
         const a = args as Record<string, unknown>;
-        if (cmd === "overview") return { orgs, connections: [], warning: null };
+        if (cmd === "overview") return { orgs, connections: [], warning: null, now: Math.floor(Date.now() / 1000) };
         if (cmd === "get_settings") return { refresh_margin_secs: 600, notifications: true, launch_at_login: false, language: null };
         if (cmd === "org_settings") {
           const org = orgs.find((o) => o.id === a.orgId)!;

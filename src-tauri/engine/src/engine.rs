@@ -146,7 +146,9 @@ impl Engine {
         let _ = self.inner.events.send(event);
     }
 
-    pub(crate) fn now(&self) -> i64 {
+    /// The engine's time in Unix seconds: the wall clock, or the embedded sandbox's when the app
+    /// runs on its time (time travel). The window measures "in 5 minutes" against it.
+    pub fn now(&self) -> i64 {
         self.inner.config.clock.now()
     }
 
