@@ -110,6 +110,10 @@ describe("create a connection through the real app and deep link", () => {
     assert.match(await details.getText(), /Details of E2E owner/);
     assert.match(await driver.findElement(By.css('[data-testid="expiry"]')).getText(), /^in \d+ minutes$/);
     await driver.wait(async () => (await driver.findElements(By.css('[data-testid="timeline"] [data-kind="authorized"]'))).length === 1, 10000);
+    // Test connection from the details: its result stays in the panel.
+    assert.match(await driver.findElement(By.css('[data-testid="details-test"]')).getText(), /^Not tested yet/);
+    await clickFresh(driver, By, '[data-testid="details-run-test"]');
+    await driver.wait(async () => /^Passed: /.test(await driver.findElement(By.css('[data-testid="details-test"]')).getText().catch(() => "")), 10000);
     await shot(driver, "connection-details.png");
 
     // The tray menu follows: its summary and a line for the connection (logged on each rebuild).

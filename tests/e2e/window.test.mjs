@@ -50,6 +50,8 @@ describe("main window", () => {
     // The mode changes the URL to register at once (loopback: Zoom ignores the port).
     await driver.executeScript(`const m = document.querySelector('[data-testid="redirect-mode"]'); m.value = "loopback"; m.dispatchEvent(new Event("change"));`);
     await driver.wait(async () => (await url.getText()) === "http://127.0.0.1/oauth/callback", 5000);
+    await driver.executeScript(`document.querySelector('[data-testid="redirect-url"]').scrollIntoView({ block: "center" });`);
+    await shot(driver, "settings-org.png");
     // Uninstall from Zoom opens the (sandbox's) Added Apps page in the system browser.
     await clickFresh(driver, By, '[data-testid="open-added-apps"]');
     const opened = await waitFor("the browser to be asked", () => openedUrls(home).find((u) => u.endsWith("/marketplace/added-apps")));
@@ -123,6 +125,8 @@ describe("main window in Japanese", () => {
     assert.equal(await driver.findElement(By.css("label[for=client-secret]")).getText(), "クライアントシークレット");
     assert.equal(await driver.findElement(By.css("#uninstall-heading")).getText(), "Zoom からアンインストール");
     await shot(driver, "settings-ja.png");
+    await driver.executeScript(`document.querySelector('[data-testid="uninstall-help"]').scrollIntoView({ block: "end" });`);
+    await shot(driver, "settings-org-ja.png");
     await clickFresh(driver, By, '[data-testid="back"]');
     await clickFresh(driver, By, '[data-testid="new-connection"]');
     const dialog = await driver.wait(until.elementLocated(By.css('[data-testid="new-connection-dialog"]')), 5000);

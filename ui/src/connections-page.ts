@@ -83,6 +83,14 @@ export interface PageState {
   /** The connection whose details are open, and its history. */
   detailsId: string | null;
   history: HistoryEvent[];
+  /** The last Test of each connection in this session: what it said, and when (ms). */
+  tests: Record<string, TestOutcome>;
+}
+
+export interface TestOutcome {
+  ok: boolean;
+  text: string;
+  atMs: number;
 }
 
 /// The connections page: the list of connections, or the empty state that explains what a
@@ -147,5 +155,5 @@ function details(t: Catalog, lang: Language, state?: PageState): HTMLElement[] {
   const conn = state?.overview.connections.find((c) => c.id === state.detailsId);
   if (!state || !conn) return [];
   const org = state.overview.orgs.find((o) => o.id === conn.org_id);
-  return [renderDetails(t, lang, conn, org, state.history, state.nowMs)];
+  return [renderDetails(t, lang, conn, org, state.history, state.nowMs, state.tests[conn.id])];
 }

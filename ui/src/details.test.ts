@@ -44,6 +44,17 @@ describe("connection details", () => {
     expect(el.querySelector('[data-testid="status"]')?.textContent).toBe("Retrying");
   });
 
+  it("shows the last Test's result, or that none ran, with a Test button", () => {
+    const none = renderDetails(en, "en", conn, undefined, [], nowMs);
+    expect(none.querySelector('[data-testid="details-test"]')?.textContent).toBe(en.detailsNotTested);
+    expect(none.querySelector('[data-testid="details-run-test"]')?.getAttribute("data-action")).toBe("test");
+    const passed = renderDetails(en, "en", conn, undefined, [], nowMs, { ok: true, text: "SCIM answered: 3 users.", atMs: nowMs });
+    expect(passed.querySelector('[data-testid="details-test"]')?.textContent).toBe("Passed: SCIM answered: 3 users.");
+    expect(passed.querySelector('[data-testid="details-test"]')?.className).toBe("test-ok");
+    const failed = renderDetails(en, "en", conn, undefined, [], nowMs, { ok: false, text: en.errorNetwork, atMs: nowMs });
+    expect(failed.querySelector('[data-testid="details-test"]')?.textContent).toBe(`Failed: ${en.errorNetwork}`);
+  });
+
   it("says expired when the token has run out", () => {
     const el = renderDetails(en, "en", { ...conn, access_expires_at: now - 5 }, undefined, [], nowMs);
     expect(el.textContent).toContain(en.detailsExpired);

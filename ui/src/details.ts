@@ -1,8 +1,9 @@
 // The details of one connection: org, granted scopes, the access token's expiry (a countdown,
-// never the token), status and reason, and the 24-hour timeline.
+// never the token), status and reason, the last Test's result, and the 24-hour timeline.
 import { h } from "./dom";
 import { exactTime, relativeTime } from "./format";
 import { fill, type Catalog, type Language } from "./i18n";
+import type { TestOutcome } from "./connections-page";
 import type { Connection, HistoryEvent, Org } from "./ipc";
 import { statusChip } from "./status-chip";
 import { renderLegend, renderTimeline } from "./timeline";
@@ -14,6 +15,7 @@ export function renderDetails(
   org: Org | undefined,
   history: HistoryEvent[],
   nowMs: number,
+  test?: TestOutcome,
 ): HTMLElement {
   const expiresIn = conn.access_expires_at - nowMs / 1000;
   const item = (label: string, ...value: (Node | string)[]) => [h("dt", {}, label), h("dd", {}, ...value)];
@@ -35,6 +37,16 @@ export function renderDetails(
       ),
       ...item(t.detailsLastSuccess, when(conn.last_success_at)),
       ...item(t.detailsLastFailure, when(conn.last_failure_at)),
+      ...item(
+        t.detailsTest,
+        h(
+          "span",
+          { "data-testid": "details-test", class: test ? (test.ok ? "test-ok" : "test-failed") : "hint" },
+          test ? `${test.ok ? t.testPassed : t.testFailed}: ${test.text}` : t.detailsNotTested,
+        ),
+        " ",
+        h("button", { type: "button", "data-action": "test", "data-id": conn.id, "data-testid": "details-run-test" }, t.actionTest),
+      ),
     ),
     h("h3", {}, t.timelineTitle),
     renderTimeline(t, lang, history, nowMs),

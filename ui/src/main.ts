@@ -115,6 +115,7 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
         notice: state?.notice ?? (overview.warning?.message ?? ""),
         detailsId: state?.detailsId ?? null,
         history: state?.detailsId ? await ipc.connectionHistory(state.detailsId).catch(() => []) : [],
+        tests: state?.tests ?? {},
       };
     } catch {
       // Without the shell (or before it answers) the page still explains itself.
@@ -178,8 +179,15 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
         if (!conn) return;
         notice(`${conn.nickname}: ${t().testing}`);
         ipc.testConnection(conn.id).then(
-          (r) => notice(`${conn.nickname}: ${r.summary}`),
-          (err) => notice(`${conn.nickname}: ${errorMessage(t(), asEngineError(err).code)}`),
+          (r) => {
+            if (state) state.tests[conn.id] = { ok: true, text: r.summary, atMs: Date.now() };
+            notice(`${conn.nickname}: ${r.summary}`);
+          },
+          (err) => {
+            const text = errorMessage(t(), asEngineError(err).code);
+            if (state) state.tests[conn.id] = { ok: false, text, atMs: Date.now() };
+            notice(`${conn.nickname}: ${text}`);
+          },
         );
         break;
       case "reconnect":
