@@ -6,6 +6,7 @@ use specta::Type;
 use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_autostart::ManagerExt;
 use tauri_plugin_opener::OpenerExt;
+use zoom_connections_engine::clock::{Clock, SystemClock};
 use zoom_connections_engine::history::HistoryEvent;
 use zoom_connections_engine::model::{AppSettings, Connection, Org};
 use zoom_connections_engine::{EngineError, FlowStarted, Secret, TestResult};
@@ -29,10 +30,7 @@ pub struct Overview {
 pub fn overview(engine: State<'_, AppEngine>) -> Overview {
     match engine.get() {
         Ok(e) => Overview { orgs: e.orgs(), connections: e.connections(), warning: e.startup_warning(), now: e.now() },
-        Err(err) => {
-            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
-            Overview { orgs: vec![], connections: vec![], warning: Some(err), now }
-        }
+        Err(err) => Overview { orgs: vec![], connections: vec![], warning: Some(err), now: SystemClock.now() },
     }
 }
 

@@ -5,7 +5,7 @@ import { catalogs, errorMessage, pickLanguage, type Language } from "./i18n";
 import { h } from "./dom";
 import { asEngineError, ipc, type AppSettings, type OrgSettings } from "./ipc";
 import { renderSettingsPage } from "./settings-page";
-import { blankOrg, renderOrgSettings, renderUninstallHelp } from "./org-settings";
+import { blankOrg, redirectUrlFor, renderOrgSettings, renderUninstallHelp } from "./org-settings";
 import { openNewConnectionDialog, openSupersededDialog, reconnect, type FlowOutcome } from "./new-connection";
 
 /** Loads the list and keeps it current from the shell's events (no polling). */
@@ -92,7 +92,8 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
   const openOrg = async (orgId: string | null) => {
     const orgs = state?.overview.orgs ?? [];
     if (orgId === null) {
-      orgView = { org: blankOrg(orgs), client_secret_saved: false, redirect_url: "zoom-connections://oauth/callback" };
+      const org = blankOrg(orgs);
+      orgView = { org, client_secret_saved: false, redirect_url: redirectUrlFor(org.redirect.kind, "") };
     } else {
       await load();
       orgView = await ipc.orgSettings(orgId).catch(() => undefined);

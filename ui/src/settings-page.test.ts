@@ -11,6 +11,16 @@ const tick = () => new Promise((r) => setTimeout(r, 0));
 const settle = async () => {
   for (let i = 0; i < 5; i++) await tick();
 };
+/** Mounts the window on the mocked shell and opens Settings. */
+async function openSettings(): Promise<HTMLElement> {
+  const root = document.createElement("div");
+  document.body.append(root);
+  await mount(root, ["en-US"]);
+  (root.querySelector('[data-testid="open-settings"]') as HTMLElement).click();
+  await settle();
+  return root;
+}
+
 const sandboxOrg: Org = {
   id: "sandbox", name: "Sandbox", client_id: "sandbox-public", confidential: false, sandbox: true,
   scopes: ["user:write:admin"], auth_base: "", api_base: "", redirect: { kind: "deep_link" },
@@ -45,11 +55,7 @@ describe("settings", () => {
       },
       { shouldMockEvents: true },
     );
-    const root = document.createElement("div");
-    document.body.append(root);
-    await mount(root, ["en-US"]);
-    (root.querySelector('[data-testid="open-settings"]') as HTMLElement).click();
-    await settle();
+    const root = await openSettings();
     const margin = root.querySelector('[data-testid="margin"]') as HTMLInputElement;
     expect(margin.value).toBe("10");
     expect(document.activeElement).toBe(margin);
@@ -114,11 +120,7 @@ describe("settings", () => {
       },
       { shouldMockEvents: true },
     );
-    const root = document.createElement("div");
-    document.body.append(root);
-    await mount(root, ["en-US"]);
-    (root.querySelector('[data-testid="open-settings"]') as HTMLElement).click();
-    await settle();
+    const root = await openSettings();
     // The sandbox org: fixed app, a note, and the sandbox banner.
     expect(root.querySelector('[data-testid="sandbox-org-note"]')).not.toBeNull();
     expect(root.querySelector('[data-testid="sandbox-banner"]')).not.toBeNull();

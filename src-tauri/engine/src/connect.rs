@@ -203,15 +203,7 @@ impl Engine {
         let app = self.credentials(&org)?;
         // The verifier is used once; what remains of the flow is only needed to store the result.
         let verifier = std::mem::replace(&mut flow.verifier, oauth2::PkceCodeVerifier::new(String::new()));
-        let tokens = self.inner.zoom.exchange_code(&app, &flow.redirect_uri, &code, verifier, self.now()).await.map_err(|f| {
-            // At a sign-in, a refused grant is a refused code (expired, used, or not issued for
-            // this sign-in's PKCE verifier), not a connection that was uninstalled.
-            if f.error.code == ErrorCode::ZoomInvalidGrant && !f.error.message.contains("(47") {
-                EngineError::new(ErrorCode::ZoomInvalidGrant, "Zoom did not accept this sign-in's authorization code; start the sign-in again.")
-            } else {
-                f.error
-            }
-        })?;
+        let tokens = self.inner.zoom.exchange_code(&app, &flow.redirect_uri, &code, verifier, self.now()).await?;
         let api_url = tokens.api_url.clone().unwrap_or_else(|| self.api_base(&org));
         let identity = self.inner.zoom.users_me(&api_url, &tokens.access).await?;
 

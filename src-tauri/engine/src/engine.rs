@@ -268,11 +268,16 @@ impl Engine {
     }
 
     /// The Zoom app of an org, with its secret from the keychain and the sandbox's address.
+    /// The embedded sandbox's address: the auth and API base of sandbox orgs.
+    pub(crate) fn sandbox_url(&self) -> Result<String> {
+        self.inner.config.sandbox_url.clone().ok_or_else(|| {
+            EngineError::new(ErrorCode::InvalidSettings, "The embedded Zoom sandbox is not running.")
+        })
+    }
+
     pub(crate) fn credentials(&self, org: &Org) -> Result<AppCredentials> {
         let auth_base = if org.sandbox {
-            self.inner.config.sandbox_url.clone().ok_or_else(|| {
-                EngineError::new(ErrorCode::InvalidSettings, "The embedded Zoom sandbox is not running.")
-            })?
+            self.sandbox_url()?
         } else {
             org.auth_base.clone()
         };

@@ -7,7 +7,7 @@
 use std::sync::LazyLock;
 
 use crate::callback_url::CallbackUrl;
-use crate::zoom_answers::{api_answer, identity_answer, revoke_answer, scim_answer, token_answer};
+use crate::zoom_answers::{api_answer, identity_answer, revoke_answer, scim_answer, token_answer, TokenCall};
 
 /// Any bytes as a callback URL, as a deep link or the loopback listener would hand them over.
 pub fn callback_url(data: &[u8]) {
@@ -34,10 +34,12 @@ const NOW: i64 = 1_800_000_000;
 /// status, the rest is the body.
 pub fn zoom_answer(data: &[u8]) {
     let [call, status, body @ ..] = data else { return };
+    // The status byte's high bit picks which token call a token answer belongs to.
+    let token_call = if status & 0x80 == 0 { TokenCall::Refresh } else { TokenCall::CodeExchange };
     let status = STATUSES[*status as usize % STATUSES.len()];
     let bounded = |message: &str| assert!(message.chars().count() <= 300, "unbounded message: {message}");
     match call % 5 {
-        0 => match token_answer(status, None, body, NOW) {
+        0 => match token_answer(token_call, status, None, body, NOW) {
             Ok(tokens) => {
                 assert!((200..300).contains(&status));
                 assert!(tokens.expires_at > NOW && tokens.expires_at <= NOW + 24 * 3600, "expiry {}", tokens.expires_at);

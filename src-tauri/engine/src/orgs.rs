@@ -4,7 +4,7 @@
 
 use crate::callback_url::{DEEP_LINK_REDIRECT, LOOPBACK_PATH};
 use crate::engine::Engine;
-use crate::error::{EngineError, ErrorCode, Result};
+use crate::error::Result;
 use crate::model::{client_secret_key, Org, RedirectMode};
 
 /// Zoom App Marketplace → Manage → Added Apps (ZOOM.md: where users uninstall).
@@ -33,10 +33,7 @@ impl Engine {
     pub fn added_apps_url(&self, org_id: &str) -> Result<String> {
         let org = self.org(org_id)?;
         if org.sandbox {
-            let base = self.inner.config.sandbox_url.clone().ok_or_else(|| {
-                EngineError::new(ErrorCode::InvalidSettings, "The embedded Zoom sandbox is not running.")
-            })?;
-            return Ok(format!("{}{SANDBOX_ADDED_APPS_PATH}", base.trim_end_matches('/')));
+            return Ok(format!("{}{SANDBOX_ADDED_APPS_PATH}", self.sandbox_url()?.trim_end_matches('/')));
         }
         let gov = url::Url::parse(&org.auth_base)
             .ok()

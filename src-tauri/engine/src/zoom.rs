@@ -17,7 +17,7 @@ use crate::model::ZoomIdentity;
 use crate::secret::Secret;
 pub use crate::zoom_answers::{parse_identity, TokenSet, ZoomFailure};
 use crate::zoom_answers::{
-    api_answer, failure, revoke_answer, token_error, token_set, unparseable_token_answer, ZoomOAuthError, ZoomTokenResponse,
+    api_answer, failure, revoke_answer, token_error, token_set, unparseable_token_answer, TokenCall, ZoomOAuthError, ZoomTokenResponse,
 };
 
 type OAuthClient = oauth2::Client<
@@ -72,12 +72,13 @@ impl Recording {
     fn finish(
         self,
         result: std::result::Result<ZoomTokenResponse, RequestTokenError<HttpError, ZoomOAuthError>>,
+        call: TokenCall,
         now: i64,
     ) -> std::result::Result<TokenSet, ZoomFailure> {
         let seen = self.seen.lock().ok().and_then(|s| *s);
         match result {
             Ok(tokens) => token_set(tokens, now),
-            Err(e) => Err(classify_request_error(e, seen)),
+            Err(e) => Err(classify_request_error(e, call, seen)),
         }
     }
 }
@@ -163,7 +164,7 @@ impl ZoomClient {
             .set_pkce_verifier(verifier)
             .request_async(&rec)
             .await;
-        rec.finish(result, now)
+        rec.finish(result, TokenCall::CodeExchange, now)
     }
 
     pub async fn refresh(&self, app: &AppCredentials, refresh: &Secret, now: i64) -> std::result::Result<TokenSet, ZoomFailure> {
@@ -171,7 +172,7 @@ impl ZoomClient {
         let token = RefreshToken::new(refresh.expose().to_string());
         let rec = Recording::new(&self.http);
         let result = client.exchange_refresh_token(&token).request_async(&rec).await;
-        rec.finish(result, now)
+        rec.finish(result, TokenCall::Refresh, now)
     }
 
     /// Revokes the grant (Zoom: revoking any token of it deauthorizes the app for the user).
@@ -227,10 +228,14 @@ fn network(e: reqwest::Error) -> ZoomFailure {
 }
 
 /// A token-endpoint call that failed: Zoom's error answer, no answer, or an unreadable one.
-fn classify_request_error(e: RequestTokenError<HttpError, ZoomOAuthError>, seen: Option<(u16, Option<Duration>)>) -> ZoomFailure {
+fn classify_request_error(
+    e: RequestTokenError<HttpError, ZoomOAuthError>,
+    call: TokenCall,
+    seen: Option<(u16, Option<Duration>)>,
+) -> ZoomFailure {
     let (status, retry_after) = seen.unwrap_or((0, None));
     match e {
-        RequestTokenError::ServerResponse(err) => token_error(&err, status, retry_after),
+        RequestTokenError::ServerResponse(err) => token_error(&err, call, status, retry_after),
         RequestTokenError::Request(e) => {
             let what = match &e {
                 oauth2::HttpClientError::Reqwest(r) if r.is_timeout() => "timed out",

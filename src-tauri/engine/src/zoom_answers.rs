@@ -68,7 +68,13 @@ pub(crate) fn failure(code: ErrorCode, message: &str) -> ZoomFailure {
 
 /// A token-endpoint answer, from its status and body: the tokens, or what went wrong. The body
 /// is read with the same serde types the `oauth2` crate uses on the live path.
-pub fn token_answer(status: u16, retry_after: Option<Duration>, body: &[u8], now: i64) -> Result<TokenSet, ZoomFailure> {
+pub fn token_answer(
+    call: TokenCall,
+    status: u16,
+    retry_after: Option<Duration>,
+    body: &[u8],
+    now: i64,
+) -> Result<TokenSet, ZoomFailure> {
     if (200..300).contains(&status) {
         return match serde_json::from_slice::<ZoomTokenResponse>(body) {
             Ok(tokens) => token_set(tokens, now),
@@ -76,7 +82,7 @@ pub fn token_answer(status: u16, retry_after: Option<Duration>, body: &[u8], now
         };
     }
     match serde_json::from_slice::<ZoomOAuthError>(body) {
-        Ok(err) => Err(token_error(&err, status, retry_after)),
+        Ok(err) => Err(token_error(&err, call, status, retry_after)),
         Err(_) => Err(unparseable_token_answer(status, retry_after)),
     }
 }
@@ -102,33 +108,43 @@ pub(crate) fn token_set(tokens: ZoomTokenResponse, now: i64) -> Result<TokenSet,
     })
 }
 
+/// Which token-endpoint call an answer belongs to: the same `invalid_grant` means a refused code
+/// at a sign-in, but a grant that is gone on a refresh or a revocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenCall {
+    CodeExchange,
+    Refresh,
+    Revoke,
+}
+
+/// The OAuth error codes Zoom puts in `reason` (ZOOM.md, Errors), first match wins.
+const REASONS: [(&str, ErrorCode, &str); 7] = [
+    ("4741", ErrorCode::ZoomInvalidGrant, "a newer connection for this Zoom user replaced it (4741)"),
+    ("4735", ErrorCode::ZoomInvalidGrant, "the Zoom user was deactivated or no longer exists (4735)"),
+    ("4733", ErrorCode::ZoomInvalidGrant, "the authorization code expired before it was used (4733); try again"),
+    ("4734", ErrorCode::ZoomInvalidGrant, "Zoom did not accept the authorization code (4734); try again"),
+    ("4709", ErrorCode::InvalidSettings, "the redirect URL does not match the one registered in the Zoom app (4709)"),
+    ("4711", ErrorCode::MissingScope, "the Zoom app's scopes do not match (4711)"),
+    ("4717", ErrorCode::ZoomInvalidClient, "the Zoom app is disabled (4717)"),
+];
+
 /// ZOOM.md, Errors: classify on both `error` and `reason` (Zoom sometimes says
 /// `invalid_request` where `invalid_grant` is meant).
-pub(crate) fn token_error(err: &ZoomOAuthError, status: u16, retry_after: Option<Duration>) -> ZoomFailure {
-    let reason = err.reason.clone().unwrap_or_default();
-    let has = |n: &str| reason.contains(n);
-    let (code, message) = if has("4741") {
-        (ErrorCode::ZoomInvalidGrant, "a newer connection for this Zoom user replaced it (4741)".to_string())
-    } else if has("4735") {
-        (ErrorCode::ZoomInvalidGrant, "the Zoom user was deactivated or no longer exists (4735)".to_string())
-    } else if has("4733") {
-        (ErrorCode::ZoomInvalidGrant, "the authorization code expired before it was used (4733); try again".to_string())
-    } else if has("4734") {
-        (ErrorCode::ZoomInvalidGrant, "Zoom did not accept the authorization code (4734); try again".to_string())
-    } else if has("4709") {
-        (ErrorCode::InvalidSettings, "the redirect URL does not match the one registered in the Zoom app (4709)".to_string())
-    } else if has("4711") {
-        (ErrorCode::MissingScope, "the Zoom app's scopes do not match (4711)".to_string())
-    } else if has("4717") {
-        (ErrorCode::ZoomInvalidClient, "the Zoom app is disabled (4717)".to_string())
-    } else {
-        match err.error.as_str() {
+pub(crate) fn token_error(err: &ZoomOAuthError, call: TokenCall, status: u16, retry_after: Option<Duration>) -> ZoomFailure {
+    let reason = err.reason.as_deref().unwrap_or_default();
+    let (code, message) = match REASONS.iter().find(|(number, ..)| reason.contains(number)) {
+        Some((_, code, message)) => (*code, message.to_string()),
+        None => match err.error.as_str() {
+            "invalid_grant" if call == TokenCall::CodeExchange => (
+                ErrorCode::ZoomInvalidGrant,
+                "Zoom did not accept this sign-in's authorization code; start the sign-in again".to_string(),
+            ),
             "invalid_grant" => (ErrorCode::ZoomInvalidGrant, "deauthorized or uninstalled in Zoom".to_string()),
             "invalid_client" => (ErrorCode::ZoomInvalidClient, "Zoom refused the app's client id or secret".to_string()),
             _ if status == 429 => (ErrorCode::ZoomRateLimited, "Zoom's rate limit was reached".to_string()),
             _ if status >= 500 => (ErrorCode::Network, format!("Zoom had a server error (HTTP {status})")),
             other => (ErrorCode::ZoomError, format!("Zoom refused the request ({})", short(other))),
-        }
+        },
     };
     ZoomFailure { error: EngineError::new(code, message), retry_after }
 }
@@ -219,5 +235,37 @@ pub fn revoke_answer(status: u16, body: &[u8]) -> Result<(), EngineError> {
         return Err(EngineError::new(ErrorCode::ZoomBadResponse, "Zoom's answer to the revocation is not the documented one"));
     }
     let err: ZoomOAuthError = serde_json::from_slice(body).unwrap_or_default();
-    Err(token_error(&err, status, None).error)
+    Err(token_error(&err, TokenCall::Revoke, status, None).error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(body: &str, call: TokenCall) -> EngineError {
+        match token_answer(call, 400, None, body.as_bytes(), 0) {
+            Err(f) => f.error,
+            Ok(_) => panic!("a 400 gave tokens"),
+        }
+    }
+
+    #[test]
+    fn the_same_invalid_grant_is_a_refused_code_at_sign_in_and_a_lost_grant_on_refresh() {
+        let body = r#"{"reason":"Invalid Token!","error":"invalid_grant"}"#;
+        let at_sign_in = refused(body, TokenCall::CodeExchange);
+        let on_refresh = refused(body, TokenCall::Refresh);
+        assert_eq!((at_sign_in.code, on_refresh.code), (ErrorCode::ZoomInvalidGrant, ErrorCode::ZoomInvalidGrant));
+        assert!(at_sign_in.message.contains("start the sign-in again"), "{}", at_sign_in.message);
+        assert_eq!(on_refresh.message, "deauthorized or uninstalled in Zoom");
+    }
+
+    #[test]
+    fn zoom_reason_numbers_win_over_the_error_field() {
+        // Zoom's quirk: invalid_request where invalid_grant is meant, told apart by the number.
+        let e = refused(r#"{"reason":"Token is revoked (4741)","error":"invalid_request"}"#, TokenCall::Refresh);
+        assert_eq!(e.code, ErrorCode::ZoomInvalidGrant);
+        assert!(e.message.contains("4741"));
+        let e = refused(r#"{"reason":"Redirect URI mismatch (4709)","error":"invalid_request"}"#, TokenCall::CodeExchange);
+        assert_eq!(e.code, ErrorCode::InvalidSettings);
+    }
 }
