@@ -23,13 +23,14 @@ fi
 # Each keychain-using layer runs in a D-Bus session of its own with a fresh gnome-keyring,
 # unlocked with a throwaway password: the real Secret Service, and no layer inherits another's
 # keyring state (a client killed mid-call — the SIGKILL test does that 50 times — can leave
-# gnome-keyring unresponsive for a while).
+# gnome-keyring unresponsive for a while). The password and keyring directory are passed on for
+# the test that restarts the daemon (engine/tests/keychain_restart.rs).
 with_keyring() {
   local name=$1; shift
   local keyring_home="$XDG_DATA_HOME/keyring-$name"
   mkdir -p "$keyring_home"
-  dbus-run-session -- env XDG_DATA_HOME="$keyring_home" sh -c \
-    'echo -n zc-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec env XDG_DATA_HOME="$0" "$@"' \
+  dbus-run-session -- env XDG_DATA_HOME="$keyring_home" ZC_KEYRING_PASSWORD=zc-test ZC_KEYRING_DATA_HOME="$keyring_home" sh -c \
+    'echo -n "$ZC_KEYRING_PASSWORD" | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec env XDG_DATA_HOME="$0" "$@"' \
     "$XDG_DATA_HOME" "$@"
 }
 

@@ -18,6 +18,8 @@ pub mod model;
 pub mod orgs;
 pub mod redact;
 pub mod secret;
+#[cfg(target_os = "linux")]
+mod secret_service;
 pub mod store;
 pub mod vault;
 pub mod zoom;

@@ -72,11 +72,14 @@ fn poisoned() -> EngineError {
     EngineError::new(ErrorCode::KeychainUnavailable, "the in-memory secret store is unusable")
 }
 
-/// The OS keychain through the `keyring` crate: Secret Service on Linux, Keychain on macOS,
-/// Credential Manager on Windows. Each value is one entry (tokens are far below Windows' limit
-/// of about 1,280 characters; a longer value is refused rather than truncated).
+/// The OS keychain: the Secret Service on Linux (over one long-lived connection, see
+/// `secret_service`), Keychain on macOS and Credential Manager on Windows (through the `keyring`
+/// crate). Each value is one entry (tokens are far below Windows' limit of about 1,280
+/// characters; a longer value is refused rather than truncated).
 pub struct KeychainStore {
     service: String,
+    #[cfg(target_os = "linux")]
+    client: crate::secret_service::SecretServiceClient,
 }
 
 /// Windows Credential Manager refuses larger values.
@@ -84,16 +87,80 @@ const MAX_VALUE_LEN: usize = 1200;
 
 impl KeychainStore {
     pub fn new() -> Self {
-        Self { service: SERVICE.into() }
+        Self::with_service(SERVICE)
     }
 
     /// Under another service name: lets tests use the real keychain without touching real entries.
     pub fn with_service(service: impl Into<String>) -> Self {
-        Self { service: service.into() }
+        Self {
+            service: service.into(),
+            #[cfg(target_os = "linux")]
+            client: crate::secret_service::SecretServiceClient::start(),
+        }
     }
+}
 
-    /// Runs a keychain call on its own thread with a timeout, so a hung keychain (a locked
-    /// keyring waiting for a prompt) cannot block the caller forever.
+impl Default for KeychainStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn timed_out() -> EngineError {
+    EngineError::new(
+        ErrorCode::KeychainUnavailable,
+        "no keychain service reachable: the keychain did not answer within 10 seconds (is it locked?). \
+         Unlock your login keyring and try again.",
+    )
+}
+
+/// A keychain error as the user should read it. The platform's messages name the failure,
+/// never a stored value.
+fn unavailable(e: impl std::fmt::Display) -> EngineError {
+    let hint = if cfg!(target_os = "linux") {
+        " On Linux the app needs a Secret Service (GNOME Keyring or KWallet) in your desktop session, unlocked."
+    } else {
+        ""
+    };
+    EngineError::new(ErrorCode::KeychainUnavailable, format!("no keychain service reachable: {e}.{hint}"))
+}
+
+#[cfg(target_os = "linux")]
+impl KeychainStore {
+    fn call(&self, key: &str, op: crate::secret_service::Op) -> Result<Option<Secret>> {
+        use crate::secret_service::Failure;
+        self.client.call(&self.service, key, op, KEYCHAIN_TIMEOUT).map_err(|f| match f {
+            Failure::TimedOut => timed_out(),
+            Failure::Refused(why) => unavailable(why),
+        })
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl SecretStore for KeychainStore {
+    fn set(&self, key: &str, value: &Secret) -> Result<()> {
+        check_len(value)?;
+        self.call(key, crate::secret_service::Op::Set(value.clone())).map(|_| ())
+    }
+    fn get(&self, key: &str) -> Result<Option<Secret>> {
+        self.call(key, crate::secret_service::Op::Get)
+    }
+    fn delete(&self, key: &str) -> Result<()> {
+        self.call(key, crate::secret_service::Op::Delete).map(|_| ())
+    }
+}
+
+fn check_len(value: &Secret) -> Result<()> {
+    if value.expose().len() > MAX_VALUE_LEN {
+        return Err(EngineError::new(ErrorCode::KeychainUnavailable, "a secret is too long for the OS keychain"));
+    }
+    Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+impl KeychainStore {
+    /// Runs a keychain call on its own thread with a timeout, so a hung keychain (waiting for a
+    /// prompt) cannot block the caller forever.
     fn call<T: Send + 'static>(
         &self,
         key: &str,
@@ -106,37 +173,15 @@ impl KeychainStore {
         });
         match rx.recv_timeout(KEYCHAIN_TIMEOUT) {
             Ok(result) => result.map_err(unavailable),
-            Err(_) => Err(EngineError::new(
-                ErrorCode::KeychainUnavailable,
-                "no keychain service reachable: the keychain did not answer within 10 seconds (is it locked?). \
-                 Unlock your login keyring and try again.",
-            )),
+            Err(_) => Err(timed_out()),
         }
     }
 }
 
-impl Default for KeychainStore {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-/// A keychain error as the user should read it. keyring's messages name the platform failure,
-/// never a stored value.
-fn unavailable(e: keyring::Error) -> EngineError {
-    let hint = if cfg!(target_os = "linux") {
-        " On Linux the app needs a Secret Service (GNOME Keyring or KWallet) in your desktop session, unlocked."
-    } else {
-        ""
-    };
-    EngineError::new(ErrorCode::KeychainUnavailable, format!("no keychain service reachable: {e}.{hint}"))
-}
-
+#[cfg(not(target_os = "linux"))]
 impl SecretStore for KeychainStore {
     fn set(&self, key: &str, value: &Secret) -> Result<()> {
-        if value.expose().len() > MAX_VALUE_LEN {
-            return Err(EngineError::new(ErrorCode::KeychainUnavailable, "a secret is too long for the OS keychain"));
-        }
+        check_len(value)?;
         let value = value.expose().to_string();
         self.call(key, move |entry| entry.set_password(&value))
     }

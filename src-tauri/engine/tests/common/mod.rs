@@ -152,3 +152,13 @@ impl World {
         out
     }
 }
+
+/// The process that owns the Secret Service's bus name, if one does right now.
+pub fn secret_service_pid() -> Option<String> {
+    let out = std::process::Command::new("dbus-send")
+        .args(["--session", "--print-reply", "--dest=org.freedesktop.DBus", "/", "org.freedesktop.DBus.GetConnectionUnixProcessID", "string:org.freedesktop.secrets"])
+        .output()
+        .expect("dbus-send (package dbus) is installed by make test");
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.contains("uint32").then(|| text.split_whitespace().last().unwrap_or_default().to_string())
+}
