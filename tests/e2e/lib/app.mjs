@@ -26,6 +26,11 @@ export function freshHome() {
     XDG_CACHE_HOME: join(base, "cache"),
   };
   for (const dir of Object.values(env)) mkdirSync(dir, { recursive: true });
+  // Xvfb has no GPU, so WebKit's "GPU" tile painting runs on Mesa's software rasterizer from a
+  // second thread, and that combination crashed the web process inside swrast_dri.so in a CI run
+  // (a general protection fault while a modal dialog was painted). Skia's CPU painting is what
+  // WebKit documents for machines without a GPU; the pixels are the same.
+  env.WEBKIT_SKIA_ENABLE_CPU_RENDERING = "1";
   // The system browser: a script that records what the app asked xdg-open to open.
   return { base, env: { ...process.env, ...env, BROWSER: join(repoRoot, "tests/e2e/lib/fake-browser.sh") } };
 }
@@ -73,6 +78,30 @@ export async function waitFor(what, predicate, timeoutMs = 30000) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Starts a helper (tauri-driver, WebKitWebDriver) in its own process group, and returns a
+ * `kill` that ends the whole group: the driver, the app or browser it launched and their WebKit
+ * processes. Ending only the driver can leave a crashed session's app behind, still holding the
+ * app's single-instance name, so every later test would talk to that stale app. */
+export function spawnGroup(command, args, env) {
+  const child = spawn(command, args, { env, stdio: "ignore", detached: true });
+  const kill = () => {
+    try {
+      process.kill(-child.pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  };
+  return { child, kill };
+}
+
+/** `promise`, or a clear error once `ms` have passed: a wedged WebDriver call must fail the
+ * test that made it, not hang the whole run. */
+export function within(ms, what, promise) {
+  let timer;
+  const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Starts the app binary; resolves `exited` with the exit code. */

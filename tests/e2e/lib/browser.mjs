@@ -1,14 +1,13 @@
 // The person's web browser in the journey tests: WebKitGTK's MiniBrowser (it ships with the
 // webview the app itself uses) driven by WebKitWebDriver. It loads the sandbox's sign-in pages,
 // runs the relay page's script, and shows where Zoom sends it back, like a desktop browser.
-import { spawn } from "node:child_process";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { createServer } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Builder, By } from "selenium-webdriver";
-import { repoRoot } from "./app.mjs";
+import { repoRoot, spawnGroup, within } from "./app.mjs";
 
 const MINIBROWSER = ["/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser", "/usr/libexec/webkit2gtk-4.1/MiniBrowser"];
 
@@ -19,7 +18,7 @@ function miniBrowser() {
 }
 
 export async function openBrowser(home, port) {
-  const wd = spawn("WebKitWebDriver", [`--port=${port}`], { env: home.env, stdio: "ignore" });
+  const wd = spawnGroup("WebKitWebDriver", [`--port=${port}`], home.env);
   let driver;
   for (let i = 0; i < 50 && !driver; i++) {
     try {
@@ -37,7 +36,7 @@ export async function openBrowser(home, port) {
     }
   }
   if (!driver) throw new Error("no MiniBrowser session");
-  return { driver, close: async () => (await driver.quit().catch(() => {}), wd.kill()) };
+  return { driver, close: async () => (await within(10000, "ending the browser session", driver.quit()).catch(() => {}), wd.kill()) };
 }
 
 const buttonWithText = (text) => By.xpath(`//button[contains(normalize-space(.), ${JSON.stringify(text)})]`);

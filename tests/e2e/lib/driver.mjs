@@ -1,10 +1,9 @@
 // A WebDriver session on the real app: tauri-driver (with WebKitWebDriver) launches the binary.
-import { spawn } from "node:child_process";
 import { connect } from "node:net";
 import { Builder } from "selenium-webdriver";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { appBinary, ensureArtifacts } from "./app.mjs";
+import { appBinary, ensureArtifacts, spawnGroup, within } from "./app.mjs";
 
 function portOpen(port) {
   return new Promise((resolve) => {
@@ -16,10 +15,7 @@ function portOpen(port) {
 
 /** Starts tauri-driver on `port` (its WebKitWebDriver on `port + 1`) and opens a session. */
 export async function openSession(home, port) {
-  const driverProcess = spawn("tauri-driver", ["--port", String(port), "--native-port", String(port + 1)], {
-    env: home.env,
-    stdio: "ignore",
-  });
+  const driverProcess = spawnGroup("tauri-driver", ["--port", String(port), "--native-port", String(port + 1)], home.env);
   const deadline = Date.now() + 20000;
   while (!(await portOpen(port))) {
     if (Date.now() > deadline) throw new Error("tauri-driver did not listen");
@@ -30,7 +26,7 @@ export async function openSession(home, port) {
     .withCapabilities({ browserName: "wry", "tauri:options": { application: appBinary() } })
     .build();
   const close = async () => {
-    await driver.quit().catch(() => {});
+    await within(10000, "ending the WebDriver session", driver.quit()).catch(() => {});
     driverProcess.kill();
   };
   return { driver, close };
@@ -76,6 +72,14 @@ export async function clickFresh(driver, By, css, timeoutMs = 5000) {
 /** A screenshot once the page has painted what the test just did (WebKitWebDriver otherwise
  * returns the previous frame). Saved under artifacts/e2e/. */
 export async function shot(driver, name) {
-  await driver.executeAsyncScript("const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));");
-  writeFileSync(join(ensureArtifacts(), name), Buffer.from(await driver.takeScreenshot(), "base64"));
+  // Two frames, or half a second if the page is not painting frames at all.
+  await within(
+    15000,
+    `waiting for a frame before ${name}`,
+    driver.executeAsyncScript(
+      "const done = arguments[0]; setTimeout(done, 500); requestAnimationFrame(() => requestAnimationFrame(() => done()));",
+    ),
+  );
+  const png = await within(30000, `taking ${name}`, driver.takeScreenshot());
+  writeFileSync(join(ensureArtifacts(), name), Buffer.from(png, "base64"));
 }
