@@ -76,6 +76,8 @@ describe("connections page", () => {
     expect(rows.map((r) => r.querySelector("th")?.textContent)).toEqual(["Production", "Preview"]);
     const cells = (r: Element) => [...r.querySelectorAll("td")].map((c) => c.textContent);
     expect(cells(rows[0]).slice(0, 5)).toEqual(["owner@contoso.example", "acct_contoso", "Owner", "Licensed", "Active"]);
+    // A narrow column breaks the email after its "@", not mid-word.
+    expect(rows[0].querySelector("td")?.innerHTML).toBe("owner@<wbr>contoso.example");
     expect(cells(rows[0])[5]).toBe("2 minutes ago");
     expect(cells(rows[0])[6]).toMatch(/^in 4\d minutes$/);
     const chip = rows[1].querySelector('[data-testid="status"]');

@@ -36,11 +36,11 @@ function row(t: Catalog, lang: Language, c: Connection, margin: number, nowMs: n
     { "data-connection": c.id, class: c.id === highlight ? "highlight" : "" },
     h(
       "th",
-      { scope: "row" },
+      { scope: "row", class: "may-wrap" },
       h("button", { type: "button", class: "link", "data-action": "details", "data-id": c.id, "aria-expanded": String(c.id === detailsId) }, c.nickname),
     ),
-    h("td", {}, c.identity.email),
-    h("td", { class: "mono" }, c.identity.account_id),
+    h("td", { class: "may-wrap" }, ...emailParts(c.identity.email)),
+    h("td", { class: "mono may-wrap" }, c.identity.account_id),
     h("td", {}, c.identity.role_name),
     h("td", {}, userType(t, c.identity.user_type)),
     h("td", {}, statusChip(t, c)),
@@ -48,12 +48,22 @@ function row(t: Catalog, lang: Language, c: Connection, margin: number, nowMs: n
     timeCell(lang, next, nowMs, t.needsYou),
     h(
       "td",
-      { class: "actions" },
-      actionButton(t.actionTest, "test", c),
-      actionButton(t.actionReconnect, "reconnect", c),
-      actionButton(t.actionDelete, "delete", c),
+      {},
+      h(
+        "div",
+        { class: "actions" },
+        actionButton(t.actionTest, "test", c),
+        actionButton(t.actionReconnect, "reconnect", c),
+        actionButton(t.actionDelete, "delete", c),
+      ),
     ),
   );
+}
+
+/** An email that may break after its "@" when the column is narrow, rather than mid-word. */
+function emailParts(email: string): (Node | string)[] {
+  const at = email.indexOf("@");
+  return at < 0 ? [email] : [email.slice(0, at + 1), h("wbr"), email.slice(at + 1)];
 }
 
 function table(t: Catalog, lang: Language, connections: Connection[], margin: number, nowMs: number, highlight: string | null, detailsId: string | null): HTMLElement {
