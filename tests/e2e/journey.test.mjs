@@ -245,6 +245,26 @@ describe("the whole journey, in the real window and a real browser", () => {
     assert.ok(grants.length >= 2 && grants.every((g) => g.status !== "active"), JSON.stringify(grants));
   });
 
+  it("Delete while Zoom cannot be reached: a second dialog deletes it here only, and the grant stays in Zoom", async () => {
+    const conn = await byNick("Contoso admin");
+    await control("/faults", { endpoint: "revoke", fault: { kind: "http500" }, count: 1 });
+    await clickFresh(driver, By, `[data-action="delete"][data-id="${conn.id}"]`);
+    await driver.wait(until.elementLocated(By.css('[data-testid="delete-dialog"]')), 5000);
+    await driver.findElement(By.css('[data-testid="confirm-delete"]')).click();
+    const second = await driver.wait(until.elementLocated(By.css('[data-testid="delete-locally-dialog"]')), 10000);
+    assert.match(await second.getText(), /“Contoso admin” could not be deauthorized in Zoom\. You can delete it from this computer only; its grant then remains in Zoom/);
+    assert.ok(await byNick("Contoso admin"), "nothing is deleted before the person decides");
+    await shot(driver, "delete-locally-dialog.png");
+    await driver.findElement(By.css('[data-testid="confirm-delete-locally"]')).click();
+    const deadline = Date.now() + 10000;
+    while (await byNick("Contoso admin")) {
+      if (Date.now() > deadline) throw new Error("not deleted locally");
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const grants = (await control("/grants")).grants.filter((g) => g.user_id === "usr_contoso_admin");
+    assert.equal(grants.at(-1).status, "active", "the grant remains in Zoom, as the dialog said");
+  });
+
   it("leak scan: no issued token, code or client secret in any file, log, webview storage, page or IPC payload", async () => {
     const { tokens, codes } = await control("/issued-secrets");
     assert.ok(tokens.length >= 20, `tokens issued: ${tokens.length}`);
