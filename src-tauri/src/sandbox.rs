@@ -1,5 +1,7 @@
 //! Sandbox mode: the embedded Zoom emulator, started inside the app so that it works with no Zoom
-//! account and no internet. It lives as long as the app (managed state).
+//! account and no internet. It runs as long as the app (managed state) and keeps its grants in
+//! the app's data directory (tokens by hash only), so sandbox connections stay valid across
+//! restarts like real ones.
 
 use std::sync::Arc;
 
@@ -14,9 +16,20 @@ pub struct EmbeddedSandbox(pub Arc<RunningSandbox>);
 /// default, so that nothing on the loopback interface can move the clock of real Zoom orgs.
 pub const SANDBOX_TIME_ENV: &str = "ZOOM_CONNECTIONS_SANDBOX_TIME";
 
+/// The embedded sandbox's saved state, in the app's data directory.
+pub const STATE_FILE: &str = "sandbox-state.json";
+
 /// Returns the sandbox's base URL for the engine's sandbox org.
 pub fn start<R: Runtime>(app: &AppHandle<R>) -> Option<String> {
-    match tauri::async_runtime::block_on(zoom_sandbox::start(SandboxConfig::default())) {
+    let state_file = app.path().app_data_dir().ok().and_then(|dir| {
+        std::fs::create_dir_all(&dir).ok()?;
+        Some(dir.join(STATE_FILE))
+    });
+    if state_file.is_none() {
+        tracing::warn!("no data directory: the sandbox keeps its grants in memory only");
+    }
+    let config = SandboxConfig { state_file, ..SandboxConfig::default() };
+    match tauri::async_runtime::block_on(zoom_sandbox::start(config)) {
         Ok(sandbox) => {
             let url = sandbox.base_url();
             tracing::info!(url = %url, "sandbox mode: the embedded Zoom sandbox is running");

@@ -32,7 +32,8 @@ async function waitForStatus(driver, id, status) {
 
 describe("create a connection through the real app and deep link", () => {
   let home;
-  const sandboxUrl = () => /sandbox mode: the embedded Zoom sandbox is running url=(\S+)/.exec(readLogs(home))[1];
+  // The running sandbox's address (the last one logged: it changes when the app restarts).
+  const sandboxUrl = () => [...readLogs(home).matchAll(/sandbox mode: the embedded Zoom sandbox is running url=(\S+)/g)].at(-1)[1];
   let session;
   let driver;
 
@@ -175,6 +176,31 @@ describe("create a connection through the real app and deep link", () => {
     await second.exited;
     await waitFor("the refusal", () => readLogs(home).includes("state_mismatch"));
     assert.deepEqual((await invoke(driver, "overview")).connections, before);
+  });
+
+  it("a sandbox connection stays Active across an app restart (the sandbox keeps its grants)", async () => {
+    const [before] = (await invoke(driver, "overview")).connections;
+    const oldSandbox = sandboxUrl();
+    await session.close();
+    session = await openSession(home, 4447);
+    driver = session.driver;
+    await waitFor("the app to start again", () => sandboxUrl() !== oldSandbox);
+    const saved = readFileSync(join(home.env.XDG_DATA_HOME, "app.zoomconnections.desktop", "sandbox-state.json"), "utf8");
+    assert.match(saved, /"grants":\[\{/);
+    // Run keepalive now probes the connection against the new sandbox (a new port): its
+    // access token must still be known there.
+    const probesBefore = (await (await fetch(`${sandboxUrl()}/_sandbox/grants`)).json()).grants.at(-1).tokens.reduce((n, t) => n + t.api_calls, 0);
+    await invoke(driver, "run_keepalive_now");
+    const deadline = Date.now() + 10000;
+    for (;;) {
+      const grants = (await (await fetch(`${sandboxUrl()}/_sandbox/grants`)).json()).grants;
+      if (grants.at(-1).tokens.reduce((n, t) => n + t.api_calls, 0) > probesBefore) break;
+      if (Date.now() > deadline) throw new Error("no probe reached the restarted sandbox");
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const after = await waitForStatus(driver, before.id, "active");
+    assert.equal(after.nickname, before.nickname);
+    assert.match((await invoke(driver, "test_connection", { id: before.id })).summary, /SCIM works/);
   });
 
   it("Delete asks first, then deauthorizes: the grant is gone at the sandbox", async () => {

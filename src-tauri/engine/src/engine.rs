@@ -301,6 +301,16 @@ impl Engine {
         }
     }
 
+    /// Where a connection's API calls go. Zoom names it in every token answer (`api_url`); a
+    /// sandbox connection's is the running sandbox's address instead, because the embedded
+    /// sandbox listens on a new port each time the app starts, while its grants carry over.
+    pub(crate) fn api_url_of(&self, conn: &Connection) -> String {
+        match &self.inner.config.sandbox_url {
+            Some(url) if conn.org_id == crate::model::SANDBOX_ORG_ID => url.clone(),
+            _ => conn.api_url.clone(),
+        }
+    }
+
     pub(crate) fn refresh_lock(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
         lock(&self.inner.refresh_locks).entry(id.to_string()).or_default().clone()
     }

@@ -169,7 +169,7 @@ impl Engine {
                 let _permit = permits.acquire_owned().await;
                 let access = engine.secret_get(crate::model::access_key(&c.id)).await.ok().flatten();
                 let Some(access) = access else { return false };
-                match engine.inner.zoom.users_me(&c.api_url, &access).await {
+                match engine.inner.zoom.users_me(&engine.api_url_of(&c), &access).await {
                     // The token was refused: a refresh tells a dead grant from a dead token.
                     Err(f) if f.error.code == crate::error::ErrorCode::ZoomInvalidGrant => {
                         engine.refresh_connection(&c.id, margin, true).await.is_err()

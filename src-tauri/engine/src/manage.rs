@@ -31,13 +31,14 @@ impl Engine {
         let access = self.access_token(id).await?;
         let conn = self.connection(id)?;
         let scim = conn.granted_scopes.iter().any(|s| s == "scim2" || s == "scim2:admin");
+        let api_url = self.api_url_of(&conn);
         let result = if scim {
-            self.inner.zoom.scim_probe(&conn.api_url, &access).await.map(|n| TestResult {
+            self.inner.zoom.scim_probe(&api_url, &access).await.map(|n| TestResult {
                 probe: Probe::Scim,
                 summary: format!("SCIM works: {n} users in the Zoom account."),
             })
         } else {
-            self.inner.zoom.users_me(&conn.api_url, &access).await.map(|me| TestResult {
+            self.inner.zoom.users_me(&api_url, &access).await.map(|me| TestResult {
                 probe: Probe::UsersMe,
                 summary: format!("Signed in to Zoom as {} ({}).", me.email, me.role_name),
             })

@@ -238,7 +238,7 @@ impl Engine {
                 .await;
             return Err(ZoomFailure { error: e, retry_after: None });
         }
-        let api_url = tokens.api_url.clone().unwrap_or_else(|| conn.api_url.clone());
+        let api_url = tokens.api_url.clone().unwrap_or_else(|| self.api_url_of(conn));
         // The probe: a light call that proves the new token works (and that the app is still
         // installed: Zoom answers 401 code 124 after an uninstall).
         let probe = self.inner.zoom.users_me(&api_url, &tokens.access).await;

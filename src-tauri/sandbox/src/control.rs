@@ -112,10 +112,10 @@ pub async fn mint(State(shared): State<Arc<Shared>>, Json(m): Json<Mint>) -> Res
 pub async fn grants(State(shared): State<Arc<Shared>>) -> Json<Value> {
     let inner = shared.lock();
     let mut by_grant: HashMap<u64, Vec<Value>> = HashMap::new();
-    for (token, t) in &inner.tokens {
+    for (key, t) in &inner.tokens {
         by_grant.entry(t.grant_id).or_default().push(json!({
             "kind": t.kind,
-            "fingerprint": fingerprint(token),
+            "fingerprint": fingerprint(key),
             "issued_at": t.issued_at,
             "expires_at": t.expires_at,
             "rotated": t.rotated,
@@ -149,7 +149,7 @@ pub async fn grants(State(shared): State<Arc<Shared>>) -> Json<Value> {
 /// client's files, logs and UI for each of them. Loopback only, like the whole control API.
 pub async fn issued_secrets(State(shared): State<Arc<Shared>>) -> Json<Value> {
     let inner = shared.lock();
-    let mut tokens: Vec<&String> = inner.tokens.keys().collect();
+    let mut tokens: Vec<&String> = inner.issued.iter().collect();
     tokens.sort();
     let mut codes: Vec<&String> = inner.codes.keys().collect();
     codes.sort();

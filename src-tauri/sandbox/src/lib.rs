@@ -10,6 +10,7 @@ mod errors;
 pub mod faults;
 mod marketplace;
 mod pages;
+mod persist;
 mod pkce;
 mod redirect;
 mod scim;
@@ -20,6 +21,7 @@ mod token_endpoint;
 pub mod user_agent;
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::extract::State;
@@ -41,11 +43,14 @@ pub struct SandboxConfig {
     pub port: u16,
     pub seed: Seed,
     pub access_token_lifetime: i64,
+    /// Keep users, grants and token records (by hash) in this file between runs; none = memory
+    /// only.
+    pub state_file: Option<PathBuf>,
 }
 
 impl Default for SandboxConfig {
     fn default() -> Self {
-        Self { port: 0, seed: Seed::builtin(), access_token_lifetime: DEFAULT_ACCESS_TOKEN_LIFETIME }
+        Self { port: 0, seed: Seed::builtin(), access_token_lifetime: DEFAULT_ACCESS_TOKEN_LIFETIME, state_file: None }
     }
 }
 
@@ -92,7 +97,11 @@ pub async fn start(config: SandboxConfig) -> std::io::Result<RunningSandbox> {
     config.seed.check().map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     let listener = TcpListener::bind(("127.0.0.1", config.port)).await?;
     let addr = listener.local_addr()?;
-    let shared = Arc::new(Shared::new(config.seed, config.access_token_lifetime, format!("http://{addr}")));
+    let inner = match &config.state_file {
+        Some(path) => persist::load(path, config.seed.clone(), config.access_token_lifetime),
+        None => state::Inner::new(config.seed.clone(), config.access_token_lifetime),
+    };
+    let shared = Arc::new(Shared::with_state(inner, config.seed, config.access_token_lifetime, format!("http://{addr}"), config.state_file));
     let (tx, rx) = oneshot::channel::<()>();
     let app = router(shared.clone()).into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move {

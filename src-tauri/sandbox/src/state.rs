@@ -3,10 +3,12 @@
 //! One mutex guards it all; no handler holds it across an await.
 
 use std::collections::HashMap;
+use std::ops::{Deref, DerefMut};
+use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 
 use rand::distr::{Alphanumeric, SampleString};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::clock::Clock;
@@ -27,16 +29,13 @@ pub struct Shared {
     pub base_url: String,
     initial: (Seed, i64),
     inner: Mutex<Inner>,
+    /// Where the state is kept between runs (the app's embedded sandbox); none for tests.
+    state_file: Option<PathBuf>,
 }
 
 impl Shared {
-    pub fn new(seed: Seed, access_token_lifetime: i64, base_url: String) -> Self {
-        Self {
-            clock: Clock::default(),
-            base_url,
-            inner: Mutex::new(Inner::new(seed.clone(), access_token_lifetime)),
-            initial: (seed, access_token_lifetime),
-        }
+    pub fn with_state(inner: Inner, seed: Seed, access_token_lifetime: i64, base_url: String, state_file: Option<PathBuf>) -> Self {
+        Self { clock: Clock::default(), base_url, inner: Mutex::new(inner), initial: (seed, access_token_lifetime), state_file }
     }
 
     /// Back to the seed as started: no grants, no faults, the real time.
@@ -46,9 +45,43 @@ impl Shared {
     }
 
     /// The state. A panic while it was held (a bug) must not take the whole sandbox down with
-    /// it, so a poisoned lock is taken over as it is.
-    pub fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// it, so a poisoned lock is taken over as it is. With a state file, whatever a caller
+    /// changed is saved before the lock is released.
+    pub fn lock(&self) -> StateGuard<'_> {
+        let guard = self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        StateGuard { guard, state_file: self.state_file.as_ref(), changed: false }
+    }
+}
+
+/// The locked state; saves it on release if it was borrowed mutably and a state file is set.
+pub struct StateGuard<'a> {
+    guard: MutexGuard<'a, Inner>,
+    state_file: Option<&'a PathBuf>,
+    changed: bool,
+}
+
+impl Deref for StateGuard<'_> {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.guard
+    }
+}
+
+impl DerefMut for StateGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Inner {
+        self.changed = true;
+        &mut self.guard
+    }
+}
+
+impl Drop for StateGuard<'_> {
+    fn drop(&mut self) {
+        if let (true, Some(path)) = (self.changed, self.state_file) {
+            // Still under the lock: saves land in the order the changes were made.
+            if let Err(e) = crate::persist::save(path, &self.guard) {
+                tracing::warn!("the sandbox could not save its state to {}: {e}", path.display());
+            }
+        }
     }
 }
 
@@ -56,9 +89,15 @@ pub fn random_token(prefix: &str, len: usize) -> String {
     format!("{prefix}{}", Alphanumeric.sample_string(&mut rand::rng(), len))
 }
 
-/// What the control API shows instead of a token: enough to tell tokens apart, nothing usable.
-pub fn fingerprint(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().take(6).map(|b| format!("{b:02x}")).collect()
+/// Where a token's record is filed: its SHA-256, in hex.
+pub fn token_key(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What the control API shows instead of a token: enough to tell tokens apart, nothing usable
+/// (the first 6 bytes of its SHA-256, so also the start of its `token_key`).
+pub fn fingerprint(token_key: &str) -> String {
+    token_key.chars().take(12).collect()
 }
 
 #[derive(Debug, Clone)]
@@ -86,7 +125,7 @@ pub struct IssuedCode {
     pub used: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GrantStatus {
     Active,
@@ -100,7 +139,7 @@ pub enum GrantStatus {
     OwnerDeactivated,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Grant {
     pub id: u64,
     pub user_id: String,
@@ -111,14 +150,14 @@ pub struct Grant {
     pub refreshes: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TokenKind {
     Access,
     Refresh,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TokenRecord {
     pub grant_id: u64,
     pub kind: TokenKind,
@@ -146,11 +185,16 @@ pub struct Inner {
     pub auth_requests: HashMap<String, AuthRequest>,
     pub codes: HashMap<String, IssuedCode>,
     pub grants: Vec<Grant>,
+    /// Tokens by `token_key` (a SHA-256 of the token), never by the token itself, so that the
+    /// state can be saved without writing a usable token anywhere.
     pub tokens: HashMap<String, TokenRecord>,
+    /// Every token issued since start, in clear, for the control API's leak-scan list only.
+    /// Memory only: never saved.
+    pub issued: Vec<String>,
     pub faults: Vec<Fault>,
     /// Per account: (real second, requests in it) for the QPS limit.
     pub rate_windows: HashMap<String, (u64, u32)>,
-    next_grant_id: u64,
+    pub next_grant_id: u64,
 }
 
 impl Inner {
@@ -162,6 +206,7 @@ impl Inner {
             codes: HashMap::new(),
             grants: Vec::new(),
             tokens: HashMap::new(),
+            issued: Vec::new(),
             faults: Vec::new(),
             rate_windows: HashMap::new(),
             next_grant_id: 1,
@@ -226,8 +271,9 @@ impl Inner {
             api_calls: 0,
             refresh_attempts: 0,
         };
-        self.tokens.insert(access.clone(), record(TokenKind::Access, Some(now + self.access_token_lifetime)));
-        self.tokens.insert(refresh.clone(), record(TokenKind::Refresh, None));
+        self.tokens.insert(token_key(&access), record(TokenKind::Access, Some(now + self.access_token_lifetime)));
+        self.tokens.insert(token_key(&refresh), record(TokenKind::Refresh, None));
+        self.issued.extend([access.clone(), refresh.clone()]);
         Some(TokenResponse {
             access_token: access,
             token_type: "bearer",
@@ -253,7 +299,7 @@ impl Inner {
 
     /// `grant_type=refresh_token`: rotation, with the old token dead the moment this returns.
     pub fn refresh(&mut self, refresh_token: &str, client_id: &str, now: i64, api_url: &str) -> Result<TokenResponse, OAuthError> {
-        let Some(record) = self.tokens.get_mut(refresh_token) else {
+        let Some(record) = self.tokens.get_mut(&token_key(refresh_token)) else {
             return Err(OAuthError::invalid_grant("Invalid Token!"));
         };
         if record.kind != TokenKind::Refresh {
@@ -281,7 +327,7 @@ impl Inner {
     pub fn revoke(&mut self, token: &str, client_id: &str) -> Result<(), OAuthError> {
         let grant_id = self
             .tokens
-            .get(token)
+            .get(&token_key(token))
             .map(|t| t.grant_id)
             .ok_or_else(|| OAuthError::invalid_request("Invalid Token!"))?;
         let grant = self.grant_mut(grant_id).ok_or_else(|| OAuthError::invalid_request("Invalid Token!"))?;
@@ -294,7 +340,7 @@ impl Inner {
 
     /// The grant and user behind a bearer token, counting the call.
     pub fn authenticate(&mut self, token: &str, now: i64) -> Result<(Grant, User), ApiError> {
-        let record = self.tokens.get_mut(token).ok_or_else(ApiError::invalid_token)?;
+        let record = self.tokens.get_mut(&token_key(token)).ok_or_else(ApiError::invalid_token)?;
         if record.kind != TokenKind::Access {
             return Err(ApiError::invalid_token());
         }

@@ -48,7 +48,28 @@ impl World {
     }
 
     pub async fn build(clock: Arc<dyn Clock>, secrets: SharedStore, http_timeout: Option<std::time::Duration>) -> Self {
-        let sandbox = zoom_sandbox::start(SandboxConfig::default()).await.unwrap();
+        Self::build_with(SandboxConfig::default(), clock, secrets, http_timeout).await
+    }
+
+    /// With the sandbox keeping its state in `state_file`, as the app's embedded sandbox does.
+    pub async fn with_sandbox_state(state_file: PathBuf) -> Self {
+        let config = SandboxConfig { state_file: Some(state_file), ..SandboxConfig::default() };
+        Self::build_with(config, Arc::new(SystemClock), secret_store(), None).await
+    }
+
+    /// Stops the sandbox and starts it again from `state_file` on a new port (an app restart),
+    /// and returns an engine opened on the same data directory that knows the new address.
+    pub async fn restart_sandbox(&mut self, state_file: PathBuf) -> Engine {
+        drop(self.sandbox.take());
+        let config = SandboxConfig { state_file: Some(state_file), ..SandboxConfig::default() };
+        let sandbox = zoom_sandbox::start(config).await.unwrap();
+        self.sandbox_url = sandbox.base_url();
+        self.sandbox = Some(sandbox);
+        self.reopen()
+    }
+
+    pub async fn build_with(sandbox_config: SandboxConfig, clock: Arc<dyn Clock>, secrets: SharedStore, http_timeout: Option<std::time::Duration>) -> Self {
+        let sandbox = zoom_sandbox::start(sandbox_config).await.unwrap();
         let sandbox_url = sandbox.base_url();
         let data_dir = temp_dir();
         let mut config = EngineConfig::new(data_dir.clone(), secrets.clone());

@@ -1,0 +1,77 @@
+//! The sandbox's state between runs, for the app's embedded sandbox: without it every sandbox
+//! connection would need a reconnect after each restart of the app, because the new sandbox
+//! would not know the tokens the app holds.
+//!
+//! Saved: the directory's users (SCIM and the control API change them), grants and token
+//! records. Tokens are filed by their SHA-256 only, so the file holds nothing usable; the
+//! registered apps (with their client secrets) come from the seed each run and are not saved.
+//! Not saved: sign-ins and codes in progress (minutes long), faults, the clock's offset.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::seed::{Seed, User};
+use crate::state::{Grant, Inner, TokenRecord};
+
+const VERSION: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+struct Snapshot {
+    version: u32,
+    users: Vec<User>,
+    grants: Vec<Grant>,
+    tokens: HashMap<String, TokenRecord>,
+    next_grant_id: u64,
+}
+
+/// Writes the state atomically (a temporary file, then a rename), so a crash mid-write leaves
+/// the previous state, not half of one.
+pub fn save(path: &Path, inner: &Inner) -> std::io::Result<()> {
+    let snapshot = Snapshot {
+        version: VERSION,
+        users: inner.seed.users.clone(),
+        grants: inner.grants.clone(),
+        tokens: inner.tokens.clone(),
+        next_grant_id: inner.next_grant_id,
+    };
+    let text = serde_json::to_vec(&snapshot).map_err(std::io::Error::other)?;
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path)
+}
+
+/// The state saved at `path` over `seed`, or a fresh one. A file that cannot be read as a state
+/// is moved aside (`<name>.corrupt`) and said so, never half-applied.
+pub fn load(path: &Path, seed: Seed, access_token_lifetime: i64) -> Inner {
+    let mut inner = Inner::new(seed, access_token_lifetime);
+    let text = match std::fs::read(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return inner,
+        Err(e) => {
+            tracing::warn!("the sandbox's saved state {} could not be read ({e}); starting fresh", path.display());
+            return inner;
+        }
+    };
+    match serde_json::from_slice::<Snapshot>(&text) {
+        Ok(snapshot) if snapshot.version == VERSION && snapshot.grants.iter().all(|g| g.id < snapshot.next_grant_id) => {
+            inner.seed.users = snapshot.users;
+            inner.grants = snapshot.grants;
+            inner.tokens = snapshot.tokens;
+            inner.next_grant_id = snapshot.next_grant_id;
+            inner
+        }
+        _ => {
+            let aside = path.with_extension("json.corrupt");
+            let moved = std::fs::rename(path, &aside);
+            tracing::warn!(
+                "the sandbox's saved state {} is not a state this version can read; moved to {} ({}) and starting fresh",
+                path.display(),
+                aside.display(),
+                if moved.is_ok() { "done" } else { "could not move it" }
+            );
+            inner
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! The embedded sandbox's state file: grants and tokens survive a restart (the app's sandbox
+//! connections stay valid), the file holds no usable token, and a broken file is set aside.
+
+mod common;
+
+use common::{Client, Sandbox, OWNER, PUBLIC};
+use reqwest::StatusCode;
+use serde_json::Value;
+use zoom_sandbox::SandboxConfig;
+
+fn state_file() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("zc-sandbox-state-{}-{}", std::process::id(), rand::random::<u64>()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join("sandbox-state.json")
+}
+
+fn config(path: &std::path::Path) -> SandboxConfig {
+    SandboxConfig { state_file: Some(path.to_path_buf()), ..SandboxConfig::default() }
+}
+
+#[tokio::test]
+async fn grants_and_tokens_survive_a_restart_and_the_file_holds_no_token() {
+    let path = state_file();
+    let first = Sandbox::start_with(config(&path)).await;
+    let tokens = first.connect(OWNER).await;
+    let (access, refresh) = (tokens["access_token"].as_str().unwrap().to_string(), tokens["refresh_token"].as_str().unwrap().to_string());
+    assert_eq!(first.me(&access).await.status(), StatusCode::OK);
+    let admin = first.connect("admin@contoso.example").await;
+    first.control("/deactivate", serde_json::json!({"email": "admin@contoso.example"})).await;
+    drop(first);
+
+    let saved = std::fs::read_to_string(&path).unwrap();
+    assert!(!saved.contains(&access) && !saved.contains(&refresh), "tokens are kept by hash only");
+    assert!(!saved.contains("client_secret") && !saved.contains("sandbox-confidential-secret"), "no app secrets");
+
+    // A new sandbox (a new port, as after an app restart) knows the grant and its tokens.
+    let second = Sandbox::start_with(config(&path)).await;
+    assert_eq!(second.me(&access).await.status(), StatusCode::OK);
+    let rotated = second.refresh(Client::Public(PUBLIC), &refresh).await;
+    assert_eq!(rotated.status(), StatusCode::OK);
+    let rotated: Value = rotated.json().await.unwrap();
+    assert_eq!(second.refresh(Client::Public(PUBLIC), &refresh).await.status(), StatusCode::BAD_REQUEST, "the old refresh token stays dead");
+    let grants = second.grants().await;
+    assert_eq!(grants.len(), 2);
+    assert_eq!((grants[0]["refreshes"].clone(), grants[1]["status"].clone()), (1.into(), "owner_deactivated".into()));
+    assert_eq!(second.me(admin["access_token"].as_str().unwrap()).await.status(), StatusCode::UNAUTHORIZED);
+    drop(second);
+
+    // The rotation itself was saved too.
+    let third = Sandbox::start_with(config(&path)).await;
+    assert_eq!(third.me(rotated["access_token"].as_str().unwrap()).await.status(), StatusCode::OK);
+    assert_eq!(third.refresh(Client::Public(PUBLIC), &refresh).await.status(), StatusCode::BAD_REQUEST);
+    let next = third.refresh(Client::Public(PUBLIC), rotated["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(next.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_broken_state_file_is_set_aside_and_the_sandbox_starts_fresh() {
+    let path = state_file();
+    std::fs::write(&path, b"{\"version\": 1, \"grants\": [trunc").unwrap();
+    let sandbox = Sandbox::start_with(config(&path)).await;
+    assert!(sandbox.grants().await.is_empty());
+    let aside = path.with_extension("json.corrupt");
+    assert_eq!(std::fs::read(&aside).unwrap(), b"{\"version\": 1, \"grants\": [trunc", "kept for the curious, not applied");
+    // And it works: a connect saves a fresh, readable state.
+    sandbox.connect(OWNER).await;
+    drop(sandbox);
+    let again = Sandbox::start_with(config(&path)).await;
+    assert_eq!(again.grants().await.len(), 1);
+}
+
+#[tokio::test]
+async fn without_a_state_file_nothing_is_written_and_nothing_survives() {
+    let path = state_file();
+    let first = Sandbox::start().await;
+    let tokens = first.connect(OWNER).await;
+    drop(first);
+    assert!(!path.exists());
+    let second = Sandbox::start().await;
+    assert_eq!(second.me(tokens["access_token"].as_str().unwrap()).await.status(), StatusCode::UNAUTHORIZED);
+}
