@@ -189,15 +189,10 @@ describe("create a connection through the real app and deep link", () => {
     assert.match(saved, /"grants":\[\{/);
     // Run keepalive now probes the connection against the new sandbox (a new port): its
     // access token must still be known there.
-    const probesBefore = (await (await fetch(`${sandboxUrl()}/_sandbox/grants`)).json()).grants.at(-1).tokens.reduce((n, t) => n + t.api_calls, 0);
+    const apiCalls = async () => (await (await fetch(`${sandboxUrl()}/_sandbox/grants`)).json()).grants.at(-1).tokens.reduce((n, t) => n + t.api_calls, 0);
+    const probesBefore = await apiCalls();
     await invoke(driver, "run_keepalive_now");
-    const deadline = Date.now() + 10000;
-    for (;;) {
-      const grants = (await (await fetch(`${sandboxUrl()}/_sandbox/grants`)).json()).grants;
-      if (grants.at(-1).tokens.reduce((n, t) => n + t.api_calls, 0) > probesBefore) break;
-      if (Date.now() > deadline) throw new Error("no probe reached the restarted sandbox");
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await waitFor("a probe to reach the restarted sandbox", async () => (await apiCalls()) > probesBefore, 10000);
     const after = await waitForStatus(driver, before.id, "active");
     assert.equal(after.nickname, before.nickname);
     assert.match((await invoke(driver, "test_connection", { id: before.id })).summary, /SCIM works/);

@@ -305,8 +305,8 @@ impl Engine {
     /// sandbox connection's is the running sandbox's address instead, because the embedded
     /// sandbox listens on a new port each time the app starts, while its grants carry over.
     pub(crate) fn api_url_of(&self, conn: &Connection) -> String {
-        match &self.inner.config.sandbox_url {
-            Some(url) if conn.org_id == crate::model::SANDBOX_ORG_ID => url.clone(),
+        match self.org(&conn.org_id) {
+            Ok(org) if org.sandbox => self.api_base(&org),
             _ => conn.api_url.clone(),
         }
     }

@@ -97,11 +97,13 @@ fn serve(requests: Receiver<Request>) {
         }
         let mut result = attempt(&mut connection, &request);
         if matches!(result, Err(ref e) if worth_reconnecting(e)) {
+            // The daemon went away or was restarted: one fresh connection, and if that fails
+            // too, the next request starts from scratch again.
             connection = None;
             result = attempt(&mut connection, &request);
-        }
-        if result.is_err() {
-            connection = None;
+            if matches!(result, Err(ref e) if worth_reconnecting(e)) {
+                connection = None;
+            }
         }
         let _ = request.reply.send(result.map_err(|e| describe(&e)));
     }
@@ -122,11 +124,9 @@ impl From<SsError> for Problem {
 }
 
 fn attempt(connection: &mut Option<SecretService>, request: &Request) -> Result<Option<Secret>, Problem> {
-    if connection.is_none() {
-        *connection = Some(SecretService::connect_with_max_prompt_timeout(EncryptionType::Dh, PROMPT_TIMEOUT_SECS)?);
-    }
-    let Some(ss) = connection.as_ref() else {
-        return Err(Problem::Service(SsError::Unavailable));
+    let ss = match connection {
+        Some(ss) => ss,
+        None => connection.insert(SecretService::connect_with_max_prompt_timeout(EncryptionType::Dh, PROMPT_TIMEOUT_SECS)?),
     };
     let attributes = attributes(&request.service, &request.key);
     let search = ss.search_items(search_attributes(&attributes))?;

@@ -5,7 +5,11 @@
 //! Saved: the directory's users (SCIM and the control API change them), grants and token
 //! records. Tokens are filed by their SHA-256 only, so the file holds nothing usable; the
 //! registered apps (with their client secrets) come from the seed each run and are not saved.
-//! Not saved: sign-ins and codes in progress (minutes long), faults, the clock's offset.
+//! Not saved: sign-ins and codes in progress (minutes long), faults, the clock's offset, and
+//! token records nobody can use any more (rotated refresh tokens, access tokens expired for over
+//! a day): a connection rotates its tokens every 50 minutes, and the file must not grow with
+//! every rotation while it is rewritten on every change. Such a token, presented after a
+//! restart, is refused as unknown, the same invalid-token answer it got before.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -13,9 +17,11 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::seed::{Seed, User};
-use crate::state::{Grant, Inner, TokenRecord};
+use crate::state::{Grant, Inner, TokenKind, TokenRecord};
 
 const VERSION: u32 = 1;
+/// How long an expired access token is still remembered (and told apart as "expired").
+const EXPIRED_ACCESS_KEPT_SECS: i64 = 24 * 3600;
 
 #[derive(Serialize, Deserialize)]
 struct Snapshot {
@@ -27,13 +33,17 @@ struct Snapshot {
 }
 
 /// Writes the state atomically (a temporary file, then a rename), so a crash mid-write leaves
-/// the previous state, not half of one.
-pub fn save(path: &Path, inner: &Inner) -> std::io::Result<()> {
+/// the previous state, not half of one. `now` is the sandbox's time.
+pub fn save(path: &Path, inner: &Inner, now: i64) -> std::io::Result<()> {
+    let usable = |t: &TokenRecord| match t.kind {
+        TokenKind::Refresh => !t.rotated,
+        TokenKind::Access => t.expires_at.is_none_or(|exp| exp > now - EXPIRED_ACCESS_KEPT_SECS),
+    };
     let snapshot = Snapshot {
         version: VERSION,
         users: inner.seed.users.clone(),
         grants: inner.grants.clone(),
-        tokens: inner.tokens.clone(),
+        tokens: inner.tokens.iter().filter(|(_, t)| usable(t)).map(|(k, t)| (k.clone(), t.clone())).collect(),
         next_grant_id: inner.next_grant_id,
     };
     let text = serde_json::to_vec(&snapshot).map_err(std::io::Error::other)?;

@@ -49,14 +49,14 @@ impl Shared {
     /// changed is saved before the lock is released.
     pub fn lock(&self) -> StateGuard<'_> {
         let guard = self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        StateGuard { guard, state_file: self.state_file.as_ref(), changed: false }
+        StateGuard { guard, shared: self, changed: false }
     }
 }
 
 /// The locked state; saves it on release if it was borrowed mutably and a state file is set.
 pub struct StateGuard<'a> {
     guard: MutexGuard<'a, Inner>,
-    state_file: Option<&'a PathBuf>,
+    shared: &'a Shared,
     changed: bool,
 }
 
@@ -76,9 +76,9 @@ impl DerefMut for StateGuard<'_> {
 
 impl Drop for StateGuard<'_> {
     fn drop(&mut self) {
-        if let (true, Some(path)) = (self.changed, self.state_file) {
+        if let (true, Some(path)) = (self.changed, &self.shared.state_file) {
             // Still under the lock: saves land in the order the changes were made.
-            if let Err(e) = crate::persist::save(path, &self.guard) {
+            if let Err(e) = crate::persist::save(path, &self.guard, self.shared.clock.now()) {
                 tracing::warn!("the sandbox could not save its state to {}: {e}", path.display());
             }
         }

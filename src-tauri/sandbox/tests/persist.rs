@@ -79,3 +79,33 @@ async fn without_a_state_file_nothing_is_written_and_nothing_survives() {
     let second = Sandbox::start().await;
     assert_eq!(second.me(tokens["access_token"].as_str().unwrap()).await.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn the_file_keeps_only_tokens_that_can_still_be_used() {
+    let path = state_file();
+    let sandbox = Sandbox::start_with(config(&path)).await;
+    let mut refresh = sandbox.connect(OWNER).await["refresh_token"].as_str().unwrap().to_string();
+    let refresh_once = |refresh: String| {
+        let sandbox = &sandbox;
+        async move {
+            let res = sandbox.refresh(Client::Public(PUBLIC), &refresh).await;
+            assert_eq!(res.status(), StatusCode::OK);
+            res.json::<Value>().await.unwrap()["refresh_token"].as_str().unwrap().to_string()
+        }
+    };
+    for _ in 0..20 {
+        refresh = refresh_once(refresh).await;
+    }
+    let saved_tokens = || -> usize {
+        let saved: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        saved["tokens"].as_object().unwrap().len()
+    };
+    // 21 refresh tokens issued, 20 of them rotated: one is saved; the 21 access tokens are
+    // all within their lifetime (plus a day), so all are saved.
+    assert_eq!(saved_tokens(), 22);
+    // Two days on, the old access tokens are long dead: the next save forgets them.
+    sandbox.advance(2 * 24 * 3600).await;
+    refresh_once(refresh).await;
+    assert_eq!(saved_tokens(), 2, "the current refresh token and the access token just issued");
+    assert_eq!(sandbox.grants().await[0]["tokens"].as_array().unwrap().len(), 44, "the running sandbox still lists them all");
+}

@@ -70,10 +70,11 @@ export function readLogs(home) {
   return filesUnder(home.base, ".log").map((f) => readFileSync(f, "utf8")).join("");
 }
 
+/** The predicate's first truthy value (it may be async), polled every 100 ms. */
 export async function waitFor(what, predicate, timeoutMs = 30000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = predicate();
+    const value = await predicate();
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
