@@ -15,6 +15,7 @@ use url::Url;
 use crate::pages;
 use crate::pkce;
 use crate::redirect;
+use crate::seed::{is_admin_scope, AppKind, Management};
 use crate::state::{random_token, AuthRequest, IssuedCode, Shared, AUTH_REQUEST_LIFETIME};
 
 type AppState = State<Arc<Shared>>;
@@ -22,14 +23,17 @@ type AppState = State<Arc<Shared>>;
 pub async fn authorize(State(shared): AppState, Query(q): Query<HashMap<String, String>>) -> Response {
     let bad = |title: &str, msg: &str| pages::error_page(StatusCode::BAD_REQUEST, title, msg);
     let mut inner = shared.lock();
-    let Some(app) = q.get("client_id").and_then(|id| inner.seed.app(id)).cloned() else {
-        return bad("Invalid client_id", "The app you are trying to authorize does not exist (4702).");
+    // Error pages carry Zoom's error code and message (docs/zoom.md, Setup errors), which the
+    // app's "Check settings" reads.
+    let app = q.get("client_id").and_then(|id| inner.seed.app(id)).filter(|a| a.kind == AppKind::OAuth && a.active).cloned();
+    let Some(app) = app else {
+        return bad("Invalid client_id", "Invalid client_id: the app you are trying to authorize does not exist or is not an OAuth app. (errorCode 4702)");
     };
     let Some(redirect_uri) = q.get("redirect_uri") else {
-        return bad("Invalid redirect", "No redirect URL was given.");
+        return bad("Invalid redirect", "Invalid redirect url: no redirect URL was given. (errorCode 4700)");
     };
     if let Err(why) = redirect::check(&app, redirect_uri) {
-        return bad("Invalid redirect", &format!("{why} (4709)"));
+        return bad("Invalid redirect", &format!("Invalid redirect url: {why} (errorCode 4700)"));
     }
     if q.get("response_type").map(String::as_str) != Some("code") {
         return bad("Unsupported response type", "Only response_type=code is supported.");
@@ -39,12 +43,23 @@ pub async fn authorize(State(shared): AppState, Query(q): Query<HashMap<String, 
     };
     // Zoom grants the scopes configured on the app: a `scope` parameter can narrow them, and a
     // scope the app lacks is silently not granted (the client must check the granted `scope`).
-    let scopes: Vec<String> = match q.get("scope") {
-        Some(s) => s.split([' ', ',']).filter(|s| app.scopes.iter().any(|a| a == s)).map(String::from).collect(),
+    let requested: Vec<String> = match q.get("scope") {
+        Some(s) => s.split([' ', ',']).filter(|s| !s.is_empty()).map(String::from).collect(),
         None => app.scopes.clone(),
     };
+    // A user-managed app works on the signed-in user's own data: admin scopes need an
+    // admin-managed app, and no app type combines both (docs/zoom.md, App types).
+    if app.management == Management::User {
+        if let Some(admin) = requested.iter().find(|s| is_admin_scope(s)) {
+            return bad(
+                "Invalid scope",
+                &format!("Invalid scope: {admin} is not a valid scope name for a user-managed app; admin scopes need an admin-managed app. (errorCode 4700)"),
+            );
+        }
+    }
+    let scopes: Vec<String> = requested.into_iter().filter(|s| app.scopes.iter().any(|a| a == s)).collect();
     if scopes.is_empty() {
-        return bad("Invalid scope", "None of the requested scopes is configured on this app (4711).");
+        return bad("Invalid scope", "Invalid scope: none of the requested scopes is configured on this app. (errorCode 4700)");
     }
     let now = shared.clock.now();
     inner.auth_requests.retain(|_, r| now - r.created_at < AUTH_REQUEST_LIFETIME);

@@ -1,6 +1,9 @@
 //! The control API under `/_sandbox/`, for tests and for people trying things out: inject
 //! faults, move the clock, uninstall the app for a user, deactivate a user, mint a grant without
-//! the pages, list grants with their counters, reset. Loopback callers only.
+//! the pages, list grants with their counters, reset. Served only when asked for
+//! (`SandboxConfig::control`), and only to a caller that shows this run's secret in the
+//! `X-Sandbox-Control` header: a web page in the user's browser can reach 127.0.0.1, and with
+//! DNS rebinding it could otherwise read every sandbox token or move the clock.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -17,14 +20,36 @@ use serde_json::{json, Value};
 use crate::faults::Fault;
 use crate::state::{fingerprint, Inner, Shared};
 
-/// Refuses every caller that is not on this machine.
-pub async fn loopback_only(ConnectInfo(peer): ConnectInfo<SocketAddr>, request: Request, next: Next) -> Response {
-    if peer.ip().is_loopback() {
-        next.run(request).await
-    } else {
-        (StatusCode::FORBIDDEN, "the sandbox control API answers loopback callers only").into_response()
+/// The header that carries the control secret.
+pub const SECRET_HEADER: &str = "x-sandbox-control";
+
+/// Refuses every caller that is not on this machine or does not show this run's secret.
+pub async fn authorized_only(
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let shown = request.headers().get(SECRET_HEADER).map(|v| v.as_bytes());
+    let expected = shared.control_secret.as_deref().map(str::as_bytes);
+    let matches = match (shown, expected) {
+        (Some(shown), Some(expected)) => constant_time_eq(shown, expected),
+        _ => false,
+    };
+    if !peer.ip().is_loopback() || !matches {
+        return (StatusCode::FORBIDDEN, "the sandbox control API needs this run's secret (X-Sandbox-Control)").into_response();
     }
+    next.run(request).await
 }
+
+/// Compares without stopping at the first difference, so the time taken tells nothing.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The clock moves at most this far in one call (ten years): a larger step would overflow
+/// somebody's arithmetic.
+const MAX_ADVANCE: i64 = 10 * 365 * 24 * 3600;
 
 fn bad(msg: impl Into<String>) -> Response {
     (StatusCode::BAD_REQUEST, Json(json!({"error": msg.into()}))).into_response()
@@ -49,8 +74,8 @@ pub async fn clock(State(shared): State<Arc<Shared>>) -> Json<Value> {
 }
 
 pub async fn advance_clock(State(shared): State<Arc<Shared>>, Json(a): Json<Advance>) -> Response {
-    if a.seconds < 0 {
-        return bad("the sandbox clock only moves forward");
+    if !(0..=MAX_ADVANCE).contains(&a.seconds) {
+        return bad("the sandbox clock moves forward only, by at most ten years at a time");
     }
     shared.clock.advance(a.seconds);
     clock(State(shared)).await.into_response()
@@ -164,6 +189,12 @@ pub struct Settings {
     /// Redirect URLs to add to an app's allow list, by client id: what an admin does in the Zoom
     /// app's settings when hosting the relay page somewhere new.
     add_redirect_uris: Option<HashMap<String, Vec<String>>>,
+    /// An app's token tolerance, by client id (null: no limit).
+    access_token_tolerance: Option<HashMap<String, Option<u32>>>,
+    /// Requests per day, by account id (null: no daily limit).
+    daily_limits: Option<HashMap<String, Option<u32>>>,
+    /// Activate or deactivate an app, by client id (a deactivated app's tokens stop working).
+    app_active: Option<HashMap<String, bool>>,
 }
 
 pub async fn settings(State(shared): State<Arc<Shared>>, Json(s): Json<Settings>) -> Response {
@@ -183,6 +214,24 @@ pub async fn settings(State(shared): State<Arc<Shared>>, Json(s): Json<Settings>
     for (client_id, uris) in s.add_redirect_uris.unwrap_or_default() {
         match inner.seed.apps.iter_mut().find(|a| a.client_id == client_id) {
             Some(app) => app.redirect_uris.extend(uris),
+            None => return bad(format!("unknown app {client_id}")),
+        }
+    }
+    for (client_id, tolerance) in s.access_token_tolerance.unwrap_or_default() {
+        match inner.seed.apps.iter_mut().find(|a| a.client_id == client_id) {
+            Some(app) => app.access_token_tolerance = tolerance,
+            None => return bad(format!("unknown app {client_id}")),
+        }
+    }
+    for (account, limit) in s.daily_limits.unwrap_or_default() {
+        match inner.seed.accounts.iter_mut().find(|a| a.id == account) {
+            Some(a) => a.daily_limit = limit,
+            None => return bad(format!("unknown account {account}")),
+        }
+    }
+    for (client_id, active) in s.app_active.unwrap_or_default() {
+        match inner.seed.apps.iter_mut().find(|a| a.client_id == client_id) {
+            Some(app) => app.active = active,
             None => return bad(format!("unknown app {client_id}")),
         }
     }

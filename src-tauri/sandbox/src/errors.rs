@@ -24,9 +24,9 @@ impl OAuthError {
     pub fn invalid_request(reason: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "invalid_request", reason)
     }
-    /// Bad client id or secret (4702/4704). Zoom answers 401 here.
+    /// Bad client id or secret (4702/4704), as Zoom answers it: HTTP 400, no number in the body.
     pub fn invalid_client() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "invalid_client", "Invalid client_id or client_secret (4702)")
+        Self::new(StatusCode::BAD_REQUEST, "invalid_client", "Invalid client_id or client_secret")
     }
 }
 
@@ -50,6 +50,10 @@ impl ApiError {
     }
     pub fn expired_token() -> Self {
         Self { status: StatusCode::UNAUTHORIZED, code: 124, message: "Access token is expired.".into() }
+    }
+    /// A role that may not do this (Zoom's "No permission.", code 200).
+    pub fn no_permission() -> Self {
+        Self { status: StatusCode::BAD_REQUEST, code: 200, message: "No permission.".into() }
     }
     pub fn missing_scope(scopes: &[&str]) -> Self {
         Self {

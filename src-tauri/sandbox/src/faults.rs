@@ -19,8 +19,12 @@ pub enum Endpoint {
     CodeExchange,
     /// `POST /oauth/token` with `grant_type=refresh_token`.
     Refresh,
+    /// `POST /oauth/token` with `grant_type=account_credentials` (Server-to-Server).
+    AccountCredentials,
     Revoke,
     UsersMe,
+    /// `GET /v2/users`.
+    UsersList,
     Scim,
 }
 
@@ -29,16 +33,30 @@ pub enum Endpoint {
 pub enum FaultKind {
     /// HTTP 500.
     Http500,
-    /// HTTP 429 with Zoom's rate-limit headers and `Retry-After`.
-    RateLimit { retry_after: u64 },
+    /// HTTP 429 per second (QPS), with `Retry-After` in seconds if given, else none (Zoom's
+    /// per-second answers may carry none).
+    RateLimit {
+        #[serde(default)]
+        retry_after: Option<u64>,
+    },
+    /// HTTP 429 of the daily limit: `Retry-After` is the next midnight UTC as an ISO-8601
+    /// timestamp, as Zoom sends it.
+    DailyLimit,
     /// Answer (normally) only after this long: longer than a client's timeout, it is a timeout.
     Delay { millis: u64 },
     /// Headers, then the connection breaks before the body is complete.
     Reset,
     /// HTTP 200 with a body that is not JSON.
     MalformedJson,
-    /// HTTP 400 `invalid_grant`.
+    /// HTTP 400 `invalid_grant` "Invalid Token!" (no reason number, as Zoom answers).
     InvalidGrant,
+    /// Zoom's catch-all for unexpected errors, 4700: token endpoints `invalid_request` with an
+    /// exception message, APIs `{"code":4700}`.
+    CatchAll,
+    /// `invalid_request` "Internal Error": Zoom's own trouble, told like a bad request.
+    InternalError,
+    /// An HTML error page with this status from something in between (a proxy, a firewall).
+    ProxyPage { status: u16 },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -75,6 +93,22 @@ impl Shared {
             }
             FaultKind::Http500 => Some((StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response()),
             FaultKind::RateLimit { retry_after } => Some(rate_limited(0, retry_after)),
+            FaultKind::DailyLimit => Some(daily_limited(self.clock.now())),
+            FaultKind::CatchAll => Some(match endpoint {
+                Endpoint::UsersMe | Endpoint::UsersList | Endpoint::Scim => {
+                    (StatusCode::BAD_REQUEST, axum::Json(serde_json::json!({"code": 4700, "message": "Unexpected error."}))).into_response()
+                }
+                _ => OAuthError::invalid_request("java.lang.IllegalStateException: unexpected").into_response(),
+            }),
+            FaultKind::InternalError => Some(OAuthError::invalid_request("Internal Error").into_response()),
+            FaultKind::ProxyPage { status } => Some(
+                (
+                    StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN),
+                    [(header::CONTENT_TYPE, "text/html")],
+                    "<html><body><h1>Access denied</h1><p>Blocked by the corporate proxy.</p></body></html>",
+                )
+                    .into_response(),
+            ),
             FaultKind::Reset => Some(reset()),
             FaultKind::MalformedJson => Some(
                 ([(header::CONTENT_TYPE, "application/json;charset=UTF-8")], "{\"access_token\": \"trunc").into_response(),
@@ -84,8 +118,8 @@ impl Shared {
     }
 }
 
-/// HTTP 429 as Zoom sends it.
-pub fn rate_limited(limit: u32, retry_after: u64) -> Response {
+/// HTTP 429 per second, as Zoom sends it: `Retry-After` only when given.
+pub fn rate_limited(limit: u32, retry_after: Option<u64>) -> Response {
     let mut res = (
         StatusCode::TOO_MANY_REQUESTS,
         axum::Json(serde_json::json!({
@@ -99,8 +133,48 @@ pub fn rate_limited(limit: u32, retry_after: u64) -> Response {
     headers.insert("X-RateLimit-Type", HeaderValue::from_static("QPS"));
     headers.insert("X-RateLimit-Limit", HeaderValue::from(limit));
     headers.insert("X-RateLimit-Remaining", HeaderValue::from(0));
-    headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+    if let Some(secs) = retry_after {
+        headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
     res
+}
+
+/// HTTP 429 of the daily limit: `Retry-After` names the next midnight UTC (`now` in Unix seconds).
+pub fn daily_limited(now: i64) -> Response {
+    let mut res = (
+        StatusCode::TOO_MANY_REQUESTS,
+        axum::Json(serde_json::json!({
+            "code": 429,
+            "message": "You have reached the maximum daily rate limit for this API. Refer to the response header for details on when you can make another request."
+        })),
+    )
+        .into_response();
+    let midnight = (now.div_euclid(86_400) + 1) * 86_400;
+    let stamp = iso8601(midnight);
+    let headers = res.headers_mut();
+    headers.insert("X-RateLimit-Category", HeaderValue::from_static("Light"));
+    headers.insert("X-RateLimit-Type", HeaderValue::from_static("Daily-limit"));
+    headers.insert("X-RateLimit-Remaining", HeaderValue::from(0));
+    if let Ok(v) = HeaderValue::from_str(&stamp) {
+        headers.insert(header::RETRY_AFTER, v);
+    }
+    res
+}
+
+/// `2020-05-31T00:00:00Z` for Unix seconds (civil-from-days, proleptic Gregorian): the sandbox
+/// has no date crate for this one line.
+pub fn iso8601(unix: i64) -> String {
+    let (days, secs) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60)
 }
 
 /// A response whose body fails after the headers: the client sees the connection break.
@@ -112,4 +186,17 @@ fn reset() -> Response {
     res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     res.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(512));
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::iso8601;
+
+    #[test]
+    fn iso8601_of_unix_seconds() {
+        assert_eq!(iso8601(0), "1970-01-01T00:00:00Z");
+        assert_eq!(iso8601(1_590_883_200), "2020-05-31T00:00:00Z");
+        assert_eq!(iso8601(1_709_164_799), "2024-02-28T23:59:59Z");
+        assert_eq!(iso8601(1_709_251_200), "2024-03-01T00:00:00Z");
+    }
 }

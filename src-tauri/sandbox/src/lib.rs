@@ -8,6 +8,7 @@ mod clock;
 mod control;
 mod errors;
 pub mod faults;
+mod guard;
 mod marketplace;
 mod pages;
 mod persist;
@@ -46,11 +47,21 @@ pub struct SandboxConfig {
     /// Keep users, grants and token records (by hash) in this file between runs; none = memory
     /// only.
     pub state_file: Option<PathBuf>,
+    /// Serve the control API (`/_sandbox/`) behind a secret of this run: for tests, and for the
+    /// app when `ZOOM_CONNECTIONS_SANDBOX_CONTROL=1` asks for it. Off: not served at all.
+    pub control: bool,
 }
 
 impl Default for SandboxConfig {
     fn default() -> Self {
-        Self { port: 0, seed: Seed::builtin(), access_token_lifetime: DEFAULT_ACCESS_TOKEN_LIFETIME, state_file: None }
+        Self { port: 0, seed: Seed::builtin(), access_token_lifetime: DEFAULT_ACCESS_TOKEN_LIFETIME, state_file: None, control: false }
+    }
+}
+
+impl SandboxConfig {
+    /// With the control API on: what tests use.
+    pub fn for_tests() -> Self {
+        Self { control: true, ..Self::default() }
     }
 }
 
@@ -77,6 +88,12 @@ impl RunningSandbox {
         self.shared.clock.now()
     }
 
+    /// The control API's secret of this run (header `X-Sandbox-Control`); None when the control
+    /// API is not served.
+    pub fn control_secret(&self) -> Option<String> {
+        self.shared.control_secret.clone()
+    }
+
     pub fn shutdown(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
@@ -101,7 +118,14 @@ pub async fn start(config: SandboxConfig) -> std::io::Result<RunningSandbox> {
         Some(path) => persist::load(path, config.seed.clone(), config.access_token_lifetime),
         None => state::Inner::new(config.seed.clone(), config.access_token_lifetime),
     };
-    let shared = Arc::new(Shared::with_state(inner, config.seed, config.access_token_lifetime, format!("http://{addr}"), config.state_file));
+    let shared = Arc::new(Shared::with_state(
+        inner,
+        config.seed,
+        config.access_token_lifetime,
+        format!("http://{addr}"),
+        config.state_file,
+        config.control,
+    ));
     let (tx, rx) = oneshot::channel::<()>();
     let app = router(shared.clone()).into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move {
@@ -117,18 +141,7 @@ pub async fn start(config: SandboxConfig) -> std::io::Result<RunningSandbox> {
 }
 
 fn router(shared: Arc<Shared>) -> Router {
-    let control = Router::new()
-        .route("/faults", post(control::add_fault))
-        .route("/clock", get(control::clock))
-        .route("/clock/advance", post(control::advance_clock))
-        .route("/uninstall", post(control::uninstall))
-        .route("/deactivate", post(control::deactivate))
-        .route("/grants", get(control::grants).post(control::mint))
-        .route("/issued-secrets", get(control::issued_secrets))
-        .route("/settings", post(control::settings))
-        .route("/reset", post(control::reset))
-        .layer(middleware::from_fn(control::loopback_only));
-    Router::new()
+    let mut app = Router::new()
         .route("/", get(index))
         .route("/oauth/authorize", get(authorize::authorize))
         .route("/oauth/signin", post(authorize::sign_in_with_password))
@@ -142,10 +155,31 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/oauth/revoke", post(token_endpoint::revoke))
         .route(marketplace::PATH, get(marketplace::added_apps).post(marketplace::remove))
         .route("/v2/users/me", get(api::users_me))
+        .route("/v2/users", get(api::users_list))
         .route("/scim2/Users", get(scim::list).post(scim::create))
-        .route("/scim2/Users/{id}", get(scim::get).patch(scim::patch).delete(scim::delete))
-        .nest("/_sandbox", control)
+        .route("/scim2/Users/{id}", get(scim::get).patch(scim::patch).delete(scim::delete));
+    if shared.control_secret.is_some() {
+        app = app.nest("/_sandbox", control_router(shared.clone()));
+    }
+    // Every route: the Host header names this server (no DNS rebinding), and a form posted from
+    // another site's page is refused.
+    app.layer(middleware::from_fn_with_state(shared.clone(), guard::same_origin_only))
+        .layer(middleware::from_fn_with_state(shared.clone(), guard::own_host_only))
         .with_state(shared)
+}
+
+fn control_router(shared: Arc<Shared>) -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/faults", post(control::add_fault))
+        .route("/clock", get(control::clock))
+        .route("/clock/advance", post(control::advance_clock))
+        .route("/uninstall", post(control::uninstall))
+        .route("/deactivate", post(control::deactivate))
+        .route("/grants", get(control::grants).post(control::mint))
+        .route("/issued-secrets", get(control::issued_secrets))
+        .route("/settings", post(control::settings))
+        .route("/reset", post(control::reset))
+        .layer(middleware::from_fn_with_state(shared, control::authorized_only))
 }
 
 async fn index(State(shared): State<Arc<Shared>>) -> Html<String> {

@@ -1,9 +1,10 @@
-//! `zoom-sandbox [--port PORT] [--seed FILE] [--token-lifetime SECONDS]`: runs the sandbox alone
-//! and prints its base URL on the first line of stdout.
+//! `zoom-sandbox [--port PORT] [--seed FILE] [--token-lifetime SECONDS] [--control]`: runs the
+//! sandbox alone and prints its base URL on the first line of stdout; with `--control`, the
+//! control API's secret of this run on the second.
 
 use zoom_sandbox::{SandboxConfig, Seed};
 
-const USAGE: &str = "usage: zoom-sandbox [--port PORT] [--seed FILE] [--token-lifetime SECONDS]";
+const USAGE: &str = "usage: zoom-sandbox [--port PORT] [--seed FILE] [--token-lifetime SECONDS] [--control]";
 
 fn config_from_args() -> Result<SandboxConfig, String> {
     let mut config = SandboxConfig::default();
@@ -21,6 +22,7 @@ fn config_from_args() -> Result<SandboxConfig, String> {
                 config.access_token_lifetime =
                     value()?.parse().ok().filter(|s: &i64| *s > 0).ok_or_else(|| format!("invalid lifetime\n{USAGE}"))?
             }
+            "--control" => config.control = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -49,6 +51,10 @@ async fn main() {
         }
     };
     println!("{}", sandbox.base_url());
+    if let Some(secret) = sandbox.control_secret() {
+        println!("{secret}");
+        eprintln!("Control API: send the second line as the X-Sandbox-Control header.");
+    }
     eprintln!("Open {}/ for the seeded users and apps. Ctrl-C stops.", sandbox.base_url());
     if let Err(e) = tokio::signal::ctrl_c().await {
         eprintln!("zoom-sandbox: {e}");

@@ -31,10 +31,12 @@ pub async fn added_apps(State(shared): State<Arc<Shared>>) -> Html<String> {
         let app = inner.seed.apps.iter().find(|a| &a.client_id == client_id).map(|a| a.name.as_str()).unwrap_or(client_id);
         rows.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td><form method=\"post\" action=\"{PATH}\">\
+             <input type=\"hidden\" name=\"form_token\" value=\"{}\">\
              <input type=\"hidden\" name=\"user_id\" value=\"{}\"><input type=\"hidden\" name=\"client_id\" value=\"{}\">\
              <button type=\"submit\" class=\"secondary\" aria-label=\"Remove {} for {}\">Remove</button></form></td></tr>",
             escape(app),
             escape(email),
+            escape(&shared.form_token),
             escape(user_id),
             escape(client_id),
             escape(app),
@@ -57,11 +59,16 @@ pub async fn added_apps(State(shared): State<Arc<Shared>>) -> Html<String> {
 
 #[derive(Deserialize)]
 pub struct Remove {
+    /// This run's form token (state.rs): only the page itself can post the form.
+    form_token: String,
     user_id: String,
     client_id: String,
 }
 
 pub async fn remove(State(shared): State<Arc<Shared>>, Form(r): Form<Remove>) -> Response {
+    if r.form_token != shared.form_token {
+        return (axum::http::StatusCode::FORBIDDEN, "This form did not come from the Added Apps page.").into_response();
+    }
     let n = shared.lock().uninstall(&r.user_id, &r.client_id);
     tracing::info!(user = %r.user_id, client_id = %r.client_id, grants = n, "sandbox: app removed in Added Apps");
     Redirect::to(PATH).into_response()

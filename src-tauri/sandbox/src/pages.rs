@@ -156,6 +156,8 @@ pub fn index(seed: &Seed, base_url: &str) -> Html<String> {
             1 => "Basic",
             2 => "Licensed",
             3 => "On-Prem",
+            4 => "Unassigned",
+            99 => "None",
             _ => "Other",
         };
         let mut ways = vec!["password".to_string()];

@@ -5,7 +5,8 @@
 //! Saved: the directory's users (SCIM and the control API change them), grants and token
 //! records. Tokens are filed by their SHA-256 only, so the file holds nothing usable; the
 //! registered apps (with their client secrets) come from the seed each run and are not saved.
-//! Not saved: sign-ins and codes in progress (minutes long), faults, the clock's offset, and
+//! The clock's offset is saved too, so that time travel and the expiries issued in it agree after
+//! a restart. Not saved: sign-ins and codes in progress (minutes long), faults, and
 //! token records nobody can use any more (rotated refresh tokens, access tokens expired for over
 //! a day): a connection rotates its tokens every 50 minutes, and the file must not grow with
 //! every rotation while it is rewritten on every change. Such a token, presented after a
@@ -30,14 +31,17 @@ struct Snapshot {
     grants: Vec<Grant>,
     tokens: HashMap<String, TokenRecord>,
     next_grant_id: u64,
+    #[serde(default)]
+    clock_offset: i64,
 }
 
-/// Writes the state atomically (a temporary file, then a rename), so a crash mid-write leaves
-/// the previous state, not half of one. `now` is the sandbox's time.
+/// Writes the state atomically (`atomic-write-file`: a temporary file of a random name, synced,
+/// then renamed), so a crash mid-write leaves the previous state, not half of one. `now` is the
+/// sandbox's time.
 pub fn save(path: &Path, inner: &Inner, now: i64) -> std::io::Result<()> {
     let usable = |t: &TokenRecord| match t.kind {
         TokenKind::Refresh => !t.rotated,
-        TokenKind::Access => t.expires_at.is_none_or(|exp| exp > now - EXPIRED_ACCESS_KEPT_SECS),
+        TokenKind::Access => !t.replaced && t.expires_at.is_none_or(|exp| exp > now - EXPIRED_ACCESS_KEPT_SECS),
     };
     let snapshot = Snapshot {
         version: VERSION,
@@ -45,11 +49,12 @@ pub fn save(path: &Path, inner: &Inner, now: i64) -> std::io::Result<()> {
         grants: inner.grants.clone(),
         tokens: inner.tokens.iter().filter(|(_, t)| usable(t)).map(|(k, t)| (k.clone(), t.clone())).collect(),
         next_grant_id: inner.next_grant_id,
+        clock_offset: inner.clock_offset,
     };
     let text = serde_json::to_vec(&snapshot).map_err(std::io::Error::other)?;
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, path)
+    let mut file = atomic_write_file::AtomicWriteFile::open(path)?;
+    std::io::Write::write_all(&mut file, &text)?;
+    file.commit()
 }
 
 /// The state saved at `path` over `seed`, or a fresh one. A file that cannot be read as a state
@@ -68,8 +73,10 @@ pub fn load(path: &Path, seed: Seed, access_token_lifetime: i64) -> Inner {
         Ok(snapshot) if snapshot.version == VERSION && snapshot.grants.iter().all(|g| g.id < snapshot.next_grant_id) => {
             inner.seed.users = snapshot.users;
             inner.grants = snapshot.grants;
+            inner.next_token_seq = snapshot.tokens.values().map(|t| t.seq + 2).max().unwrap_or(1);
             inner.tokens = snapshot.tokens;
             inner.next_grant_id = snapshot.next_grant_id;
+            inner.clock_offset = snapshot.clock_offset.clamp(0, 10 * 365 * 24 * 3600);
             inner
         }
         _ => {

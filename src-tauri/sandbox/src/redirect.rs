@@ -74,6 +74,12 @@ mod tests {
             strict_mode: strict,
             meeting_sdk: sdk,
             scopes: vec![],
+            management: Default::default(),
+            scope_kind: Default::default(),
+            kind: Default::default(),
+            access_token_tolerance: None,
+            account_id: None,
+            active: true,
         }
     }
 

@@ -1,6 +1,6 @@
 //! SCIM 2 users (`/scim2/Users`): list with startIndex/count/`userName eq` filter, get, create,
-//! patch (`"Operations"`), delete. Needs the `scim2` scope, an Owner or Admin, and SSO enabled on
-//! the account (ZOOM.md, SCIM 2).
+//! patch (`"Operations"`), delete. Needs the `scim2` (classic) or `scim2:admin` (granular) scope,
+//! a role that manages users, and SSO enabled on the account (docs/zoom.md, SCIM 2).
 
 use std::sync::{Arc, LazyLock};
 
@@ -67,8 +67,8 @@ fn admit(shared: &Shared, headers: &HeaderMap) -> Result<String, Response> {
     if !has_any_scope(&grant, &["scim2", "scim2:admin"]) {
         return Err(scim_error(StatusCode::FORBIDDEN, "Invalid access token, does not contain scopes:[scim2] (4711)."));
     }
-    if user.role_name != "Owner" && user.role_name != "Admin" {
-        return Err(scim_error(StatusCode::FORBIDDEN, "Only account owners and admins can use SCIM."));
+    if !user.can_manage_users() {
+        return Err(scim_error(StatusCode::FORBIDDEN, "Only account owners, admins and roles that manage users can use SCIM."));
     }
     let sso = shared.lock().seed.account(&user.account_id).is_some_and(|a| a.sso_enabled);
     if !sso {
@@ -186,6 +186,7 @@ pub async fn create(State(shared): State<Arc<Shared>>, headers: HeaderMap, body:
         last_name: name("familyName"),
         role_name: "Member".into(),
         role_id: "2".into(),
+        manage_users: None,
         user_type,
         status: if body.get("active").and_then(Value::as_bool) == Some(false) { "inactive" } else { "active" }.into(),
         google: None,

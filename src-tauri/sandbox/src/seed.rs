@@ -19,8 +19,11 @@ pub struct Account {
     pub sso_domain: Option<String>,
     /// SCIM needs SSO enabled on the account (ZOOM.md, SCIM 2).
     pub sso_enabled: bool,
-    /// Requests per second, shared by every app on the account (ZOOM.md, rate limits).
+    /// Requests per second, shared by every app on the account (docs/zoom.md, Rate limits).
     pub qps_limit: u32,
+    /// Requests per UTC day (sandbox time), none: no daily limit.
+    #[serde(default)]
+    pub daily_limit: Option<u32>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -31,9 +34,14 @@ pub struct User {
     pub password: String,
     pub first_name: String,
     pub last_name: String,
+    /// Owner, Admin, Member, or the name of a custom role.
     pub role_name: String,
     pub role_id: String,
-    /// 1 Basic, 2 Licensed, 3 On-Prem, 99 None.
+    /// Whether the role may view and manage the account's users (Owner and Admin always; a
+    /// custom role when its privileges say so).
+    #[serde(default)]
+    pub manage_users: Option<bool>,
+    /// 1 Basic, 2 Licensed, 4 Unassigned, 99 None (3 On-Prem only on older accounts).
     #[serde(rename = "type")]
     pub user_type: u32,
     /// active | inactive | pending
@@ -50,6 +58,45 @@ impl User {
     pub fn is_active(&self) -> bool {
         self.status == "active"
     }
+    pub fn is_admin(&self) -> bool {
+        self.role_name == "Owner" || self.role_name == "Admin"
+    }
+    /// What the role lets this user do with the account's users.
+    pub fn can_manage_users(&self) -> bool {
+        self.manage_users.unwrap_or_else(|| self.is_admin())
+    }
+}
+
+/// Who installs an OAuth app and what it may ask for (docs/zoom.md, App types).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Management {
+    /// Added by an admin for the whole account: admin scopes; only an Owner, an Admin or a role
+    /// allowed to manage users may add it.
+    #[default]
+    Admin,
+    /// Added by each user for their own data: user-level scopes only.
+    User,
+}
+
+/// How an app's scopes are named: apps created since 2024 have granular ones only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScopeKind {
+    #[default]
+    Granular,
+    Classic,
+}
+
+/// How the app gets tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppKind {
+    /// A user authorizes it in the browser (authorization code, refresh tokens).
+    #[default]
+    OAuth,
+    /// Server-to-Server OAuth: `grant_type=account_credentials`, no user, no refresh token.
+    ServerToServer,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -65,6 +112,31 @@ pub struct App {
     /// Custom URL schemes are accepted only for Meeting SDK apps.
     pub meeting_sdk: bool,
     pub scopes: Vec<String>,
+    #[serde(default)]
+    pub management: Management,
+    #[serde(default)]
+    pub scope_kind: ScopeKind,
+    #[serde(default)]
+    pub kind: AppKind,
+    /// How many access tokens of one user (or, for Server-to-Server, of the app) are valid at
+    /// once: issuing one more invalidates the oldest. None: no limit.
+    #[serde(default)]
+    pub access_token_tolerance: Option<u32>,
+    /// Server-to-Server: the account the app belongs to.
+    #[serde(default)]
+    pub account_id: Option<String>,
+    /// A deactivated app's tokens stop working and it issues no new ones.
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Whether a scope is an admin-level one (`…:admin` granular, `…:admin` classic, SCIM).
+pub fn is_admin_scope(scope: &str) -> bool {
+    scope.ends_with(":admin") || scope.ends_with(":master") || scope == "scim2"
 }
 
 impl App {
@@ -91,6 +163,11 @@ impl Seed {
         for user in &self.users {
             if !self.accounts.iter().any(|a| a.id == user.account_id) {
                 return Err(format!("user {} names unknown account {}", user.id, user.account_id));
+            }
+        }
+        for app in &self.apps {
+            if app.kind == AppKind::ServerToServer && !app.account_id.as_ref().is_some_and(|a| self.accounts.iter().any(|x| &x.id == a)) {
+                return Err(format!("Server-to-Server app {} names no known account", app.client_id));
             }
         }
         let mut emails: Vec<&str> = self.users.iter().map(|u| u.email.as_str()).collect();
@@ -121,9 +198,15 @@ mod tests {
         for role in ["Owner", "Admin", "Member"] {
             assert!(seed.users.iter().any(|u| u.role_name == role), "{role}");
         }
-        for t in [1, 2, 3] {
+        for t in [1, 2, 4, 99] {
             assert!(seed.users.iter().any(|u| u.user_type == t), "type {t}");
         }
+        assert!(seed.users.iter().any(|u| !u.is_admin() && u.role_name != "Member" && u.can_manage_users()), "a custom role that manages users");
+        assert!(seed.users.iter().any(|u| !u.is_admin() && u.role_name != "Member" && !u.can_manage_users()), "a custom role that does not");
+        for (m, k) in [(Management::Admin, ScopeKind::Granular), (Management::Admin, ScopeKind::Classic), (Management::User, ScopeKind::Granular)] {
+            assert!(seed.apps.iter().any(|a| a.management == m && a.scope_kind == k && a.kind == AppKind::OAuth), "{m:?} {k:?}");
+        }
+        assert!(seed.apps.iter().any(|a| a.kind == AppKind::ServerToServer));
         for status in ["pending", "inactive"] {
             assert!(seed.users.iter().any(|u| u.status == status), "{status}");
         }

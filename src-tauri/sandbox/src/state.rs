@@ -31,11 +31,32 @@ pub struct Shared {
     inner: Mutex<Inner>,
     /// Where the state is kept between runs (the app's embedded sandbox); none for tests.
     state_file: Option<PathBuf>,
+    /// The control API's secret of this run; None: the control API is not served.
+    pub control_secret: Option<String>,
+    /// Proves a form post came from the sandbox's own page (the Added Apps page's Remove).
+    pub form_token: String,
 }
 
 impl Shared {
-    pub fn with_state(inner: Inner, seed: Seed, access_token_lifetime: i64, base_url: String, state_file: Option<PathBuf>) -> Self {
-        Self { clock: Clock::default(), base_url, inner: Mutex::new(inner), initial: (seed, access_token_lifetime), state_file }
+    pub fn with_state(
+        inner: Inner,
+        seed: Seed,
+        access_token_lifetime: i64,
+        base_url: String,
+        state_file: Option<PathBuf>,
+        control: bool,
+    ) -> Self {
+        let clock = Clock::default();
+        clock.advance(inner.clock_offset);
+        Self {
+            clock,
+            base_url,
+            inner: Mutex::new(inner),
+            initial: (seed, access_token_lifetime),
+            state_file,
+            control_secret: control.then(|| random_token("zsk_", 40)),
+            form_token: random_token("", 32),
+        }
     }
 
     /// Back to the seed as started: no grants, no faults, the real time.
@@ -77,6 +98,7 @@ impl DerefMut for StateGuard<'_> {
 impl Drop for StateGuard<'_> {
     fn drop(&mut self) {
         if let (true, Some(path)) = (self.changed, &self.shared.state_file) {
+            self.guard.clock_offset = self.shared.clock.offset();
             // Still under the lock: saves land in the order the changes were made.
             if let Err(e) = crate::persist::save(path, &self.guard, self.shared.clock.now()) {
                 tracing::warn!("the sandbox could not save its state to {}: {e}", path.display());
@@ -165,6 +187,13 @@ pub struct TokenRecord {
     pub expires_at: Option<i64>,
     /// A refresh token stops working the moment a newer one is issued (rotation).
     pub rotated: bool,
+    /// An access token past the app's token tolerance: newer ones of the same user and app
+    /// took its place (401 code 124).
+    #[serde(default)]
+    pub replaced: bool,
+    /// Issue order, for the tolerance (several tokens can be issued in one second).
+    #[serde(default)]
+    pub seq: u64,
     pub api_calls: u64,
     pub refresh_attempts: u64,
 }
@@ -173,7 +202,9 @@ pub struct TokenRecord {
 pub struct TokenResponse {
     pub access_token: String,
     pub token_type: &'static str,
-    pub refresh_token: String,
+    /// None for Server-to-Server tokens.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
     pub expires_in: i64,
     pub scope: String,
     pub api_url: String,
@@ -194,7 +225,12 @@ pub struct Inner {
     pub faults: Vec<Fault>,
     /// Per account: (real second, requests in it) for the QPS limit.
     pub rate_windows: HashMap<String, (u64, u32)>,
+    /// Per account: (UTC day, requests in it) for the daily limit.
+    pub daily_windows: HashMap<String, (i64, u32)>,
     pub next_grant_id: u64,
+    pub next_token_seq: u64,
+    /// What the clock's offset was at the last save (time travel survives a restart).
+    pub clock_offset: i64,
 }
 
 impl Inner {
@@ -209,7 +245,10 @@ impl Inner {
             issued: Vec::new(),
             faults: Vec::new(),
             rate_windows: HashMap::new(),
+            daily_windows: HashMap::new(),
             next_grant_id: 1,
+            next_token_seq: 1,
+            clock_offset: 0,
         }
     }
 
@@ -254,26 +293,39 @@ impl Inner {
     /// A fresh access and refresh token for a grant; every earlier refresh token of the grant
     /// dies at once (Zoom has no grace period).
     pub fn issue_tokens(&mut self, grant_id: u64, now: i64, api_url: &str) -> Option<TokenResponse> {
-        let scopes = self.grant(grant_id)?.scopes.join(" ");
-        for t in self.tokens.values_mut() {
-            if t.grant_id == grant_id && t.kind == TokenKind::Refresh {
-                t.rotated = true;
+        let grant = self.grant(grant_id)?.clone();
+        let server_to_server = self.seed.app(&grant.client_id).is_some_and(|a| a.kind == crate::seed::AppKind::ServerToServer);
+        let scopes = grant.scopes.join(" ");
+        if !server_to_server {
+            for t in self.tokens.values_mut() {
+                if t.grant_id == grant_id && t.kind == TokenKind::Refresh {
+                    t.rotated = true;
+                }
             }
         }
         let access = random_token("zsa_", 48);
-        let refresh = random_token("zsr_", 48);
-        let record = |kind, expires_at| TokenRecord {
+        let seq = self.next_token_seq;
+        self.next_token_seq += 2;
+        let record = |kind, expires_at, seq| TokenRecord {
             grant_id,
             kind,
             issued_at: now,
             expires_at,
             rotated: false,
+            replaced: false,
+            seq,
             api_calls: 0,
             refresh_attempts: 0,
         };
-        self.tokens.insert(token_key(&access), record(TokenKind::Access, Some(now + self.access_token_lifetime)));
-        self.tokens.insert(token_key(&refresh), record(TokenKind::Refresh, None));
-        self.issued.extend([access.clone(), refresh.clone()]);
+        self.tokens.insert(token_key(&access), record(TokenKind::Access, Some(now + self.access_token_lifetime), seq));
+        self.issued.push(access.clone());
+        let refresh = (!server_to_server).then(|| {
+            let refresh = random_token("zsr_", 48);
+            self.tokens.insert(token_key(&refresh), record(TokenKind::Refresh, None, seq + 1));
+            self.issued.push(refresh.clone());
+            refresh
+        });
+        self.apply_tolerance(&grant, now);
         Some(TokenResponse {
             access_token: access,
             token_type: "bearer",
@@ -284,16 +336,39 @@ impl Inner {
         })
     }
 
+    /// Token tolerance (docs/zoom.md, One live access token): of the live access tokens of one
+    /// user and app (a refresh, a new sign-in and a mint all issue one), only the newest
+    /// `access_token_tolerance` keep working.
+    fn apply_tolerance(&mut self, grant: &Grant, now: i64) {
+        let Some(tolerance) = self.seed.app(&grant.client_id).and_then(|a| a.access_token_tolerance) else { return };
+        let grants: Vec<u64> =
+            self.grants.iter().filter(|g| g.user_id == grant.user_id && g.client_id == grant.client_id).map(|g| g.id).collect();
+        let mut live: Vec<(u64, String)> = self
+            .tokens
+            .iter()
+            .filter(|(_, t)| t.kind == TokenKind::Access && !t.replaced && grants.contains(&t.grant_id))
+            .filter(|(_, t)| t.expires_at.is_none_or(|exp| exp > now))
+            .map(|(k, t)| (t.seq, k.clone()))
+            .collect();
+        live.sort_unstable();
+        let keep = (tolerance.max(1)) as usize;
+        if live.len() > keep {
+            for (_, key) in &live[..live.len() - keep] {
+                if let Some(t) = self.tokens.get_mut(key) {
+                    t.replaced = true;
+                }
+            }
+        }
+    }
+
+    /// Zoom's answer to a refresh of an ended grant. Its token endpoint does not put the error
+    /// number in the body: a superseded grant answers the same "Invalid Token!" as a revoked one
+    /// (docs/zoom.md, Errors).
     fn grant_error(status: GrantStatus) -> Option<OAuthError> {
         match status {
             GrantStatus::Active => None,
-            GrantStatus::Superseded => Some(OAuthError::invalid_grant(
-                "Token has been revoked: the last token issued is considered valid (4741)",
-            )),
-            GrantStatus::Revoked | GrantStatus::Uninstalled => Some(OAuthError::invalid_grant("Invalid Token!")),
-            GrantStatus::OwnerDeactivated => {
-                Some(OAuthError::invalid_grant("The token's owner is deactivated or no longer exists (4735)"))
-            }
+            GrantStatus::Superseded | GrantStatus::Revoked | GrantStatus::Uninstalled => Some(OAuthError::invalid_grant("Invalid Token!")),
+            GrantStatus::OwnerDeactivated => Some(OAuthError::invalid_grant("The owner of the token does not exist.")),
         }
     }
 
@@ -323,16 +398,20 @@ impl Inner {
         self.issue_tokens(grant_id, now, api_url).ok_or_else(|| OAuthError::invalid_grant("Invalid Token!"))
     }
 
-    /// `/oauth/revoke`: the whole grant goes, not only this token.
-    pub fn revoke(&mut self, token: &str, client_id: &str) -> Result<(), OAuthError> {
-        let grant_id = self
-            .tokens
-            .get(&token_key(token))
-            .map(|t| t.grant_id)
-            .ok_or_else(|| OAuthError::invalid_request("Invalid Token!"))?;
-        let grant = self.grant_mut(grant_id).ok_or_else(|| OAuthError::invalid_request("Invalid Token!"))?;
-        if grant.client_id != client_id {
-            return Err(OAuthError::invalid_request("Invalid Token!"));
+    /// `/oauth/revoke`: the whole grant goes, not only this token. Zoom documents it with the
+    /// access token; a refresh token is refused here like an unknown token (docs/zoom.md,
+    /// Revocation: a client must not rely on what is not documented). A token that no longer
+    /// works (expired, replaced, of an ended grant) is refused the same way.
+    pub fn revoke(&mut self, token: &str, client_id: &str, now: i64) -> Result<(), OAuthError> {
+        let invalid = || OAuthError::invalid_request("Invalid Token!");
+        let record = self.tokens.get(&token_key(token)).ok_or_else(invalid)?;
+        if record.kind != TokenKind::Access || record.replaced || record.expires_at.is_some_and(|exp| now >= exp) {
+            return Err(invalid());
+        }
+        let grant_id = record.grant_id;
+        let grant = self.grant_mut(grant_id).ok_or_else(invalid)?;
+        if grant.client_id != client_id || grant.status != GrantStatus::Active {
+            return Err(invalid());
         }
         grant.status = GrantStatus::Revoked;
         Ok(())
@@ -348,9 +427,12 @@ impl Inner {
         if record.expires_at.is_some_and(|exp| now >= exp) {
             return Err(ApiError::expired_token());
         }
+        if record.replaced {
+            return Err(ApiError::invalid_token());
+        }
         let grant_id = record.grant_id;
         let grant = self.grant(grant_id).cloned().ok_or_else(ApiError::invalid_token)?;
-        if grant.status != GrantStatus::Active {
+        if grant.status != GrantStatus::Active || !self.seed.app(&grant.client_id).is_some_and(|a| a.active) {
             return Err(ApiError::invalid_token());
         }
         let user = self.user(&grant.user_id).cloned().ok_or_else(ApiError::invalid_token)?;

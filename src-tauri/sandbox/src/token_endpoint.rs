@@ -1,6 +1,7 @@
-//! `POST /oauth/token` (authorization code with PKCE; refresh with rotation) and
-//! `POST /oauth/revoke`, with Zoom's client authentication: HTTP Basic for confidential apps,
-//! `client_id` in the form body and no secret for public ones.
+//! `POST /oauth/token` (authorization code with PKCE; refresh with rotation; Server-to-Server
+//! account credentials) and `POST /oauth/revoke`, with Zoom's client authentication: HTTP Basic
+//! for confidential apps, `client_id` in the form body and no secret for public ones. Errors
+//! carry Zoom's messages without their numbers, as Zoom's token endpoint sends them.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,8 +17,8 @@ use base64::Engine;
 use crate::errors::OAuthError;
 use crate::faults::Endpoint;
 use crate::pkce;
-use crate::seed::App;
-use crate::state::{Shared, CODE_LIFETIME};
+use crate::seed::{App, AppKind};
+use crate::state::{GrantStatus, Shared, CODE_LIFETIME};
 
 /// The form body; a parameter given twice makes the request invalid.
 fn parse_form(body: &[u8]) -> Result<HashMap<String, String>, OAuthError> {
@@ -41,6 +42,9 @@ fn authenticate_client(shared: &Shared, headers: &HeaderMap, form: &HashMap<Stri
         let decoded = String::from_utf8(decoded).map_err(|_| OAuthError::invalid_client())?;
         let (id, secret) = decoded.split_once(':').ok_or_else(OAuthError::invalid_client)?;
         let app = inner.seed.app(id).ok_or_else(OAuthError::invalid_client)?;
+        if !app.active {
+            return Err(OAuthError::new(StatusCode::BAD_REQUEST, "invalid_client", "The app has been disabled"));
+        }
         return match &app.client_secret {
             Some(expected) if expected == secret => Ok(app.clone()),
             None if secret.is_empty() => Ok(app.clone()),
@@ -64,7 +68,8 @@ pub async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: 
     let endpoint = match form.get("grant_type").map(String::as_str) {
         Some("authorization_code") => Endpoint::CodeExchange,
         Some("refresh_token") => Endpoint::Refresh,
-        _ => return OAuthError::new(StatusCode::BAD_REQUEST, "unsupported_grant_type", "Unsupported grant type (4705)").into_response(),
+        Some("account_credentials") => Endpoint::AccountCredentials,
+        _ => return OAuthError::new(StatusCode::BAD_REQUEST, "unsupported_grant_type", "unsupported grant type").into_response(),
     };
     if let Some(fault) = shared.inject(endpoint).await {
         return fault;
@@ -73,8 +78,13 @@ pub async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: 
         Ok(app) => app,
         Err(e) => return e.into_response(),
     };
+    let is_s2s = app.kind == AppKind::ServerToServer;
     let result = match endpoint {
+        _ if is_s2s != (endpoint == Endpoint::AccountCredentials) => {
+            Err(OAuthError::new(StatusCode::BAD_REQUEST, "unsupported_grant_type", "Grant type is not supported from token endpoint."))
+        }
         Endpoint::CodeExchange => exchange_code(&shared, &app, &form),
+        Endpoint::AccountCredentials => account_credentials(&shared, &app, &form),
         _ => match form.get("refresh_token") {
             Some(rt) => shared.lock().refresh(rt, &app.client_id, shared.clock.now(), &shared.base_url),
             None => Err(OAuthError::invalid_request("Missing refresh_token")),
@@ -87,34 +97,64 @@ pub async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: 
 }
 
 fn exchange_code(shared: &Shared, app: &App, form: &HashMap<String, String>) -> Result<crate::state::TokenResponse, OAuthError> {
-    let code = form.get("code").ok_or_else(|| OAuthError::invalid_request("Missing code (4700)"))?;
+    let code = form.get("code").ok_or_else(|| OAuthError::invalid_request("Missing code"))?;
     let now = shared.clock.now();
     let mut inner = shared.lock();
-    let issued = inner.codes.get(code).cloned().ok_or_else(|| OAuthError::invalid_grant("Invalid authorization code (4734)"))?;
+    // Zoom echoes the code in this message (docs/zoom.md, Errors): clients must not log it.
+    let invalid_code = || OAuthError::invalid_grant(format!("Invalid authorization code {code}"));
+    let issued = inner.codes.get(code).cloned().ok_or_else(invalid_code)?;
     if issued.used || issued.client_id != app.client_id {
-        return Err(OAuthError::invalid_grant("Invalid authorization code (4734)"));
+        return Err(invalid_code());
     }
     if now - issued.issued_at >= CODE_LIFETIME {
-        // Zoom says invalid_request here where invalid_grant is meant (ZOOM.md, Errors).
-        return Err(OAuthError::invalid_request("Authorization code expired (4733)"));
+        // Zoom says invalid_request here where invalid_grant is meant (docs/zoom.md, Errors).
+        return Err(OAuthError::invalid_request("Code is expired"));
     }
     if form.get("redirect_uri") != Some(&issued.redirect_uri) {
-        return Err(OAuthError::invalid_request("Redirect URI mismatch (4709)"));
+        return Err(OAuthError::invalid_request("Redirect URI mismatch."));
     }
     if let Some(challenge) = &issued.challenge {
         let verifier = form.get("code_verifier").map(String::as_str).unwrap_or("");
         if !pkce::verify(issued.method, challenge, verifier) {
-            return Err(OAuthError::invalid_grant("Invalid code_verifier"));
+            return Err(invalid_code());
         }
     }
     if !inner.user(&issued.user_id).is_some_and(|u| u.is_active()) {
-        return Err(OAuthError::invalid_grant("The token's owner is deactivated or no longer exists (4735)"));
+        return Err(OAuthError::invalid_grant("The owner of the token does not exist."));
     }
     if let Some(c) = inner.codes.get_mut(code) {
         c.used = true;
     }
     let grant = inner.create_grant(&issued.user_id, &app.client_id, issued.scopes.clone(), now);
     inner.issue_tokens(grant, now, &shared.base_url).ok_or_else(|| OAuthError::invalid_grant("Invalid Token!"))
+}
+
+/// Server-to-Server OAuth: a token for the app's own account, no user and no refresh token.
+/// Each call issues a new access token; earlier ones stay valid unless the app's token tolerance
+/// is set (docs/zoom.md, Server-to-Server).
+fn account_credentials(shared: &Shared, app: &App, form: &HashMap<String, String>) -> Result<crate::state::TokenResponse, OAuthError> {
+    if app.is_public() {
+        return Err(OAuthError::invalid_client());
+    }
+    let account_id = form.get("account_id").ok_or_else(|| OAuthError::invalid_request("Missing account_id"))?;
+    if app.account_id.as_deref() != Some(account_id.as_str()) {
+        return Err(OAuthError::invalid_request("Invalid account_id"));
+    }
+    let now = shared.clock.now();
+    let mut inner = shared.lock();
+    let owner = inner
+        .seed
+        .users
+        .iter()
+        .find(|u| &u.account_id == account_id && u.role_name == "Owner" && u.is_active())
+        .map(|u| u.id.clone())
+        .ok_or_else(|| OAuthError::invalid_request("Invalid account_id"))?;
+    // One grant per app stands for "the app is activated"; tokens are issued on it.
+    let grant = match inner.grants.iter().find(|g| g.client_id == app.client_id && g.status == GrantStatus::Active) {
+        Some(g) => g.id,
+        None => inner.create_grant(&owner, &app.client_id, app.scopes.clone(), now),
+    };
+    inner.issue_tokens(grant, now, &shared.base_url).ok_or_else(|| OAuthError::invalid_request("Invalid account_id"))
 }
 
 pub async fn revoke(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
@@ -130,9 +170,10 @@ pub async fn revoke(State(shared): State<Arc<Shared>>, headers: HeaderMap, body:
         Err(e) => return e.into_response(),
     };
     let Some(token) = form.get("token") else {
-        return OAuthError::invalid_request("Missing token (4700)").into_response();
+        return OAuthError::invalid_request("Token cannot be empty.").into_response();
     };
-    match shared.lock().revoke(token, &app.client_id) {
+    let now = shared.clock.now();
+    match shared.lock().revoke(token, &app.client_id, now) {
         Ok(()) => Json(serde_json::json!({"status": "success"})).into_response(),
         Err(e) => e.into_response(),
     }

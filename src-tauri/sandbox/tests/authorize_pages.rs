@@ -127,7 +127,7 @@ async fn consent_is_not_reachable_before_sign_in_and_pre_approval() {
 #[tokio::test]
 async fn bad_authorize_requests_get_an_error_page_and_no_redirect() {
     let sb = Sandbox::start().await;
-    let cases: [(&[(&str, &str)], &str); 7] = [
+    let cases: [(&[(&str, &str)], &str); 10] = [
         (&[("response_type", "code"), ("client_id", "nope"), ("redirect_uri", DEEP_LINK)], "4702"),
         (&[("response_type", "token"), ("client_id", PUBLIC), ("redirect_uri", DEEP_LINK)], "Unsupported response type"),
         (&[("response_type", "code"), ("client_id", PUBLIC), ("redirect_uri", "https://evil.example/cb")], "allow list"),
@@ -137,7 +137,13 @@ async fn bad_authorize_requests_get_an_error_page_and_no_redirect() {
         (&[("response_type", "code"), ("client_id", PUBLIC), ("redirect_uri", "http://localhost:5000/oauth/callback")], "127.0.0.1"),
         // Strict mode: a path the allow list does not hold exactly.
         (&[("response_type", "code"), ("client_id", PUBLIC), ("redirect_uri", "http://127.0.0.1:5000/oauth/other")], "allow list"),
-        (&[("response_type", "code"), ("client_id", PUBLIC), ("redirect_uri", DEEP_LINK), ("scope", "meeting:write")], "4711"),
+        (&[("response_type", "code"), ("client_id", PUBLIC), ("redirect_uri", DEEP_LINK), ("scope", "meeting:write")], "Invalid scope"),
+        // A redirect URL that is not registered: Zoom's 4700 "Invalid redirect url".
+        (&[("response_type", "code"), ("client_id", PUBLIC), ("redirect_uri", "https://evil.example/cb")], "errorCode 4700"),
+        // A user-managed app asking for an admin scope (docs/zoom.md, App types).
+        (&[("response_type", "code"), ("client_id", "sandbox-readonly"), ("redirect_uri", DEEP_LINK), ("scope", "user:read:user:admin")], "user-managed app"),
+        // A Server-to-Server app has no browser sign-in.
+        (&[("response_type", "code"), ("client_id", "sandbox-s2s"), ("redirect_uri", DEEP_LINK)], "4702"),
     ];
     for (query, expected) in cases {
         let res = sb.http.get(sb.url("/oauth/authorize")).query(query).send().await.unwrap();

@@ -5,7 +5,7 @@ mod common;
 
 use common::{Client, Sandbox, OWNER, PUBLIC};
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{json, Value};
 use zoom_sandbox::SandboxConfig;
 
 fn state_file() -> std::path::PathBuf {
@@ -100,12 +100,19 @@ async fn the_file_keeps_only_tokens_that_can_still_be_used() {
         let saved: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
         saved["tokens"].as_object().unwrap().len()
     };
-    // 21 refresh tokens issued, 20 of them rotated: one is saved; the 21 access tokens are
-    // all within their lifetime (plus a day), so all are saved.
-    assert_eq!(saved_tokens(), 22);
+    // 21 refresh tokens issued, 20 of them rotated: one is saved; of the 21 access tokens the
+    // 20 older ones were replaced by newer ones (token tolerance 1): one is saved.
+    assert_eq!(saved_tokens(), 2);
+    // With a tolerance of none, the 21 access tokens are all within their lifetime (plus a
+    // day), so all would be saved.
+    sandbox.control("/settings", json!({"access_token_tolerance": {PUBLIC: null}})).await;
+    for _ in 0..5 {
+        refresh = refresh_once(refresh).await;
+    }
+    assert_eq!(saved_tokens(), 2 + 5);
     // Two days on, the old access tokens are long dead: the next save forgets them.
     sandbox.advance(2 * 24 * 3600).await;
     refresh_once(refresh).await;
     assert_eq!(saved_tokens(), 2, "the current refresh token and the access token just issued");
-    assert_eq!(sandbox.grants().await[0]["tokens"].as_array().unwrap().len(), 44, "the running sandbox still lists them all");
+    assert_eq!(sandbox.grants().await[0]["tokens"].as_array().unwrap().len(), 54, "the running sandbox still lists them all");
 }

@@ -39,18 +39,28 @@ pub enum Client<'a> {
 
 impl Sandbox {
     pub async fn start() -> Self {
-        Self::start_with(SandboxConfig::default()).await
+        Self::start_with(SandboxConfig::for_tests()).await
     }
 
+    /// A sandbox with the control API on; `http` shows its secret on every request (the
+    /// security tests use clients of their own without it).
     pub async fn start_with(config: SandboxConfig) -> Self {
-        let running = zoom_sandbox::start(config).await.expect("sandbox starts");
+        let running = zoom_sandbox::start(SandboxConfig { control: true, ..config }).await.expect("sandbox starts");
         let base = running.base_url();
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-sandbox-control", running.control_secret().expect("control on").parse().unwrap());
         let http = reqwest::Client::builder()
             .redirect(redirect::Policy::none())
             .timeout(Duration::from_secs(10))
+            .default_headers(headers)
             .build()
             .unwrap();
         Self { running, base, http }
+    }
+
+    /// A client without the control secret, as any other program on the machine would be.
+    pub fn stranger() -> reqwest::Client {
+        reqwest::Client::builder().redirect(redirect::Policy::none()).timeout(Duration::from_secs(10)).build().unwrap()
     }
 
     pub fn url(&self, path: &str) -> String {
