@@ -9,6 +9,7 @@ fn main() {
         "delete_connection_locally",
         "test_connection",
         "org_settings",
+        "check_org_settings",
         "save_org",
         "get_settings",
         "save_settings",

@@ -10,7 +10,13 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 use zoom_connections_engine::model::{Status, SANDBOX_ORG_ID};
 use zoom_connections_engine::vault::KeychainStore;
-use zoom_connections_engine::{Engine, EngineConfig};
+use zoom_connections_engine::{Engine, EngineConfig, EngineError, Want};
+
+/// Rotates now, unless something else did meanwhile: proves the stored refresh token live.
+async fn rotate(engine: &Engine, id: &str) -> Result<zoom_connections_engine::model::Connection, EngineError> {
+    let generation = engine.connection(id)?.generation;
+    engine.refresh(id, Want::Replace { generation }).await.map(|(c, _)| c).map_err(Into::into)
+}
 use zoom_sandbox::user_agent::{SignIn, UserAgent};
 use zoom_sandbox::{RunningSandbox, SandboxConfig};
 
@@ -26,7 +32,7 @@ struct Setup {
 
 impl Setup {
     async fn new() -> Self {
-        let sandbox = zoom_sandbox::start(SandboxConfig::default()).await.unwrap();
+        let sandbox = zoom_sandbox::start(SandboxConfig::for_tests()).await.unwrap();
         let sandbox_url = sandbox.base_url();
         let xdg_data = std::env::temp_dir().join(format!("zc-cli-{}", rand::random::<u64>()));
         let data_dir = xdg_data.join("app.zoomconnections.desktop");
@@ -36,7 +42,10 @@ impl Setup {
         let mut config = EngineConfig::new(data_dir, Arc::new(KeychainStore::new()));
         config.sandbox_url = Some(sandbox_url.clone());
         let engine = Engine::open(config).unwrap();
-        Self { _sandbox: sandbox, sandbox_url, xdg_data, engine, http: reqwest::Client::new() }
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-sandbox-control", sandbox.control_secret().unwrap().parse().unwrap());
+        let http = reqwest::Client::builder().default_headers(headers).build().unwrap();
+        Self { _sandbox: sandbox, sandbox_url, xdg_data, engine, http }
     }
 
     async fn control(&self, path: &str, body: Value) -> Value {
@@ -113,7 +122,7 @@ async fn needs_reconnect_and_keychain_unavailable_have_their_exit_codes() {
     s.control("/uninstall", json!({"email": "admin@contoso.example", "client_id": "sandbox-public"})).await;
     let out = s.run(&["token", "Gone"]);
     assert_eq!(out.status.code(), Some(4), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("deauthorized or uninstalled in Zoom"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("deauthorized or uninstalled in Zoom, or replaced by a newer sign-in"));
     assert!(stdout(&out).is_empty());
 
     let no_keychain = s.cli(&["token", "Gone"]).env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus").env_remove("DISPLAY").output().unwrap();
@@ -134,14 +143,14 @@ async fn the_app_and_the_cli_refreshing_at_once_rotate_once() {
     let id = s.connect("Shared", "owner@contoso.example").await;
     s.control("/settings", json!({"access_token_lifetime": 3599})).await;
     let child = s.cli(&["token", "Shared"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    let in_app = s.engine.refresh_if_needed(&id, 600, false).await.unwrap();
+    let in_app = s.engine.refresh(&id, Want::Due { margin: 600 }).await.unwrap().0;
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(in_app.status, Status::Active);
     assert_eq!(s.refreshes().await, 1, "exactly one rotation between the two processes");
     assert_eq!(s.me(stdout(&out).trim()).await, 200);
     // The app's engine still holds the live refresh token.
-    assert_eq!(s.engine.refresh_if_needed(&id, 0, true).await.unwrap().status, Status::Active);
+    assert_eq!(rotate(&s.engine, &id).await.unwrap().status, Status::Active);
 }
 
 /// A keepalive process killed with SIGKILL at random moments, 50 times. After every kill each
@@ -190,7 +199,7 @@ async fn sigkill_at_random_moments_loses_nothing_outside_the_measured_window() {
             // A keychain stall is not a loss: wait it out (bounded) before judging.
             let mut stalled = 0;
             let survived = loop {
-                match s.engine.refresh_if_needed(id, 0, true).await {
+                match rotate(&s.engine, id).await {
                     Err(e) if e.code == zoom_connections_engine::ErrorCode::KeychainUnavailable && stalled < 5 => {
                         stalled += 1;
                         keychain_stalls += 1;

@@ -106,7 +106,7 @@ fn exit_code(e: &EngineError) -> i32 {
         ErrorCode::NotFound => exit::UNKNOWN_CONNECTION,
         ErrorCode::ZoomInvalidGrant | ErrorCode::ZoomInvalidClient => exit::NEEDS_RECONNECT,
         ErrorCode::KeychainUnavailable => exit::KEYCHAIN_UNAVAILABLE,
-        ErrorCode::Network | ErrorCode::ZoomRateLimited | ErrorCode::ZoomBadResponse => exit::ZOOM_UNREACHABLE,
+        ErrorCode::Network | ErrorCode::ZoomRateLimited | ErrorCode::ZoomBadResponse | ErrorCode::LockTimeout => exit::ZOOM_UNREACHABLE,
         _ => exit::FAILURE,
     }
 }
@@ -114,6 +114,8 @@ fn exit_code(e: &EngineError) -> i32 {
 fn open_engine() -> Result<Engine, EngineError> {
     let dir = data_dir().ok_or_else(|| EngineError::new(ErrorCode::Storage, "no data directory for this user"))?;
     let mut config = EngineConfig::new(dir.clone(), Arc::new(KeychainStore::new()));
+    // The app owns the data directory: an unreadable list is the app's to set aside.
+    config.owns_data = false;
     // Sandbox connections live in the running app's embedded sandbox.
     config.sandbox_url = std::fs::read_to_string(dir.join(SANDBOX_URL_FILE)).ok().map(|s| s.trim().to_string());
     Engine::open(config)

@@ -1,5 +1,7 @@
 //! The commands the window may call. Each is a thin call into the engine; errors cross as the
-//! engine's `{code, message}`.
+//! engine's `{code, message}`. Every command is async, and engine work that can block — a
+//! keychain call (seconds, if the keychain is locked), a lock held across an fsync — runs on a
+//! blocking thread (`blocking`), never on the main thread: the window must not freeze.
 
 use serde::Serialize;
 use specta::Type;
@@ -9,11 +11,20 @@ use tauri_plugin_opener::OpenerExt;
 use zoom_connections_engine::clock::{Clock, SystemClock};
 use zoom_connections_engine::history::HistoryEvent;
 use zoom_connections_engine::model::{AppSettings, Connection, Org};
-use zoom_connections_engine::{EngineError, FlowStarted, Secret, TestResult};
+use zoom_connections_engine::setup_check::SetupCheck;
+use zoom_connections_engine::{Engine, EngineError, FlowStarted, Secret, TestResult};
 
 use crate::engine_state::AppEngine;
 
 type CmdResult<T> = Result<T, EngineError>;
+
+/// Runs `f` with the engine on a blocking thread.
+async fn blocking<T: Send + 'static>(engine: &State<'_, AppEngine>, f: impl FnOnce(Engine) -> CmdResult<T> + Send + 'static) -> CmdResult<T> {
+    let engine = engine.get()?;
+    tauri::async_runtime::spawn_blocking(move || f(engine))
+        .await
+        .map_err(|_| EngineError::new(zoom_connections_engine::ErrorCode::Storage, "the command was interrupted"))?
+}
 
 #[derive(Serialize, Type)]
 pub struct Overview {
@@ -21,17 +32,23 @@ pub struct Overview {
     pub connections: Vec<Connection>,
     /// A problem found at start (corrupt metadata moved aside, engine not opened).
     pub warning: Option<EngineError>,
-    /// The engine's time (Unix seconds): relative times in the window are measured against it.
+    /// The wall clock (Unix seconds): relative times of real orgs' connections.
     pub now: i64,
+    /// The embedded sandbox's time: relative times of sandbox connections (it differs from
+    /// `now` when the app follows the sandbox's time travel).
+    pub sandbox_now: i64,
 }
 
 #[tauri::command]
 #[specta::specta]
-pub fn overview(engine: State<'_, AppEngine>) -> Overview {
-    match engine.get() {
-        Ok(e) => Overview { orgs: e.orgs(), connections: e.connections(), warning: e.startup_warning(), now: e.now() },
-        Err(err) => Overview { orgs: vec![], connections: vec![], warning: Some(err), now: SystemClock.now() },
+pub async fn overview(engine: State<'_, AppEngine>) -> CmdResult<Overview> {
+    if let Err(err) = engine.get() {
+        return Ok(Overview { orgs: vec![], connections: vec![], warning: Some(err), now: SystemClock.now(), sandbox_now: SystemClock.now() });
     }
+    blocking(&engine, |e| {
+        Ok(Overview { orgs: e.orgs(), connections: e.connections(), warning: e.startup_warning(), now: e.now(), sandbox_now: e.sandbox_now() })
+    })
+    .await
 }
 
 /// Starts New Connection (or Reconnect with `reconnect_of`) and opens Zoom's sign-in in the
@@ -58,7 +75,7 @@ pub async fn begin_connect<R: Runtime>(
 
 #[tauri::command]
 #[specta::specta]
-pub fn cancel_flow(engine: State<'_, AppEngine>, flow_id: String) -> CmdResult<bool> {
+pub async fn cancel_flow(engine: State<'_, AppEngine>, flow_id: String) -> CmdResult<bool> {
     Ok(engine.get()?.cancel_flow(&flow_id))
 }
 
@@ -70,8 +87,8 @@ pub async fn delete_connection(engine: State<'_, AppEngine>, id: String) -> CmdR
 
 #[tauri::command]
 #[specta::specta]
-pub fn delete_connection_locally(engine: State<'_, AppEngine>, id: String) -> CmdResult<String> {
-    engine.get()?.delete_locally(&id)
+pub async fn delete_connection_locally(engine: State<'_, AppEngine>, id: String) -> CmdResult<String> {
+    engine.get()?.delete_locally(&id).await
 }
 
 #[tauri::command]
@@ -91,61 +108,75 @@ pub struct OrgSettings {
 
 #[tauri::command]
 #[specta::specta]
-pub fn org_settings(engine: State<'_, AppEngine>, org_id: String) -> CmdResult<OrgSettings> {
-    let engine = engine.get()?;
-    let org = engine.org(&org_id)?;
-    let client_secret_saved = engine.has_client_secret(&org_id)?;
-    let redirect_url = zoom_connections_engine::registered_redirect_url(&org);
-    Ok(OrgSettings { org, client_secret_saved, redirect_url })
+pub async fn org_settings(engine: State<'_, AppEngine>, org_id: String) -> CmdResult<OrgSettings> {
+    blocking(&engine, move |engine| {
+        let org = engine.org(&org_id)?;
+        let client_secret_saved = engine.has_client_secret(&org_id)?;
+        let redirect_url = zoom_connections_engine::registered_redirect_url(&org);
+        Ok(OrgSettings { org, client_secret_saved, redirect_url })
+    })
+    .await
+}
+
+/// "Check settings": whether Zoom accepts the org's app (client id, redirect URL, app type)
+/// before anyone signs in.
+#[tauri::command]
+#[specta::specta]
+pub async fn check_org_settings(engine: State<'_, AppEngine>, org_id: String) -> CmdResult<SetupCheck> {
+    engine.get()?.check_org_settings(&org_id).await
 }
 
 /// Saves an org's settings; a client secret, when given, goes to the keychain only and is never
 /// sent back.
 #[tauri::command]
 #[specta::specta]
-pub fn save_org(engine: State<'_, AppEngine>, org: Org, client_secret: Option<String>) -> CmdResult<Org> {
-    engine.get()?.save_org(org, client_secret.map(Secret::new))
+pub async fn save_org(engine: State<'_, AppEngine>, org: Org, client_secret: Option<String>) -> CmdResult<Org> {
+    blocking(&engine, move |engine| engine.save_org(org, client_secret.map(Secret::new))).await
 }
 
 #[tauri::command]
 #[specta::specta]
-pub fn get_settings(engine: State<'_, AppEngine>) -> CmdResult<AppSettings> {
-    Ok(engine.get()?.settings())
+pub async fn get_settings(engine: State<'_, AppEngine>) -> CmdResult<AppSettings> {
+    blocking(&engine, |engine| Ok(engine.settings())).await
 }
 
 /// Saves the app settings; launch at login is applied to the OS right away.
 #[tauri::command]
 #[specta::specta]
-pub fn save_settings<R: Runtime>(app: AppHandle<R>, engine: State<'_, AppEngine>, settings: AppSettings) -> CmdResult<AppSettings> {
-    let engine = engine.get()?;
-    let before = engine.settings();
-    let saved = engine.save_settings(settings)?;
-    if saved.launch_at_login != before.launch_at_login {
-        let autolaunch = app.autolaunch();
-        let applied = if saved.launch_at_login { autolaunch.enable() } else { autolaunch.disable() };
-        if let Err(e) = applied {
-            return Err(EngineError::new(
-                zoom_connections_engine::ErrorCode::InvalidSettings,
-                format!("Launch at login could not be changed: {e}"),
-            ));
+pub async fn save_settings<R: Runtime>(app: AppHandle<R>, engine: State<'_, AppEngine>, settings: AppSettings) -> CmdResult<AppSettings> {
+    let handle = app.clone();
+    let saved = blocking(&engine, move |engine| {
+        let before = engine.settings();
+        let saved = engine.save_settings(settings)?;
+        if saved.launch_at_login != before.launch_at_login {
+            // The autostart entry is a file too.
+            let autolaunch = handle.autolaunch();
+            let applied = if saved.launch_at_login { autolaunch.enable() } else { autolaunch.disable() };
+            applied.map_err(|e| {
+                EngineError::new(zoom_connections_engine::ErrorCode::InvalidSettings, format!("Launch at login could not be changed: {e}"))
+            })?;
         }
-    }
+        Ok(saved)
+    })
+    .await?;
+    // The tray follows the language setting.
+    crate::tray::refresh(&app);
     Ok(saved)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub fn run_keepalive_now<R: Runtime>(app: AppHandle<R>) {
+pub async fn run_keepalive_now<R: Runtime>(app: AppHandle<R>) -> CmdResult<()> {
     crate::engine_state::run_keepalive_now(&app);
+    Ok(())
 }
 
 /// Opens the page where a Zoom user removes the app (Zoom App Marketplace → Manage → Added
 /// Apps) in the system browser; for the sandbox org, the sandbox's own Added Apps page.
 #[tauri::command]
 #[specta::specta]
-pub fn open_zoom_added_apps<R: Runtime>(app: AppHandle<R>, engine: State<'_, AppEngine>, org_id: String) -> CmdResult<String> {
-    let engine = engine.get()?;
-    let url = engine.added_apps_url(&org_id)?;
+pub async fn open_zoom_added_apps<R: Runtime>(app: AppHandle<R>, engine: State<'_, AppEngine>, org_id: String) -> CmdResult<String> {
+    let url = blocking(&engine, move |engine| engine.added_apps_url(&org_id)).await?;
     app.opener().open_url(url.clone(), None::<&str>).map_err(|e| {
         EngineError::new(zoom_connections_engine::ErrorCode::InvalidSettings, format!("The browser could not be opened: {e}"))
     })?;
@@ -155,8 +186,30 @@ pub fn open_zoom_added_apps<R: Runtime>(app: AppHandle<R>, engine: State<'_, App
 /// The last 24 hours of a connection's keepalive events, for the timeline.
 #[tauri::command]
 #[specta::specta]
-pub fn connection_history(engine: State<'_, AppEngine>, id: String) -> CmdResult<Vec<HistoryEvent>> {
-    let engine = engine.get()?;
-    engine.connection(&id)?;
-    Ok(engine.history(&id))
+pub async fn connection_history(engine: State<'_, AppEngine>, id: String) -> CmdResult<Vec<HistoryEvent>> {
+    blocking(&engine, move |engine| {
+        engine.connection(&id)?;
+        Ok(engine.history(&id))
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every command is async (the window must not freeze on a keychain call or a lock): a
+    /// synchronous `#[tauri::command]` runs on the main thread.
+    #[test]
+    fn every_command_is_async() {
+        let source = include_str!("commands.rs");
+        let mut lines = source.lines();
+        let mut commands = 0;
+        while let Some(line) = lines.next() {
+            if line.trim() == "#[tauri::command]" {
+                let signature = lines.by_ref().find(|l| l.contains(" fn ")).unwrap_or_default();
+                assert!(signature.contains("async fn"), "a synchronous command: {signature}");
+                commands += 1;
+            }
+        }
+        assert!(commands >= 13, "found {commands} commands");
+    }
 }

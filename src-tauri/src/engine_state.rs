@@ -9,6 +9,7 @@ use tauri_specta::Event;
 use tauri_plugin_notification::NotificationExt;
 use zoom_connections_engine::model::Status;
 
+use crate::i18n::{fill, Strings};
 use crate::ipc::{ConnectionsChanged, FlowEnded};
 use zoom_connections_engine::vault::KeychainStore;
 use zoom_connections_engine::{Engine, EngineConfig, EngineError, EngineEvent, ErrorCode, DEFAULT_CONCURRENCY, DEFAULT_TICK};
@@ -31,16 +32,14 @@ pub fn open<R: Runtime>(app: &AppHandle<R>, sandbox_url: Option<String>) {
         .and_then(|dir| {
             // The command line reaches sandbox connections through the running app's sandbox.
             if let Some(url) = &sandbox_url {
-                let _ = std::fs::create_dir_all(&dir);
-                if let Err(e) = std::fs::write(dir.join(crate::cli::SANDBOX_URL_FILE), url) {
+                if let Err(e) = zoom_connections_engine::fsutil::write_atomic(&dir.join(crate::cli::SANDBOX_URL_FILE), url.as_bytes()) {
                     tracing::warn!("could not record the sandbox address for the command line: {e}");
                 }
             }
             let mut config = EngineConfig::new(dir, Arc::new(KeychainStore::new()));
             config.sandbox_url = sandbox_url;
-            if let Some(clock) = crate::sandbox::time_travel_clock(app) {
-                config.clock = clock;
-            }
+            // Time travel moves sandbox connections only; real ones keep the wall clock.
+            config.sandbox_clock = crate::sandbox::time_travel_clock(app);
             Engine::open(config)
         });
     match &engine {
@@ -66,19 +65,23 @@ pub fn run_keepalive_now<R: Runtime>(app: &AppHandle<R>) {
     });
 }
 
-fn notify<R: Runtime>(app: &AppHandle<R>, engine: &Engine, nickname: &str, from: Status, to: Status, reason: Option<&str>) {
-    if !engine.settings().notifications {
-        return;
-    }
+/// What a status change tells the user, in the app's language (None: nothing to say).
+pub fn notification(t: &Strings, nickname: &str, from: Status, to: Status, reason: Option<&str>) -> Option<(String, String)> {
     let lost = matches!(to, Status::NeedsReconnect | Status::Superseded);
     let recovered = to == Status::Active && matches!(from, Status::NeedsReconnect | Status::Superseded | Status::Retrying);
-    let (title, body) = if lost {
-        (format!("“{nickname}” needs you"), format!("{}. Open Zoom Connections to reconnect it.", reason.unwrap_or("The connection ended")))
+    if lost {
+        let reason = reason.unwrap_or(t.lost_reason_unknown);
+        Some((fill(t.lost_title, &[("nickname", nickname)]), fill(t.lost_body, &[("reason", reason)])))
     } else if recovered {
-        (format!("“{nickname}” is active again"), "The connection recovered; nothing to do.".to_string())
+        Some((fill(t.recovered_title, &[("nickname", nickname)]), t.recovered_body.to_string()))
     } else {
-        return;
-    };
+        None
+    }
+}
+
+fn show<R: Runtime>(app: &AppHandle<R>, engine: &Engine, message: Option<(String, String)>) {
+    let settings = engine.settings();
+    let Some((title, body)) = message.filter(|_| settings.notifications) else { return };
     tracing::info!(title = %title, "notification");
     if let Err(e) = app.notification().builder().title(&title).body(&body).show() {
         tracing::warn!("could not show a notification: {e}");
@@ -97,7 +100,12 @@ fn forward_events<R: Runtime>(app: &AppHandle<R>, engine: &Engine) {
                     let _ = ConnectionsChanged.emit(&app);
                 }
                 Ok(EngineEvent::StatusChanged { nickname, from, to, reason, .. }) => {
-                    notify(&app, &engine, &nickname, from, to, reason.as_deref());
+                    let t = crate::i18n::strings(engine.settings().language.as_deref());
+                    show(&app, &engine, notification(t, &nickname, from, to, reason.as_deref()));
+                }
+                Ok(EngineEvent::Attention { nickname, message, .. }) => {
+                    let t = crate::i18n::strings(engine.settings().language.as_deref());
+                    show(&app, &engine, Some((fill(t.attention_title, &[("nickname", &nickname)]), message)));
                 }
                 Ok(event @ EngineEvent::FlowEnded { .. }) => {
                     crate::window::show_main(&app);

@@ -46,6 +46,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::delete_connection_locally,
             commands::test_connection,
             commands::org_settings,
+            commands::check_org_settings,
             commands::save_org,
             commands::get_settings,
             commands::save_settings::<tauri::Wry>,

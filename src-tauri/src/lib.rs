@@ -6,9 +6,11 @@ mod commands;
 mod deep_link;
 mod display;
 mod engine_state;
+mod i18n;
 mod ipc;
 mod local_time;
 mod logging;
+mod quit;
 mod sandbox;
 mod tray;
 mod window;
@@ -39,7 +41,8 @@ pub fn run() -> i32 {
     }
     let ipc = ipc::builder();
     let invoke_handler = ipc.invoke_handler();
-    let result = builder
+    let built = builder
+        .manage(quit::Quitting::default())
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_notification::init())
@@ -52,13 +55,21 @@ pub fn run() -> i32 {
             engine_state::open(app.handle(), sandbox_url);
             tray::build(app.handle())?;
             deep_link::init(app.handle());
+            quit::watch_signals(app.handle());
             Ok(())
         })
         .invoke_handler(invoke_handler)
         .on_window_event(window::on_event)
-        .run(tauri::generate_context!());
-    match result {
-        Ok(()) => 0,
+        .build(tauri::generate_context!());
+    match built {
+        Ok(app) => {
+            app.run(|app, event| {
+                if let tauri::RunEvent::ExitRequested { api, .. } = event {
+                    quit::on_exit_requested(app, &api);
+                }
+            });
+            0
+        }
         Err(e) => {
             eprintln!("zoom-connections: the app could not start: {e}");
             1

@@ -19,6 +19,12 @@ pub const SANDBOX_TIME_ENV: &str = "ZOOM_CONNECTIONS_SANDBOX_TIME";
 /// The embedded sandbox's saved state, in the app's data directory.
 pub const STATE_FILE: &str = "sandbox-state.json";
 
+/// Set to 1, the embedded sandbox serves its control API (faults, time travel, the leak scan's
+/// list) behind a secret of this run, written with its address to `CONTROL_FILE` (readable by
+/// this user only): for tests and demos. Off by default, so that no web page can reach it.
+pub const SANDBOX_CONTROL_ENV: &str = "ZOOM_CONNECTIONS_SANDBOX_CONTROL";
+pub const CONTROL_FILE: &str = "sandbox-control.json";
+
 /// Returns the sandbox's base URL for the engine's sandbox org.
 pub fn start<R: Runtime>(app: &AppHandle<R>) -> Option<String> {
     let state_file = app.path().app_data_dir().ok().and_then(|dir| {
@@ -28,11 +34,28 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) -> Option<String> {
     if state_file.is_none() {
         tracing::warn!("no data directory: the sandbox keeps its grants in memory only");
     }
-    let config = SandboxConfig { state_file, ..SandboxConfig::default() };
+    let control = std::env::var(SANDBOX_CONTROL_ENV).as_deref() == Ok("1");
+    let config = SandboxConfig { state_file: state_file.clone(), control, ..SandboxConfig::default() };
     match tauri::async_runtime::block_on(zoom_sandbox::start(config)) {
         Ok(sandbox) => {
             let url = sandbox.base_url();
             tracing::info!(url = %url, "sandbox mode: the embedded Zoom sandbox is running");
+            if let Some(state) = &state_file {
+                let file = state.with_file_name(CONTROL_FILE);
+                match sandbox.control_secret() {
+                    Some(secret) => {
+                        let json = serde_json::json!({"url": url, "secret": secret}).to_string();
+                        match zoom_connections_engine::fsutil::write_private(&file, json.as_bytes()) {
+                            Ok(()) => tracing::warn!(file = %file.display(), "{SANDBOX_CONTROL_ENV}=1: the sandbox's control API is on"),
+                            Err(e) => tracing::warn!("could not write the sandbox's control file: {e}"),
+                        }
+                    }
+                    // A file of an earlier run would name a secret that no longer opens anything.
+                    None => {
+                        let _ = std::fs::remove_file(&file);
+                    }
+                }
+            }
             app.manage(EmbeddedSandbox(Arc::new(sandbox)));
             Some(url)
         }

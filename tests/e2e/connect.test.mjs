@@ -7,7 +7,7 @@ import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { By, Key, until } from "selenium-webdriver";
-import { freshHome, readLogs, startApp, waitFor } from "./lib/app.mjs";
+import { control, freshHome, readLogs, startApp, waitFor } from "./lib/app.mjs";
 import { clickFresh, invoke, openSession, shot } from "./lib/driver.mjs";
 import { authorizeInSandbox } from "./lib/sandbox-user.mjs";
 
@@ -130,14 +130,10 @@ describe("create a connection through the real app and deep link", () => {
 
   it("an uninstall in Zoom shows at once on Run keepalive now, with a notification and the tray", async () => {
     const [conn] = (await invoke(driver, "overview")).connections;
-    await fetch(`${sandboxUrl()}/_sandbox/uninstall`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ email: "owner@contoso.example", client_id: "sandbox-public" }),
-    });
+    await control(home, "/uninstall", { email: "owner@contoso.example", client_id: "sandbox-public" });
     await invoke(driver, "run_keepalive_now");
     const lost = await waitForStatus(driver, conn.id, "needs_reconnect");
-    assert.equal(lost.status_reason, "deauthorized or uninstalled in Zoom");
+    assert.equal(lost.status_reason, "deauthorized or uninstalled in Zoom, or replaced by a newer sign-in");
     await waitFor("the notification", () => readLogs(home).includes("notification title=“E2E owner” needs you"));
     await waitFor("the tray line", () => readLogs(home).includes('summary=1 connection needs you lines=["E2E owner — Needs reconnect"]'));
   });
@@ -189,7 +185,7 @@ describe("create a connection through the real app and deep link", () => {
     assert.match(saved, /"grants":\[\{/);
     // Run keepalive now probes the connection against the new sandbox (a new port): its
     // access token must still be known there.
-    const apiCalls = async () => (await (await fetch(`${sandboxUrl()}/_sandbox/grants`)).json()).grants.at(-1).tokens.reduce((n, t) => n + t.api_calls, 0);
+    const apiCalls = async () => (await control(home, "/grants")).grants.at(-1).tokens.reduce((n, t) => n + t.api_calls, 0);
     const probesBefore = await apiCalls();
     await invoke(driver, "run_keepalive_now");
     await waitFor("a probe to reach the restarted sandbox", async () => (await apiCalls()) > probesBefore, 10000);
@@ -217,9 +213,9 @@ describe("create a connection through the real app and deep link", () => {
     await driver.findElement(By.css('[data-testid="confirm-delete"]')).click();
     await driver.wait(until.elementLocated(By.css('[data-testid="empty-state"]')), 10000);
     assert.deepEqual((await invoke(driver, "overview")).connections, []);
-    // Once at start, once again now.
-    await waitFor("the tray back to empty", () => readLogs(home).split("tray updated summary=No connections yet lines=[]").length > 2);
-    const grants = await (await fetch(`${sandboxUrl()}/_sandbox/grants`)).json();
+    // The tray follows the language setting: empty again, in Japanese.
+    await waitFor("the tray back to empty, in Japanese", () => readLogs(home).includes("tray updated summary=接続はまだありません lines=[]"));
+    const grants = await control(home, "/grants");
     assert.equal(grants.grants.at(-1).status, "revoked");
   });
 });

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { freshHome, readLogs, startApp, waitFor } from "./lib/app.mjs";
+import { control, freshHome, readLogs, startApp, waitFor } from "./lib/app.mjs";
 import { invoke, openSession } from "./lib/driver.mjs";
 import { authorizeInSandbox } from "./lib/sandbox-user.mjs";
 
@@ -21,7 +21,7 @@ describe("hostile deep links against the running app", () => {
   let pending; // a sign-in in progress that the hostile links must not disturb
   let snapshot;
 
-  const grants = async () => (await (await fetch(`${sandbox}/_sandbox/grants`)).json()).grants.map((g) => [g.id, g.status, g.refreshes]);
+  const grants = async () => (await control(home, "/grants")).grants.map((g) => [g.id, g.status, g.refreshes]);
   const metadata = () => readFileSync(join(home.base, "data/app.zoomconnections.desktop/connections.json"), "utf8");
   const state = async () => ({ connections: (await invoke(driver, "overview")).connections, grants: await grants(), file: metadata() });
 

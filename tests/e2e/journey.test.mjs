@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
 import { By, Key, until } from "selenium-webdriver";
-import { freshHome, openedUrls, readLogs, startApp, waitFor } from "./lib/app.mjs";
+import { control as controlApi, freshHome, openedUrls, readLogs, startApp, waitFor } from "./lib/app.mjs";
 import { deepLinkReached, openBrowser, signIn, startRelayServer } from "./lib/browser.mjs";
 import { clickFresh, invoke, openSession, shot } from "./lib/driver.mjs";
 
@@ -54,11 +54,7 @@ describe("the whole journey, in the real window and a real browser", () => {
   let browser;
   let relay;
   let sandbox;
-  const control = async (path, body) => {
-    const res = await fetch(`${sandbox}/_sandbox${path}`, body ? { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) } : {});
-    assert.ok(res.ok, `${path}: HTTP ${res.status}`);
-    return res.json();
-  };
+  const control = (path, body) => controlApi(home, path, body);
   const received = [];
   let installs = 0;
   const collect = async () => {
@@ -202,12 +198,12 @@ describe("the whole journey, in the real window and a real browser", () => {
     const page = await waitFor("Added Apps to open", () => openedUrls(home)[before]);
     assert.equal(page, `${sandbox}/marketplace/added-apps`);
     await browser.driver.get(page);
-    await (await browser.driver.wait(until.elementLocated(By.css('button[aria-label="Remove Zoom Connections (sandbox, public client) for owner@contoso.example"]')), 10000)).click();
+    await (await browser.driver.wait(until.elementLocated(By.css('button[aria-label="Remove Zoom Connections (sandbox, admin-managed, public client) for owner@contoso.example"]')), 10000)).click();
     await browser.driver.wait(async () => !(await browser.driver.getPageSource().catch(() => "for owner@contoso.example")).includes("for owner@contoso.example"), 10000);
     await clickFresh(driver, By, '[data-testid="back"]');
     await clickFresh(driver, By, '[data-action="run-now"]');
     await waitFor("the uninstall to be seen", async () => (await byNick("Contoso owner")).status === "needs_reconnect", 20000);
-    assert.equal((await byNick("Contoso owner")).status_reason, "deauthorized or uninstalled in Zoom");
+    assert.equal((await byNick("Contoso owner")).status_reason, "deauthorized or uninstalled in Zoom, or replaced by a newer sign-in");
     assert.equal((await byNick("Contoso admin")).status, "active");
     await waitFor("the notification", () => readLogs(home).includes("notification title=“Contoso owner” needs you"));
     await waitFor("the tray line", () => /summary=1 connection needs you lines=\[.*"Contoso owner — Needs reconnect"/.test(readLogs(home)));

@@ -33,6 +33,13 @@ async orgSettings(orgId: string) : Promise<OrgSettings> {
     return await TAURI_INVOKE("org_settings", { orgId });
 },
 /**
+ * "Check settings": whether Zoom accepts the org's app (client id, redirect URL, app type)
+ * before anyone signs in.
+ */
+async checkOrgSettings(orgId: string) : Promise<SetupCheck> {
+    return await TAURI_INVOKE("check_org_settings", { orgId });
+},
+/**
  * Saves an org's settings; a client secret, when given, goes to the keychain only and is never
  * sent back.
  */
@@ -48,8 +55,8 @@ async getSettings() : Promise<AppSettings> {
 async saveSettings(settings: AppSettings) : Promise<AppSettings> {
     return await TAURI_INVOKE("save_settings", { settings });
 },
-async runKeepaliveNow() : Promise<void> {
-    await TAURI_INVOKE("run_keepalive_now");
+async runKeepaliveNow() : Promise<null> {
+    return await TAURI_INVOKE("run_keepalive_now");
 },
 /**
  * The last 24 hours of a connection's keepalive events, for the timeline.
@@ -99,6 +106,18 @@ notifications: boolean; launch_at_login: boolean;
  * `en` or `ja`; None follows the OS.
  */
 language: string | null }
+/**
+ * A capability an org requires of every connection.
+ */
+export type Capability = 
+/**
+ * Read, list, create, update, deactivate and delete the account's users (`/v2/users`).
+ */
+"manage_users" | 
+/**
+ * Zoom's SCIM 2 API (`/scim2/Users`).
+ */
+"scim"
 export type Connection = { id: string; org_id: string; nickname: string; identity: ZoomIdentity; granted_scopes: string[]; 
 /**
  * From the token response (`api_url`); the org's `api_base` if Zoom named none.
@@ -111,7 +130,21 @@ access_expires_at: number; last_success_at: number | null; last_failure_at: numb
 /**
  * While Retrying: when the next attempt is due (backoff with jitter, or `Retry-After`).
  */
-next_attempt_at?: number | null; consecutive_failures?: number }
+next_attempt_at?: number | null; consecutive_failures?: number; 
+/**
+ * Since when every attempt has failed (for the bound on ambiguous answers).
+ */
+failing_since?: number | null; 
+/**
+ * Counts rotations: a caller that saw generation g and wants a new token rotates only if
+ * no one has since (`tokens.rs`).
+ */
+generation?: number; 
+/**
+ * Until when a handed-out access token is promised to stay valid: keepalive does not
+ * rotate before, unless the token is about to die (`tokens.rs`, handouts).
+ */
+handed_out_until?: number | null }
 /**
  * The list of connections, an org or a status changed: the window reloads its overview.
  */
@@ -192,7 +225,19 @@ export type ErrorCode =
 /**
  * Settings that cannot work (a bad URL, a missing client id).
  */
-"invalid_settings"
+"invalid_settings" | 
+/**
+ * Another Zoom Connections process has held this connection's lock for too long.
+ */
+"lock_timeout" | 
+/**
+ * A Reconnect signed in as another Zoom user than the connection's.
+ */
+"wrong_zoom_user" | 
+/**
+ * The app is quitting: no new rotation starts.
+ */
+"shutting_down"
 export type EventKind = 
 /**
  * Tokens refreshed (and the probe answered).
@@ -253,9 +298,14 @@ auth_base: string;
  */
 api_base: string; redirect: RedirectMode; 
 /**
- * Required scopes; the granted ones must contain them.
+ * What every connection must be able to do; granted scopes of either form satisfy it
+ * (`scopes.rs`).
  */
-scopes: string[]; 
+required?: Capability[]; 
+/**
+ * Further scopes every connection must have been granted, literally.
+ */
+extra_scopes?: string[]; 
 /**
  * Runs against the embedded sandbox.
  */
@@ -271,15 +321,20 @@ export type Overview = { orgs: Org[]; connections: Connection[];
  */
 warning: EngineError | null; 
 /**
- * The engine's time (Unix seconds): relative times in the window are measured against it.
+ * The wall clock (Unix seconds): relative times of real orgs' connections.
  */
-now: number }
+now: number; 
+/**
+ * The embedded sandbox's time: relative times of sandbox connections (it differs from
+ * `now` when the app follows the sandbox's time travel).
+ */
+sandbox_now: number }
 /**
  * Which call a connection test made.
  */
 export type Probe = 
 /**
- * SCIM `GET /scim2/Users?count=1` (the `scim2` scope is granted).
+ * SCIM `GET /scim2/Users?count=1` (a SCIM scope is granted).
  */
 "scim" | 
 /**
@@ -302,6 +357,47 @@ export type RedirectMode =
  * `http://127.0.0.1:{port}/oauth/callback`, a one-shot listener while the flow is pending.
  */
 { kind: "loopback" }
+export type SetupCheck = { 
+/**
+ * None: Zoom accepted the app and redirected to its sign-in.
+ */
+problem: SetupProblem | null; 
+/**
+ * The redirect URL that was checked (the one to register).
+ */
+redirect_url: string }
+/**
+ * What Zoom said about an org's app.
+ */
+export type SetupProblem = 
+/**
+ * Zoom does not know the client id (or it is a Server-to-Server app's).
+ */
+{ code: "unknown_client_id" } | 
+/**
+ * The redirect URL is not in the app's allow list.
+ */
+{ code: "redirect_not_registered"; redirect_url: string } | 
+/**
+ * A user-managed app asked for an admin scope: the app must be admin-managed.
+ */
+{ code: "user_managed_app"; scope: string } | 
+/**
+ * The app has none of the scopes asked for.
+ */
+{ code: "scope_not_on_app" } | 
+/**
+ * A confidential app without its client secret in the keychain.
+ */
+{ code: "no_client_secret" } | 
+/**
+ * Zoom could not be reached (network, proxy, TLS).
+ */
+{ code: "unreachable"; detail: string } | 
+/**
+ * Zoom answered something else; the start of its page, for the user to read.
+ */
+{ code: "unrecognized"; status: number; excerpt: string }
 export type Status = "active" | "refreshing" | "retrying" | "needs_reconnect" | 
 /**
  * A newer connection of the same Zoom user replaced it (rule 1).
@@ -313,7 +409,8 @@ export type TestResult = { probe: Probe; summary: string }
  */
 export type ZoomIdentity = { user_id: string; email: string; display_name: string; account_id: string; account_number: number | null; role_name: string; 
 /**
- * 1 Basic, 2 Licensed, 3 On-Prem, 99 None; unknown values are kept as they come.
+ * 1 Basic, 2 Licensed, 4 Unassigned, 99 None (older accounts: 3 On-Prem); unknown values
+ * are kept as they come.
  */
 user_type: number | null }
 

@@ -3,13 +3,13 @@ import { emit } from "@tauri-apps/api/event";
 import { afterEach, describe, expect, it } from "vitest";
 import { h } from "./dom";
 import { catalogs } from "./i18n";
-import type { Connection, Overview } from "./ipc";
+import type { Capability, Connection, Overview } from "./ipc";
 import { mount } from "./main";
 
 const en = catalogs.en;
 afterEach(() => clearMocks());
 
-const sandboxOrg = { id: "sandbox", name: "Sandbox", client_id: "sandbox-public", confidential: false, sandbox: true, scopes: ["user:write:admin"], auth_base: "", api_base: "", redirect: { kind: "deep_link" as const } };
+const sandboxOrg = { id: "sandbox", name: "Sandbox", client_id: "sandbox-public", confidential: false, sandbox: true, required: ["manage_users"] as Capability[], extra_scopes: [], auth_base: "", api_base: "", redirect: { kind: "deep_link" as const } };
 const now = Math.floor(Date.now() / 1000);
 
 function connection(overrides: Partial<Connection> = {}): Connection {
@@ -18,7 +18,7 @@ function connection(overrides: Partial<Connection> = {}): Connection {
     org_id: "sandbox",
     nickname: "Production",
     identity: { user_id: "u1", email: "owner@contoso.example", display_name: "Olivia Owner", account_id: "acct_contoso", account_number: 1, role_name: "Owner", user_type: 2 },
-    granted_scopes: ["user:write:admin"],
+    granted_scopes: [],
     api_url: "http://127.0.0.1:1",
     status: "active",
     status_reason: null,
@@ -49,7 +49,7 @@ function shell(overview: () => Overview, calls: string[] = []) {
 
 describe("connections page", () => {
   it("shows the empty state that explains what a connection is, and the sandbox banner", async () => {
-    shell(() => ({ orgs: [sandboxOrg], connections: [], warning: null, now: Math.floor(Date.now() / 1000) }));
+    shell(() => ({ orgs: [sandboxOrg], connections: [], warning: null, now: Math.floor(Date.now() / 1000) , sandbox_now: Math.floor(Date.now() / 1000) }));
     const root = document.createElement("div");
     await mount(root, ["en-US"]);
     const empty = root.querySelector('[data-testid="empty-state"]');
@@ -68,7 +68,7 @@ describe("connections page", () => {
         connection({ id: "c2", nickname: "Preview", status: "needs_reconnect", status_reason: "deauthorized or uninstalled in Zoom", identity: { ...connection().identity, role_name: "Admin", user_type: 3 } }),
       ],
       warning: null,
-      now: Math.floor(Date.now() / 1000),
+      now: Math.floor(Date.now() / 1000), sandbox_now: Math.floor(Date.now() / 1000),
     }));
     const root = document.createElement("div");
     await mount(root, ["en-US"]);
@@ -94,7 +94,7 @@ describe("connections page", () => {
       orgs: [sandboxOrg],
       connections: [connection({ last_success_at: engineNow - 120, access_expires_at: engineNow + 3000 })],
       warning: null,
-      now: engineNow,
+      now: engineNow, sandbox_now: engineNow,
     }));
     const root = document.createElement("div");
     await mount(root, ["en-US"]);
@@ -105,7 +105,7 @@ describe("connections page", () => {
 
   it("updates from the shell's event, without polling", async () => {
     let list: Connection[] = [];
-    const calls = shell(() => ({ orgs: [sandboxOrg], connections: list, warning: null, now: Math.floor(Date.now() / 1000) }));
+    const calls = shell(() => ({ orgs: [sandboxOrg], connections: list, warning: null, now: Math.floor(Date.now() / 1000) , sandbox_now: Math.floor(Date.now() / 1000) }));
     const root = document.createElement("div");
     await mount(root, ["en-US"]);
     expect(root.querySelector('[data-testid="empty-state"]')).not.toBeNull();
@@ -118,7 +118,7 @@ describe("connections page", () => {
   });
 
   it("renders in Japanese for a Japanese locale", async () => {
-    shell(() => ({ orgs: [sandboxOrg], connections: [connection()], warning: null, now: Math.floor(Date.now() / 1000) }));
+    shell(() => ({ orgs: [sandboxOrg], connections: [connection()], warning: null, now: Math.floor(Date.now() / 1000) , sandbox_now: Math.floor(Date.now() / 1000) }));
     const root = document.createElement("div");
     await mount(root, ["ja-JP"]);
     expect(root.querySelector("h1")?.textContent).toBe("接続");

@@ -84,7 +84,6 @@ function table(t: Catalog, lang: Language, connections: Connection[], margin: nu
 export interface PageState {
   overview: Overview;
   marginSecs: number;
-  nowMs: number;
   orgId: string;
   /** The row to highlight (a connection just created). */
   highlight: string | null;
@@ -101,6 +100,13 @@ export interface TestOutcome {
   ok: boolean;
   text: string;
   atMs: number;
+}
+
+/** "Now" for the shown org's connections, from the engine's clocks: a sandbox org's may run on
+ * the sandbox's time travel; a real org's is the wall clock. */
+export function pageNowMs(state: PageState): number {
+  const sandbox = state.overview.orgs.find((o) => o.id === state.orgId)?.sandbox ?? false;
+  return (sandbox ? state.overview.sandbox_now : state.overview.now) * 1000;
 }
 
 /// The connections page: the list of connections, or the empty state that explains what a
@@ -129,7 +135,7 @@ export function renderConnectionsPage(t: Catalog, lang: Language, state?: PageSt
           h("p", {}, t.emptyWhat),
           h("p", { class: "hint" }, t.emptySandbox),
         )
-      : table(t, lang, connections, state.marginSecs, state.nowMs, state.highlight, state.detailsId);
+      : table(t, lang, connections, state.marginSecs, pageNowMs(state), state.highlight, state.detailsId);
   return h(
     "main",
     { class: "page", "aria-labelledby": "connections-heading" },
@@ -165,5 +171,5 @@ function details(t: Catalog, lang: Language, state?: PageState): HTMLElement[] {
   const conn = state?.overview.connections.find((c) => c.id === state.detailsId);
   if (!state || !conn) return [];
   const org = state.overview.orgs.find((o) => o.id === conn.org_id);
-  return [renderDetails(t, lang, conn, org, state.history, state.nowMs, state.tests[conn.id])];
+  return [renderDetails(t, lang, conn, org, state.history, pageNowMs(state), state.tests[conn.id])];
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { renderDetails } from "./details";
 import { catalogs } from "./i18n";
-import type { Connection, HistoryEvent } from "./ipc";
+import type { Connection, HistoryEvent, Capability } from "./ipc";
 import { renderLegend, renderTimeline } from "./timeline";
 
 const en = catalogs.en;
@@ -34,7 +34,7 @@ const history: HistoryEvent[] = [
 
 describe("connection details", () => {
   it("shows org, scopes, the expiry countdown and the status reason, never a token", () => {
-    const el = renderDetails(en, "en", conn, { id: "sandbox", name: "Sandbox", client_id: "c", confidential: false, sandbox: true, scopes: [], auth_base: "", api_base: "", redirect: { kind: "deep_link" as const } }, history, nowMs);
+    const el = renderDetails(en, "en", conn, { id: "sandbox", name: "Sandbox", client_id: "c", confidential: false, sandbox: true, required: ["manage_users"] as Capability[], extra_scopes: [], auth_base: "", api_base: "", redirect: { kind: "deep_link" as const } }, history, nowMs);
     const text = el.textContent ?? "";
     expect(el.querySelector("h2")?.textContent).toBe("Details of Production");
     expect(text).toContain("Sandbox");

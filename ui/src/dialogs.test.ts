@@ -2,7 +2,7 @@ import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import { afterEach, describe, expect, it } from "vitest";
 import { catalogs } from "./i18n";
-import type { Connection } from "./ipc";
+import type { Connection, Capability } from "./ipc";
 import { mount } from "./main";
 import { nicknameProblem } from "./new-connection";
 
@@ -13,7 +13,7 @@ afterEach(() => {
   document.body.replaceChildren();
 });
 
-const org = { id: "sandbox", name: "Sandbox", client_id: "c", confidential: false, sandbox: true, scopes: [], auth_base: "", api_base: "", redirect: { kind: "deep_link" as const } };
+const org = { id: "sandbox", name: "Sandbox", client_id: "c", confidential: false, sandbox: true, required: ["manage_users"] as Capability[], extra_scopes: [], auth_base: "", api_base: "", redirect: { kind: "deep_link" as const } };
 const conn = (id: string, nickname: string): Connection => ({
   id,
   org_id: "sandbox",
@@ -38,7 +38,7 @@ function shell(list: Connection[], answers: Record<string, (args: Record<string,
     (cmd, args) => {
       calls.push([cmd, (args ?? {}) as Record<string, unknown>]);
       if (answers[cmd]) return answers[cmd]((args ?? {}) as Record<string, unknown>);
-      if (cmd === "overview") return { orgs: [org], connections: list, warning: null, now: Math.floor(Date.now() / 1000) };
+      if (cmd === "overview") return { orgs: [org], connections: list, warning: null, now: Math.floor(Date.now() / 1000), sandbox_now: Math.floor(Date.now() / 1000) };
       if (cmd === "get_settings") return { refresh_margin_secs: 600, notifications: true, launch_at_login: false, language: null };
       return undefined;
     },

@@ -6,6 +6,7 @@ import { commands, events, type EngineError, type EventKind, type FlowEnded } fr
 
 export type {
   AppSettings,
+  Capability,
   Connection,
   EngineError,
   ErrorCode,
@@ -16,6 +17,8 @@ export type {
   OrgSettings,
   Overview,
   RedirectMode,
+  SetupCheck,
+  SetupProblem,
   Status,
   TestResult,
   ZoomIdentity,
@@ -43,6 +46,7 @@ export const ipc = {
   testConnection: commands.testConnection,
   connectionHistory: commands.connectionHistory,
   orgSettings: commands.orgSettings,
+  checkOrgSettings: commands.checkOrgSettings,
   saveOrg: commands.saveOrg,
   openZoomAddedApps: commands.openZoomAddedApps,
   onConnectionsChanged: (handler: () => void): Promise<UnlistenFn> => events.connectionsChanged.listen(() => handler()),

@@ -7,6 +7,7 @@ import { asEngineError, ipc, type AppSettings, type OrgSettings } from "./ipc";
 import { renderSettingsPage } from "./settings-page";
 import { blankOrg, redirectUrlFor, renderOrgSettings, renderUninstallHelp } from "./org-settings";
 import { openNewConnectionDialog, openSupersededDialog, reconnect, type FlowOutcome } from "./new-connection";
+import { renderCheckSettings, renderSetupSteps } from "./setup-guide";
 
 /** Loads the list and keeps it current from the shell's events (no polling). */
 export async function mount(root: HTMLElement, locales: readonly string[] = navigator.languages ?? [navigator.language]): Promise<void> {
@@ -53,12 +54,13 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
                 renderOrgPicker(),
                 ...(orgView
                   ? [
+                      ...(orgView.org.sandbox ? [] : [renderSetupSteps(t(), orgView.org, orgView.redirect_url)]),
                       renderOrgSettings(t(), orgView, (org) => {
                         if (state) state.orgId = org.id;
                         void openOrg(org.id);
                       }),
                       ...(orgView.org.id && state?.overview.orgs.some((o) => o.id === orgView!.org.id)
-                        ? [renderUninstallHelp(t(), orgView.org.id)]
+                        ? [renderCheckSettings(t(), orgView.org.id, () => connectFromGuide(orgView!.org.id)), renderUninstallHelp(t(), orgView.org.id)]
                         : []),
                     ]
                   : []),
@@ -109,8 +111,6 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
       state = {
         overview,
         marginSecs: current.refresh_margin_secs,
-        // The engine's clock, not the page's: they differ when the app runs on the sandbox's time.
-        nowMs: overview.now * 1000,
         orgId,
         highlight: state?.highlight ?? null,
         notice: state?.notice ?? (overview.warning?.message ?? ""),
@@ -124,6 +124,14 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
     }
     // The settings form is not redrawn under the user's hands by background events.
     if (view !== "settings") render();
+  };
+  /** The guide's last step: back to the connections of that org, and New Connection. */
+  const connectFromGuide = (orgId: string) => {
+    view = "connections";
+    if (state) state.orgId = orgId;
+    void load().then(() => {
+      if (state) openNewConnectionDialog(t(), orgId, state.overview.connections, created);
+    });
   };
   const notice = (text: string) => {
     if (state) state.notice = text;

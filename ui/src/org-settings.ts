@@ -3,7 +3,7 @@
 // Zoom app and the relay page's steps), scopes and endpoints; and where to uninstall the app.
 import { h } from "./dom";
 import { errorMessage, type Catalog } from "./i18n";
-import { asEngineError, ipc, type Org, type OrgSettings, type RedirectMode } from "./ipc";
+import { asEngineError, ipc, type Capability, type Org, type OrgSettings, type RedirectMode } from "./ipc";
 
 type ModeKind = RedirectMode["kind"];
 
@@ -25,7 +25,25 @@ export function parseScopes(raw: string): string[] {
   return [...new Set(raw.split(/[\s,]+/).filter(Boolean))];
 }
 
-/** A blank org for "Add org": a real Zoom app on Zoom's public endpoints. */
+/** What each capability needs, in the two forms Zoom names scopes (engine: scopes.rs). */
+export const CAPABILITY_SCOPES: Record<Capability, { classic: string[]; granular: string[] }> = {
+  manage_users: {
+    classic: ["user:write:admin"],
+    granular: [
+      "user:read:user:admin",
+      "user:read:list_users:admin",
+      "user:write:user:admin",
+      "user:update:user:admin",
+      "user:update:status:admin",
+      "user:delete:user:admin",
+    ],
+  },
+  scim: { classic: ["scim2"], granular: ["scim2:admin"] },
+};
+
+/** A blank org for "Add org": a real Zoom app on Zoom's public endpoints. Its redirect is the
+ * loopback one, which every Zoom app accepts for a public (PKCE) client; the deep link works
+ * only for Meeting SDK apps. */
 export function blankOrg(existing: readonly Org[]): Org {
   let n = existing.length + 1;
   while (existing.some((o) => o.id === `org-${n}`)) n++;
@@ -36,8 +54,9 @@ export function blankOrg(existing: readonly Org[]): Org {
     confidential: false,
     auth_base: "https://zoom.us",
     api_base: "https://api.zoom.us",
-    redirect: { kind: "deep_link" },
-    scopes: ["user:write:admin"],
+    redirect: { kind: "loopback" },
+    required: ["manage_users"],
+    extra_scopes: [],
     sandbox: false,
   };
 }
@@ -84,6 +103,10 @@ export function renderOrgSettings(t: Catalog, view: OrgSettings, saved: (org: Or
     o.selected = org.redirect.kind === value;
     return o;
   })) as HTMLSelectElement;
+  // Set after the options exist: an option marked selected before it joins its select is not
+  // the select's value in every DOM.
+  mode.value = org.redirect.kind;
+  confidential.value = org.confidential ? "confidential" : "public";
   const relayUrl = text("relay-url", org.redirect.kind === "relay" ? org.redirect.url : "", { placeholder: "https://…", class: "mono" });
   const relayBlock = h("div", { class: "relay-block", "data-testid": "relay-block" },
     ...field("relay-url", t.relayUrlLabel, relayUrl),
@@ -102,7 +125,20 @@ export function renderOrgSettings(t: Catalog, view: OrgSettings, saved: (org: Or
   mode.addEventListener("change", syncMode);
   relayUrl.addEventListener("input", syncMode);
   syncMode();
-  const scopes = text("scopes", org.scopes.join(" "), { class: "mono" });
+  const capabilityLabel: Record<Capability, string> = { manage_users: t.capManageUsers, scim: t.capScim };
+  const capabilities = (Object.keys(CAPABILITY_SCOPES) as Capability[]).map((cap) => {
+    const box = h("input", { type: "checkbox", id: `cap-${cap}`, "data-testid": `cap-${cap}`, value: cap }) as HTMLInputElement;
+    box.checked = (org.required ?? []).includes(cap);
+    const forms = CAPABILITY_SCOPES[cap];
+    return {
+      cap,
+      box,
+      el: h("div", { class: "capability" },
+        h("label", { for: `cap-${cap}` }, box, " ", capabilityLabel[cap]),
+        h("p", { class: "hint mono", lang: "en" }, `${forms.classic.join(" ")} | ${forms.granular.join(" ")}`)),
+    };
+  });
+  const scopes = text("scopes", (org.extra_scopes ?? []).join(" "), { class: "mono" });
   const authBase = text("auth-base", org.sandbox ? t.sandboxEndpoint : org.auth_base, { ...fixed, class: "mono" });
   const apiBase = text("api-base", org.sandbox ? t.sandboxEndpoint : org.api_base, { ...fixed, class: "mono" });
   const status = h("p", { class: "notice", role: "status", "data-testid": "org-status" });
@@ -119,6 +155,10 @@ export function renderOrgSettings(t: Catalog, view: OrgSettings, saved: (org: Or
     relayBlock,
     h("label", { for: "redirect-url" }, t.redirectUrlLabel),
     h("div", { class: "url-row" }, redirectOut, copy),
+    h("fieldset", { class: "capabilities", "aria-describedby": "capabilities-help" },
+      h("legend", {}, t.requiredLabel),
+      ...capabilities.map((c) => c.el),
+      h("p", { id: "capabilities-help", class: "hint" }, t.requiredHelp)),
     ...field("scopes", t.scopesLabel, scopes, t.scopesHelp),
     ...field("auth-base", t.authBaseLabel, authBase),
     ...field("api-base", t.apiBaseLabel, apiBase),
@@ -136,7 +176,8 @@ export function renderOrgSettings(t: Catalog, view: OrgSettings, saved: (org: Or
       client_id: clientId.value.trim(),
       confidential: confidential.value === "confidential",
       redirect,
-      scopes: parseScopes(scopes.value),
+      required: capabilities.filter((c) => c.box.checked).map((c) => c.cap),
+      extra_scopes: parseScopes(scopes.value),
       auth_base: org.sandbox ? org.auth_base : authBase.value.trim(),
       api_base: org.sandbox ? org.api_base : apiBase.value.trim(),
     };

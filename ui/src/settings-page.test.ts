@@ -4,7 +4,7 @@ import { catalogs } from "./i18n";
 import { mount } from "./main";
 import { parseMargin } from "./settings-page";
 import { parseScopes, redirectUrlFor } from "./org-settings";
-import type { Org } from "./ipc";
+import type { Org, Capability } from "./ipc";
 
 const en = catalogs.en;
 const tick = () => new Promise((r) => setTimeout(r, 0));
@@ -23,7 +23,7 @@ async function openSettings(): Promise<HTMLElement> {
 
 const sandboxOrg: Org = {
   id: "sandbox", name: "Sandbox", client_id: "sandbox-public", confidential: false, sandbox: true,
-  scopes: ["user:write:admin"], auth_base: "", api_base: "", redirect: { kind: "deep_link" },
+  required: ["manage_users"] as Capability[], extra_scopes: [], auth_base: "", api_base: "", redirect: { kind: "deep_link" },
 };
 afterEach(() => {
   clearMocks();
@@ -42,7 +42,7 @@ describe("settings", () => {
     const saves: unknown[] = [];
     mockIPC(
       (cmd, args) => {
-        if (cmd === "overview") return { orgs: [sandboxOrg], connections: [], warning: null, now: Math.floor(Date.now() / 1000) };
+        if (cmd === "overview") return { orgs: [sandboxOrg], connections: [], warning: null, now: Math.floor(Date.now() / 1000), sandbox_now: Math.floor(Date.now() / 1000) };
         if (cmd === "org_settings") return { org: sandboxOrg, client_secret_saved: false, redirect_url: "zoom-connections://oauth/callback" };
         if (cmd === "get_settings") return current;
         if (cmd === "save_settings") {
@@ -96,7 +96,7 @@ describe("settings", () => {
     mockIPC(
       (cmd, args) => {
         const a = args as Record<string, unknown>;
-        if (cmd === "overview") return { orgs, connections: [], warning: null, now: Math.floor(Date.now() / 1000) };
+        if (cmd === "overview") return { orgs, connections: [], warning: null, now: Math.floor(Date.now() / 1000), sandbox_now: Math.floor(Date.now() / 1000) };
         if (cmd === "get_settings") return { refresh_margin_secs: 600, notifications: true, launch_at_login: false, language: null };
         if (cmd === "org_settings") {
           const org = orgs.find((o) => o.id === a.orgId)!;
@@ -134,9 +134,16 @@ describe("settings", () => {
     expect(form("client-id").disabled).toBe(false);
     expect(form("client-secret").type).toBe("password");
     expect(form("client-secret").value).toBe("");
-    expect(form("redirect-url").textContent).toBe("zoom-connections://oauth/callback");
-    // No uninstall help for an org that does not exist yet.
+    // A new org signs in through the loopback redirect, which every Zoom app accepts.
+    expect(form("redirect-url").textContent).toBe("http://127.0.0.1/oauth/callback");
+    // The guide: the app type, the granular scopes to add, the redirect URL to register.
+    const guide = root.querySelector('[data-testid="setup-guide"]') as HTMLElement;
+    expect(guide.textContent).toContain("Admin-managed");
+    expect(form("guide-scopes").textContent).toContain("user:update:user:admin");
+    expect(form("guide-redirect").textContent).toBe("http://127.0.0.1/oauth/callback");
+    // No uninstall help and no check for an org that does not exist yet.
     expect(root.querySelector('[data-testid="uninstall-help"]')).toBeNull();
+    expect(root.querySelector('[data-testid="check-settings"]')).toBeNull();
 
     form("org-name").value = "Contoso";
     form("client-id").value = "  abc123  ";
@@ -155,14 +162,15 @@ describe("settings", () => {
     expect(form("org-status").textContent).toContain("https");
 
     form("relay-url").value = "https://relay.contoso.example/zc/";
-    form("scopes").value = "user:write:admin scim2";
+    form("scopes").value = "meeting:read:list_meetings  meeting:read:list_meetings";
+    form("cap-scim").click();
     form("save-org").click();
     await settle();
     const last = saved[saved.length - 1] as { org: Org; clientSecret: string };
     expect(last.org).toMatchObject({
       name: "Contoso", client_id: "abc123", confidential: true, sandbox: false,
       redirect: { kind: "relay", url: "https://relay.contoso.example/zc/" },
-      scopes: ["user:write:admin", "scim2"], auth_base: "https://zoom.us", api_base: "https://api.zoom.us",
+      required: ["manage_users", "scim"], extra_scopes: ["meeting:read:list_meetings"], auth_base: "https://zoom.us", api_base: "https://api.zoom.us",
     });
     expect(last.clientSecret).toBe("s3cret-value");
     // After saving, the form shows the saved org: the secret is only "saved", never shown.

@@ -11,8 +11,10 @@ use crate::engine::{lock, Engine, EngineEvent};
 use crate::error::{EngineError, ErrorCode, Result};
 use crate::flows::{FlowStarted, PendingFlow, FLOW_LIFETIME};
 use crate::loopback;
-use crate::model::{access_key, refresh_key, Connection, ConnectionId, RedirectMode, Status};
-use crate::zoom::TokenSet;
+use crate::model::{Connection, ConnectionId, Org, RedirectMode, Status, ZoomIdentity};
+use crate::scopes::Capability;
+use crate::secret::Secret;
+use crate::zoom::{FailureClass, TokenSet};
 
 pub const NICKNAME_MAX: usize = 64;
 /// Rule 3: only these roles may connect.
@@ -183,7 +185,7 @@ impl Engine {
         }
         self.inner.history.record(
             &outcome.connection.id,
-            &crate::history::HistoryEvent { at: self.now(), kind: crate::history::EventKind::Authorized, detail: None },
+            &crate::history::HistoryEvent { at: self.now_for(&outcome.connection), kind: crate::history::EventKind::Authorized, detail: None },
         );
         Ok(outcome)
     }
@@ -203,26 +205,32 @@ impl Engine {
         let app = self.credentials(&org)?;
         // The verifier is used once; what remains of the flow is only needed to store the result.
         let verifier = std::mem::replace(&mut flow.verifier, oauth2::PkceCodeVerifier::new(String::new()));
-        let tokens = self.inner.zoom.exchange_code(&app, &flow.redirect_uri, &code, verifier, self.now()).await?;
-        let api_url = tokens.api_url.clone().unwrap_or_else(|| self.api_base(&org));
-        let identity = self.inner.zoom.users_me(&api_url, &tokens.access).await?;
-
-        // Rules 3 and 4, and rule 2: refused tokens are discarded, not revoked (revoking would
-        // end the grant the other org relies on too).
-        if !ALLOWED_ROLES.iter().any(|r| r.eq_ignore_ascii_case(&identity.role_name)) {
-            let role = if identity.role_name.is_empty() { "no role" } else { identity.role_name.as_str() };
-            return Err(EngineError::new(
-                ErrorCode::RoleNotAllowed,
-                format!("{} is a Zoom {role}; only an Owner or Admin can connect an account. Nothing was stored.", identity.email),
-            ));
-        }
-        let missing: Vec<&String> = org.scopes.iter().filter(|s| !tokens.scopes.contains(s)).collect();
-        if !missing.is_empty() {
-            let missing: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
-            return Err(EngineError::new(
+        let tokens = self.inner.zoom.exchange_code(&app, &flow.redirect_uri, &code, verifier, self.now_for_org(&org.id)).await?;
+        let api_url = match &tokens.api_url {
+            Some(named) if crate::orgs::api_url_allowed(&org, named, self.inner.config.sandbox_url.as_deref()) => named.trim_end_matches('/').to_string(),
+            _ => self.api_base(&org),
+        };
+        let identity = self.inner.zoom.users_me(&api_url, &tokens.access).await.map_err(|f| match f.error.code {
+            ErrorCode::MissingScope => EngineError::new(
                 ErrorCode::MissingScope,
-                format!("Zoom did not grant the scope {}; add it to the Zoom app and try again. Nothing was stored.", missing.join(", ")),
-            ));
+                format!("Zoom did not let the app read who signed in: add the scope {} (granular) or user:read:admin (classic) to the Zoom app. Nothing was stored.", crate::scopes::IDENTITY_SCOPES[1]),
+            ),
+            _ => f.error,
+        })?;
+        let granted = tokens.scopes.clone().unwrap_or_default();
+        // The rules of docs/zoom.md, checked before anything is stored. Refused tokens are
+        // discarded, not revoked: revoking would also end a grant another org relies on.
+        self.check_role(&org, &identity, &api_url, &tokens.access).await?;
+        if tokens.scopes.is_some() {
+            let missing = crate::scopes::missing(&org.required, &org.extra_scopes, &granted);
+            if !missing.is_empty() {
+                return Err(EngineError::new(
+                    ErrorCode::MissingScope,
+                    format!("Zoom did not grant what this org requires: {}. Add these scopes to the Zoom app (either form) and sign in again. Nothing was stored.", missing.describe()),
+                ));
+            }
+        } else {
+            tracing::warn!(org = %org.id, "Zoom's token answer named no scopes; the granted scopes could not be checked");
         }
         let other_org = lock(&self.inner.meta)
             .connections
@@ -236,78 +244,152 @@ impl Engine {
                 format!("This Zoom account is already connected in the org “{other_name}”; one Zoom account can belong to one org only. The new authorization was discarded."),
             ));
         }
-        self.store_connection(flow, org.id, identity, tokens, api_url)
-    }
-
-    /// Secrets first, then metadata; a failed metadata write takes the new secrets back out.
-    fn store_connection(
-        &self,
-        flow: PendingFlow,
-        org_id: String,
-        identity: crate::model::ZoomIdentity,
-        tokens: TokenSet,
-        api_url: String,
-    ) -> Result<CallbackOutcome> {
-        let now = self.now();
-        let id = flow.reconnect_of.clone().unwrap_or_else(|| format!("c{}", rand::random::<u64>() % 1_000_000_000_000));
-        let secrets = &self.inner.config.secrets;
-        secrets.set(&refresh_key(&id), &tokens.refresh)?;
-        secrets.set(&access_key(&id), &tokens.access)?;
-        let superseded_reason = "a newer connection for this Zoom user replaced it".to_string();
-        let result = self.update_meta(|m| {
-            let superseded = m
-                .connections
-                .iter_mut()
-                .filter(|c| c.org_id == org_id && c.id != id && c.identity.user_id == identity.user_id)
-                .filter(|c| c.status != Status::Superseded)
-                .map(|c| {
-                    c.status = Status::Superseded;
-                    c.status_reason = Some(superseded_reason.clone());
-                    c.id.clone()
-                })
-                .last();
-            let fresh = Connection {
-                id: id.clone(),
-                org_id: org_id.clone(),
-                nickname: flow.nickname.clone(),
-                identity: identity.clone(),
-                granted_scopes: tokens.scopes.clone(),
-                api_url: api_url.clone(),
-                status: Status::Active,
-                status_reason: None,
-                created_at: now,
-                access_expires_at: tokens.expires_at,
-                last_success_at: Some(now),
-                last_failure_at: None,
-                next_attempt_at: None,
-                consecutive_failures: 0,
-            };
-            let connection = match m.connections.iter_mut().find(|c| c.id == id) {
-                Some(existing) => {
-                    // Reconnect in place: id, nickname and history stay.
-                    let created_at = existing.created_at;
-                    *existing = Connection { created_at, nickname: existing.nickname.clone(), ..fresh };
-                    existing.clone()
-                }
-                None => {
-                    m.connections.push(fresh.clone());
-                    fresh
-                }
-            };
-            Ok(CallbackOutcome { flow_id: flow.id.clone(), connection, superseded })
-        });
-        if let Ok(outcome) = &result {
-            // The state files must say what the list now says: the new (or reconnected)
-            // connection is Active, an older one of the same user Superseded.
-            self.inner.store.write_state(&outcome.connection.id, &outcome.connection.state())?;
-            if let Some(old) = &outcome.superseded {
-                self.inner.store.write_state(old, &self.connection(old)?.state())?;
+        let grant = NewGrant { identity, granted, tokens, api_url };
+        if let Some(reconnecting) = flow.reconnect_of.clone() {
+            let current = self.connection(&reconnecting)?;
+            if current.identity.user_id != grant.identity.user_id || current.identity.account_id != grant.identity.account_id {
+                return Err(self.wrong_user(&flow, &current, grant).await);
             }
         }
-        if result.is_err() && flow.reconnect_of.is_none() {
-            let _ = secrets.delete(&refresh_key(&id));
-            let _ = secrets.delete(&access_key(&id));
-        }
-        result
+        self.store_grant(&flow, &org.id, flow.reconnect_of.clone(), grant).await
     }
+
+    /// Rule 3: an Owner or an Admin may connect; a Member may not; a custom role may when the
+    /// account lets it do what the org requires (the call itself is the test: docs/zoom.md,
+    /// Roles).
+    async fn check_role(&self, org: &Org, me: &ZoomIdentity, api_url: &str, access: &Secret) -> Result<()> {
+        if ALLOWED_ROLES.iter().any(|r| r.eq_ignore_ascii_case(&me.role_name)) {
+            return Ok(());
+        }
+        let refused = |why: &str| {
+            let role = if me.role_name.is_empty() { "no role".to_string() } else { format!("the role “{}”", me.role_name) };
+            EngineError::new(ErrorCode::RoleNotAllowed, format!("{} has {role} in Zoom, {why}. Sign in as an Owner or Admin, or give the role user management in Zoom (User Management → Roles). Nothing was stored.", me.email))
+        };
+        if me.role_name.is_empty() || me.role_name.eq_ignore_ascii_case("Member") {
+            return Err(refused("which cannot manage users"));
+        }
+        let probe = if org.required.contains(&Capability::Scim) && !org.required.contains(&Capability::ManageUsers) {
+            self.inner.zoom.scim_probe(api_url, access).await
+        } else {
+            self.inner.zoom.users_probe(api_url, access).await
+        };
+        match probe {
+            Ok(_) => Ok(()),
+            Err(f) if f.class == FailureClass::Refused || f.class == FailureClass::TokenRefused => Err(refused("and Zoom refused it the account's users")),
+            Err(f) => Err(f.error),
+        }
+    }
+
+    /// A Reconnect that signed in as someone else: refused, and the connection keeps its grant
+    /// and identity. The new grant is that other user's newest one, which has just ended their
+    /// older grant at Zoom (one grant per user and app): if that user has a connection in this
+    /// org, it takes the new grant, so that the sign-in does not cost it its life.
+    async fn wrong_user(&self, flow: &PendingFlow, current: &Connection, grant: NewGrant) -> EngineError {
+        let signed_in = grant.identity.email.clone();
+        let theirs = lock(&self.inner.meta)
+            .connections
+            .iter()
+            .find(|c| c.org_id == current.org_id && c.id != current.id && c.identity.user_id == grant.identity.user_id)
+            .map(|c| (c.id.clone(), c.nickname.clone()));
+        let mut message = format!(
+            "You signed in to Zoom as {signed_in}, but “{}” belongs to {}. Nothing was changed for “{}”: reconnect it signed in as {} (sign out of Zoom in the browser first).",
+            current.nickname, current.identity.email, current.nickname, current.identity.email
+        );
+        if let Some((id, nickname)) = theirs {
+            match self.store_grant(flow, &current.org_id, Some(id), grant).await {
+                Ok(_) => message.push_str(&format!(" The new authorization renewed “{nickname}”, {signed_in}'s connection, which it would otherwise have ended.")),
+                Err(e) => tracing::warn!("the new grant could not renew the signed-in user's own connection: {e}"),
+            }
+        }
+        EngineError::new(ErrorCode::WrongZoomUser, message)
+    }
+
+    /// Stores a new grant under the connection's locks: tokens first (keychain), then the list;
+    /// a failed list write takes the new tokens of a new connection back out. An older
+    /// connection of the same Zoom user in the org is then marked Superseded, under its own
+    /// locks (rule 1).
+    async fn store_grant(&self, flow: &PendingFlow, org_id: &str, into: Option<ConnectionId>, grant: NewGrant) -> Result<CallbackOutcome> {
+        let now = self.now_for_org(org_id);
+        let id = into.clone().unwrap_or_else(|| format!("c{}", rand::random::<u64>() % 1_000_000_000_000));
+        let held = self.lock_connection(&id).await?;
+        if into.is_some() {
+            held.reread()?;
+        }
+        held.replace_grant(&grant.tokens).await?;
+        let NewGrant { identity, granted, tokens, api_url } = grant;
+        let (org_id, flow_id, nickname) = (org_id.to_string(), flow.id.clone(), flow.nickname.clone());
+        let engine = self.clone();
+        let stored_id = id.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            engine.update_meta(|m| {
+                let previous = m.connections.iter().find(|c| c.id == stored_id).cloned();
+                let fresh = Connection {
+                    id: stored_id.clone(),
+                    org_id: org_id.clone(),
+                    nickname: previous.as_ref().map_or(nickname, |p| p.nickname.clone()),
+                    identity: identity.clone(),
+                    granted_scopes: granted,
+                    api_url,
+                    status: Status::Active,
+                    status_reason: None,
+                    created_at: previous.as_ref().map_or(now, |p| p.created_at),
+                    access_expires_at: tokens.expires_at,
+                    last_success_at: Some(now),
+                    last_failure_at: None,
+                    next_attempt_at: None,
+                    consecutive_failures: 0,
+                    failing_since: None,
+                    generation: previous.as_ref().map_or(0, |p| p.generation + 1),
+                    handed_out_until: None,
+                };
+                match m.connections.iter_mut().find(|c| c.id == stored_id) {
+                    Some(existing) => *existing = fresh.clone(),
+                    None => m.connections.push(fresh.clone()),
+                }
+                Ok(fresh)
+            })
+        })
+        .await
+        .map_err(|_| EngineError::new(ErrorCode::Storage, "the list write was interrupted"))?;
+        let connection = match result {
+            Ok(c) => {
+                self.inner.store.write_state(&c.id, &c.state())?;
+                c
+            }
+            Err(e) => {
+                if into.is_none() {
+                    let _ = held.remove_tokens().await;
+                }
+                return Err(e);
+            }
+        };
+        drop(held);
+        let older: Vec<ConnectionId> = self
+            .connections()
+            .into_iter()
+            .filter(|c| c.org_id == connection.org_id && c.id != connection.id && c.identity.user_id == connection.identity.user_id)
+            .filter(|c| c.status != Status::Superseded)
+            .map(|c| c.id)
+            .collect();
+        for old in &older {
+            if let Ok(old_held) = self.hold(old).await {
+                let _ = old_held
+                    .set_state(|c| {
+                        c.status = Status::Superseded;
+                        c.status_reason = Some("a newer connection for this Zoom user replaced it".into());
+                        c.next_attempt_at = None;
+                    })
+                    .await;
+            }
+        }
+        Ok(CallbackOutcome { flow_id, connection, superseded: older.last().cloned() })
+    }
+}
+
+/// What a sign-in brought, checked and ready to store.
+struct NewGrant {
+    identity: ZoomIdentity,
+    granted: Vec<String>,
+    tokens: TokenSet,
+    api_url: String,
 }

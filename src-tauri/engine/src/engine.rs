@@ -11,7 +11,7 @@ use tokio::sync::broadcast;
 use crate::clock::{Clock, SystemClock};
 use crate::error::{EngineError, ErrorCode, Result};
 use crate::flows::Flows;
-use crate::model::{client_secret_key, Connection, ConnectionId, Org};
+use crate::model::{check_id, client_secret_key, Connection, ConnectionId, Org};
 use crate::secret::Secret;
 use crate::store::{Metadata, MetadataStore};
 use crate::vault::SharedStore;
@@ -23,9 +23,18 @@ pub struct EngineConfig {
     pub secrets: SharedStore,
     /// The embedded sandbox's base URL, when it runs.
     pub sandbox_url: Option<String>,
+    /// The wall clock: real orgs' expiries and every time the window shows for them.
     pub clock: Arc<dyn Clock>,
+    /// The embedded sandbox's clock, when the app follows its time travel: for sandbox orgs'
+    /// connections only, never for real ones.
+    pub sandbox_clock: Option<Arc<dyn Clock>>,
     /// How long a call to Zoom may take before it counts as a (transient) timeout.
     pub http_timeout: std::time::Duration,
+    /// The app owns the data directory: it sets an unreadable list aside and reports it. The
+    /// command line refuses to go on instead, and never writes a list of its own over it.
+    pub owns_data: bool,
+    /// Where tests hold a path at a named moment (`tokens::Moment`); none in the app.
+    pub pauses: Option<Arc<dyn crate::tokens::Pauses>>,
 }
 
 impl EngineConfig {
@@ -35,7 +44,10 @@ impl EngineConfig {
             secrets,
             sandbox_url: None,
             clock: Arc::new(SystemClock),
+            sandbox_clock: None,
             http_timeout: std::time::Duration::from_secs(20),
+            owns_data: true,
+            pauses: None,
         }
     }
 }
@@ -54,6 +66,9 @@ pub enum EngineEvent {
         to: crate::model::Status,
         reason: Option<String>,
     },
+    /// Something the user should hear about that is not a status change (Zoom asked to wait
+    /// longer than the app will).
+    Attention { connection_id: ConnectionId, nickname: String, message: String },
     /// A flow ended: `connection_id` on success, `error` otherwise.
     FlowEnded {
         flow_id: String,
@@ -75,14 +90,20 @@ pub(crate) struct Inner {
     pub meta: Mutex<Metadata>,
     pub flows: Mutex<Flows>,
     pub events: broadcast::Sender<EngineEvent>,
-    /// One refresher per connection in this process (single flight).
-    pub refresh_locks: Mutex<HashMap<ConnectionId, Arc<tokio::sync::Mutex<()>>>>,
-    /// Rotated tokens the keychain refused to take yet: the only valid ones, kept until saved.
-    pub pending_tokens: Mutex<HashMap<ConnectionId, crate::zoom::TokenSet>>,
+    /// Each connection's in-process lock (tokens.rs, invariant 1).
+    pub connection_locks: Mutex<HashMap<ConnectionId, Arc<tokio::sync::Mutex<()>>>>,
+    /// Rotated pairs the keychain refused to take yet: the only valid ones, kept until written
+    /// (tokens.rs, invariant 3). Written only by the connection's holder.
+    pub pending: Mutex<HashMap<ConnectionId, crate::tokens::TokenPair>>,
+    /// Connections held right now, and a signal when that falls to zero (the drain at quit).
+    pub holders: std::sync::atomic::AtomicUsize,
+    pub released: tokio::sync::Notify,
+    /// Set when the app quits: no rotation starts any more.
+    pub closing: std::sync::atomic::AtomicBool,
     pub history: crate::history::History,
     pub metrics: crate::keepalive::Metrics,
-    /// A problem found at start that the user must hear about (a corrupt metadata file).
-    pub startup_warning: Option<EngineError>,
+    /// Problems the user must hear about (a corrupt list set aside at start or found later).
+    pub warnings: Mutex<Vec<EngineError>>,
 }
 
 /// A std mutex poisoned by a panic elsewhere still guards consistent data here (every update
@@ -96,15 +117,15 @@ impl Engine {
     /// through `startup_warning`; the sandbox org is created on first start.
     pub fn open(config: EngineConfig) -> Result<Self> {
         let store = MetadataStore::new(&config.data_dir);
-        let loaded = store.load()?;
+        let loaded = store.load(config.owns_data)?;
         let mut meta = loaded.metadata;
-        let mut changed = false;
         if !meta.orgs.iter().any(|o| o.sandbox) {
             meta.orgs.insert(0, Org::sandbox());
-            changed = true;
-        }
-        if changed {
-            store.save(&meta)?;
+            // Only the app writes a list of its own making; the command line keeps this in memory.
+            if config.owns_data {
+                let _file_lock = crate::lockfile::lock_blocking(&store.lock_path())?;
+                store.save(&meta)?;
+            }
         }
         let startup_warning = loaded.corrupt_moved_to.map(|p| {
             EngineError::new(
@@ -124,18 +145,33 @@ impl Engine {
                 meta: Mutex::new(meta),
                 flows: Mutex::new(Flows::default()),
                 events,
-                refresh_locks: Mutex::new(HashMap::new()),
-                pending_tokens: Mutex::new(HashMap::new()),
+                connection_locks: Mutex::new(HashMap::new()),
+                pending: Mutex::new(HashMap::new()),
+                holders: Default::default(),
+                released: tokio::sync::Notify::new(),
+                closing: Default::default(),
                 history: crate::history::History::new(&config.data_dir),
                 metrics: Default::default(),
-                startup_warning,
+                warnings: Mutex::new(startup_warning.into_iter().collect()),
                 config,
             }),
         })
     }
 
+    /// The latest problem the user must hear about, if any.
     pub fn startup_warning(&self) -> Option<EngineError> {
-        self.inner.startup_warning.clone()
+        lock(&self.inner.warnings).last().cloned()
+    }
+
+    fn warn(&self, warning: EngineError) {
+        tracing::error!(error_code = warning.code.as_str(), "{warning}");
+        let mut warnings = lock(&self.inner.warnings);
+        if warnings.contains(&warning) {
+            return;
+        }
+        warnings.push(warning);
+        drop(warnings);
+        self.emit(EngineEvent::ConnectionsChanged);
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<EngineEvent> {
@@ -146,10 +182,28 @@ impl Engine {
         let _ = self.inner.events.send(event);
     }
 
-    /// The engine's time in Unix seconds: the wall clock, or the embedded sandbox's when the app
-    /// runs on its time (time travel). The window measures "in 5 minutes" against it.
+    /// The wall clock in Unix seconds.
     pub fn now(&self) -> i64 {
         self.inner.config.clock.now()
+    }
+
+    /// The embedded sandbox's time when the app follows it (time travel), else the wall clock:
+    /// the window measures a sandbox connection's "in 5 minutes" against it.
+    pub fn sandbox_now(&self) -> i64 {
+        self.inner.config.sandbox_clock.as_ref().map_or_else(|| self.now(), |c| c.now())
+    }
+
+    /// The time a connection's expiries are in: its org's clock (only sandbox orgs follow the
+    /// sandbox's time travel).
+    pub fn now_for(&self, conn: &Connection) -> i64 {
+        self.now_for_org(&conn.org_id)
+    }
+
+    pub fn now_for_org(&self, org_id: &str) -> i64 {
+        match self.org(org_id) {
+            Ok(org) if org.sandbox => self.sandbox_now(),
+            _ => self.now(),
+        }
     }
 
     pub fn orgs(&self) -> Vec<Org> {
@@ -161,6 +215,7 @@ impl Engine {
     }
 
     pub fn connection(&self, id: &str) -> Result<Connection> {
+        check_id(id)?;
         lock(&self.inner.meta)
             .connections
             .iter()
@@ -170,6 +225,7 @@ impl Engine {
     }
 
     pub fn org(&self, id: &str) -> Result<Org> {
+        check_id(id)?;
         lock(&self.inner.meta)
             .orgs
             .iter()
@@ -184,27 +240,84 @@ impl Engine {
     pub(crate) fn update_meta<T>(&self, change: impl FnOnce(&mut Metadata) -> Result<T>) -> Result<T> {
         let mut meta = lock(&self.inner.meta);
         let _file_lock = crate::lockfile::lock_blocking(&self.inner.store.lock_path())?;
-        let mut next = self.inner.store.read_current().unwrap_or_else(|| meta.clone());
+        let mut next = match self.inner.store.read()? {
+            crate::store::OnDisk::Readable(current) => current,
+            crate::store::OnDisk::Missing => meta.clone(),
+            crate::store::OnDisk::Newer(version) => return Err(self.inner.store.newer_error(version)),
+            crate::store::OnDisk::Corrupt if self.inner.config.owns_data => {
+                // The app's list in memory is the good one: the unreadable file is kept aside.
+                let aside = self.inner.store.set_aside()?;
+                self.warn(self.corrupt_list_warning(&aside, true));
+                meta.clone()
+            }
+            crate::store::OnDisk::Corrupt => return Err(EngineError::new(ErrorCode::Storage, format!("{} is unreadable; nothing was changed. Open the Zoom Connections app to repair it.", self.inner.store.path().display()))),
+        };
         let out = change(&mut next)?;
         self.inner.store.save(&next)?;
         *meta = next;
         Ok(out)
     }
 
-    /// Takes in what another process wrote (a refresh by the command line).
+    fn corrupt_list_warning(&self, aside: &std::path::Path, kept: bool) -> EngineError {
+        let what = if kept {
+            "The list of connections on disk became unreadable; it was kept aside as {} and the app wrote back the list it had."
+        } else {
+            "The list of connections on disk is unreadable; the app keeps the list it has and writes it back at the next change."
+        };
+        EngineError::new(ErrorCode::Storage, what.replace("{}", &aside.display().to_string()))
+    }
+
+    /// Takes in what another process wrote (a refresh by the command line). A list this
+    /// version cannot read is not taken in: the app keeps its own and says so.
     pub(crate) fn reload(&self) {
-        if let Some(current) = self.inner.store.read_current() {
-            *lock(&self.inner.meta) = current;
+        match self.inner.store.read() {
+            Ok(crate::store::OnDisk::Readable(current)) => *lock(&self.inner.meta) = current,
+            Ok(crate::store::OnDisk::Corrupt) if self.inner.config.owns_data => {
+                self.warn(self.corrupt_list_warning(self.inner.store.path(), false));
+            }
+            Ok(crate::store::OnDisk::Newer(version)) => self.warn(self.inner.store.newer_error(version)),
+            _ => {}
         }
     }
 
-    /// Takes in one connection's state as another process may have left it.
-    pub(crate) fn reload_state(&self, id: &str) {
-        if let Some(state) = self.inner.store.read_state(id) {
-            if let Some(c) = lock(&self.inner.meta).connections.iter_mut().find(|c| c.id == id) {
-                c.apply_state(state);
-            }
+    /// Takes in one connection's state as another process may have left it; false when it has
+    /// no state file.
+    pub(crate) fn reload_state(&self, id: &str) -> bool {
+        let Some(state) = self.inner.store.read_state(id) else { return false };
+        if let Some(c) = lock(&self.inner.meta).connections.iter_mut().find(|c| c.id == id) {
+            c.apply_state(state);
         }
+        true
+    }
+
+    /// Changes a connection's keepalive state: its own small file, not the whole list. Only a
+    /// holder of the connection calls this (tokens.rs, invariant 2).
+    pub(crate) fn write_connection_state(&self, id: &str, f: impl FnOnce(&mut Connection)) -> Result<Connection> {
+        let mut current = self.connection(id)?;
+        let before = current.status;
+        f(&mut current);
+        self.inner.store.write_state(id, &current.state())?;
+        let after = {
+            let mut meta = lock(&self.inner.meta);
+            let c = meta
+                .connections
+                .iter_mut()
+                .find(|c| c.id == id)
+                .ok_or_else(|| EngineError::new(ErrorCode::NotFound, "There is no such connection."))?;
+            c.apply_state(current.state());
+            c.clone()
+        };
+        if before != after.status {
+            self.emit(EngineEvent::StatusChanged {
+                connection_id: after.id.clone(),
+                nickname: after.nickname.clone(),
+                from: before,
+                to: after.status,
+                reason: after.status_reason.clone(),
+            });
+        }
+        self.emit(EngineEvent::ConnectionsChanged);
+        Ok(after)
     }
 
     pub fn settings(&self) -> crate::model::AppSettings {
@@ -305,13 +418,32 @@ impl Engine {
     /// sandbox connection's is the running sandbox's address instead, because the embedded
     /// sandbox listens on a new port each time the app starts, while its grants carry over.
     pub(crate) fn api_url_of(&self, conn: &Connection) -> String {
+        self.api_url_for(conn, &conn.api_url)
+    }
+
+    pub(crate) fn api_url_for(&self, conn: &Connection, api_url: &str) -> String {
         match self.org(&conn.org_id) {
             Ok(org) if org.sandbox => self.api_base(&org),
-            _ => conn.api_url.clone(),
+            _ => api_url.to_string(),
         }
     }
 
-    pub(crate) fn refresh_lock(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
-        lock(&self.inner.refresh_locks).entry(id.to_string()).or_default().clone()
+    /// The `api_url` of a token answer, if it may be trusted with the connection's tokens: its
+    /// host must be exactly a Zoom API host of the org's region, the org's own API host, or the
+    /// sandbox's (docs/zoom.md, OAuth endpoints). Otherwise the connection's current one stays.
+    pub(crate) fn accepted_api_url(&self, conn: &Connection, named: Option<&str>) -> String {
+        let current = conn.api_url.clone();
+        let Some(named) = named else { return current };
+        let Ok(org) = self.org(&conn.org_id) else { return current };
+        if crate::orgs::api_url_allowed(&org, named, self.inner.config.sandbox_url.as_deref()) {
+            named.trim_end_matches('/').to_string()
+        } else {
+            tracing::warn!(connection = %conn.id, "Zoom's answer named an API host outside the org's region; it was not used");
+            current
+        }
+    }
+
+    pub(crate) fn connection_mutex(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        lock(&self.inner.connection_locks).entry(id.to_string()).or_default().clone()
     }
 }

@@ -45,6 +45,12 @@ pub enum ErrorCode {
     NotFound,
     /// Settings that cannot work (a bad URL, a missing client id).
     InvalidSettings,
+    /// Another Zoom Connections process has held this connection's lock for too long.
+    LockTimeout,
+    /// A Reconnect signed in as another Zoom user than the connection's.
+    WrongZoomUser,
+    /// The app is quitting: no new rotation starts.
+    ShuttingDown,
 }
 
 impl ErrorCode {
@@ -68,12 +74,40 @@ impl ErrorCode {
             ErrorCode::InvalidNickname => "invalid_nickname",
             ErrorCode::NotFound => "not_found",
             ErrorCode::InvalidSettings => "invalid_settings",
+            ErrorCode::LockTimeout => "lock_timeout",
+            ErrorCode::WrongZoomUser => "wrong_zoom_user",
+            ErrorCode::ShuttingDown => "shutting_down",
         }
     }
 
-    /// Failures that go away by themselves (retry with backoff), as ZOOM.md classifies them.
+    /// Every code, for the UI's catalogs and the CLI's tests.
+    pub const ALL: [ErrorCode; 21] = [
+        ErrorCode::InvalidCallback,
+        ErrorCode::StateMismatch,
+        ErrorCode::FlowExpired,
+        ErrorCode::AccessDenied,
+        ErrorCode::ZoomInvalidGrant,
+        ErrorCode::ZoomInvalidClient,
+        ErrorCode::ZoomError,
+        ErrorCode::ZoomRateLimited,
+        ErrorCode::ZoomBadResponse,
+        ErrorCode::Network,
+        ErrorCode::KeychainUnavailable,
+        ErrorCode::Storage,
+        ErrorCode::RoleNotAllowed,
+        ErrorCode::MissingScope,
+        ErrorCode::AccountInOtherOrg,
+        ErrorCode::InvalidNickname,
+        ErrorCode::NotFound,
+        ErrorCode::InvalidSettings,
+        ErrorCode::LockTimeout,
+        ErrorCode::WrongZoomUser,
+        ErrorCode::ShuttingDown,
+    ];
+
+    /// Failures that go away by themselves (retry with backoff), as docs/zoom.md classifies them.
     pub fn is_transient(self) -> bool {
-        matches!(self, ErrorCode::Network | ErrorCode::ZoomRateLimited)
+        matches!(self, ErrorCode::Network | ErrorCode::ZoomRateLimited | ErrorCode::LockTimeout)
     }
 }
 
@@ -107,7 +141,7 @@ mod tests {
 
     #[test]
     fn as_str_matches_the_serialised_code() {
-        for code in [ErrorCode::StateMismatch, ErrorCode::KeychainUnavailable, ErrorCode::AccountInOtherOrg] {
+        for code in ErrorCode::ALL {
             assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
         }
     }

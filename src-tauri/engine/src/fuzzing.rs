@@ -7,7 +7,7 @@
 use std::sync::LazyLock;
 
 use crate::callback_url::CallbackUrl;
-use crate::zoom_answers::{api_answer, identity_answer, revoke_answer, scim_answer, token_answer, TokenCall};
+use crate::zoom_answers::{api_answer, identity_answer, parse_retry_after, revoke_answer, scim_answer, token_answer, TokenCall, RETRY_AFTER_CEILING};
 
 /// Any bytes as a callback URL, as a deep link or the loopback listener would hand them over.
 pub fn callback_url(data: &[u8]) {
@@ -38,25 +38,39 @@ pub fn zoom_answer(data: &[u8]) {
     let token_call = if status & 0x80 == 0 { TokenCall::Refresh } else { TokenCall::CodeExchange };
     let status = STATUSES[*status as usize % STATUSES.len()];
     let bounded = |message: &str| assert!(message.chars().count() <= 300, "unbounded message: {message}");
-    match call % 5 {
-        0 => match token_answer(token_call, status, None, body, NOW) {
+    match call % 6 {
+        0 => {
+            let answer = token_answer(token_call, status, None, body, NOW);
+            // A 2xx answer's refresh token is never thrown away, whatever else it holds.
+            let carried = serde_json::from_slice::<serde_json::Value>(body)
+                .ok()
+                .and_then(|j| j.get("refresh_token").and_then(|r| r.as_str()).map(String::from))
+                .filter(|r| !r.is_empty());
+            match (&carried, &answer.refresh) {
+                (Some(sent), Some(kept)) => assert!((200..300).contains(&status) && sent == kept.expose()),
+                (Some(_), None) => assert!(!(200..300).contains(&status), "a 2xx answer's refresh token was dropped"),
+                (None, kept) => assert!(kept.is_none()),
+            }
+            match answer.tokens {
             Ok(tokens) => {
                 assert!((200..300).contains(&status));
                 assert!(tokens.expires_at > NOW && tokens.expires_at <= NOW + 24 * 3600, "expiry {}", tokens.expires_at);
                 let debug = format!("{tokens:?}");
-                assert!(!tokens.access.expose().is_empty() && !tokens.refresh.expose().is_empty());
-                // Both tokens print as the placeholder (a token of a few characters could occur
+                assert!(!tokens.access.expose().is_empty());
+                // Every token prints as the placeholder (a token of a few characters could occur
                 // in the rest of the output by chance, so the placeholders are counted instead).
-                assert_eq!(debug.matches("Secret(<redacted>)").count(), 2, "a token in Debug output: {debug}");
-                if tokens.refresh.expose().len() >= 8 {
-                    assert!(!debug.contains(tokens.refresh.expose()), "a refresh token in Debug output");
+                let expected = 1 + usize::from(tokens.refresh.is_some());
+                assert_eq!(debug.matches("Secret(<redacted>)").count(), expected, "a token in Debug output: {debug}");
+                if let Some(refresh) = tokens.refresh.as_ref().filter(|r| r.expose().len() >= 8) {
+                    assert!(!debug.contains(refresh.expose()), "a refresh token in Debug output");
                 }
                 if let Some(api) = &tokens.api_url {
                     assert!(api.starts_with("https://") || api.starts_with("http://127.0.0.1"));
                 }
             }
             Err(f) => bounded(&f.error.message),
-        },
+            }
+        }
         1 => match identity_answer(status, body) {
             Ok(me) => assert!(!me.user_id.is_empty()),
             Err(f) => bounded(&f.error.message),
@@ -67,8 +81,16 @@ pub fn zoom_answer(data: &[u8]) {
             }
         }
         3 => {
-            if let Err(e) = revoke_answer(status, body) {
-                bounded(&e.message)
+            if let Err(f) = revoke_answer(status, body) {
+                bounded(&f.error.message)
+            }
+        }
+        4 => {
+            // Any header value, as delay-seconds, a date or anything else: bounded, never a panic.
+            if let Ok(text) = std::str::from_utf8(body) {
+                if let Some(r) = parse_retry_after(text, NOW) {
+                    assert!(r.wait <= RETRY_AFTER_CEILING);
+                }
             }
         }
         _ => {

@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 
 /// Kept for the timeline.
 pub const HISTORY_WINDOW: i64 = 24 * 3600;
+/// A file grown past this is compacted to the last 24 hours as the next event is recorded
+/// (a day of keepalive is about 30 events, 2 KiB).
+const COMPACT_ABOVE: u64 = 16 * 1024;
 
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,8 +56,12 @@ impl History {
         self.dir.join(format!("{safe}.jsonl"))
     }
 
-    /// Appends one event. History is best effort: a failure is logged, never fatal.
+    /// Appends one event, compacting the file first when it has grown. History is best effort:
+    /// a failure is logged, never fatal.
     pub fn record(&self, id: &str, event: &HistoryEvent) {
+        if fs::metadata(self.path(id)).is_ok_and(|m| m.len() > COMPACT_ABOVE) {
+            self.compact(id, event.at);
+        }
         let write = || -> std::io::Result<()> {
             fs::create_dir_all(&self.dir)?;
             let mut line = serde_json::to_vec(event).map_err(std::io::Error::other)?;
@@ -85,8 +92,7 @@ impl History {
                 text.push('\n');
             }
         }
-        let tmp = self.path(id).with_extension("jsonl.tmp");
-        if fs::write(&tmp, text).and_then(|_| fs::rename(&tmp, self.path(id))).is_err() {
+        if crate::fsutil::write_atomic(&self.path(id), text.as_bytes()).is_err() {
             tracing::warn!(connection = %id, "could not compact keepalive history");
         }
     }
@@ -101,9 +107,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn recording_compacts_a_grown_file_to_the_last_24_hours() {
+        let dir = tempfile::tempdir().unwrap();
+        let h = History::new(dir.path());
+        // Three days of a refresh every 50 minutes, with a reason long enough to grow the file.
+        let detail = Some("x".repeat(300));
+        for i in 0..(3 * 24 * 60 / 50) {
+            h.record("c1", &HistoryEvent { at: i * 3000, kind: EventKind::Refreshed, detail: detail.clone() });
+        }
+        let size = fs::metadata(h.path("c1")).unwrap().len();
+        assert!(size <= COMPACT_ABOVE + 200, "the file keeps growing: {size} bytes");
+        let text = fs::read_to_string(h.path("c1")).unwrap();
+        let events: Vec<HistoryEvent> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let (oldest, newest) = (events[0].at, events[events.len() - 1].at);
+        assert!(newest - oldest < 2 * HISTORY_WINDOW, "events older than the window were kept: {oldest}..{newest}");
+    }
+
+    #[test]
     fn keeps_the_last_24_hours() {
-        let dir = std::env::temp_dir().join(format!("zc-hist-{}", rand::random::<u64>()));
-        let h = History::new(&dir);
+        let dir = tempfile::tempdir().unwrap();
+        let dir = dir.path();
+        let h = History::new(dir);
         let ev = |at, kind| HistoryEvent { at, kind, detail: None };
         h.record("c1", &ev(1_000, EventKind::Authorized));
         h.record("c1", &ev(50_000, EventKind::Refreshed));

@@ -7,17 +7,31 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use rand::Rng;
 use serde::Serialize;
 use tokio::sync::Semaphore;
 
 use crate::engine::{lock, Engine};
-use crate::refresh::Refreshed;
+use crate::tokens::{Refreshed, Want};
+use crate::zoom::FailureClass;
 
 pub const DEFAULT_TICK: Duration = Duration::from_secs(30);
 /// Refreshes in flight at once across connections (Zoom's per-account QPS is shared).
 pub const DEFAULT_CONCURRENCY: usize = 4;
 /// A wall-clock step larger than this beyond what the monotonic clock saw counts as a jump.
 const JUMP_THRESHOLD: i64 = 90;
+/// Backoff of transient failures: 30 s doubling, at most 5 minutes, ±20 % jitter.
+const BACKOFF_BASE: i64 = 30;
+const BACKOFF_MAX: i64 = 5 * 60;
+
+/// The delay before attempt `failures + 1`. Zoom's `Retry-After` (already bounded by
+/// `zoom_answers::RETRY_AFTER_CEILING`) is a floor, never shortened by jitter.
+pub fn backoff(failures: u32, retry_after: Option<Duration>) -> i64 {
+    let exp = BACKOFF_BASE.saturating_mul(1i64 << failures.saturating_sub(1).min(10)).min(BACKOFF_MAX);
+    let jitter = rand::rng().random_range(-(exp / 5)..=(exp / 5));
+    let wait = (exp + jitter).max(1);
+    retry_after.map_or(wait, |r| wait.max(i64::try_from(r.as_secs()).unwrap_or(i64::MAX)))
+}
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct SweepReport {
@@ -114,18 +128,18 @@ impl Engine {
     }
 
     /// Refreshes every connection that is due: within the margin of its expiry, or past its
-    /// retry time. Connections that need the user are left alone.
+    /// retry time, or with rotated tokens still to be written to the keychain. Connections that
+    /// need the user are left alone. Each is decided again under its locks (tokens.rs).
     pub async fn sweep(&self, concurrency: usize) -> SweepReport {
-        self.flush_pending_tokens().await;
         self.reload();
         let margin = self.settings().refresh_margin_secs;
-        let now = self.now();
         let mut report = SweepReport::default();
         let mut due = Vec::new();
         for c in self.connections() {
+            let now = self.now_for(&c);
             match c.next_keepalive_at(margin) {
                 None => report.needing_user += 1,
-                Some(at) if at <= now => due.push(c.id),
+                Some(at) if at <= now || self.has_pending(&c.id) => due.push(c.id),
                 Some(_) => {}
             }
         }
@@ -136,8 +150,7 @@ impl Engine {
             let permits = permits.clone();
             tasks.spawn(async move {
                 let _permit = permits.acquire_owned().await;
-                // Due means due: a retry after a failure refreshes even outside the margin.
-                engine.refresh_connection(&id, margin, true).await
+                engine.refresh(&id, Want::Due { margin }).await
             });
         }
         while let Some(done) = tasks.join_next().await {
@@ -156,23 +169,21 @@ impl Engine {
     pub async fn check_now(&self, concurrency: usize) -> SweepReport {
         let mut report = self.sweep(concurrency).await;
         let margin = self.settings().refresh_margin_secs;
-        let now = self.now();
         let permits = Arc::new(Semaphore::new(concurrency.max(1)));
         let mut tasks = tokio::task::JoinSet::new();
         for c in self.connections() {
-            if c.needs_user() || c.next_keepalive_at(margin).is_some_and(|at| at <= now) {
+            if c.needs_user() || c.next_keepalive_at(margin).is_some_and(|at| at <= self.now_for(&c)) {
                 continue;
             }
             let engine = self.clone();
             let permits = permits.clone();
             tasks.spawn(async move {
                 let _permit = permits.acquire_owned().await;
-                let access = engine.secret_get(crate::model::access_key(&c.id)).await.ok().flatten();
-                let Some(access) = access else { return false };
+                let Some((access, generation)) = engine.peek(&c.id).await else { return false };
                 match engine.inner.zoom.users_me(&engine.api_url_of(&c), &access).await {
                     // The token was refused: a refresh tells a dead grant from a dead token.
-                    Err(f) if f.error.code == crate::error::ErrorCode::ZoomInvalidGrant => {
-                        engine.refresh_connection(&c.id, margin, true).await.is_err()
+                    Err(f) if f.class == FailureClass::TokenRefused => {
+                        engine.refresh(&c.id, Want::Replace { generation }).await.is_err()
                     }
                     _ => false,
                 }

@@ -53,8 +53,11 @@ pub async fn lock_async(path: PathBuf, timeout: Duration) -> Result<FileLock> {
             }
             Err(std::fs::TryLockError::WouldBlock) => {
                 return Err(EngineError::new(
-                    ErrorCode::Network,
-                    "another Zoom Connections process has been refreshing this connection for too long; try again",
+                    ErrorCode::LockTimeout,
+                    format!(
+                        "another Zoom Connections process has been working on this connection for over {} s; try again",
+                        timeout.as_secs()
+                    ),
                 ))
             }
             Err(std::fs::TryLockError::Error(e)) => {
@@ -73,7 +76,7 @@ mod tests {
         let path = std::env::temp_dir().join(format!("zc-lock-{}.lock", rand::random::<u64>()));
         let first = lock_blocking(&path).unwrap();
         let err = lock_async(path.clone(), Duration::from_millis(60)).await.err().expect("busy");
-        assert_eq!(err.code, ErrorCode::Network);
+        assert_eq!(err.code, ErrorCode::LockTimeout);
         drop(first);
         let _second = lock_async(path, Duration::from_millis(60)).await.unwrap();
     }

@@ -3,13 +3,14 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::scopes::Capability;
+
 pub type OrgId = String;
 pub type ConnectionId = String;
 
 /// Zoom's public endpoints; Zoom for Government and the sandbox use other hosts.
 pub const ZOOM_AUTH_BASE: &str = "https://zoom.us";
 pub const ZOOM_API_BASE: &str = "https://api.zoom.us";
-pub const DEFAULT_SCOPE: &str = "user:write:admin";
 /// The org that exists from the first start, pointed at the embedded sandbox.
 pub const SANDBOX_ORG_ID: &str = "sandbox";
 pub const SANDBOX_CLIENT_ID: &str = "sandbox-public";
@@ -42,8 +43,13 @@ pub struct Org {
     /// Used until a token response names its own `api_url`.
     pub api_base: String,
     pub redirect: RedirectMode,
-    /// Required scopes; the granted ones must contain them.
-    pub scopes: Vec<String>,
+    /// What every connection must be able to do; granted scopes of either form satisfy it
+    /// (`scopes.rs`).
+    #[serde(default = "default_required")]
+    pub required: Vec<Capability>,
+    /// Further scopes every connection must have been granted, literally.
+    #[serde(default)]
+    pub extra_scopes: Vec<String>,
     /// Runs against the embedded sandbox.
     pub sandbox: bool,
 }
@@ -58,9 +64,27 @@ impl Org {
             auth_base: String::new(),
             api_base: String::new(),
             redirect: RedirectMode::DeepLink,
-            scopes: vec![DEFAULT_SCOPE.into()],
+            required: default_required(),
+            extra_scopes: Vec::new(),
             sandbox: true,
         }
+    }
+}
+
+/// What a new org requires: user management, the product's purpose.
+pub fn default_required() -> Vec<Capability> {
+    vec![Capability::ManageUsers]
+}
+
+/// Ids reach the engine from the window and the command line, and become file names (lock,
+/// state and history files) and keychain entry names: anything but a short run of letters,
+/// digits, `-` and `_` is refused here, once, before any path or key is built from it.
+pub fn check_id(id: &str) -> crate::error::Result<&str> {
+    let ok = (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(id)
+    } else {
+        Err(crate::error::EngineError::new(crate::error::ErrorCode::NotFound, "There is no such connection or org."))
     }
 }
 
@@ -99,7 +123,8 @@ pub struct ZoomIdentity {
     pub account_id: String,
     pub account_number: Option<u64>,
     pub role_name: String,
-    /// 1 Basic, 2 Licensed, 3 On-Prem, 99 None; unknown values are kept as they come.
+    /// 1 Basic, 2 Licensed, 4 Unassigned, 99 None (older accounts: 3 On-Prem); unknown values
+    /// are kept as they come.
     pub user_type: Option<i64>,
 }
 
@@ -125,7 +150,23 @@ pub struct Connection {
     pub next_attempt_at: Option<i64>,
     #[serde(default)]
     pub consecutive_failures: u32,
+    /// Since when every attempt has failed (for the bound on ambiguous answers).
+    #[serde(default)]
+    pub failing_since: Option<i64>,
+    /// Counts rotations: a caller that saw generation g and wants a new token rotates only if
+    /// no one has since (`tokens.rs`).
+    #[serde(default)]
+    pub generation: u64,
+    /// Until when a handed-out access token is promised to stay valid: keepalive does not
+    /// rotate before, unless the token is about to die (`tokens.rs`, handouts).
+    #[serde(default)]
+    pub handed_out_until: Option<i64>,
 }
+
+/// A handed-out access token stays valid at least this long (docs: `token`, `exec`).
+pub const HANDOUT_MIN_LIFETIME: i64 = 10 * 60;
+/// Keepalive rotates a token with this little left even if a handout asked it to wait.
+pub const ROTATION_FLOOR: i64 = 2 * 60;
 
 /// The part of a connection that keepalive changes on every refresh. It lives in a small file
 /// per connection (`state/<id>.json`), so that a refresh never rewrites the whole list.
@@ -139,6 +180,12 @@ pub struct ConnectionState {
     pub last_failure_at: Option<i64>,
     pub next_attempt_at: Option<i64>,
     pub consecutive_failures: u32,
+    #[serde(default)]
+    pub failing_since: Option<i64>,
+    #[serde(default)]
+    pub generation: u64,
+    #[serde(default)]
+    pub handed_out_until: Option<i64>,
 }
 
 impl Connection {
@@ -152,6 +199,9 @@ impl Connection {
             last_failure_at: self.last_failure_at,
             next_attempt_at: self.next_attempt_at,
             consecutive_failures: self.consecutive_failures,
+            failing_since: self.failing_since,
+            generation: self.generation,
+            handed_out_until: self.handed_out_until,
         }
     }
 
@@ -164,6 +214,9 @@ impl Connection {
         self.last_failure_at = s.last_failure_at;
         self.next_attempt_at = s.next_attempt_at;
         self.consecutive_failures = s.consecutive_failures;
+        self.failing_since = s.failing_since;
+        self.generation = s.generation;
+        self.handed_out_until = s.handed_out_until;
     }
 
     /// A connection that only the user can fix: keepalive leaves it alone.
@@ -171,12 +224,19 @@ impl Connection {
         matches!(self.status, Status::NeedsReconnect | Status::Superseded)
     }
 
-    /// When keepalive will next act on it (None: never, until the user reconnects).
+    /// When keepalive will next act on it (None: never, until the user reconnects): a retry
+    /// when one is scheduled, else `margin` before the token expires — later if a handed-out
+    /// token was promised to live longer, but never within `ROTATION_FLOOR` of the expiry.
     pub fn next_keepalive_at(&self, margin: i64) -> Option<i64> {
         if self.needs_user() {
             return None;
         }
-        Some(self.next_attempt_at.unwrap_or(self.access_expires_at - margin))
+        if let Some(at) = self.next_attempt_at {
+            return Some(at);
+        }
+        let by_margin = self.access_expires_at - margin;
+        let promised = self.handed_out_until.map_or(by_margin, |until| until.min(self.access_expires_at - ROTATION_FLOOR));
+        Some(by_margin.max(promised))
     }
 }
 

@@ -23,6 +23,30 @@ pub fn registered_redirect_url(org: &Org) -> String {
     }
 }
 
+/// Zoom's API hosts by the auth host of their region (docs/zoom.md, OAuth endpoints).
+const API_HOSTS: [(&str, &str); 3] = [("zoom.us", "api.zoom.us"), ("zoom.com", "api.zoom.us"), ("zoomgov.com", "api.zoomgov.com")];
+
+/// Whether a token answer's `api_url` may receive the org's tokens: https, and its host exactly
+/// the API host of the org's region or the org's own API host (parsed, never by prefix); for a
+/// sandbox org, the running sandbox's address.
+pub fn api_url_allowed(org: &Org, api_url: &str, sandbox_url: Option<&str>) -> bool {
+    let Ok(url) = url::Url::parse(api_url) else { return false };
+    let origin = |u: &url::Url| (u.scheme().to_string(), u.host_str().map(str::to_ascii_lowercase), u.port_or_known_default());
+    if org.sandbox {
+        return sandbox_url.and_then(|s| url::Url::parse(s).ok()).is_some_and(|s| origin(&s) == origin(&url));
+    }
+    if url.scheme() != "https" || !url.username().is_empty() || url.password().is_some() || url.port().is_some_and(|p| p != 443) {
+        return false;
+    }
+    let Some(host) = url.host_str().map(str::to_ascii_lowercase) else { return false };
+    let host_of = |base: &str| url::Url::parse(base).ok().and_then(|u| u.host_str().map(str::to_ascii_lowercase));
+    if host_of(&org.api_base).as_deref() == Some(host.as_str()) {
+        return true;
+    }
+    let auth = host_of(&org.auth_base).unwrap_or_default();
+    API_HOSTS.iter().any(|(auth_host, api_host)| (auth == *auth_host || auth.ends_with(&format!(".{auth_host}"))) && host == *api_host)
+}
+
 impl Engine {
     /// Whether the org's client secret is in the keychain. The secret itself never leaves.
     pub fn has_client_secret(&self, org_id: &str) -> Result<bool> {
@@ -46,6 +70,35 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn api_url_hosts_are_matched_exactly_per_region() {
+        let mut org = Org::sandbox();
+        org.sandbox = false;
+        org.auth_base = "https://zoom.us".into();
+        org.api_base = "https://api.zoom.us".into();
+        for ok in ["https://api.zoom.us", "https://api.zoom.us/", "https://API.zoom.us:443"] {
+            assert!(api_url_allowed(&org, ok, None), "{ok}");
+        }
+        for bad in [
+            "http://api.zoom.us",
+            "https://api.zoom.us.evil.example",
+            "https://api.zoom.us@evil.example",
+            "https://evil.example/api.zoom.us",
+            "https://api.zoomgov.com",
+            "https://api.zoom.us:8443",
+            "not a url",
+        ] {
+            assert!(!api_url_allowed(&org, bad, None), "{bad}");
+        }
+        org.auth_base = "https://zoomgov.com".into();
+        org.api_base = "https://api.zoomgov.com".into();
+        assert!(api_url_allowed(&org, "https://api.zoomgov.com", None));
+        assert!(!api_url_allowed(&org, "https://api.zoom.us", None));
+        let sandbox = Org::sandbox();
+        assert!(api_url_allowed(&sandbox, "http://127.0.0.1:4000", Some("http://127.0.0.1:4000")));
+        assert!(!api_url_allowed(&sandbox, "http://127.0.0.1:4001", Some("http://127.0.0.1:4000")));
+    }
 
     #[test]
     fn redirect_url_per_mode() {

@@ -1,14 +1,16 @@
-//! The metadata file (orgs and connections, no secrets) in the app's data directory. Written
-//! atomically: a temp file, fsync, rename, so a crash leaves the old or the new file, never half
-//! of one. A corrupt file is moved aside and reported, never silently replaced by an empty list.
+//! The metadata file (orgs and connections, no secrets) in the app's data directory, and one
+//! small state file per connection. Written atomically (`fsutil`). A file this version cannot
+//! read is never silently replaced: a corrupt list is set aside and reported by the app only
+//! (the command line refuses to go on), and a list written by a newer version is left as it is
+//! and nothing is written over it.
 
-use std::fs::{self, File};
-use std::io::Write;
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EngineError, ErrorCode, Result};
+use crate::fsutil::write_atomic;
 use crate::model::{AppSettings, Connection, ConnectionState, Org};
 
 pub const FILE_NAME: &str = "connections.json";
@@ -31,12 +33,39 @@ pub struct Loaded {
     pub corrupt_moved_to: Option<PathBuf>,
 }
 
+/// The file as it is on disk now.
+#[derive(Debug)]
+pub enum OnDisk {
+    Missing,
+    Readable(Metadata),
+    /// Not JSON of the list's shape (a crash of something else, a hand edit).
+    Corrupt,
+    /// Written by a newer version of the app (its format number).
+    Newer(u32),
+}
+
 pub struct MetadataStore {
     path: PathBuf,
 }
 
 fn storage(what: &str, path: &Path, e: impl std::fmt::Display) -> EngineError {
     EngineError::new(ErrorCode::Storage, format!("could not {what} {}: {e}", path.display()))
+}
+
+/// Older lists named required scopes in a plain list (`"scopes": ["user:write:admin"]`); today
+/// an org requires capabilities (`scopes.rs`).
+fn migrate(json: &mut serde_json::Value) {
+    let Some(orgs) = json.get_mut("orgs").and_then(|o| o.as_array_mut()) else { return };
+    for org in orgs.iter_mut().filter_map(|o| o.as_object_mut()) {
+        if org.contains_key("required") {
+            continue;
+        }
+        let Some(scopes) = org.remove("scopes") else { continue };
+        let scopes: Vec<String> = serde_json::from_value(scopes).unwrap_or_default();
+        let (required, extra) = crate::scopes::from_legacy(&scopes);
+        org.insert("required".into(), serde_json::json!(required));
+        org.insert("extra_scopes".into(), serde_json::json!(extra));
+    }
 }
 
 impl MetadataStore {
@@ -48,63 +77,83 @@ impl MetadataStore {
         &self.path
     }
 
-    pub fn load(&self) -> Result<Loaded> {
-        let text = match fs::read_to_string(&self.path) {
+    /// The list as it is on disk now, with every connection's state file laid over it.
+    pub fn read(&self) -> Result<OnDisk> {
+        let text = match fs::read(&self.path) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(Loaded { metadata: Metadata { version: VERSION, ..Default::default() }, corrupt_moved_to: None })
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(OnDisk::Missing),
             Err(e) => return Err(storage("read", &self.path, e)),
         };
-        match serde_json::from_str::<Metadata>(&text) {
-            Ok(mut m) if m.version <= VERSION => {
+        let Ok(mut json) = serde_json::from_slice::<serde_json::Value>(&text) else { return Ok(OnDisk::Corrupt) };
+        let version = json.get("version").and_then(|v| v.as_u64()).unwrap_or(0);
+        if version > u64::from(VERSION) {
+            return Ok(OnDisk::Newer(u32::try_from(version).unwrap_or(u32::MAX)));
+        }
+        migrate(&mut json);
+        match serde_json::from_value::<Metadata>(json) {
+            Ok(mut m) => {
                 self.overlay_states(&mut m);
-                Ok(Loaded { metadata: m, corrupt_moved_to: None })
+                Ok(OnDisk::Readable(m))
             }
-            Ok(m) => Err(EngineError::new(
-                ErrorCode::Storage,
-                format!("{} was written by a newer version (format {}); update the app", self.path.display(), m.version),
-            )),
-            Err(_) => {
-                let aside = self.path.with_extension(format!("corrupt-{}.json", std::process::id()));
-                fs::rename(&self.path, &aside).map_err(|e| storage("move aside the corrupt", &self.path, e))?;
-                tracing::error!(moved_to = %aside.display(), "the metadata file was corrupt and was moved aside");
+            Err(_) => Ok(OnDisk::Corrupt),
+        }
+    }
+
+    pub fn newer_error(&self, version: u32) -> EngineError {
+        EngineError::new(
+            ErrorCode::Storage,
+            format!("{} was written by a newer version of Zoom Connections (format {version}); update the app. Nothing was changed.", self.path.display()),
+        )
+    }
+
+    fn corrupt_error(&self) -> EngineError {
+        EngineError::new(
+            ErrorCode::Storage,
+            format!("{} is unreadable. Nothing was changed; open the Zoom Connections app, which keeps the file aside and reports it.", self.path.display()),
+        )
+    }
+
+    /// Loads at start. `may_set_aside`: the app sets a corrupt list aside and starts empty
+    /// (reported through `corrupt_moved_to`); the command line refuses instead, so that it never
+    /// writes a nearly empty list for the app to take in.
+    pub fn load(&self, may_set_aside: bool) -> Result<Loaded> {
+        match self.read()? {
+            OnDisk::Missing => Ok(Loaded { metadata: Metadata { version: VERSION, ..Default::default() }, corrupt_moved_to: None }),
+            OnDisk::Readable(metadata) => Ok(Loaded { metadata, corrupt_moved_to: None }),
+            OnDisk::Newer(version) => Err(self.newer_error(version)),
+            OnDisk::Corrupt if !may_set_aside => Err(self.corrupt_error()),
+            OnDisk::Corrupt => {
+                let aside = self.set_aside()?;
                 Ok(Loaded { metadata: Metadata { version: VERSION, ..Default::default() }, corrupt_moved_to: Some(aside) })
             }
         }
     }
 
-    /// The file as it is now, if it is there and readable: another process may have written it.
-    pub fn read_current(&self) -> Option<Metadata> {
-        let text = fs::read_to_string(&self.path).ok()?;
-        let mut m = serde_json::from_str::<Metadata>(&text).ok().filter(|m| m.version <= VERSION)?;
-        self.overlay_states(&mut m);
-        Some(m)
+    /// Moves an unreadable list aside (kept for the user, never deleted).
+    pub fn set_aside(&self) -> Result<PathBuf> {
+        let aside = self.path.with_extension(format!("corrupt-{}-{}.json", std::process::id(), rand::random::<u32>()));
+        fs::rename(&self.path, &aside).map_err(|e| storage("move aside the corrupt", &self.path, e))?;
+        tracing::error!(moved_to = %aside.display(), "the metadata file was corrupt and was moved aside");
+        Ok(aside)
     }
 
     fn state_path(&self, id: &str) -> PathBuf {
-        // Ids are engine-made (`c<digits>`); anything else cannot escape the folder.
+        // Ids are checked at the engine's edge (`model::check_id`); this filter is a second line.
         let safe: String = id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
         self.path.with_file_name("state").join(format!("{safe}.json"))
     }
 
     /// A connection's keepalive state as last written by any process. Missing or unreadable
-    /// (a crash mid-write) means: the list's own copy stands.
+    /// means: the list's own copy stands.
     pub fn read_state(&self, id: &str) -> Option<ConnectionState> {
         serde_json::from_slice(&fs::read(self.state_path(id)).ok()?).ok()
     }
 
-    /// Replaces a connection's state file (temp file + rename). Not fsynced: the state is a
-    /// cache of what keepalive learned, and losing the last write to a crash costs at most an
-    /// early refresh; the tokens themselves are in the keychain.
+    /// Replaces a connection's state file.
     pub fn write_state(&self, id: &str, state: &ConnectionState) -> Result<()> {
         let path = self.state_path(id);
-        let dir = path.parent().ok_or_else(|| storage("find the folder of", &path, "no parent"))?;
-        fs::create_dir_all(dir).map_err(|e| storage("create", dir, e))?;
         let json = serde_json::to_vec(state).map_err(|e| storage("encode", &path, e))?;
-        let tmp = path.with_extension(format!("json.{}.tmp", std::process::id()));
-        fs::write(&tmp, json).map_err(|e| storage("write", &tmp, e))?;
-        fs::rename(&tmp, &path).map_err(|e| storage("replace", &path, e))
+        write_atomic(&path, &json).map_err(|e| storage("write", &path, e))
     }
 
     pub fn remove_state(&self, id: &str) {
@@ -125,22 +174,10 @@ impl MetadataStore {
     }
 
     pub fn save(&self, metadata: &Metadata) -> Result<()> {
-        let dir = self.path.parent().ok_or_else(|| storage("find the folder of", &self.path, "no parent"))?;
-        fs::create_dir_all(dir).map_err(|e| storage("create", dir, e))?;
         let mut m = metadata.clone();
         m.version = VERSION;
         let json = serde_json::to_vec_pretty(&m).map_err(|e| storage("encode", &self.path, e))?;
-        let tmp = self.path.with_extension("json.tmp");
-        let mut file = File::create(&tmp).map_err(|e| storage("create", &tmp, e))?;
-        file.write_all(&json).map_err(|e| storage("write", &tmp, e))?;
-        file.sync_all().map_err(|e| storage("sync", &tmp, e))?;
-        drop(file);
-        fs::rename(&tmp, &self.path).map_err(|e| storage("replace", &self.path, e))?;
-        // The rename itself is durable only once the directory is synced.
-        if let Ok(d) = File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
+        write_atomic(&self.path, &json).map_err(|e| storage("write", &self.path, e))
     }
 }
 
@@ -149,29 +186,30 @@ mod tests {
     use super::*;
     use crate::model::Org;
 
-    fn tempdir() -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("zc-store-{}-{}", std::process::id(), rand::random::<u64>()));
-        fs::create_dir_all(&dir).unwrap();
-        dir
+    fn tempdir() -> tempfile::TempDir {
+        tempfile::tempdir().unwrap()
     }
 
     #[test]
     fn saves_and_loads_atomically() {
         let dir = tempdir();
-        let store = MetadataStore::new(&dir);
-        assert!(store.load().unwrap().metadata.orgs.is_empty());
+        let store = MetadataStore::new(dir.path());
+        assert!(store.load(true).unwrap().metadata.orgs.is_empty());
         let m = Metadata { version: 1, orgs: vec![Org::sandbox()], connections: vec![], settings: Default::default() };
         store.save(&m).unwrap();
-        assert_eq!(store.load().unwrap().metadata, m);
-        assert!(!dir.join("connections.json.tmp").exists());
+        assert_eq!(store.load(true).unwrap().metadata, m);
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left");
     }
 
     #[test]
     fn a_corrupt_file_is_moved_aside_and_reported() {
         let dir = tempdir();
-        let store = MetadataStore::new(&dir);
+        let store = MetadataStore::new(dir.path());
         fs::write(store.path(), b"{ not json").unwrap();
-        let loaded = store.load().unwrap();
+        // The command line refuses and changes nothing.
+        assert_eq!(store.load(false).unwrap_err().code, ErrorCode::Storage);
+        assert_eq!(fs::read(store.path()).unwrap(), b"{ not json");
+        let loaded = store.load(true).unwrap();
         let aside = loaded.corrupt_moved_to.expect("reported");
         assert_eq!(fs::read(&aside).unwrap(), b"{ not json", "the corrupt file is kept");
         assert!(!store.path().exists());
@@ -181,7 +219,7 @@ mod tests {
     fn connection_state_files_overlay_the_list_and_bad_ones_are_ignored() {
         use crate::model::{Connection, Status, ZoomIdentity};
         let dir = tempdir();
-        let store = MetadataStore::new(&dir);
+        let store = MetadataStore::new(dir.path());
         let identity = ZoomIdentity {
             user_id: "u".into(),
             email: "e".into(),
@@ -206,25 +244,49 @@ mod tests {
             last_failure_at: None,
             next_attempt_at: None,
             consecutive_failures: 0,
+            failing_since: None,
+            generation: 0,
+            handed_out_until: None,
         };
         store.save(&Metadata { version: 1, orgs: vec![], connections: vec![conn.clone()], settings: Default::default() }).unwrap();
         let mut state = conn.state();
         state.access_expires_at = 5000;
         state.status = Status::Retrying;
         store.write_state("c1", &state).unwrap();
-        let loaded = store.load().unwrap().metadata;
+        let loaded = store.load(true).unwrap().metadata;
         assert_eq!((loaded.connections[0].access_expires_at, loaded.connections[0].status), (5000, Status::Retrying));
-        fs::write(dir.join("state").join("c1.json"), b"{trunc").unwrap();
-        assert_eq!(store.read_current().unwrap().connections[0].access_expires_at, 100);
-        assert!(store.state_path("../x").starts_with(dir.join("state")));
+        fs::write(dir.path().join("state").join("c1.json"), b"{trunc").unwrap();
+        let OnDisk::Readable(current) = store.read().unwrap() else { panic!("readable") };
+        assert_eq!(current.connections[0].access_expires_at, 100);
+        assert!(store.state_path("../x").starts_with(dir.path().join("state")));
     }
 
     #[test]
     fn a_newer_format_is_refused_not_overwritten() {
         let dir = tempdir();
-        let store = MetadataStore::new(&dir);
-        fs::write(store.path(), br#"{"version": 99, "orgs": [], "connections": []}"#).unwrap();
-        assert_eq!(store.load().unwrap_err().code, ErrorCode::Storage);
-        assert!(store.path().exists());
+        let store = MetadataStore::new(dir.path());
+        let newer = br#"{"version": 99, "orgs": [], "connections": [], "something": "new"}"#;
+        fs::write(store.path(), newer).unwrap();
+        for may_set_aside in [true, false] {
+            assert_eq!(store.load(may_set_aside).unwrap_err().code, ErrorCode::Storage);
+        }
+        assert!(matches!(store.read().unwrap(), OnDisk::Newer(99)));
+        assert_eq!(fs::read(store.path()).unwrap(), newer, "left as it is");
+    }
+
+    #[test]
+    fn an_older_list_of_required_scopes_becomes_capabilities() {
+        let dir = tempdir();
+        let store = MetadataStore::new(dir.path());
+        let mut org = serde_json::to_value(Org::sandbox()).unwrap();
+        let o = org.as_object_mut().unwrap();
+        o.remove("required");
+        o.remove("extra_scopes");
+        o.insert("scopes".into(), serde_json::json!(["user:write:admin", "scim2", "meeting:read"]));
+        fs::write(store.path(), serde_json::to_vec(&serde_json::json!({"version": 1, "orgs": [org], "connections": []})).unwrap()).unwrap();
+        let loaded = store.load(false).unwrap().metadata;
+        use crate::scopes::Capability;
+        assert_eq!(loaded.orgs[0].required, vec![Capability::ManageUsers, Capability::Scim]);
+        assert_eq!(loaded.orgs[0].extra_scopes, vec!["meeting:read".to_string()]);
     }
 }

@@ -1,37 +1,23 @@
-//! The client side of Zoom over HTTP: OAuth (with the `oauth2` crate; its HTTP client follows no
-//! redirects), revocation, `GET /v2/users/me` and the SCIM probe. What the answers mean (tokens,
-//! identity, error codes as ZOOM.md prescribes) is decided in `zoom_answers`.
+//! The client side of Zoom over HTTP: the authorize URL (PKCE and state from the `oauth2` crate),
+//! the token endpoint (code exchange, refresh), revocation, `GET /v2/users/me` and the probes.
+//! What the answers mean is decided in `zoom_answers`.
+//!
+//! Token-endpoint calls are plain form posts rather than `oauth2`'s typed requests: its strict
+//! response type discards a whole answer for one odd field, and a refresh answer must never be
+//! discarded while it carries a rotated refresh token (zoom_answers.rs). The HTTP client follows
+//! no redirects (a code or token could be sent anywhere), reads at most `MAX_BODY` of an answer,
+//! trusts the operating system's certificate store as well as the bundled web roots
+//! (TLS-inspecting proxies), and honours the system's proxy settings.
 
-use std::sync::Mutex;
 use std::time::Duration;
 
-use oauth2::basic::BasicTokenIntrospectionResponse;
-use oauth2::{
-    AsyncHttpClient, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet,
-    HttpRequest, HttpResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken,
-    RequestTokenError, RevocationUrl, StandardRevocableToken, TokenUrl,
-};
+use oauth2::{AuthUrl, ClientId, CsrfToken, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl};
 
 use crate::error::{EngineError, ErrorCode, Result};
 use crate::model::ZoomIdentity;
 use crate::secret::Secret;
-pub use crate::zoom_answers::{parse_identity, TokenSet, ZoomFailure};
-use crate::zoom_answers::{
-    api_answer, failure, revoke_answer, token_error, token_set, unparseable_token_answer, TokenCall, ZoomOAuthError, ZoomTokenResponse,
-};
-
-type OAuthClient = oauth2::Client<
-    ZoomOAuthError,
-    ZoomTokenResponse,
-    BasicTokenIntrospectionResponse,
-    StandardRevocableToken,
-    ZoomOAuthError,
-    EndpointSet,
-    EndpointNotSet,
-    EndpointNotSet,
-    EndpointSet,
-    EndpointSet,
->;
+pub use crate::zoom_answers::{parse_identity, FailureClass, GrantEnd, Revocation, RetryAfter, TokenAnswer, TokenSet, ZoomFailure};
+use crate::zoom_answers::{api_answer, failure, parse_retry_after, revoke_answer, token_answer, TokenCall};
 
 /// One Zoom app as the client sees it.
 #[derive(Debug, Clone)]
@@ -49,65 +35,50 @@ pub struct AuthorizeRequest {
     pub verifier: PkceCodeVerifier,
 }
 
+/// Far above any answer Zoom gives (a token answer is under 2 KiB, a users page a few KiB), far
+/// below what could hurt: a hostile server or proxy may send an endless body.
+const MAX_BODY: usize = 1024 * 1024;
+
 pub struct ZoomClient {
     http: reqwest::Client,
-}
-
-type HttpError = oauth2::HttpClientError<reqwest::Error>;
-
-/// The HTTP client for one token-endpoint call, remembering the status and `Retry-After` so that
-/// a failure can be classified even when the body is not Zoom's error shape (a 429 or a 502
-/// from a proxy).
-struct Recording {
-    http: reqwest::Client,
-    seen: Mutex<Option<(u16, Option<Duration>)>>,
-}
-
-impl Recording {
-    // A clone of the client is a handle to the same pool (reqwest's client is an Arc inside).
-    fn new(http: &reqwest::Client) -> Self {
-        Self { http: http.clone(), seen: Mutex::new(None) }
-    }
-
-    fn finish(
-        self,
-        result: std::result::Result<ZoomTokenResponse, RequestTokenError<HttpError, ZoomOAuthError>>,
-        call: TokenCall,
-        now: i64,
-    ) -> std::result::Result<TokenSet, ZoomFailure> {
-        let seen = self.seen.lock().ok().and_then(|s| *s);
-        match result {
-            Ok(tokens) => token_set(tokens, now),
-            Err(e) => Err(classify_request_error(e, call, seen)),
-        }
-    }
-}
-
-impl<'c> AsyncHttpClient<'c> for Recording {
-    type Error = HttpError;
-    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = std::result::Result<HttpResponse, HttpError>> + Send + Sync + 'c>>;
-
-    fn call(&'c self, request: HttpRequest) -> Self::Future {
-        Box::pin(async move {
-            let res = self.http.call(request).await?;
-            if let Ok(mut seen) = self.seen.lock() {
-                *seen = Some((res.status().as_u16(), retry_after(res.headers())));
-            }
-            Ok(res)
-        })
-    }
 }
 
 fn bad_settings(what: &str) -> EngineError {
     EngineError::new(ErrorCode::InvalidSettings, format!("invalid Zoom app settings: {what}"))
 }
 
-fn join(base: &str, path: &str) -> String {
+pub(crate) fn join(base: &str, path: &str) -> String {
     format!("{}{}", base.trim_end_matches('/'), path)
 }
 
-fn retry_after(headers: &oauth2::http::HeaderMap) -> Option<Duration> {
-    headers.get("retry-after")?.to_str().ok()?.trim().parse::<u64>().ok().map(Duration::from_secs)
+fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<RetryAfter> {
+    // Absolute dates in Retry-After are real time, whatever clock the engine runs on.
+    parse_retry_after(headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?, unix_now())
+}
+
+/// An answer as far as the client reads it: status, `Retry-After`, and at most `MAX_BODY` bytes.
+struct Answer {
+    status: u16,
+    retry_after: Option<RetryAfter>,
+    body: Vec<u8>,
+}
+
+async fn read(res: reqwest::Response) -> std::result::Result<Answer, ZoomFailure> {
+    let status = res.status().as_u16();
+    let retry_after = retry_after(res.headers());
+    let mut res = res;
+    let mut body = Vec::new();
+    while let Some(chunk) = res.chunk().await.map_err(network)? {
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(failure(ErrorCode::ZoomBadResponse, "Zoom's answer was far larger than any Zoom answer"));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Answer { status, retry_after, body })
 }
 
 impl ZoomClient {
@@ -116,37 +87,55 @@ impl ZoomClient {
             // An OAuth client must not follow redirects (it could be sent anywhere with a code).
             .redirect(reqwest::redirect::Policy::none())
             .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("zoom-connections/", env!("CARGO_PKG_VERSION")))
+            // The OS store too: where a TLS-inspecting proxy re-signs traffic, its root is there.
+            .tls_built_in_native_certs(true)
+            .tls_built_in_webpki_certs(true)
             .build()
             .map_err(|e| EngineError::new(ErrorCode::Network, format!("could not set up HTTP: {e}")))?;
         Ok(Self { http })
     }
 
-    fn oauth(&self, app: &AppCredentials, redirect_uri: Option<&str>) -> Result<OAuthClient> {
-        let auth = AuthUrl::new(join(&app.auth_base, "/oauth/authorize")).map_err(|_| bad_settings("auth URL"))?;
-        let token = TokenUrl::new(join(&app.auth_base, "/oauth/token")).map_err(|_| bad_settings("token URL"))?;
-        let revoke = RevocationUrl::new(join(&app.auth_base, "/oauth/revoke")).map_err(|_| bad_settings("revoke URL"))?;
-        let mut client = oauth2::Client::new(ClientId::new(app.client_id.clone()))
-            .set_auth_uri(auth)
-            .set_token_uri(token)
-            .set_revocation_url(revoke);
-        if let Some(secret) = &app.client_secret {
-            client = client.set_client_secret(ClientSecret::new(secret.expose().to_string()));
-        }
-        if let Some(uri) = redirect_uri {
-            client = client.set_redirect_uri(RedirectUrl::new(uri.to_string()).map_err(|_| bad_settings("redirect URL"))?);
-        }
-        Ok(client)
-    }
-
     /// PKCE S256 and a random state, always (Zoom's default method would be `plain`).
     /// No `scope` parameter: Zoom grants the scopes configured on the app, and the callback
-    /// checks that the granted ones contain the org's required scopes.
+    /// checks that the granted ones satisfy the org's requirements.
     pub fn authorize_url(&self, app: &AppCredentials, redirect_uri: &str) -> Result<AuthorizeRequest> {
+        self.authorize_url_with_scopes(app, redirect_uri, &[])
+    }
+
+    /// The same, asking for these scopes (only "Check settings" does: it makes Zoom say
+    /// whether the app has them, and whether it may have them at all).
+    pub fn authorize_url_with_scopes(&self, app: &AppCredentials, redirect_uri: &str, scopes: &[String]) -> Result<AuthorizeRequest> {
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-        let client = self.oauth(app, Some(redirect_uri))?;
-        let (url, state) = client.authorize_url(CsrfToken::new_random).set_pkce_challenge(challenge).url();
+        let auth = AuthUrl::new(join(&app.auth_base, "/oauth/authorize")).map_err(|_| bad_settings("auth URL"))?;
+        let redirect = RedirectUrl::new(redirect_uri.to_string()).map_err(|_| bad_settings("redirect URL"))?;
+        let client = oauth2::basic::BasicClient::new(ClientId::new(app.client_id.clone())).set_auth_uri(auth).set_redirect_uri(redirect);
+        let mut request = client.authorize_url(CsrfToken::new_random).set_pkce_challenge(challenge);
+        for scope in scopes {
+            request = request.add_scope(oauth2::Scope::new(scope.clone()));
+        }
+        let (url, state) = request.url();
         Ok(AuthorizeRequest { url: url.to_string(), state: state.secret().clone(), verifier })
+    }
+
+    /// A form post to the token endpoint with the app's client authentication: HTTP Basic for a
+    /// confidential app, `client_id` in the body for a public one (docs/zoom.md, OAuth endpoints).
+    async fn token_post(&self, app: &AppCredentials, path: &str, mut form: Vec<(&str, String)>) -> std::result::Result<Answer, ZoomFailure> {
+        let mut req = self.http.post(join(&app.auth_base, path)).header(reqwest::header::ACCEPT, "application/json");
+        match &app.client_secret {
+            Some(secret) => req = req.basic_auth(&app.client_id, Some(secret.expose())),
+            None => form.push(("client_id", app.client_id.clone())),
+        }
+        let res = req.form(&form).send().await.map_err(network)?;
+        read(res).await
+    }
+
+    async fn token_call(&self, app: &AppCredentials, call: TokenCall, form: Vec<(&str, String)>, now: i64) -> TokenAnswer {
+        match self.token_post(app, "/oauth/token", form).await {
+            Ok(a) => token_answer(call, a.status, a.retry_after, &a.body, now),
+            Err(f) => TokenAnswer { tokens: Err(f), refresh: None },
+        }
     }
 
     pub async fn exchange_code(
@@ -157,60 +146,53 @@ impl ZoomClient {
         verifier: PkceCodeVerifier,
         now: i64,
     ) -> std::result::Result<TokenSet, ZoomFailure> {
-        let client = self.oauth(app, Some(redirect_uri)).map_err(|error| ZoomFailure { error, retry_after: None })?;
-        let rec = Recording::new(&self.http);
-        let result = client
-            .exchange_code(AuthorizationCode::new(code.to_string()))
-            .set_pkce_verifier(verifier)
-            .request_async(&rec)
-            .await;
-        rec.finish(result, TokenCall::CodeExchange, now)
-    }
-
-    pub async fn refresh(&self, app: &AppCredentials, refresh: &Secret, now: i64) -> std::result::Result<TokenSet, ZoomFailure> {
-        let client = self.oauth(app, None).map_err(|error| ZoomFailure { error, retry_after: None })?;
-        let token = RefreshToken::new(refresh.expose().to_string());
-        let rec = Recording::new(&self.http);
-        let result = client.exchange_refresh_token(&token).request_async(&rec).await;
-        rec.finish(result, TokenCall::Refresh, now)
-    }
-
-    /// Revokes the grant (Zoom: revoking any token of it deauthorizes the app for the user).
-    /// Plain HTTP rather than `oauth2`'s revocation: that one insists on an https URL, which the
-    /// loopback sandbox is not, and Zoom's revoke takes just `token=…` with the usual client
-    /// authentication.
-    pub async fn revoke(&self, app: &AppCredentials, token: &Secret) -> Result<()> {
-        let mut form = vec![("token", token.expose().to_string())];
-        let mut req = self.http.post(join(&app.auth_base, "/oauth/revoke"));
-        match &app.client_secret {
-            Some(secret) => req = req.basic_auth(&app.client_id, Some(secret.expose())),
-            None => form.push(("client_id", app.client_id.clone())),
+        let form = vec![
+            ("grant_type", "authorization_code".to_string()),
+            ("code", code.to_string()),
+            ("redirect_uri", redirect_uri.to_string()),
+            ("code_verifier", verifier.secret().clone()),
+        ];
+        let tokens = self.token_call(app, TokenCall::CodeExchange, form, now).await.tokens?;
+        if tokens.refresh.is_none() {
+            // Without a refresh token the connection could not outlive the hour.
+            return Err(failure(ErrorCode::ZoomBadResponse, "Zoom's answer to the sign-in has no refresh token, so the connection could not be kept alive"));
         }
-        let res = req.form(&form).send().await.map_err(|e| network(e).error)?;
-        let status = res.status().as_u16();
-        let body = res.bytes().await.map_err(|e| network(e).error)?;
-        revoke_answer(status, &body)
+        Ok(tokens)
+    }
+
+    /// `grant_type=refresh_token`. The answer's refresh token, if any, is in `TokenAnswer::refresh`
+    /// even when the rest of the answer cannot be used.
+    pub async fn refresh(&self, app: &AppCredentials, refresh: &Secret, now: i64) -> TokenAnswer {
+        let form = vec![("grant_type", "refresh_token".to_string()), ("refresh_token", refresh.expose().to_string())];
+        self.token_call(app, TokenCall::Refresh, form, now).await
+    }
+
+    /// Revokes the grant with an access token, as Zoom documents it (revoking deauthorizes the
+    /// app for the user: the whole grant goes).
+    pub async fn revoke(&self, app: &AppCredentials, access: &Secret) -> std::result::Result<Revocation, ZoomFailure> {
+        let answer = self.token_post(app, "/oauth/revoke", vec![("token", access.expose().to_string())]).await?;
+        revoke_answer(answer.status, &answer.body)
     }
 
     async fn api_get(&self, url: &str, access: &Secret, accept: &str) -> std::result::Result<serde_json::Value, ZoomFailure> {
-        let res = self
-            .http
-            .get(url)
-            .bearer_auth(access.expose())
-            .header("Accept", accept)
-            .send()
-            .await
-            .map_err(network)?;
-        let status = res.status().as_u16();
-        let wait = res.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok());
-        let body = res.bytes().await.map_err(network)?;
-        api_answer(status, wait.map(Duration::from_secs), &body)
+        let res = self.http.get(url).bearer_auth(access.expose()).header(reqwest::header::ACCEPT, accept).send().await.map_err(network)?;
+        let answer = read(res).await?;
+        api_answer(answer.status, answer.retry_after, &answer.body)
     }
 
     /// `GET /v2/users/me`: who signed in.
     pub async fn users_me(&self, api_url: &str, access: &Secret) -> std::result::Result<ZoomIdentity, ZoomFailure> {
         let me = self.api_get(&join(api_url, "/v2/users/me"), access, "application/json").await?;
         parse_identity(&me).ok_or_else(|| failure(ErrorCode::ZoomBadResponse, "Zoom's answer about the signed-in user lacks its id"))
+    }
+
+    /// `GET /v2/users?page_size=1`: whether this token may list the account's users (what a
+    /// custom role must allow), and how many there are.
+    pub async fn users_probe(&self, api_url: &str, access: &Secret) -> std::result::Result<u64, ZoomFailure> {
+        let list = self.api_get(&join(api_url, "/v2/users?page_size=1&status=active"), access, "application/json").await?;
+        list.get("total_records")
+            .and_then(|t| t.as_u64())
+            .ok_or_else(|| failure(ErrorCode::ZoomBadResponse, "Zoom's list of users lacks total_records"))
     }
 
     /// `GET /scim2/Users?count=1`: the number of users SCIM sees.
@@ -220,30 +202,34 @@ impl ZoomClient {
             .and_then(|t| t.as_u64())
             .ok_or_else(|| failure(ErrorCode::ZoomBadResponse, "Zoom's SCIM answer lacks totalResults"))
     }
-}
 
-fn network(e: reqwest::Error) -> ZoomFailure {
-    let what = if e.is_timeout() { "timed out" } else if e.is_connect() { "could not connect" } else { "the connection failed" };
-    failure(ErrorCode::Network, &format!("Zoom could not be reached: {what}"))
-}
-
-/// A token-endpoint call that failed: Zoom's error answer, no answer, or an unreadable one.
-fn classify_request_error(
-    e: RequestTokenError<HttpError, ZoomOAuthError>,
-    call: TokenCall,
-    seen: Option<(u16, Option<Duration>)>,
-) -> ZoomFailure {
-    let (status, retry_after) = seen.unwrap_or((0, None));
-    match e {
-        RequestTokenError::ServerResponse(err) => token_error(&err, call, status, retry_after),
-        RequestTokenError::Request(e) => {
-            let what = match &e {
-                oauth2::HttpClientError::Reqwest(r) if r.is_timeout() => "timed out",
-                oauth2::HttpClientError::Reqwest(r) if r.is_connect() => "could not connect",
-                _ => "the connection failed",
-            };
-            failure(ErrorCode::Network, &format!("Zoom could not be reached: {what}"))
+    /// Fetches an authorize URL the way a browser would start, without following its redirect:
+    /// Zoom redirects to its sign-in when it accepts the app's client id and redirect URL, and
+    /// shows an error page otherwise (docs/zoom.md, Setup errors). Returns the page's status and
+    /// text (bounded) when it did not redirect.
+    pub async fn preflight_authorize(&self, url: &str) -> std::result::Result<Option<(u16, String)>, ZoomFailure> {
+        let res = self.http.get(url).header(reqwest::header::ACCEPT, "text/html,application/json").send().await.map_err(network)?;
+        if res.status().is_redirection() {
+            return Ok(None);
         }
-        RequestTokenError::Parse(..) | RequestTokenError::Other(..) => unparseable_token_answer(status, retry_after),
+        let answer = read(res).await?;
+        Ok(Some((answer.status, String::from_utf8_lossy(&answer.body).into_owned())))
     }
+}
+
+pub(crate) fn network(e: reqwest::Error) -> ZoomFailure {
+    let what = if e.is_timeout() {
+        "timed out".to_string()
+    } else if e.is_connect() {
+        // Name TLS trouble: behind a TLS-inspecting proxy it is the certificate store.
+        let chain = std::iter::successors(std::error::Error::source(&e), |s| s.source()).map(|s| s.to_string()).collect::<Vec<_>>().join(": ");
+        if chain.contains("certificate") || chain.contains("UnknownIssuer") {
+            "the server's TLS certificate is not trusted (behind a TLS-inspecting proxy, its root certificate must be in the system's certificate store)".to_string()
+        } else {
+            "could not connect".to_string()
+        }
+    } else {
+        "the connection failed".to_string()
+    };
+    failure(ErrorCode::Network, &format!("Zoom could not be reached: {what}"))
 }

@@ -1,29 +1,25 @@
 //! What Zoom's answers mean: turning the bytes of a token-endpoint or API answer into tokens, an
-//! identity or one of the engine's error codes, as ZOOM.md prescribes. Pure functions on bytes
-//! and status codes, so that the HTTP client (zoom.rs), the fuzz targets (fuzz/) and the replay
-//! of their corpus (tests/fuzz_corpus.rs) run exactly the same code.
+//! identity or a classified failure, as docs/zoom.md (Errors) prescribes. Pure functions on bytes,
+//! status codes and headers, so that the HTTP client (zoom.rs), the fuzz targets (fuzz/) and the
+//! replay of their corpus (tests/fuzz_corpus.rs) run exactly the same code.
+//!
+//! Token answers are read leniently and field by field rather than through a strict typed
+//! response (as the `oauth2` crate does): a 2xx answer to a refresh has already rotated the
+//! refresh token at Zoom, so a refresh token in it must survive an odd `expires_in` or a missing
+//! `scope`; RFC 6749 §6 lets a refresh answer omit the refresh token (the old one stays), and
+//! §5.1 lets it omit `scope` (unchanged).
 
 use std::time::Duration;
 
-use oauth2::basic::BasicTokenType;
-use oauth2::{ExtraTokenFields, StandardTokenResponse, TokenResponse};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::error::{EngineError, ErrorCode};
 use crate::model::ZoomIdentity;
 use crate::secret::Secret;
 
-/// Zoom's token response carries `api_url` beside the standard fields.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct ZoomTokenFields {
-    #[serde(default)]
-    pub api_url: Option<String>,
-}
-impl ExtraTokenFields for ZoomTokenFields {}
-pub type ZoomTokenResponse = StandardTokenResponse<ZoomTokenFields, BasicTokenType>;
-
-/// Zoom's OAuth error body: `{"reason": "...", "error": "..."}`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+/// Zoom's OAuth error body: `{"reason": "...", "error": "..."}` (RFC 6749 §5.2 adds
+/// `error_description`).
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct ZoomOAuthError {
     #[serde(default)]
     pub error: String,
@@ -32,28 +28,73 @@ pub struct ZoomOAuthError {
     #[serde(default)]
     pub error_description: Option<String>,
 }
-impl std::fmt::Display for ZoomOAuthError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.error)
-    }
-}
-impl oauth2::ErrorResponse for ZoomOAuthError {}
 
 /// Tokens as Zoom issued them, with the wall-clock expiry computed once on receipt.
 #[derive(Debug, Clone)]
 pub struct TokenSet {
     pub access: Secret,
-    pub refresh: Secret,
+    /// None: the answer carried no new refresh token, the current one stays (RFC 6749 §6).
+    pub refresh: Option<Secret>,
     pub expires_at: i64,
-    pub scopes: Vec<String>,
+    /// None: the answer named no scope, the granted ones are unchanged (RFC 6749 §5.1).
+    pub scopes: Option<Vec<String>>,
+    /// As Zoom named it; the engine accepts it only for a Zoom API host of the org's region.
     pub api_url: Option<String>,
 }
 
-/// A failure, and when to retry if Zoom said (429 `Retry-After`).
+/// Why a grant is gone, for the status the user reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantEnd {
+    /// A newer sign-in of the same Zoom user for the same app (4741).
+    Superseded,
+    /// The Zoom user was deactivated or deleted (4735).
+    OwnerGone,
+    /// Deauthorized, uninstalled, or replaced without Zoom saying which.
+    Ended,
+}
+
+/// How a failure is to be handled (docs/zoom.md, Errors). One classification, made here, for
+/// every caller: keepalive, Test, Delete and the sign-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureClass {
+    /// Goes away by itself: network errors, timeouts, HTTP 5xx, 429.
+    Transient,
+    /// Proves nothing about the grant (4700, `invalid_request`, an unknown 4xx, an unreadable
+    /// answer): retried, and taken as lost only after a bound (keepalive's AMBIGUOUS_*).
+    Ambiguous,
+    /// The API refused an access token (HTTP 401 / code 124): a refresh tells a dead token from
+    /// a dead grant.
+    TokenRefused,
+    /// The grant is gone at Zoom (a refresh answered `invalid_grant`): only a new sign-in helps.
+    GrantEnded(GrantEnd),
+    /// Zoom refused the app's settings or the request itself (client id or secret, a disabled
+    /// app, a redirect URL, a missing scope): retrying cannot help, the user must change something.
+    Refused,
+    /// This computer: the keychain, the disk, a lock held by another process.
+    Local,
+}
+
+impl FailureClass {
+    /// The class an error code has when nothing more specific is known.
+    pub fn of(code: ErrorCode) -> Self {
+        match code {
+            ErrorCode::Network | ErrorCode::ZoomRateLimited => FailureClass::Transient,
+            ErrorCode::ZoomError | ErrorCode::ZoomBadResponse => FailureClass::Ambiguous,
+            ErrorCode::ZoomInvalidGrant => FailureClass::GrantEnded(GrantEnd::Ended),
+            ErrorCode::KeychainUnavailable | ErrorCode::Storage | ErrorCode::LockTimeout | ErrorCode::ShuttingDown => {
+                FailureClass::Local
+            }
+            _ => FailureClass::Refused,
+        }
+    }
+}
+
+/// A failure, how to handle it, and when to retry if Zoom said (429 `Retry-After`).
 #[derive(Debug, Clone)]
 pub struct ZoomFailure {
     pub error: EngineError,
-    pub retry_after: Option<Duration>,
+    pub class: FailureClass,
+    pub retry_after: Option<RetryAfter>,
 }
 
 impl From<ZoomFailure> for EngineError {
@@ -62,54 +103,128 @@ impl From<ZoomFailure> for EngineError {
     }
 }
 
+impl From<EngineError> for ZoomFailure {
+    fn from(error: EngineError) -> Self {
+        ZoomFailure { class: FailureClass::of(error.code), error, retry_after: None }
+    }
+}
+
 pub(crate) fn failure(code: ErrorCode, message: &str) -> ZoomFailure {
-    ZoomFailure { error: EngineError::new(code, message), retry_after: None }
+    EngineError::new(code, message).into()
 }
 
-/// A token-endpoint answer, from its status and body: the tokens, or what went wrong. The body
-/// is read with the same serde types the `oauth2` crate uses on the live path.
-pub fn token_answer(
-    call: TokenCall,
-    status: u16,
-    retry_after: Option<Duration>,
-    body: &[u8],
-    now: i64,
-) -> Result<TokenSet, ZoomFailure> {
-    if (200..300).contains(&status) {
-        return match serde_json::from_slice::<ZoomTokenResponse>(body) {
-            Ok(tokens) => token_set(tokens, now),
-            Err(_) => Err(unparseable_token_answer(status, retry_after)),
-        };
-    }
-    match serde_json::from_slice::<ZoomOAuthError>(body) {
-        Ok(err) => Err(token_error(&err, call, status, retry_after)),
-        Err(_) => Err(unparseable_token_answer(status, retry_after)),
-    }
+fn classified(code: ErrorCode, class: FailureClass, message: String, retry_after: Option<RetryAfter>) -> ZoomFailure {
+    ZoomFailure { error: EngineError::new(code, message), class, retry_after }
 }
 
-pub(crate) fn token_set(tokens: ZoomTokenResponse, now: i64) -> Result<TokenSet, ZoomFailure> {
-    let refresh = tokens
-        .refresh_token()
-        .ok_or_else(|| failure(ErrorCode::ZoomBadResponse, "Zoom's token answer has no refresh token"))?;
-    if tokens.access_token().secret().is_empty() || refresh.secret().is_empty() {
-        return Err(failure(ErrorCode::ZoomBadResponse, "Zoom's token answer has an empty token"));
-    }
-    // Zoom says 3599. A hostile or broken answer is kept within sane bounds: no less than a
-    // minute (0 would make keepalive refresh, and rotate, at every tick) and no more than a day
-    // (u64::MAX cast to i64 would put the expiry in the past: the Michigan bug again).
-    let expires_in = tokens.expires_in().map(|d| d.as_secs().clamp(60, 24 * 3600) as i64).unwrap_or(3599);
-    Ok(TokenSet {
-        access: Secret::new(tokens.access_token().secret().clone()),
-        refresh: Secret::new(refresh.secret().clone()),
-        // Computed once, in wall-clock time (the Michigan bug in ZOOM.md).
-        expires_at: now + expires_in,
-        scopes: tokens.scopes().map(|s| s.iter().map(|s| s.to_string()).collect()).unwrap_or_default(),
-        api_url: tokens.extra_fields().api_url.clone().filter(|u| u.starts_with("https://") || u.starts_with("http://127.0.0.1")),
+/// What a `Retry-After` header asked for, bounded (docs/zoom.md, Rate limits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryAfter {
+    pub wait: Duration,
+    /// Zoom asked for longer than `RETRY_AFTER_CEILING`: the wait was cut to it.
+    pub capped: bool,
+}
+
+/// The longest a `Retry-After` may park a connection: a daily-limit answer names the next
+/// midnight UTC, and a hostile one any time at all.
+pub const RETRY_AFTER_CEILING: Duration = Duration::from_secs(3600);
+
+/// `Retry-After` in any form Zoom or a proxy sends: delay-seconds or an HTTP-date
+/// (RFC 9110 §10.2.3), or the ISO-8601 timestamp of Zoom's daily limit (`2020-05-31T00:00:00Z`).
+/// A time in the past is no wait; anything unreadable is as if absent. `now` is Unix seconds.
+pub fn parse_retry_after(value: &str, now: i64) -> Option<RetryAfter> {
+    let value = value.trim();
+    let secs: u64 = if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // Saturates instead of overflowing for absurd values.
+        value.parse().unwrap_or(u64::MAX)
+    } else {
+        let at = chrono::DateTime::parse_from_rfc3339(value)
+            .or_else(|_| chrono::DateTime::parse_from_rfc2822(value))
+            .ok()?
+            .timestamp();
+        u64::try_from(at.saturating_sub(now)).unwrap_or(0)
+    };
+    let ceiling = RETRY_AFTER_CEILING.as_secs();
+    Some(RetryAfter { wait: Duration::from_secs(secs.min(ceiling)), capped: secs > ceiling })
+}
+
+/// What a 2xx token answer carried, field by field; nothing judged yet.
+#[derive(Debug, Clone, Default)]
+pub struct TokenFields {
+    pub access: Option<Secret>,
+    pub refresh: Option<Secret>,
+    pub token_type: Option<String>,
+    pub expires_in: Option<i64>,
+    pub scopes: Option<Vec<String>>,
+    pub api_url: Option<String>,
+}
+
+/// The fields of a token answer's JSON object. Values of the wrong type count as absent, except
+/// `expires_in`, which may come as a numeric string (some servers and proxies send it so).
+pub fn token_fields(body: &[u8]) -> Option<TokenFields> {
+    let json: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let obj = json.as_object()?;
+    let text = |k: &str| obj.get(k).and_then(|v| v.as_str()).filter(|s| !s.is_empty());
+    let expires_in = match obj.get("expires_in") {
+        Some(serde_json::Value::Number(n)) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
+        Some(serde_json::Value::String(s)) => s.trim().parse::<i64>().ok(),
+        _ => None,
+    };
+    Some(TokenFields {
+        access: text("access_token").map(Secret::new),
+        refresh: text("refresh_token").map(Secret::new),
+        token_type: text("token_type").map(String::from),
+        expires_in,
+        scopes: text("scope").map(|s| s.split([' ', ',']).filter(|s| !s.is_empty()).map(String::from).collect()),
+        api_url: text("api_url").map(String::from),
     })
 }
 
+/// A token answer judged: the tokens, or why they cannot be used. `refresh` is set whenever the
+/// answer carried a refresh token, usable rest or not: after a refresh Zoom has rotated, and
+/// that token must be kept (docs/zoom.md, Lifetimes and rotation).
+#[derive(Debug)]
+pub struct TokenAnswer {
+    pub tokens: Result<TokenSet, ZoomFailure>,
+    pub refresh: Option<Secret>,
+}
+
+/// Zoom's access tokens live an hour (`expires_in` 3599); an answer without one is taken as that.
+const DEFAULT_EXPIRES_IN: i64 = 3599;
+
+/// Judges the fields of a 2xx token answer.
+pub fn token_set(fields: TokenFields, now: i64) -> TokenAnswer {
+    let refresh = fields.refresh.clone();
+    let bad = |m: String| classified(ErrorCode::ZoomBadResponse, FailureClass::Ambiguous, m, None);
+    let tokens = (|| {
+        let access = fields.access.ok_or_else(|| bad("Zoom's token answer has no access token".into()))?;
+        // RFC 6749 §7.1: a client must not use a token whose type it does not understand.
+        match fields.token_type.as_deref() {
+            Some(t) if t.eq_ignore_ascii_case("bearer") => {}
+            other => {
+                return Err(bad(format!(
+                    "Zoom's token answer has token_type {}, not Bearer; the token was not used",
+                    short(other.unwrap_or("(none)"))
+                )))
+            }
+        }
+        // A hostile or broken answer is kept within sane bounds: no less than a minute (0 would
+        // make keepalive refresh, and rotate, at every tick) and no more than a day.
+        let expires_in = fields.expires_in.unwrap_or(DEFAULT_EXPIRES_IN).clamp(60, 24 * 3600);
+        Ok(TokenSet {
+            access,
+            refresh: fields.refresh,
+            // Computed once, in wall-clock time (docs/zoom.md: the expiry-arithmetic bug).
+            expires_at: now + expires_in,
+            scopes: fields.scopes,
+            api_url: fields.api_url.filter(|u| u.starts_with("https://") || u.starts_with("http://127.0.0.1")),
+        })
+    })();
+    TokenAnswer { tokens, refresh }
+}
+
 /// Which token-endpoint call an answer belongs to: the same `invalid_grant` means a refused code
-/// at a sign-in, but a grant that is gone on a refresh or a revocation.
+/// at a sign-in, but a grant that is gone on a refresh.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenCall {
     CodeExchange,
@@ -117,50 +232,92 @@ pub enum TokenCall {
     Revoke,
 }
 
-/// The OAuth error codes Zoom puts in `reason` (ZOOM.md, Errors), first match wins.
-const REASONS: [(&str, ErrorCode, &str); 7] = [
-    ("4741", ErrorCode::ZoomInvalidGrant, "a newer connection for this Zoom user replaced it (4741)"),
-    ("4735", ErrorCode::ZoomInvalidGrant, "the Zoom user was deactivated or no longer exists (4735)"),
-    ("4733", ErrorCode::ZoomInvalidGrant, "the authorization code expired before it was used (4733); try again"),
-    ("4734", ErrorCode::ZoomInvalidGrant, "Zoom did not accept the authorization code (4734); try again"),
-    ("4709", ErrorCode::InvalidSettings, "the redirect URL does not match the one registered in the Zoom app (4709)"),
-    ("4711", ErrorCode::MissingScope, "the Zoom app's scopes do not match (4711)"),
-    ("4717", ErrorCode::ZoomInvalidClient, "the Zoom app is disabled (4717)"),
+/// The OAuth error numbers Zoom may put in `reason` (docs/zoom.md, Errors), first match wins.
+/// Zoom's token endpoint often omits the number (a superseded grant has been seen answering a
+/// plain "Invalid Token!"), so the `error` field decides when none is there.
+const REASONS: [(&str, ErrorCode, FailureClass, &str); 10] = [
+    ("4741", ErrorCode::ZoomInvalidGrant, FailureClass::GrantEnded(GrantEnd::Superseded), "a newer connection for this Zoom user replaced it (4741)"),
+    ("4735", ErrorCode::ZoomInvalidGrant, FailureClass::GrantEnded(GrantEnd::OwnerGone), "the Zoom user was deactivated or no longer exists (4735)"),
+    ("4733", ErrorCode::ZoomInvalidGrant, FailureClass::Refused, "the authorization code expired before it was used (4733); start the sign-in again"),
+    ("4734", ErrorCode::ZoomInvalidGrant, FailureClass::Refused, "Zoom did not accept the authorization code (4734); start the sign-in again"),
+    ("4709", ErrorCode::InvalidSettings, FailureClass::Refused, "the redirect URL does not match the one registered in the Zoom app (4709)"),
+    ("4717", ErrorCode::ZoomInvalidClient, FailureClass::Refused, "the Zoom app is disabled (4717)"),
+    ("4702", ErrorCode::ZoomInvalidClient, FailureClass::Refused, "Zoom refused the app's client id or secret (4702)"),
+    ("4704", ErrorCode::ZoomInvalidClient, FailureClass::Refused, "Zoom refused the app's client id or secret (4704)"),
+    ("4705", ErrorCode::ZoomError, FailureClass::Refused, "Zoom does not support this grant type for the app (4705)"),
+    // 4700 is Zoom's catch-all for unexpected errors: it proves nothing.
+    ("4700", ErrorCode::ZoomError, FailureClass::Ambiguous, "Zoom answered with an unexpected error (4700); it is retried"),
 ];
 
-/// ZOOM.md, Errors: classify on both `error` and `reason` (Zoom sometimes says
-/// `invalid_request` where `invalid_grant` is meant).
-pub(crate) fn token_error(err: &ZoomOAuthError, call: TokenCall, status: u16, retry_after: Option<Duration>) -> ZoomFailure {
-    let reason = err.reason.as_deref().unwrap_or_default();
-    let (code, message) = match REASONS.iter().find(|(number, ..)| reason.contains(number)) {
-        Some((_, code, message)) => (*code, message.to_string()),
-        None => match err.error.as_str() {
-            "invalid_grant" if call == TokenCall::CodeExchange => (
-                ErrorCode::ZoomInvalidGrant,
-                "Zoom did not accept this sign-in's authorization code; start the sign-in again".to_string(),
-            ),
-            "invalid_grant" => (ErrorCode::ZoomInvalidGrant, "deauthorized or uninstalled in Zoom".to_string()),
-            "invalid_client" => (ErrorCode::ZoomInvalidClient, "Zoom refused the app's client id or secret".to_string()),
-            _ if status == 429 => (ErrorCode::ZoomRateLimited, "Zoom's rate limit was reached".to_string()),
-            _ if status >= 500 => (ErrorCode::Network, format!("Zoom had a server error (HTTP {status})")),
-            other => (ErrorCode::ZoomError, format!("Zoom refused the request ({})", short(other))),
-        },
+/// docs/zoom.md, Errors: classify on both `error` and `reason`.
+pub(crate) fn token_error(err: &ZoomOAuthError, call: TokenCall, status: u16, retry_after: Option<RetryAfter>) -> ZoomFailure {
+    let reason = err.reason.as_deref().or(err.error_description.as_deref()).unwrap_or_default();
+    if let Some((_, code, class, message)) = REASONS.iter().find(|(number, ..)| reason.contains(number)) {
+        // A refused code at a sign-in is the user's to retry, not a lost grant.
+        let class = match (call, class) {
+            (TokenCall::CodeExchange, FailureClass::GrantEnded(_)) => FailureClass::Refused,
+            _ => *class,
+        };
+        return classified(*code, class, message.to_string(), retry_after);
+    }
+    let (code, class, message) = match err.error.as_str() {
+        "invalid_grant" if call == TokenCall::CodeExchange => (
+            ErrorCode::ZoomInvalidGrant,
+            FailureClass::Refused,
+            "Zoom did not accept this sign-in's authorization code; start the sign-in again".to_string(),
+        ),
+        // RFC 6749 §5.2: the refresh token is invalid, expired or revoked. Zoom does not always
+        // say why (4741 is often missing), so the reason names every possibility.
+        "invalid_grant" => (
+            ErrorCode::ZoomInvalidGrant,
+            FailureClass::GrantEnded(GrantEnd::Ended),
+            "deauthorized or uninstalled in Zoom, or replaced by a newer sign-in".to_string(),
+        ),
+        "invalid_client" | "unauthorized_client" => (
+            ErrorCode::ZoomInvalidClient,
+            FailureClass::Refused,
+            "Zoom refused the app's client id or secret".to_string(),
+        ),
+        _ if status == 429 => (ErrorCode::ZoomRateLimited, FailureClass::Transient, "Zoom's rate limit was reached".to_string()),
+        _ if status >= 500 => (ErrorCode::Network, FailureClass::Transient, format!("Zoom had a server error (HTTP {status})")),
+        // `invalid_request` is also Zoom's answer to its own internal errors, and any other 4xx
+        // (a proxy's, an unknown one) proves nothing about the grant.
+        other => (
+            ErrorCode::ZoomError,
+            FailureClass::Ambiguous,
+            format!("Zoom refused the request ({}: {})", short(if other.is_empty() { "no error code" } else { other }), short(reason)),
+        ),
     };
-    ZoomFailure { error: EngineError::new(code, message), retry_after }
+    classified(code, class, message, retry_after)
 }
 
-/// A token-endpoint answer that is not Zoom's shape at all (a proxy's page, a cut-off body).
-pub(crate) fn unparseable_token_answer(status: u16, retry_after: Option<Duration>) -> ZoomFailure {
-    let (code, message) = match status {
-        429 => (ErrorCode::ZoomRateLimited, "Zoom's rate limit was reached".to_string()),
-        500..=599 => (ErrorCode::Network, format!("Zoom had a server error (HTTP {status})")),
-        _ => (ErrorCode::ZoomBadResponse, format!("Zoom answered something unexpected (HTTP {status})")),
+/// A non-2xx token-endpoint answer that is not Zoom's error shape (a proxy's page, a cut body).
+pub(crate) fn unparseable_token_answer(status: u16, retry_after: Option<RetryAfter>) -> ZoomFailure {
+    let (code, class, message) = match status {
+        429 => (ErrorCode::ZoomRateLimited, FailureClass::Transient, "Zoom's rate limit was reached".to_string()),
+        500..=599 => (ErrorCode::Network, FailureClass::Transient, format!("Zoom had a server error (HTTP {status})")),
+        _ => (ErrorCode::ZoomBadResponse, FailureClass::Ambiguous, format!("Zoom answered something unexpected (HTTP {status})")),
     };
-    ZoomFailure { error: EngineError::new(code, message), retry_after }
+    classified(code, class, message, retry_after)
+}
+
+/// A token-endpoint answer, from its status and body: the tokens, or what went wrong.
+pub fn token_answer(call: TokenCall, status: u16, retry_after: Option<RetryAfter>, body: &[u8], now: i64) -> TokenAnswer {
+    if (200..300).contains(&status) {
+        return match token_fields(body) {
+            Some(fields) => token_set(fields, now),
+            None => TokenAnswer { tokens: Err(unparseable_token_answer(status, retry_after)), refresh: None },
+        };
+    }
+    let failure = match serde_json::from_slice::<ZoomOAuthError>(body) {
+        Ok(err) if !err.error.is_empty() || err.reason.is_some() => token_error(&err, call, status, retry_after),
+        _ => unparseable_token_answer(status, retry_after),
+    };
+    TokenAnswer { tokens: Err(failure), refresh: None }
 }
 
 /// An API answer (`/v2/…`, `/scim2/…`): its JSON on success, else the failure, classified.
-pub fn api_answer(status: u16, retry_after: Option<Duration>, body: &[u8]) -> Result<serde_json::Value, ZoomFailure> {
+pub fn api_answer(status: u16, retry_after: Option<RetryAfter>, body: &[u8]) -> Result<serde_json::Value, ZoomFailure> {
     let json: Option<serde_json::Value> = serde_json::from_slice(body).ok();
     if (200..300).contains(&status) {
         return json.ok_or_else(|| failure(ErrorCode::ZoomBadResponse, "Zoom answered with something that is not JSON"));
@@ -171,17 +328,30 @@ pub fn api_answer(status: u16, retry_after: Option<Duration>, body: &[u8]) -> Re
         .and_then(|j| j.get("message").or_else(|| j.get("detail")))
         .and_then(|m| m.as_str())
         .map(short);
-    let (code_kind, text) = match (status, code) {
-        (429, _) => (ErrorCode::ZoomRateLimited, "Zoom's rate limit was reached; the call will be retried".to_string()),
-        (500..=599, _) => (ErrorCode::Network, format!("Zoom had a server error (HTTP {status})")),
+    let (code_kind, class, text) = match (status, code) {
+        (429, _) => (ErrorCode::ZoomRateLimited, FailureClass::Transient, "Zoom's rate limit was reached; the call will be retried".to_string()),
+        (500..=599, _) => (ErrorCode::Network, FailureClass::Transient, format!("Zoom had a server error (HTTP {status})")),
+        // Not Zoom's shape at all: a proxy's or firewall's page says nothing about the grant.
+        _ if json.is_none() => (ErrorCode::ZoomBadResponse, FailureClass::Ambiguous, format!("Zoom answered something unexpected (HTTP {status})")),
         (401, _) | (_, Some(124)) => (
             ErrorCode::ZoomInvalidGrant,
-            "Zoom refused the access token: deauthorized or uninstalled in Zoom".to_string(),
+            FailureClass::TokenRefused,
+            "Zoom refused the access token (401, code 124)".to_string(),
         ),
-        (_, Some(4711)) => (ErrorCode::MissingScope, "the connection lacks a scope this call needs (4711)".to_string()),
-        _ => (ErrorCode::ZoomError, format!("Zoom answered HTTP {status}: {}", message.unwrap_or_default())),
+        (_, Some(4711)) | (_, Some(4700)) if message.as_deref().is_some_and(|m| m.contains("scope")) => (
+            ErrorCode::MissingScope,
+            FailureClass::Refused,
+            format!("the connection lacks a scope this call needs: {}", message.unwrap_or_default()),
+        ),
+        // Zoom's "No permission." (code 200) and plain 403s: the signed-in user may not do this.
+        (403, _) | (_, Some(200)) => (
+            ErrorCode::RoleNotAllowed,
+            FailureClass::Refused,
+            format!("Zoom says this user may not do that (HTTP {status}): {}", message.unwrap_or_default()),
+        ),
+        _ => (ErrorCode::ZoomError, FailureClass::Ambiguous, format!("Zoom answered HTTP {status}: {}", message.unwrap_or_default())),
     };
-    Err(ZoomFailure { error: EngineError::new(code_kind, text), retry_after })
+    Err(classified(code_kind, class, text, retry_after))
 }
 
 /// Zoom's text inside one of our messages: redacted (it could echo a token) and bounded.
@@ -189,10 +359,10 @@ fn short(text: &str) -> String {
     crate::redact::redact(text).chars().take(200).collect()
 }
 
-/// The identity fields of `GET /v2/users/me`; unknown user types and absent optional fields are
-/// accepted, an answer without an id is not.
+/// The identity fields of `GET /v2/users/me`; unknown user types, custom role names and absent
+/// optional fields are accepted, an answer without an id is not.
 pub fn parse_identity(me: &serde_json::Value) -> Option<ZoomIdentity> {
-    let s = |k: &str| me.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+    let s = |k: &str| me.get(k).and_then(|v| v.as_str()).unwrap_or("").chars().take(256).collect::<String>();
     let id = s("id");
     if id.is_empty() {
         return None;
@@ -223,28 +393,39 @@ pub fn scim_answer(status: u16, body: &[u8]) -> Result<u64, ZoomFailure> {
         .ok_or_else(|| failure(ErrorCode::ZoomBadResponse, "Zoom's SCIM answer lacks totalResults"))
 }
 
-/// The revocation answer: only Zoom's documented `{"status":"success"}` counts as revoked, so
-/// that a 200 from something else (a captive portal, a proxy's page) never makes Delete forget a
-/// live grant.
-pub fn revoke_answer(status: u16, body: &[u8]) -> Result<(), EngineError> {
+/// What a revocation answer proves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Revocation {
+    /// A 2xx from the org's token host: revoked, whatever the body (RFC 7009 §2.2).
+    Revoked,
+    /// An OAuth error naming the token (`invalid_grant`, `invalid_request` "Invalid Token!"):
+    /// the token is unknown or dead, which proves nothing about the grant until a refresh
+    /// answers `invalid_grant` too (`tokens.rs`, revoke).
+    TokenRejected,
+}
+
+/// The revocation answer.
+pub fn revoke_answer(status: u16, body: &[u8]) -> Result<Revocation, ZoomFailure> {
     if (200..300).contains(&status) {
-        let json: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
-        if json.get("status").and_then(|s| s.as_str()) == Some("success") {
-            return Ok(());
-        }
-        return Err(EngineError::new(ErrorCode::ZoomBadResponse, "Zoom's answer to the revocation is not the documented one"));
+        return Ok(Revocation::Revoked);
     }
-    let err: ZoomOAuthError = serde_json::from_slice(body).unwrap_or_default();
-    Err(token_error(&err, TokenCall::Revoke, status, None).error)
+    let err: Option<ZoomOAuthError> = serde_json::from_slice(body).ok().filter(|e: &ZoomOAuthError| !e.error.is_empty());
+    match err {
+        Some(e) if status < 500 && status != 429 && matches!(e.error.as_str(), "invalid_grant" | "invalid_request" | "invalid_token") => {
+            Ok(Revocation::TokenRejected)
+        }
+        Some(e) => Err(token_error(&e, TokenCall::Revoke, status, None)),
+        None => Err(unparseable_token_answer(status, None)),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn refused(body: &str, call: TokenCall) -> EngineError {
-        match token_answer(call, 400, None, body.as_bytes(), 0) {
-            Err(f) => f.error,
+    fn refused(body: &str, call: TokenCall) -> ZoomFailure {
+        match token_answer(call, 400, None, body.as_bytes(), 0).tokens {
+            Err(f) => f,
             Ok(_) => panic!("a 400 gave tokens"),
         }
     }
@@ -254,18 +435,73 @@ mod tests {
         let body = r#"{"reason":"Invalid Token!","error":"invalid_grant"}"#;
         let at_sign_in = refused(body, TokenCall::CodeExchange);
         let on_refresh = refused(body, TokenCall::Refresh);
-        assert_eq!((at_sign_in.code, on_refresh.code), (ErrorCode::ZoomInvalidGrant, ErrorCode::ZoomInvalidGrant));
-        assert!(at_sign_in.message.contains("start the sign-in again"), "{}", at_sign_in.message);
-        assert_eq!(on_refresh.message, "deauthorized or uninstalled in Zoom");
+        assert_eq!(at_sign_in.class, FailureClass::Refused);
+        assert_eq!(on_refresh.class, FailureClass::GrantEnded(GrantEnd::Ended));
+        assert!(at_sign_in.error.message.contains("start the sign-in again"), "{}", at_sign_in.error.message);
+        assert!(on_refresh.error.message.contains("replaced by a newer sign-in"));
     }
 
     #[test]
     fn zoom_reason_numbers_win_over_the_error_field() {
-        // Zoom's quirk: invalid_request where invalid_grant is meant, told apart by the number.
         let e = refused(r#"{"reason":"Token is revoked (4741)","error":"invalid_request"}"#, TokenCall::Refresh);
-        assert_eq!(e.code, ErrorCode::ZoomInvalidGrant);
-        assert!(e.message.contains("4741"));
+        assert_eq!(e.class, FailureClass::GrantEnded(GrantEnd::Superseded));
         let e = refused(r#"{"reason":"Redirect URI mismatch (4709)","error":"invalid_request"}"#, TokenCall::CodeExchange);
-        assert_eq!(e.code, ErrorCode::InvalidSettings);
+        assert_eq!(e.error.code, ErrorCode::InvalidSettings);
+    }
+
+    #[test]
+    fn catch_all_and_internal_errors_prove_nothing() {
+        for body in [
+            r#"{"reason":"Internal Error (4700)","error":"invalid_request"}"#,
+            r#"{"reason":"Internal error","error":"invalid_request"}"#,
+            r#"{"reason":"something new","error":"temporarily_unavailable"}"#,
+        ] {
+            assert_eq!(refused(body, TokenCall::Refresh).class, FailureClass::Ambiguous, "{body}");
+        }
+        // A proxy's 403 page.
+        let f = token_answer(TokenCall::Refresh, 403, None, b"<html>Forbidden</html>", 0).tokens.unwrap_err();
+        assert_eq!(f.class, FailureClass::Ambiguous);
+    }
+
+    #[test]
+    fn a_rotated_refresh_token_survives_odd_fields() {
+        let now = 1_000;
+        let body = br#"{"access_token":"a","token_type":"Bearer","refresh_token":"r2","expires_in":"3599"}"#;
+        let answer = token_answer(TokenCall::Refresh, 200, None, body, now);
+        let t = answer.tokens.unwrap();
+        assert_eq!((t.expires_at, t.refresh.unwrap().expose()), (now + 3599, "r2"));
+        assert!(t.scopes.is_none(), "no scope: unchanged");
+        // Not Bearer: the access token is refused, the refresh token still handed back.
+        let body = br#"{"access_token":"a","token_type":"mac","refresh_token":"r3","expires_in":3599}"#;
+        let answer = token_answer(TokenCall::Refresh, 200, None, body, now);
+        assert!(answer.tokens.is_err());
+        assert_eq!(answer.refresh.unwrap().expose(), "r3");
+        // No refresh token: the old one stays (RFC 6749 §6).
+        let body = br#"{"access_token":"a","token_type":"bearer","expires_in":3599}"#;
+        assert!(token_answer(TokenCall::Refresh, 200, None, body, now).tokens.unwrap().refresh.is_none());
+    }
+
+    #[test]
+    fn retry_after_in_seconds_http_date_and_iso_8601_with_a_ceiling() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-30T23:00:00Z").unwrap().timestamp();
+        assert_eq!(parse_retry_after("120", now), Some(RetryAfter { wait: Duration::from_secs(120), capped: false }));
+        let daily = parse_retry_after("2026-12-01T00:00:00Z", now).unwrap();
+        assert_eq!(daily, RetryAfter { wait: Duration::from_secs(3600), capped: false });
+        let http_date = parse_retry_after("Mon, 30 Nov 2026 23:10:00 GMT", now).unwrap();
+        assert_eq!(http_date.wait, Duration::from_secs(600));
+        let far = parse_retry_after("99999999999999999999999", now).unwrap();
+        assert_eq!(far, RetryAfter { wait: RETRY_AFTER_CEILING, capped: true });
+        assert_eq!(parse_retry_after("2026-11-30T22:00:00Z", now).unwrap().wait, Duration::ZERO);
+        assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn revocation_answers() {
+        assert_eq!(revoke_answer(200, b"").unwrap(), Revocation::Revoked);
+        assert_eq!(revoke_answer(200, b"<html>ok</html>").unwrap(), Revocation::Revoked);
+        assert_eq!(revoke_answer(400, br#"{"reason":"Invalid Token!","error":"invalid_request"}"#).unwrap(), Revocation::TokenRejected);
+        assert_eq!(revoke_answer(403, b"<html>Forbidden by proxy</html>").unwrap_err().class, FailureClass::Ambiguous);
+        assert_eq!(revoke_answer(404, b"not here").unwrap_err().class, FailureClass::Ambiguous);
+        assert_eq!(revoke_answer(502, b"bad gateway").unwrap_err().class, FailureClass::Transient);
     }
 }

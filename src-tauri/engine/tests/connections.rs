@@ -44,7 +44,8 @@ async fn create_through_the_deep_link_with_a_public_app() {
     assert_eq!(c.identity.email, OWNER);
     assert_eq!(c.identity.role_name, "Owner");
     assert_eq!(c.identity.account_id, "acct_contoso");
-    assert!(c.granted_scopes.contains(&"user:write:admin".to_string()));
+    // The default app is a new one: granular scopes satisfy the org's "manage users".
+    assert!(c.granted_scopes.contains(&"user:update:user:admin".to_string()));
     assert_eq!(c.api_url, w.sandbox_url);
     assert!(outcome.superseded.is_none());
     assert_no_tokens_on_disk(&w, &c.id);
@@ -188,17 +189,15 @@ async fn a_member_is_refused_and_nothing_is_stored() {
 async fn a_missing_scope_is_refused() {
     let w = World::new().await;
     let mut org = w.engine.org(SANDBOX_ORG_ID).unwrap();
-    // The sandbox's confidential app has no user:read:admin: Zoom will not grant it.
+    // A user-managed app with user-level scopes cannot manage users, in either form.
     org.id = "needs-more".into();
-    org.client_id = "sandbox-confidential".into();
-    org.confidential = true;
+    org.client_id = "sandbox-readonly".into();
     org.redirect = RedirectMode::Loopback;
-    org.scopes = vec!["user:write:admin".into(), "user:read:admin".into()];
-    w.engine.save_org(org, Some(zoom_connections_engine::Secret::new("sandbox-confidential-secret"))).unwrap();
+    w.engine.save_org(org, None).unwrap();
     let flow = w.engine.begin_create("needs-more", "n").await.unwrap();
     let redirect = w.sign_in(&flow, SignIn::password(OWNER)).await;
     let page = w.http.get(redirect.as_str()).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("user:read:admin"), "{page}");
+    assert!(page.contains("user:write:admin (classic)") && page.contains("user:update:user:admin"), "{page}");
     assert!(w.engine.connections().is_empty());
 }
 
@@ -266,7 +265,7 @@ async fn delete_with_zoom_unreachable_then_delete_locally() {
     assert_eq!(err.code, ErrorCode::Network);
     assert!(err.message.contains("Nothing was deleted"), "{}", err.message);
     assert_eq!(w.engine.connections().len(), 1);
-    let warning = w.engine.delete_locally(&c.id).unwrap();
+    let warning = w.engine.delete_locally(&c.id).await.unwrap();
     assert!(warning.contains("still exists in Zoom"));
     assert!(w.engine.connections().is_empty());
 }
@@ -304,7 +303,7 @@ async fn test_connection_uses_scim_when_granted_and_users_me_otherwise() {
     let c = w.connect(SANDBOX_ORG_ID, "n", OWNER).await.connection;
     let result = w.engine.test_connection(&c.id).await.unwrap();
     assert_eq!(result.probe, Probe::Scim);
-    assert!(result.summary.contains("5 users"), "{}", result.summary);
+    assert!(result.summary.contains("7 users"), "{}", result.summary);
     w.add_org("conf", "sandbox-confidential", true, RedirectMode::Loopback, Some("sandbox-confidential-secret"));
     // The fabrikam account has no SSO, so its connection has scim2 but SCIM refuses: the error says so.
     let flow = w.engine.begin_create("conf", "fab").await.unwrap();

@@ -1,7 +1,7 @@
 //! The fault matrix: every failure the sandbox can inject, at every Zoom call the engine makes,
 //! against the real sandbox over HTTP. Each cell states the outcome ZOOM.md prescribes (transient
 //! → retry later, nothing lost; permanent → the user must act; nothing half-done). The same table
-//! is printed in the README, and this test checks that the README's copy is the current one.
+//! is printed in docs/security.md, and this test checks that its copy is the current one.
 
 mod common;
 
@@ -19,12 +19,17 @@ const OWNER: &str = "owner@contoso.example";
 /// The engine's HTTP timeout in this test; the `delay` fault waits longer, so it is a timeout.
 const TIMEOUT: Duration = Duration::from_millis(700);
 
-const FAULTS: [(&str, &str); 6] = [
+const FAULTS: [(&str, &str); 11] = [
     ("HTTP 500", r#"{"kind":"http500"}"#),
     ("HTTP 429 + Retry-After", r#"{"kind":"rate_limit","retry_after":120}"#),
+    ("HTTP 429, no Retry-After", r#"{"kind":"rate_limit"}"#),
+    ("daily limit (Retry-After: date)", r#"{"kind":"daily_limit"}"#),
     ("timeout", r#"{"kind":"delay","millis":1500}"#),
     ("connection reset", r#"{"kind":"reset"}"#),
     ("malformed JSON", r#"{"kind":"malformed_json"}"#),
+    ("proxy's 403 page", r#"{"kind":"proxy_page","status":403}"#),
+    ("4700 catch-all", r#"{"kind":"catch_all"}"#),
+    ("invalid_request (internal)", r#"{"kind":"internal_error"}"#),
     ("invalid_grant", r#"{"kind":"invalid_grant"}"#),
 ];
 
@@ -50,7 +55,7 @@ async fn arm(w: &World, endpoint: &str, fault: &Value) {
     w.control("/faults", json!({"endpoint": endpoint, "fault": fault, "count": 1})).await;
 }
 
-/// Runs one cell and describes what the engine did, in the words of the README's table.
+/// Runs one cell and describes what the engine did, in the words of docs/security.md's table.
 async fn observe(endpoint: &str, fault: &Value) -> String {
     let (w, clock) = world().await;
     match endpoint {
@@ -81,8 +86,9 @@ async fn observe(endpoint: &str, fault: &Value) -> String {
             let kept = if refresh_after == refresh_before { "refresh token kept" } else { "refresh token replaced" };
             match c.status {
                 Status::Retrying => {
+                    // The first backoff is 24–36 s; anything longer is Zoom's Retry-After.
                     let wait = c.next_attempt_at.unwrap_or(0) - clock.now_secs();
-                    let when = if wait >= 120 { "after Retry-After" } else { "with backoff" };
+                    let when = if wait > 36 { "after Retry-After" } else { "with backoff" };
                     format!("Retrying {when}; {kept}")
                 }
                 Status::NeedsReconnect => "Needs reconnect; no further attempts".to_string(),
@@ -120,19 +126,33 @@ async fn observe(endpoint: &str, fault: &Value) -> String {
     }
 }
 
-/// What ZOOM.md prescribes for each cell (rows: calls; columns: faults, in the order above).
-const EXPECTED: [[&str; 6]; 5] = [
+/// What docs/zoom.md prescribes for each cell (rows: calls; columns: faults, in the order above).
+/// A refresh is never given up on one answer that proves nothing (a proxy's page, 4700,
+/// `invalid_request`); a revoke counts only when Zoom answered 2xx (RFC 7009 §2.2) or a refresh
+/// proved the grant gone, and a rejected token is confirmed by a refresh before anything is
+/// deleted.
+const EXPECTED: [[&str; 11]; 5] = [
     [
         "sign-in fails: `network`; nothing stored",
+        "sign-in fails: `zoom_rate_limited`; nothing stored",
+        "sign-in fails: `zoom_rate_limited`; nothing stored",
         "sign-in fails: `zoom_rate_limited`; nothing stored",
         "sign-in fails: `network`; nothing stored",
         "sign-in fails: `network`; nothing stored",
         "sign-in fails: `zoom_bad_response`; nothing stored",
+        "sign-in fails: `zoom_bad_response`; nothing stored",
+        "sign-in fails: `zoom_error`; nothing stored",
+        "sign-in fails: `zoom_error`; nothing stored",
         "sign-in fails: `zoom_invalid_grant`; nothing stored",
     ],
     [
         "Retrying with backoff; refresh token kept",
         "Retrying after Retry-After; refresh token kept",
+        "Retrying with backoff; refresh token kept",
+        "Retrying after Retry-After; refresh token kept",
+        "Retrying with backoff; refresh token kept",
+        "Retrying with backoff; refresh token kept",
+        "Retrying with backoff; refresh token kept",
         "Retrying with backoff; refresh token kept",
         "Retrying with backoff; refresh token kept",
         "Retrying with backoff; refresh token kept",
@@ -144,27 +164,42 @@ const EXPECTED: [[&str; 6]; 5] = [
         "`network`; nothing deleted, Delete locally offered",
         "`network`; nothing deleted, Delete locally offered",
         "`network`; nothing deleted, Delete locally offered",
+        "`network`; nothing deleted, Delete locally offered",
+        "deleted",
+        "`zoom_bad_response`; nothing deleted, Delete locally offered",
+        "deleted",
+        "deleted",
         "deleted",
     ],
     [
         "sign-in fails: `network`; nothing stored",
         "sign-in fails: `zoom_rate_limited`; nothing stored",
+        "sign-in fails: `zoom_rate_limited`; nothing stored",
+        "sign-in fails: `zoom_rate_limited`; nothing stored",
         "sign-in fails: `network`; nothing stored",
         "sign-in fails: `network`; nothing stored",
         "sign-in fails: `zoom_bad_response`; nothing stored",
+        "sign-in fails: `zoom_bad_response`; nothing stored",
+        "sign-in fails: `zoom_error`; nothing stored",
+        "sign-in fails: `zoom_error`; nothing stored",
         "sign-in fails: `zoom_error`; nothing stored",
     ],
     [
         "test fails: `network`; status unchanged",
         "test fails: `zoom_rate_limited`; status unchanged",
+        "test fails: `zoom_rate_limited`; status unchanged",
+        "test fails: `zoom_rate_limited`; status unchanged",
         "test fails: `network`; status unchanged",
         "test fails: `network`; status unchanged",
         "test fails: `zoom_bad_response`; status unchanged",
+        "test fails: `zoom_bad_response`; status unchanged",
+        "test fails: `zoom_error`; status unchanged",
+        "test fails: `zoom_error`; status unchanged",
         "test fails: `zoom_error`; status unchanged",
     ],
 ];
 
-fn markdown(cells: &[[String; 6]]) -> String {
+fn markdown(cells: &[[String; 11]]) -> String {
     let mut out = String::from("| Zoom call ↓ / fault → |");
     for (name, _) in FAULTS {
         out.push_str(&format!(" {name} |"));
@@ -184,9 +219,9 @@ fn markdown(cells: &[[String; 6]]) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_fault_at_every_call_has_the_prescribed_outcome() {
-    let mut observed: Vec<[String; 6]> = Vec::new();
+    let mut observed: Vec<[String; 11]> = Vec::new();
     for (_, endpoint) in CALLS {
-        let mut row: [String; 6] = Default::default();
+        let mut row: [String; 11] = Default::default();
         for (i, (_, fault)) in FAULTS.iter().enumerate() {
             let fault: Value = serde_json::from_str(fault).unwrap();
             row[i] = observe(endpoint, &fault).await;
@@ -195,9 +230,9 @@ async fn every_fault_at_every_call_has_the_prescribed_outcome() {
     }
     let table = markdown(&observed);
     println!("{table}");
-    let expected: Vec<[String; 6]> = EXPECTED.iter().map(|r| r.map(String::from)).collect();
-    assert_eq!(table, markdown(&expected), "observed (left) differs from ZOOM.md's prescription (right)");
-    // The README prints this table: it must be the current one.
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
-    assert!(readme.contains(&table), "README.md's fault matrix is out of date; paste:\n{table}");
+    let expected: Vec<[String; 11]> = EXPECTED.iter().map(|r| r.map(String::from)).collect();
+    assert_eq!(table, markdown(&expected), "observed (left) differs from docs/zoom.md's prescription (right)");
+    // docs/security.md prints this table: it must be the current one.
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/security.md")).unwrap();
+    assert!(doc.contains(&table), "docs/security.md's fault matrix is out of date; paste:\n{table}");
 }

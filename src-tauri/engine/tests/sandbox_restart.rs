@@ -27,6 +27,6 @@ async fn a_sandbox_connection_follows_the_sandbox_to_its_new_address() {
     assert_eq!(engine.connection(&connection).unwrap().status, Status::Active);
 
     // A refresh works there too (the token endpoint follows the sandbox as well).
-    engine.refresh_if_needed(&connection, 0, true).await.expect("refreshed at the new address");
+    rotate(&engine, &connection).await.expect("refreshed at the new address");
     assert_eq!(w.grants().await[0]["refreshes"], 1);
 }

@@ -78,7 +78,16 @@ pub async fn authorize(State(shared): AppState, Query(q): Query<HashMap<String, 
             created_at: now,
         },
     );
-    pages::sign_in(&id, &app.name, None).into_response()
+    // As Zoom does for a browser that is not signed in: on to the sign-in page. (A redirect,
+    // not the page itself: the app's "Check settings" reads an accepted request from it.)
+    Redirect::to(&format!("/oauth/signin?req={id}")).into_response()
+}
+
+pub async fn sign_in_page(State(shared): AppState, Query(q): Query<ReqOnly>) -> Response {
+    match request(&shared, &q.req) {
+        Ok((_, app_name)) => pages::sign_in(&q.req, &app_name, None).into_response(),
+        Err(page) => page,
+    }
 }
 
 /// The authorization request a page belongs to, or the error page for a stale one.

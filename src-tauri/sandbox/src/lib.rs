@@ -144,7 +144,7 @@ fn router(shared: Arc<Shared>) -> Router {
     let mut app = Router::new()
         .route("/", get(index))
         .route("/oauth/authorize", get(authorize::authorize))
-        .route("/oauth/signin", post(authorize::sign_in_with_password))
+        .route("/oauth/signin", get(authorize::sign_in_page).post(authorize::sign_in_with_password))
         .route("/oauth/signin/sso", get(authorize::sso_page).post(authorize::sso_domain))
         .route("/oauth/signin/google", get(authorize::google))
         .route("/oauth/signin/facebook", get(authorize::facebook))

@@ -49,7 +49,12 @@ impl UserAgent {
         let err = |e: reqwest::Error| e.to_string();
         let base = Url::parse(authorize_url).map_err(|e| e.to_string())?;
         let at = |path: &str| base.join(path).map(|u| u.to_string()).map_err(|e| e.to_string());
-        let page = self.http.get(authorize_url).send().await.map_err(err)?;
+        let mut page = self.http.get(authorize_url).send().await.map_err(err)?;
+        // Zoom sends a browser that is not signed in on to its sign-in page.
+        if page.status().is_redirection() {
+            let location = page.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+            page = self.http.get(base.join(&location).map_err(|e| e.to_string())?).send().await.map_err(err)?;
+        }
         if !page.status().is_success() {
             return Err(format!("authorize page: HTTP {}", page.status()));
         }

@@ -31,8 +31,27 @@ export function freshHome() {
   // (a general protection fault while a modal dialog was painted). Skia's CPU painting is what
   // WebKit documents for machines without a GPU; the pixels are the same.
   env.WEBKIT_SKIA_ENABLE_CPU_RENDERING = "1";
+  // The embedded sandbox's control API (faults, time travel, the leak scan's list) is served
+  // only when asked for, behind a secret the app writes for this user (sandboxControl below).
+  env.ZOOM_CONNECTIONS_SANDBOX_CONTROL = "1";
   // The system browser: a script that records what the app asked xdg-open to open.
   return { base, env: { ...process.env, ...env, BROWSER: join(repoRoot, "tests/e2e/lib/fake-browser.sh") } };
+}
+
+/** The running app's embedded sandbox: its address and the control API's secret of this run, as
+ * the app wrote them (readable by this user only). */
+export function sandboxControl(home) {
+  return JSON.parse(readFileSync(join(home.env.XDG_DATA_HOME, "app.zoomconnections.desktop", "sandbox-control.json"), "utf8"));
+}
+
+/** A call of the embedded sandbox's control API (`/_sandbox/…`); POSTs JSON when `body` is given. */
+export async function control(home, path, body) {
+  const { url, secret } = sandboxControl(home);
+  const headers = { "x-sandbox-control": secret };
+  const init = body === undefined ? { headers } : { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify(body) };
+  const res = await fetch(`${url}/_sandbox${path}`, init);
+  if (!res.ok) throw new Error(`sandbox control ${path}: HTTP ${res.status}`);
+  return res.json();
 }
 
 /** The URLs the app opened in the "system browser" so far (tests/e2e/lib/fake-browser.sh). */

@@ -3,7 +3,8 @@
 export async function authorizeInSandbox(authorizeUrl, email, password = "sandbox") {
   const base = new URL(authorizeUrl);
   const at = (path) => new URL(path, base).toString();
-  const page = await fetch(authorizeUrl, { redirect: "manual" });
+  // Zoom sends a browser that is not signed in on to its sign-in page: follow that.
+  const page = await fetch(authorizeUrl);
   if (page.status !== 200) throw new Error(`authorize page: HTTP ${page.status}`);
   const html = await page.text();
   const req = /name="req" value="([^"]+)"/.exec(html)?.[1];

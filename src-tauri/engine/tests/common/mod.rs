@@ -8,6 +8,8 @@ use std::sync::Arc;
 
 use zoom_connections_engine::clock::{Clock, SystemClock};
 use zoom_connections_engine::model::{access_key, refresh_key, Org, RedirectMode};
+use zoom_connections_engine::scopes::Capability;
+use zoom_connections_engine::{Moment, Want};
 use zoom_connections_engine::vault::{KeychainStore, MemoryStore, SharedStore};
 use zoom_connections_engine::{CallbackOutcome, Engine, EngineConfig, FlowStarted};
 use zoom_sandbox::user_agent::{SignIn, UserAgent};
@@ -48,12 +50,12 @@ impl World {
     }
 
     pub async fn build(clock: Arc<dyn Clock>, secrets: SharedStore, http_timeout: Option<std::time::Duration>) -> Self {
-        Self::build_with(SandboxConfig::default(), clock, secrets, http_timeout).await
+        Self::build_with(SandboxConfig::for_tests(), clock, secrets, http_timeout).await
     }
 
     /// With the sandbox keeping its state in `state_file`, as the app's embedded sandbox does.
     pub async fn with_sandbox_state(state_file: PathBuf) -> Self {
-        let config = SandboxConfig { state_file: Some(state_file), ..SandboxConfig::default() };
+        let config = SandboxConfig { state_file: Some(state_file), ..SandboxConfig::for_tests() };
         Self::build_with(config, Arc::new(SystemClock), secret_store(), None).await
     }
 
@@ -61,25 +63,44 @@ impl World {
     /// and returns an engine opened on the same data directory that knows the new address.
     pub async fn restart_sandbox(&mut self, state_file: PathBuf) -> Engine {
         drop(self.sandbox.take());
-        let config = SandboxConfig { state_file: Some(state_file), ..SandboxConfig::default() };
+        let config = SandboxConfig { state_file: Some(state_file), ..SandboxConfig::for_tests() };
         let sandbox = zoom_sandbox::start(config).await.unwrap();
         self.sandbox_url = sandbox.base_url();
+        self.http = control_client(&sandbox);
         self.sandbox = Some(sandbox);
         self.reopen()
     }
 
     pub async fn build_with(sandbox_config: SandboxConfig, clock: Arc<dyn Clock>, secrets: SharedStore, http_timeout: Option<std::time::Duration>) -> Self {
+        Self::build_full(sandbox_config, clock, secrets, http_timeout, None).await
+    }
+
+    /// With `gate` holding paths at named moments (tokens::Moment).
+    pub async fn with_gate(clock: Arc<dyn Clock>, secrets: SharedStore, gate: Arc<Gate>) -> Self {
+        Self::build_full(SandboxConfig::for_tests(), clock, secrets, None, Some(gate)).await
+    }
+
+    pub async fn build_full(
+        sandbox_config: SandboxConfig,
+        clock: Arc<dyn Clock>,
+        secrets: SharedStore,
+        http_timeout: Option<std::time::Duration>,
+        gate: Option<Arc<Gate>>,
+    ) -> Self {
         let sandbox = zoom_sandbox::start(sandbox_config).await.unwrap();
         let sandbox_url = sandbox.base_url();
         let data_dir = temp_dir();
         let mut config = EngineConfig::new(data_dir.clone(), secrets.clone());
         config.sandbox_url = Some(sandbox_url.clone());
+        config.sandbox_clock = Some(clock.clone());
         config.clock = clock;
+        config.pauses = gate.map(|g| g as Arc<dyn zoom_connections_engine::Pauses>);
         if let Some(t) = http_timeout {
             config.http_timeout = t;
         }
         let engine = Engine::open(config).unwrap();
-        Self { sandbox: Some(sandbox), sandbox_url, data_dir, secrets, engine, browser: UserAgent::new(), http: reqwest::Client::new() }
+        let http = control_client(&sandbox);
+        Self { sandbox: Some(sandbox), sandbox_url, data_dir, secrets, engine, browser: UserAgent::new(), http }
     }
 
     /// A second engine on the same data directory and keychain (an app restart).
@@ -90,8 +111,29 @@ impl World {
     pub fn reopen_with(&self, clock: Arc<dyn Clock>) -> Engine {
         let mut config = EngineConfig::new(self.data_dir.clone(), self.secrets.clone());
         config.sandbox_url = Some(self.sandbox_url.clone());
+        config.sandbox_clock = Some(clock.clone());
         config.clock = clock;
         Engine::open(config).unwrap()
+    }
+
+    /// The fingerprints (sandbox's `fingerprint`) of the refresh tokens that still work: those
+    /// of active grants that have not been rotated.
+    pub async fn live_refresh_tokens(&self) -> Vec<String> {
+        self.grants()
+            .await
+            .iter()
+            .filter(|g| g["status"] == "active")
+            .flat_map(|g| g["tokens"].as_array().unwrap().clone())
+            .filter(|t| t["kind"] == "refresh" && t["rotated"] == false)
+            .map(|t| t["fingerprint"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    /// Whether the refresh token in the keychain (not in memory) still works at the sandbox,
+    /// checked without using it (which would rotate it).
+    pub async fn stored_refresh_is_live(&self, id: &str) -> bool {
+        let stored = self.secrets.get(&refresh_key(id)).unwrap().expect("a stored refresh token");
+        self.live_refresh_tokens().await.contains(&fingerprint(stored.expose()))
     }
 
     pub async fn control(&self, path: &str, body: serde_json::Value) -> serde_json::Value {
@@ -120,7 +162,8 @@ impl World {
             auth_base: String::new(),
             api_base: String::new(),
             redirect,
-            scopes: vec!["user:write:admin".into()],
+            required: vec![Capability::ManageUsers],
+            extra_scopes: vec![],
             sandbox: true,
         };
         self.engine.save_org(org, secret.map(zoom_connections_engine::Secret::new)).unwrap()
@@ -172,6 +215,79 @@ impl World {
         }
         out
     }
+}
+
+/// The sandbox's fingerprint of a token: the first 6 bytes of its SHA-256, in hex.
+pub fn fingerprint(token: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(token.as_bytes()).iter().take(6).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Holds a path at one named moment of one connection until released (tokens::Moment): the
+/// way the tests make two paths interleave in one exact order.
+#[derive(Default)]
+pub struct Gate {
+    armed: std::sync::Mutex<Option<(Moment, String)>>,
+    reached: tokio::sync::Notify,
+    release: Arc<tokio::sync::Notify>,
+}
+
+impl Gate {
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self::default())
+    }
+
+    /// The next path to reach `moment` on connection `id` waits there until `release`.
+    pub fn arm(&self, moment: Moment, id: &str) {
+        *self.armed.lock().unwrap() = Some((moment, id.to_string()));
+    }
+
+    /// Resolves once a path is waiting at the armed moment.
+    pub async fn reached(&self) {
+        tokio::time::timeout(std::time::Duration::from_secs(10), self.reached.notified()).await.expect("the path reached the gate");
+    }
+
+    pub fn release(&self) {
+        self.release.notify_one();
+    }
+}
+
+impl zoom_connections_engine::Pauses for Gate {
+    fn at(&self, moment: Moment, id: &str) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+        let mut armed = self.armed.lock().unwrap();
+        if armed.as_ref().is_some_and(|(m, i)| *m == moment && i == id) {
+            *armed = None;
+            self.reached.notify_one();
+            let release = self.release.clone();
+            return Box::pin(async move { release.notified().await });
+        }
+        Box::pin(async {})
+    }
+}
+
+/// Whether a spawned task is still running after the others had time to act (a path waiting
+/// for a lock held elsewhere).
+pub async fn still_waiting<T>(task: &tokio::task::JoinHandle<T>) -> bool {
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    !task.is_finished()
+}
+
+/// A client that shows the sandbox's control secret on every request.
+pub fn control_client(sandbox: &RunningSandbox) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-sandbox-control", sandbox.control_secret().expect("the control API is on").parse().unwrap());
+    reqwest::Client::builder().default_headers(headers).build().unwrap()
+}
+
+/// Rotates now (unless something else rotated meanwhile): proves the stored refresh token live.
+pub async fn rotate(engine: &Engine, id: &str) -> Result<zoom_connections_engine::model::Connection, zoom_connections_engine::EngineError> {
+    let generation = engine.connection(id)?.generation;
+    engine.refresh(id, Want::Replace { generation }).await.map(|(c, _)| c).map_err(Into::into)
+}
+
+/// Refreshes if fewer than `margin` seconds are left (keepalive's rule).
+pub async fn refresh_due(engine: &Engine, id: &str, margin: i64) -> Result<zoom_connections_engine::model::Connection, zoom_connections_engine::EngineError> {
+    engine.refresh(id, Want::Due { margin }).await.map(|(c, _)| c).map_err(Into::into)
 }
 
 /// The process that owns the Secret Service's bus name, if one does right now.

@@ -107,8 +107,11 @@ impl Sandbox {
     /// `GET /oauth/authorize` with exactly these parameters; returns the request id.
     pub async fn begin_with(&self, query: &[(&str, &str)]) -> String {
         let res = self.http.get(self.url("/oauth/authorize")).query(query).send().await.unwrap();
-        assert_eq!(res.status(), StatusCode::OK);
-        request_id(&res.text().await.unwrap())
+        // On to the sign-in page, as Zoom sends a browser that is not signed in.
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let page = self.get(&location(&res)).await;
+        assert_eq!(page.status(), StatusCode::OK);
+        request_id(&page.text().await.unwrap())
     }
 
     /// The owner signs in with a password, pre-approves and authorizes; returns the code.

@@ -1,0 +1,654 @@
+//! The one owner of a connection's tokens: reading them, rotating them, writing them to the
+//! keychain, keeping in memory what the keychain refused, handing them out, replacing them
+//! (Reconnect) and revoking them (Delete). Every path that touches a connection's tokens —
+//! keepalive, Run keepalive now, Test, `token`/`exec`, Reconnect, Delete, Delete locally, the
+//! command line — holds the connection through `Engine::hold` and acts through `Held`.
+//!
+//! Invariants (docs/architecture.md, Token invariants):
+//! 1. Lock order: the connection's in-process mutex, then its lock file `locks/<id>.lock`
+//!    (shared with every process on the data directory). Then only briefly, never across an
+//!    await: the engine's std mutexes (metadata, pending pairs) and the metadata lock file.
+//!    No code holds two connections at once.
+//! 2. Only a `Held` reads or writes the connection's keychain entries, its pending pair and its
+//!    state file, and it first re-reads the state file: another process may have rotated.
+//! 3. A rotation writes the refresh token first, then the access token. Until both are written
+//!    the pair is kept in `pending` (memory) and served from there; the next holder writes it
+//!    before anything else. A 2xx answer's refresh token is written even when the rest of the
+//!    answer is unusable: Zoom has already rotated.
+//! 4. `generation` counts rotations. A caller that wants a new token because Zoom refused the
+//!    one it saw at generation g rotates only if the generation is still g after locking, so
+//!    concurrent triggers share one rotation.
+//! 5. Keepalive decides "due" again after locking, never "rotate regardless": what another
+//!    process has just rotated is not rotated again.
+//! 6. A handout promises `HANDOUT_MIN_LIFETIME`; keepalive waits for it except within
+//!    `ROTATION_FLOOR` of the expiry (`Connection::next_keepalive_at`).
+//! 7. Quitting: once `shutdown` starts, no rotation starts; holders are waited for (bounded),
+//!    then every pending pair is written.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::engine::{lock, Engine, EngineEvent};
+use crate::error::{EngineError, ErrorCode, Result};
+use crate::history::{EventKind, HistoryEvent};
+use crate::lockfile::FileLock;
+use crate::model::{access_key, check_id, refresh_key, Connection, Status, HANDOUT_MIN_LIFETIME, ROTATION_FLOOR};
+use crate::secret::Secret;
+use crate::zoom::{FailureClass, GrantEnd, Revocation, TokenSet, ZoomFailure};
+
+/// How long to wait for another process's work on the same connection.
+pub(crate) const CROSS_PROCESS_WAIT: Duration = Duration::from_secs(60);
+/// Ambiguous answers (docs/zoom.md, Errors) turn a connection Needs reconnect only once this
+/// many in a row have come over at least this long.
+pub const AMBIGUOUS_ATTEMPTS: u32 = 12;
+pub const AMBIGUOUS_SPAN: i64 = 2 * 3600;
+
+/// Named moments of a connection's token lifecycle. Tests that must make two paths interleave in
+/// one exact order (a Delete arriving while a rotation waits for the keychain) hold a path at
+/// one through `EngineConfig::pauses`; the app sets none, and then each is one `None` check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Moment {
+    /// Both locks are held (before anything is read).
+    Locked,
+    /// A refresh is about to be sent to Zoom.
+    RotationRequested,
+    /// Zoom has answered a refresh; nothing is written yet (the loss window).
+    RotationAnswered,
+    /// A revocation is about to be sent to Zoom.
+    RevokeRequested,
+}
+
+pub trait Pauses: Send + Sync + 'static {
+    fn at(&self, moment: Moment, connection_id: &str) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+}
+
+/// A connection's two tokens.
+#[derive(Debug, Clone)]
+pub(crate) struct TokenPair {
+    pub access: Secret,
+    pub refresh: Secret,
+}
+
+/// What a caller wants of a connection's tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Want {
+    /// Keepalive: rotate if due (within `margin` of the expiry, or a retry is due).
+    Due { margin: i64 },
+    /// An access token valid for at least this many more seconds.
+    AtLeast(i64),
+    /// Zoom refused the access token of generation `generation`: rotate unless someone has.
+    Replace { generation: u64 },
+}
+
+/// What a refresh did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refreshed {
+    /// Not due (any more): another caller or process had already rotated.
+    NotDue,
+    Rotated,
+}
+
+/// An access token handed out, with what was promised about it.
+#[derive(Debug, Clone)]
+pub struct Handout {
+    pub access: Secret,
+    pub expires_at: i64,
+    /// The token is not rotated before this (unless it is about to die).
+    pub valid_until: i64,
+    pub api_url: String,
+    pub generation: u64,
+}
+
+/// A connection held under both of its locks (see the invariants above).
+pub(crate) struct Held {
+    engine: Engine,
+    id: String,
+    _file: FileLock,
+    _mem: tokio::sync::OwnedMutexGuard<()>,
+    _holding: Holding,
+}
+
+/// Counts holders, for the drain at shutdown.
+struct Holding(Arc<crate::engine::Inner>);
+
+impl Drop for Holding {
+    fn drop(&mut self) {
+        if self.0.holders.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.released.notify_waiters();
+        }
+    }
+}
+
+fn needs_user_error(conn: &Connection) -> ZoomFailure {
+    let reason = conn.status_reason.as_deref().unwrap_or("its grant ended");
+    ZoomFailure {
+        error: EngineError::new(ErrorCode::ZoomInvalidGrant, format!("“{}” needs to be reconnected: {reason}", conn.nickname)),
+        class: FailureClass::GrantEnded(GrantEnd::Ended),
+        retry_after: None,
+    }
+}
+
+fn interrupted(what: &str) -> EngineError {
+    EngineError::new(ErrorCode::KeychainUnavailable, format!("the {what} was interrupted"))
+}
+
+impl Engine {
+    /// Takes a connection's two locks (invariant 1), without reading anything: for a connection
+    /// being created.
+    pub(crate) async fn lock_connection(&self, id: &str) -> Result<Held> {
+        let id = check_id(id)?.to_string();
+        let mem = self.connection_mutex(&id).lock_owned().await;
+        let path = self.data_dir().join("locks").join(format!("{id}.lock"));
+        let file = crate::lockfile::lock_async(path, CROSS_PROCESS_WAIT).await?;
+        self.inner.holders.fetch_add(1, Ordering::SeqCst);
+        let held = Held { engine: self.clone(), id, _file: file, _mem: mem, _holding: Holding(self.inner.clone()) };
+        self.pause(Moment::Locked, &held.id).await;
+        Ok(held)
+    }
+
+    pub(crate) async fn pause(&self, moment: Moment, id: &str) {
+        if let Some(pauses) = &self.inner.config.pauses {
+            pauses.at(moment, id).await;
+        }
+    }
+
+    /// Holds an existing connection: both locks, its state as last written by any process, and
+    /// any pending pair written first (invariants 2 and 3).
+    pub(crate) async fn hold(&self, id: &str) -> Result<Held> {
+        let held = self.lock_connection(id).await?;
+        held.reread()?;
+        held.write_pending().await;
+        Ok(held)
+    }
+
+    /// A keychain call off the async threads: keychain calls block (D-Bus round trips), and a
+    /// blocked executor thread would hold up every other connection's refresh.
+    pub(crate) async fn secret_get(&self, key: String) -> Result<Option<Secret>> {
+        let secrets = self.inner.config.secrets.clone();
+        tokio::task::spawn_blocking(move || secrets.get(&key)).await.map_err(|_| interrupted("keychain call"))?
+    }
+
+    pub(crate) async fn secret_set(&self, key: String, value: Secret) -> Result<()> {
+        let secrets = self.inner.config.secrets.clone();
+        tokio::task::spawn_blocking(move || secrets.set(&key, &value)).await.map_err(|_| interrupted("keychain call"))?
+    }
+
+    pub(crate) async fn secret_delete(&self, key: String) -> Result<()> {
+        let secrets = self.inner.config.secrets.clone();
+        tokio::task::spawn_blocking(move || secrets.delete(&key)).await.map_err(|_| interrupted("keychain call"))?
+    }
+
+    /// Refreshes as `want` asks, deciding after taking the locks (invariants 4 and 5).
+    pub async fn refresh(&self, id: &str, want: Want) -> std::result::Result<(Connection, Refreshed), ZoomFailure> {
+        let held = self.hold(id).await?;
+        let conn = held.connection()?;
+        if conn.needs_user() {
+            return Err(needs_user_error(&conn));
+        }
+        let now = self.now_for(&conn);
+        let due = match want {
+            Want::Due { margin } => conn.next_keepalive_at(margin).is_some_and(|at| at <= now),
+            Want::AtLeast(secs) => conn.access_expires_at - now < secs,
+            Want::Replace { generation } => conn.generation == generation,
+        };
+        if !due {
+            return Ok((conn, Refreshed::NotDue));
+        }
+        held.rotate().await.map(|c| (c, Refreshed::Rotated))
+    }
+
+    /// An access token for a script (`token`, `exec`, the broker): valid for at least
+    /// `HANDOUT_MIN_LIFETIME`, and promised not to be rotated away before then (invariant 6).
+    pub async fn hand_out(&self, id: &str) -> Result<Handout> {
+        let held = self.hold(id).await?;
+        let handout = held.fresh(HANDOUT_MIN_LIFETIME + ROTATION_FLOOR).await?;
+        let until = self.now_for(&held.connection()?) + HANDOUT_MIN_LIFETIME;
+        held.set_state(move |c| c.handed_out_until = Some(c.handed_out_until.map_or(until, |u| u.max(until)))).await?;
+        Ok(Handout { valid_until: until, ..handout })
+    }
+
+    /// The app's own use of a token (Test, Delete): valid for `min_secs`, no promise recorded.
+    pub(crate) async fn use_token(&self, id: &str, min_secs: i64) -> Result<Handout> {
+        self.hold(id).await?.fresh(min_secs).await
+    }
+
+    /// A valid access token, for the command line's `token`.
+    pub async fn access_token(&self, id: &str) -> Result<Secret> {
+        self.hand_out(id).await.map(|h| h.access)
+    }
+
+    /// The current access token and its generation without taking the locks: for probes that
+    /// only read (Run keepalive now). The generation is read first, so a rotation in between
+    /// makes a later `Want::Replace` a no-op rather than an extra rotation.
+    pub(crate) async fn peek(&self, id: &str) -> Option<(Secret, u64)> {
+        let generation = self.connection(id).ok()?.generation;
+        let pending = lock(&self.inner.pending).get(id).map(|p| p.access.clone());
+        let access = match pending {
+            Some(a) => a,
+            None => self.secret_get(access_key(id)).await.ok().flatten()?,
+        };
+        Some((access, generation))
+    }
+
+    pub(crate) fn has_pending(&self, id: &str) -> bool {
+        lock(&self.inner.pending).contains_key(id)
+    }
+
+    /// Quitting (invariant 7): waits up to `wait` for every holder to finish, then writes every
+    /// pending pair. Says in the log what it did.
+    pub async fn shutdown(&self, wait: Duration) -> ShutdownReport {
+        self.inner.closing.store(true, Ordering::SeqCst);
+        let started = Instant::now();
+        let deadline = started + wait;
+        while self.inner.holders.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+            let notified = self.inner.released.notified();
+            if self.inner.holders.load(Ordering::SeqCst) == 0 {
+                break;
+            }
+            let _ = tokio::time::timeout(deadline.saturating_duration_since(Instant::now()), notified).await;
+        }
+        let still_holding = self.inner.holders.load(Ordering::SeqCst);
+        let ids: Vec<String> = lock(&self.inner.pending).keys().cloned().collect();
+        for id in &ids {
+            // `hold` writes the pending pair first; a lock still busy at the deadline is skipped.
+            let remaining = deadline.saturating_duration_since(Instant::now()).max(Duration::from_secs(1));
+            let _ = tokio::time::timeout(remaining, self.hold(id)).await;
+        }
+        let unsaved = lock(&self.inner.pending).len();
+        let report = ShutdownReport { waited: started.elapsed(), still_holding, unsaved };
+        if still_holding == 0 && unsaved == 0 {
+            tracing::info!(waited_ms = report.waited.as_millis() as u64, pending_written = ids.len(), "quitting: no rotation in flight, every token is in the keychain");
+        } else {
+            tracing::error!(still_holding, unsaved, "quitting with work unfinished: a connection whose rotated tokens are not in the keychain must be reconnected");
+        }
+        report
+    }
+
+    pub(crate) fn closing(&self) -> bool {
+        self.inner.closing.load(Ordering::SeqCst)
+    }
+}
+
+/// What quitting found.
+#[derive(Debug, Clone, Copy)]
+pub struct ShutdownReport {
+    pub waited: Duration,
+    /// Holders still at work at the deadline.
+    pub still_holding: usize,
+    /// Rotated pairs that could not be written to the keychain.
+    pub unsaved: usize,
+}
+
+impl Held {
+    pub fn connection(&self) -> Result<Connection> {
+        self.engine.connection(&self.id)
+    }
+
+    /// The state as last written by any process; the whole list if the state file is gone (a
+    /// delete by another process).
+    pub(crate) fn reread(&self) -> Result<()> {
+        if !self.engine.reload_state(&self.id) {
+            self.engine.reload();
+        }
+        self.connection().map(|_| ())
+    }
+
+    /// The pair to use: one the keychain refused (kept in memory), else the keychain's.
+    pub(crate) async fn tokens(&self) -> Result<Option<TokenPair>> {
+        if let Some(pair) = lock(&self.engine.inner.pending).get(&self.id) {
+            return Ok(Some(pair.clone()));
+        }
+        let refresh = self.engine.secret_get(refresh_key(&self.id)).await?;
+        let access = self.engine.secret_get(access_key(&self.id)).await?;
+        Ok(match (access, refresh) {
+            (Some(access), Some(refresh)) => Some(TokenPair { access, refresh }),
+            // An access token alone is useless after the hour; a refresh token alone gets a new one.
+            (None, Some(refresh)) => Some(TokenPair { access: Secret::new(""), refresh }),
+            _ => None,
+        })
+    }
+
+    async fn require_tokens(&self) -> Result<TokenPair> {
+        self.tokens().await?.ok_or_else(|| {
+            EngineError::new(ErrorCode::ZoomInvalidGrant, "This connection's tokens are missing from the keychain; reconnect it.")
+        })
+    }
+
+    /// Writes a pair, refresh token first (invariant 3); on failure keeps it in memory. `durable`
+    /// runs the moment the refresh token is in the keychain.
+    async fn persist(&self, pair: &TokenPair, durable: impl FnOnce()) -> Result<()> {
+        let mut result = self.engine.secret_set(refresh_key(&self.id), pair.refresh.clone()).await;
+        if result.is_ok() {
+            durable();
+            result = self.engine.secret_set(access_key(&self.id), pair.access.clone()).await;
+        }
+        let mut pending = lock(&self.engine.inner.pending);
+        match &result {
+            Ok(()) => pending.remove(&self.id),
+            Err(_) => pending.insert(self.id.clone(), pair.clone()),
+        };
+        result
+    }
+
+    /// Writes the pending pair, if any; a connection Retrying only for that is Active again.
+    async fn write_pending(&self) -> bool {
+        let Some(pair) = lock(&self.engine.inner.pending).get(&self.id).cloned() else { return true };
+        if self.persist(&pair, || {}).await.is_err() {
+            return false;
+        }
+        tracing::info!(connection = %self.id, "the rotated tokens were saved to the keychain");
+        let _ = self
+            .set_state(|c| {
+                if c.status == Status::Retrying && c.next_attempt_at.is_none() {
+                    c.status = Status::Active;
+                    c.status_reason = None;
+                }
+            })
+            .await;
+        true
+    }
+
+    /// Replaces the tokens with a new grant's (Reconnect, create): whatever was pending belonged
+    /// to the old grant, which the new sign-in ended at Zoom.
+    pub(crate) async fn replace_grant(&self, tokens: &TokenSet) -> Result<()> {
+        let refresh = tokens.refresh.clone().ok_or_else(|| EngineError::new(ErrorCode::ZoomBadResponse, "no refresh token"))?;
+        lock(&self.engine.inner.pending).remove(&self.id);
+        self.persist(&TokenPair { access: tokens.access.clone(), refresh }, || {}).await.inspect_err(|_| {
+            // Nothing was stored for the new grant: do not keep it in memory either.
+            lock(&self.engine.inner.pending).remove(&self.id);
+        })
+    }
+
+    /// Changes the connection's keepalive state: its own small file, written atomically, off the
+    /// async threads (a blocked executor thread would hold up other connections' rotations).
+    pub(crate) async fn set_state(&self, f: impl FnOnce(&mut Connection) + Send + 'static) -> Result<Connection> {
+        let engine = self.engine.clone();
+        let id = self.id.clone();
+        tokio::task::spawn_blocking(move || engine.write_connection_state(&id, f))
+            .await
+            .map_err(|_| EngineError::new(ErrorCode::Storage, "the state write was interrupted"))?
+    }
+
+    fn record(&self, kind: EventKind, detail: Option<String>) {
+        let at = self.connection().map(|c| self.engine.now_for(&c)).unwrap_or_else(|_| self.engine.now());
+        self.engine.inner.history.record(&self.id, &HistoryEvent { at, kind, detail });
+    }
+
+    /// An access token valid for at least `min_secs`, rotating first if needed.
+    async fn fresh(&self, min_secs: i64) -> Result<Handout> {
+        let mut conn = self.connection()?;
+        if conn.needs_user() {
+            return Err(needs_user_error(&conn).error);
+        }
+        let tokens = self.tokens().await?;
+        let stale = conn.access_expires_at - self.engine.now_for(&conn) < min_secs;
+        if stale || tokens.as_ref().is_none_or(|t| t.access.expose().is_empty()) {
+            conn = self.rotate().await?;
+        }
+        let access = self.require_tokens().await?.access;
+        Ok(Handout {
+            access,
+            expires_at: conn.access_expires_at,
+            valid_until: conn.access_expires_at,
+            api_url: self.engine.api_url_of(&conn),
+            generation: conn.generation,
+        })
+    }
+
+    /// Rotates at Zoom and keeps the result (invariant 3). The one place that calls Zoom's
+    /// refresh.
+    pub(crate) async fn rotate(&self) -> std::result::Result<Connection, ZoomFailure> {
+        if self.engine.closing() {
+            return Err(EngineError::new(ErrorCode::ShuttingDown, "the app is quitting; the refresh was not started").into());
+        }
+        let conn = self.connection()?;
+        let prepared = async {
+            let app = self.engine.credentials(&self.engine.org(&conn.org_id)?)?;
+            Ok::<_, EngineError>((app, self.require_tokens().await?))
+        };
+        let (app, old) = match prepared.await {
+            Ok(p) => p,
+            Err(error) => return Err(self.after_failure(&conn, error.into()).await),
+        };
+        // From here until "rotation persisted" a crash loses the connection: Zoom rotates when
+        // it answers, whether or not the answer arrives. Both legs are measured.
+        self.engine.pause(Moment::RotationRequested, &self.id).await;
+        tracing::debug!(connection = %self.id, "rotation requested");
+        let requested = Instant::now();
+        let answer = self.engine.inner.zoom.refresh(&app, &old.refresh, self.engine.now_for(&conn)).await;
+        self.engine.inner.metrics.record_request(requested.elapsed());
+        self.engine.pause(Moment::RotationAnswered, &self.id).await;
+        match answer.tokens {
+            Ok(tokens) => self.after_rotation(&conn, &old, tokens).await,
+            Err(failure) => {
+                if let Some(refresh) = answer.refresh {
+                    // A 2xx whose access token cannot be used: the refresh token is the live one.
+                    self.keep_rotated_refresh(&conn, &old, refresh).await;
+                }
+                Err(self.after_failure(&conn, failure).await)
+            }
+        }
+    }
+
+    async fn keep_rotated_refresh(&self, conn: &Connection, old: &TokenPair, refresh: Secret) {
+        let pair = TokenPair { access: old.access.clone(), refresh };
+        let answered = Instant::now();
+        let _ = self.persist(&pair, || self.engine.inner.metrics.record_persist(answered.elapsed())).await;
+        let now = self.engine.now_for(conn);
+        // The old access token is dead at Zoom (one live access token per user and app): due now.
+        let _ = self
+            .set_state(move |c| {
+                c.generation += 1;
+                c.access_expires_at = now;
+                c.handed_out_until = None;
+            })
+            .await;
+    }
+
+    async fn after_rotation(&self, conn: &Connection, old: &TokenPair, tokens: TokenSet) -> std::result::Result<Connection, ZoomFailure> {
+        let id = self.id.as_str();
+        let pair = TokenPair { access: tokens.access.clone(), refresh: tokens.refresh.clone().unwrap_or_else(|| old.refresh.clone()) };
+        // The loss window's second leg: Zoom's answer until the new refresh token is durable.
+        let answered = Instant::now();
+        tracing::debug!(connection = %id, "rotation answered");
+        let persisted = self
+            .persist(&pair, || {
+                self.engine.inner.metrics.record_persist(answered.elapsed());
+                tracing::debug!(connection = %id, "rotation persisted");
+            })
+            .await;
+        let api_url = self.engine.accepted_api_url(conn, tokens.api_url.as_deref());
+        let expires_at = tokens.expires_at;
+        if let Some(granted) = tokens.scopes.filter(|s| *s != conn.granted_scopes) {
+            let id = id.to_string();
+            let _ = self.engine.update_meta(move |m| {
+                if let Some(c) = m.connections.iter_mut().find(|c| c.id == id) {
+                    c.granted_scopes = granted;
+                }
+                Ok(())
+            });
+        }
+        if let Err(e) = persisted {
+            let reason = format!("could not save the new token to the keychain ({}); it is kept in memory and the save is retried", e.message);
+            tracing::error!(connection = %id, "{reason}");
+            self.record(EventKind::Failed, Some(reason.clone()));
+            let _ = self
+                .set_state(move |c| {
+                    c.status = Status::Retrying;
+                    c.status_reason = Some(reason);
+                    c.access_expires_at = expires_at;
+                    c.api_url = api_url;
+                    c.generation += 1;
+                    c.handed_out_until = None;
+                })
+                .await;
+            return Err(e.into());
+        }
+        // The probe: a light call that proves the new token works (and that the app is still
+        // installed: Zoom answers 401 code 124 after an uninstall).
+        let probe = self.engine.inner.zoom.users_me(&self.engine.api_url_for(conn, &api_url), &tokens.access).await;
+        let now = self.engine.now_for(conn);
+        let was_failing = conn.status == Status::Retrying;
+        match probe {
+            Err(f) if f.class == FailureClass::TokenRefused => {
+                let reason = "deauthorized or uninstalled in Zoom".to_string();
+                self.record(EventKind::NeedsReconnect, Some(reason.clone()));
+                let shown = reason.clone();
+                self.set_state(move |c| {
+                    c.status = Status::NeedsReconnect;
+                    c.status_reason = Some(shown);
+                    c.last_failure_at = Some(now);
+                    c.next_attempt_at = None;
+                    c.generation += 1;
+                    c.access_expires_at = expires_at;
+                })
+                .await?;
+                Err(ZoomFailure { error: EngineError::new(ErrorCode::ZoomInvalidGrant, reason), class: FailureClass::GrantEnded(GrantEnd::Ended), retry_after: None })
+            }
+            probe => {
+                if let Err(f) = &probe {
+                    // The tokens are fresh and stored; a failed probe is worth a line, not a status.
+                    self.record(EventKind::Failed, Some(format!("probe: {}", f.error.message)));
+                }
+                self.record(if was_failing { EventKind::Recovered } else { EventKind::Refreshed }, None);
+                Ok(self
+                    .set_state(move |c| {
+                        c.status = Status::Active;
+                        c.status_reason = None;
+                        c.access_expires_at = expires_at;
+                        c.api_url = api_url;
+                        c.last_success_at = Some(now);
+                        c.next_attempt_at = None;
+                        c.consecutive_failures = 0;
+                        c.failing_since = None;
+                        c.generation += 1;
+                        // The old access token is dead: what was promised about it is void.
+                        c.handed_out_until = None;
+                    })
+                    .await?)
+            }
+        }
+    }
+
+    /// What a failed rotation means for the connection (docs/zoom.md, Errors).
+    async fn after_failure(&self, conn: &Connection, failure: ZoomFailure) -> ZoomFailure {
+        if failure.error.code == ErrorCode::ShuttingDown {
+            return failure;
+        }
+        let now = self.engine.now_for(conn);
+        let e = &failure.error;
+        let failures = conn.consecutive_failures + 1;
+        let since = conn.failing_since.unwrap_or(now);
+        let gave_up = failure.class == FailureClass::Ambiguous && failures >= AMBIGUOUS_ATTEMPTS && now - since >= AMBIGUOUS_SPAN;
+        let ends = match failure.class {
+            FailureClass::GrantEnded(end) => Some((end == GrantEnd::Superseded, e.message.clone())),
+            FailureClass::Refused => Some((false, e.message.clone())),
+            _ if gave_up => Some((false, format!("Zoom has refused every refresh for {} hours ({failures} attempts); last answer: {}", (now - since) / 3600, e.message))),
+            _ => None,
+        };
+        if let Some((superseded, reason)) = ends {
+            self.record(if superseded { EventKind::Superseded } else { EventKind::NeedsReconnect }, Some(reason.clone()));
+            let _ = self
+                .set_state(move |c| {
+                    c.status = if superseded { Status::Superseded } else { Status::NeedsReconnect };
+                    c.status_reason = Some(reason);
+                    c.last_failure_at = Some(now);
+                    c.next_attempt_at = None;
+                })
+                .await;
+            return failure;
+        }
+        let wait = crate::keepalive::backoff(failures, failure.retry_after.map(|r| r.wait));
+        let mut reason = format!("{} (attempt {failures}; next in {wait} s)", e.message);
+        if failure.retry_after.is_some_and(|r| r.capped) {
+            reason = format!("{}; Zoom asked to wait longer than an hour, the app tries again after an hour (attempt {failures})", e.message);
+            self.engine.emit(EngineEvent::Attention { connection_id: conn.id.clone(), nickname: conn.nickname.clone(), message: reason.clone() });
+        }
+        self.record(EventKind::Failed, Some(reason.clone()));
+        let _ = self
+            .set_state(move |c| {
+                c.status = Status::Retrying;
+                c.status_reason = Some(reason);
+                c.last_failure_at = Some(now);
+                c.consecutive_failures = failures;
+                c.failing_since = Some(since);
+                c.next_attempt_at = Some(now + wait);
+            })
+            .await;
+        failure
+    }
+
+    /// Ends the grant at Zoom with an access token, as Zoom documents revocation. Ok means
+    /// revoked, or proven gone (a refresh answered `invalid_grant`); anything else is an error
+    /// and nothing may be deleted.
+    pub(crate) async fn revoke(&self) -> std::result::Result<(), ZoomFailure> {
+        let conn = self.connection()?;
+        let Some(pair) = self.tokens().await? else {
+            // Nothing in the keychain: there is no grant this computer could end.
+            return Ok(());
+        };
+        let app = self.engine.credentials(&self.engine.org(&conn.org_id)?)?;
+        let usable = !conn.needs_user() && !pair.access.expose().is_empty() && conn.access_expires_at - self.engine.now_for(&conn) > 60;
+        let access = if usable { pair.access } else { self.rotated_or_gone().await? };
+        let Some(access) = Some(access).filter(|a| !a.expose().is_empty()) else { return Ok(()) };
+        self.engine.pause(Moment::RevokeRequested, &self.id).await;
+        match self.engine.inner.zoom.revoke(&app, &access).await? {
+            Revocation::Revoked => Ok(()),
+            Revocation::TokenRejected => {
+                // A dead token proves nothing about the grant; a refresh does.
+                let access = self.rotated_or_gone().await?;
+                if access.expose().is_empty() {
+                    return Ok(());
+                }
+                match self.engine.inner.zoom.revoke(&app, &access).await? {
+                    Revocation::Revoked => Ok(()),
+                    Revocation::TokenRejected => Err(ZoomFailure {
+                        error: EngineError::new(ErrorCode::ZoomError, "Zoom refused to revoke an access token it had just issued"),
+                        class: FailureClass::Ambiguous,
+                        retry_after: None,
+                    }),
+                }
+            }
+        }
+    }
+
+    /// A freshly rotated access token, or an empty one when the refresh proved the grant gone.
+    async fn rotated_or_gone(&self) -> std::result::Result<Secret, ZoomFailure> {
+        match self.rotate().await {
+            Ok(_) => Ok(self.require_tokens().await?.access),
+            Err(f) if matches!(f.class, FailureClass::GrantEnded(_)) => Ok(Secret::new("")),
+            Err(f) => Err(f),
+        }
+    }
+
+    /// Takes the tokens out of the keychain (a new connection whose list entry could not be
+    /// written).
+    pub(crate) async fn remove_tokens(&self) -> Result<()> {
+        lock(&self.engine.inner.pending).remove(&self.id);
+        self.engine.secret_delete(refresh_key(&self.id)).await?;
+        self.engine.secret_delete(access_key(&self.id)).await
+    }
+
+    /// Removes the connection from this computer: keychain entries, pending pair, list entry,
+    /// state and history.
+    pub(crate) async fn remove(self) -> Result<()> {
+        self.remove_tokens().await?;
+        let id = self.id.clone();
+        let engine = self.engine.clone();
+        tokio::task::spawn_blocking(move || {
+            engine.update_meta(|m| {
+                m.connections.retain(|c| c.id != id);
+                Ok(())
+            })?;
+            engine.inner.store.remove_state(&id);
+            engine.inner.history.remove(&id);
+            Ok::<_, EngineError>(())
+        })
+        .await
+        .map_err(|_| EngineError::new(ErrorCode::Storage, "the delete was interrupted"))??;
+        tracing::info!(connection = %self.id, "connection deleted");
+        self.engine.emit(EngineEvent::ConnectionsChanged);
+        Ok(())
+    }
+}

@@ -1,0 +1,79 @@
+//! Quitting without losing a rotation: *Quit* in the tray, SIGTERM (a logout, `systemctl`,
+//! `kill`) and SIGINT all end here. The exit is held back until the engine has let every
+//! rotation in flight finish (at most `QUIT_WAIT`) and has written to the keychain what it kept
+//! in memory; then the app exits. A second signal exits at once.
+
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::Duration;
+
+use tauri::{AppHandle, Manager, Runtime};
+
+use crate::engine_state::AppEngine;
+
+/// How long quitting waits for rotations in flight (a refresh times out after 20 s; a keychain
+/// call after 10 s, so this covers one keychain write after an answer).
+pub const QUIT_WAIT: Duration = Duration::from_secs(12);
+
+const RUNNING: u8 = 0;
+const DRAINING: u8 = 1;
+const DRAINED: u8 = 2;
+
+/// Where quitting is (managed state).
+#[derive(Default)]
+pub struct Quitting(AtomicU8);
+
+/// Asks the app to quit; the exit itself waits for the drain (`on_exit_requested`).
+pub fn request<R: Runtime>(app: &AppHandle<R>) {
+    app.exit(0);
+}
+
+/// `RunEvent::ExitRequested`: the first request starts the drain and holds the exit back; the
+/// drain asks again when it is done, and that request goes through.
+pub fn on_exit_requested<R: Runtime>(app: &AppHandle<R>, api: &tauri::ExitRequestApi) {
+    let state = app.state::<Quitting>();
+    match state.0.compare_exchange(RUNNING, DRAINING, Ordering::SeqCst, Ordering::SeqCst) {
+        Ok(_) => {
+            api.prevent_exit();
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move {
+                if let Ok(engine) = app.state::<AppEngine>().get() {
+                    tracing::info!(wait_secs = QUIT_WAIT.as_secs(), "quitting: letting rotations in flight finish and saving kept tokens");
+                    engine.shutdown(QUIT_WAIT).await;
+                }
+                app.state::<Quitting>().0.store(DRAINED, Ordering::SeqCst);
+                app.exit(0);
+            });
+        }
+        // Draining: the drain's own request will come.
+        Err(DRAINING) => api.prevent_exit(),
+        Err(_) => {}
+    }
+}
+
+/// SIGTERM and SIGINT quit the way *Quit* does; a second one while draining exits at once.
+#[cfg(unix)]
+pub fn watch_signals<R: Runtime>(app: &AppHandle<R>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+            tracing::warn!("could not watch SIGTERM/SIGINT: the app exits on them without waiting for rotations");
+            return;
+        };
+        loop {
+            let name = tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = int.recv() => "SIGINT",
+            };
+            if app.state::<Quitting>().0.load(Ordering::SeqCst) != RUNNING {
+                tracing::warn!("{name} again while quitting: exiting now");
+                std::process::exit(1);
+            }
+            tracing::info!("{name}: quitting");
+            request(&app);
+        }
+    });
+}
+
+#[cfg(not(unix))]
+pub fn watch_signals<R: Runtime>(_app: &AppHandle<R>) {}

@@ -1,0 +1,72 @@
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { afterEach, describe, expect, it } from "vitest";
+import { catalogs } from "./i18n";
+import type { Org, SetupProblem } from "./ipc";
+import { describeProblem, renderCheckSettings, renderSetupSteps, scopesToAdd } from "./setup-guide";
+
+afterEach(() => clearMocks());
+
+const org: Org = {
+  id: "org-2", name: "Contoso", client_id: "abc", confidential: false, sandbox: false,
+  required: ["manage_users", "scim"], extra_scopes: ["meeting:read:list_meetings"],
+  auth_base: "https://zoom.us", api_base: "https://api.zoom.us", redirect: { kind: "loopback" },
+};
+
+const problems: SetupProblem[] = [
+  { code: "unknown_client_id" },
+  { code: "redirect_not_registered", redirect_url: "http://127.0.0.1/oauth/callback" },
+  { code: "user_managed_app", scope: "user:read:user:admin" },
+  { code: "scope_not_on_app" },
+  { code: "no_client_secret" },
+  { code: "unreachable", detail: "Zoom could not be reached: timed out" },
+  { code: "unrecognized", status: 502, excerpt: "Bad Gateway" },
+];
+
+const settle = () => new Promise((r) => setTimeout(r, 0));
+
+describe("setup guide", () => {
+  it("lists the granular scopes of what the org requires, and the classic ones for older apps", () => {
+    expect(scopesToAdd(org)).toEqual([
+      "user:read:user:admin", "user:read:list_users:admin", "user:write:user:admin", "user:update:user:admin",
+      "user:update:status:admin", "user:delete:user:admin", "scim2:admin", "meeting:read:list_meetings",
+    ]);
+    const guide = renderSetupSteps(catalogs.en, org, "http://127.0.0.1/oauth/callback");
+    expect(guide.textContent).toContain("user:write:admin scim2");
+    expect(guide.querySelectorAll("ol > li").length).toBe(5);
+  });
+
+  it("says every problem Zoom reports as a sentence and a fix, in both languages", () => {
+    for (const lang of ["en", "ja"] as const) {
+      const t = catalogs[lang];
+      for (const p of problems) {
+        const { what, fix } = describeProblem(t, p);
+        expect(what.length).toBeGreaterThan(10);
+        expect(fix.length).toBeGreaterThan(10);
+        expect(what + fix).not.toMatch(/\{\w+\}/);
+        if (lang === "ja") expect(what).toMatch(/[\u3040-\u30ff]/);
+      }
+    }
+    expect(describeProblem(catalogs.en, problems[1]).fix).toContain("http://127.0.0.1/oauth/callback");
+    expect(describeProblem(catalogs.ja, problems[2]).what).toContain("user:read:user:admin");
+  });
+
+  it("Check settings shows Zoom's refusal, and once Zoom accepts, offers the sign-in", async () => {
+    let answer: { problem: SetupProblem | null; redirect_url: string } = { problem: problems[1], redirect_url: "http://127.0.0.1/oauth/callback" };
+    mockIPC((cmd) => (cmd === "check_org_settings" ? answer : undefined));
+    let connected = 0;
+    const el = renderCheckSettings(catalogs.en, "org-2", () => connected++);
+    document.body.replaceChildren(el);
+    (el.querySelector('[data-testid="check-settings"]') as HTMLButtonElement).click();
+    await settle();
+    await settle();
+    expect(el.querySelector('[data-testid="check-problem"]')?.getAttribute("data-code")).toBe("redirect_not_registered");
+    expect(el.querySelector('[data-testid="check-fix"]')?.textContent).toContain("OAuth Allow List");
+    answer = { problem: null, redirect_url: "http://127.0.0.1/oauth/callback" };
+    (el.querySelector('[data-testid="check-settings"]') as HTMLButtonElement).click();
+    await settle();
+    await settle();
+    expect(el.querySelector('[data-testid="check-ok"]')).not.toBeNull();
+    (el.querySelector('[data-testid="check-connect"]') as HTMLButtonElement).click();
+    expect(connected).toBe(1);
+  });
+});
