@@ -17,7 +17,7 @@ fn main() {
         "connection_history",
         "open_zoom_added_apps",
     ]);
-    // The config sits at the repository root (DESIGN.md); the capabilities stay beside the shell.
+    // The config sits at the repository root (docs/architecture.md); the capabilities stay beside the shell.
     let attributes = tauri_build::Attributes::new()
         .capabilities_path_pattern("src-tauri/capabilities/**/*")
         .app_manifest(manifest);

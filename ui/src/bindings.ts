@@ -342,7 +342,8 @@ export type Probe =
  */
 "users_me"
 /**
- * How the authorization comes back to the app (DESIGN.md, Redirect).
+ * How the authorization comes back to the app (docs/architecture.md, How a deep link becomes a
+ * connection).
  */
 export type RedirectMode = 
 /**

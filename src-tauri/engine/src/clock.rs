@@ -1,4 +1,4 @@
-//! Wall-clock time in Unix seconds. Expiry is wall-clock (DESIGN.md, Keepalive), and a trait so
+//! Wall-clock time in Unix seconds. Expiry is wall-clock (docs/architecture.md, Keepalive), and a trait so
 //! that unit tests can move time without sleeping.
 
 use std::sync::atomic::{AtomicI64, Ordering};

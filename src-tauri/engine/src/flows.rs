@@ -9,7 +9,7 @@ use crate::error::{EngineError, ErrorCode, Result};
 use crate::loopback::LoopbackListener;
 use crate::model::{ConnectionId, OrgId};
 
-/// DESIGN.md: pending flows expire after 10 minutes.
+/// Pending flows expire after 10 minutes (docs/architecture.md, How a deep link becomes a connection).
 pub const FLOW_LIFETIME: i64 = 10 * 60;
 
 pub type FlowId = String;

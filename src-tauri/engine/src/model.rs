@@ -15,7 +15,8 @@ pub const ZOOM_API_BASE: &str = "https://api.zoom.us";
 pub const SANDBOX_ORG_ID: &str = "sandbox";
 pub const SANDBOX_CLIENT_ID: &str = "sandbox-public";
 
-/// How the authorization comes back to the app (DESIGN.md, Redirect).
+/// How the authorization comes back to the app (docs/architecture.md, How a deep link becomes a
+/// connection).
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

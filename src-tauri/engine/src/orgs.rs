@@ -7,14 +7,14 @@ use crate::engine::Engine;
 use crate::error::Result;
 use crate::model::{client_secret_key, Org, RedirectMode};
 
-/// Zoom App Marketplace → Manage → Added Apps (ZOOM.md: where users uninstall).
+/// Zoom App Marketplace → Manage → Added Apps (docs/zoom.md, Deauthorization).
 pub const ZOOM_ADDED_APPS: &str = "https://marketplace.zoom.us/user/installed";
 pub const ZOOMGOV_ADDED_APPS: &str = "https://marketplace.zoomgov.com/user/installed";
 /// The embedded sandbox's copy of that page.
 pub const SANDBOX_ADDED_APPS_PATH: &str = "/marketplace/added-apps";
 
 /// The redirect URL exactly as it must be entered in the Zoom app's settings. For loopback,
-/// Zoom ignores the port when matching (ZOOM.md), so the registered URL has none.
+/// Zoom ignores the port when matching (docs/zoom.md, Redirect URLs), so the registered URL has none.
 pub fn registered_redirect_url(org: &Org) -> String {
     match &org.redirect {
         RedirectMode::DeepLink => DEEP_LINK_REDIRECT.to_string(),
@@ -23,8 +23,15 @@ pub fn registered_redirect_url(org: &Org) -> String {
     }
 }
 
-/// Zoom's API hosts by the auth host of their region (docs/zoom.md, OAuth endpoints).
-const API_HOSTS: [(&str, &str); 3] = [("zoom.us", "api.zoom.us"), ("zoom.com", "api.zoom.us"), ("zoomgov.com", "api.zoomgov.com")];
+/// Zoom's API hosts by the auth host of their cloud (docs/zoom.md, OAuth endpoints): `api` or a
+/// data region's `api-<region>` directly under the cloud's API domain.
+const API_DOMAINS: [(&str, &str); 3] = [("zoom.us", "zoom.us"), ("zoom.com", "zoom.us"), ("zoomgov.com", "zoomgov.com")];
+
+/// `api` or `api-<region>` (letters and digits, at most 8): one label, nothing more.
+fn is_api_label(label: &str) -> bool {
+    label == "api"
+        || label.strip_prefix("api-").is_some_and(|r| (1..=8).contains(&r.len()) && r.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+}
 
 /// Whether a token answer's `api_url` may receive the org's tokens: https, and its host exactly
 /// the API host of the org's region or the org's own API host (parsed, never by prefix); for a
@@ -44,7 +51,10 @@ pub fn api_url_allowed(org: &Org, api_url: &str, sandbox_url: Option<&str>) -> b
         return true;
     }
     let auth = host_of(&org.auth_base).unwrap_or_default();
-    API_HOSTS.iter().any(|(auth_host, api_host)| (auth == *auth_host || auth.ends_with(&format!(".{auth_host}"))) && host == *api_host)
+    let Some((label, domain)) = host.split_once('.') else { return false };
+    API_DOMAINS
+        .iter()
+        .any(|(auth_domain, api_domain)| (auth == *auth_domain || auth.ends_with(&format!(".{auth_domain}"))) && domain == *api_domain && is_api_label(label))
 }
 
 impl Engine {
@@ -77,7 +87,7 @@ mod tests {
         org.sandbox = false;
         org.auth_base = "https://zoom.us".into();
         org.api_base = "https://api.zoom.us".into();
-        for ok in ["https://api.zoom.us", "https://api.zoom.us/", "https://API.zoom.us:443"] {
+        for ok in ["https://api.zoom.us", "https://api.zoom.us/", "https://API.zoom.us:443", "https://api-eu.zoom.us"] {
             assert!(api_url_allowed(&org, ok, None), "{ok}");
         }
         for bad in [
@@ -87,6 +97,9 @@ mod tests {
             "https://evil.example/api.zoom.us",
             "https://api.zoomgov.com",
             "https://api.zoom.us:8443",
+            "https://evil.api.zoom.us",
+            "https://api-eu.evil.zoom.us",
+            "https://apix.zoom.us",
             "not a url",
         ] {
             assert!(!api_url_allowed(&org, bad, None), "{bad}");

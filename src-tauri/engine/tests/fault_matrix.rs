@@ -1,5 +1,5 @@
 //! The fault matrix: every failure the sandbox can inject, at every Zoom call the engine makes,
-//! against the real sandbox over HTTP. Each cell states the outcome ZOOM.md prescribes (transient
+//! against the real sandbox over HTTP. Each cell states the outcome docs/zoom.md prescribes (transient
 //! → retry later, nothing lost; permanent → the user must act; nothing half-done). The same table
 //! is printed in docs/security.md, and this test checks that its copy is the current one.
 

@@ -1,5 +1,5 @@
 //! Fault injection (control API): the next N calls of an endpoint fail the way real networks and
-//! real Zoom fail, so that clients can be tested against each failure class of ZOOM.md.
+//! real Zoom fail, so that clients can be tested against each failure class of docs/zoom.md.
 
 use std::io;
 use std::time::Duration;

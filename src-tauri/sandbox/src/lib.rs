@@ -1,5 +1,5 @@
 //! An embedded Zoom: a real HTTP server on 127.0.0.1 that behaves like Zoom's OAuth and API
-//! endpoints as `ZOOM.md` describes them. The app starts it in sandbox mode; tests start it on an
+//! endpoints as docs/zoom.md describes them. The app starts it in sandbox mode; tests start it on an
 //! ephemeral port. See README.md beside this file for every behaviour and the control API.
 
 mod api;

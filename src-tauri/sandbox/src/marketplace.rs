@@ -1,7 +1,7 @@
 //! The sandbox's copy of Zoom App Marketplace → Manage → Added Apps: the page the app's
 //! "Uninstall from Zoom" button opens. Removing an app here is the same uninstall as the control
 //! API's (`POST /_sandbox/uninstall`): every active grant of that user and app stops working, and
-//! the app only learns it at its next call (ZOOM.md: uninstall revokes the tokens).
+//! the app only learns it at its next call (docs/zoom.md, Deauthorization).
 //! The real page is behind Zoom's sign-in; the sandbox lists every user's apps on one page.
 
 use std::collections::BTreeSet;

@@ -1,4 +1,4 @@
-//! Zoom's redirect URL rules (ZOOM.md, Redirect URLs):
+//! Zoom's redirect URL rules (docs/zoom.md, Redirect URLs):
 //! - the allow list holds full URLs, or base URLs without path or query; strict mode: exact only;
 //! - custom schemes (`myapp://…`) only for Meeting SDK apps;
 //! - loopback `http://127.0.0.1:{port}/…` accepted with the port ignored; `localhost` is not,

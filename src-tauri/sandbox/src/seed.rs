@@ -17,7 +17,7 @@ pub struct Account {
     pub name: String,
     /// The company domain typed at "Sign in with SSO" (`contoso` for contoso.zoom.us).
     pub sso_domain: Option<String>,
-    /// SCIM needs SSO enabled on the account (ZOOM.md, SCIM 2).
+    /// SCIM needs SSO enabled on the account (docs/zoom.md, SCIM 2).
     pub sso_enabled: bool,
     /// Requests per second, shared by every app on the account (docs/zoom.md, Rate limits).
     pub qps_limit: u32,

@@ -17,7 +17,7 @@ use crate::faults::Fault;
 use crate::pkce;
 use crate::seed::{Seed, User};
 
-/// Zoom's access-token lifetime (ZOOM.md: 1 hour; `expires_in` 3599).
+/// Zoom's access-token lifetime (docs/zoom.md: 1 hour; `expires_in` 3599).
 pub const DEFAULT_ACCESS_TOKEN_LIFETIME: i64 = 3599;
 /// The authorization code lives 5 minutes and works once.
 pub const CODE_LIFETIME: i64 = 300;
