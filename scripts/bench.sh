@@ -3,7 +3,9 @@
 #  1. keepalive of 1,000 connections against the sandbox vs a bare reqwest loop (cargo bench);
 #  2. the release build: start-up time to a shown window and memory of the whole process tree,
 #     against a bare Tauri 2 window (bench/bare-tauri) built in the same run;
-#  3. sizes: release binary and .deb.
+#  3. a deep link handed to the running release app until its row is Active, split into the
+#     hand-over, the engine, Zoom's (the sandbox's) answers and the window;
+#  4. sizes: release binary and .deb.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
@@ -22,6 +24,10 @@ deb=$(ls target/release/bundle/deb/*.deb)
 say "Start-up and memory (release builds, Xvfb, 5 runs each, median)"
 xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" dbus-run-session -- \
   node bench/startup.mjs 5 "Bare Tauri window|$bare|Bare Tauri" "Zoom Connections|$app|Zoom Connections"
+
+say "Deep link to Active (release build, the real window, 10 runs, median)"
+XDG_DATA_HOME=$(mktemp -d) xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" dbus-run-session -- \
+  sh -c 'echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec node bench/deep-link.mjs 10 "$0"' "$PWD/$app"
 
 say "Sizes"
 printf 'release binary: %s (%s bytes)\nbare Tauri binary: %s (%s bytes)\n.deb: %s (%s bytes)\n' \

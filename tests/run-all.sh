@@ -51,18 +51,34 @@ build_e2e_app() {
     && cp target/debug/bundle/deb/*.deb target/e2e/zoom-connections.deb
 }
 
+# Which layers: all by default; `tests/run-all.sh rust|ui|e2e [e2e test files…]` runs one.
+only=${1:-all}
+shift || true
+want() { [ "$only" = all ] || [ "$only" = "$1" ]; }
+
 # The real keychain for the engine's tests, and the tests that need it (ignored in a plain run).
 export ZC_REAL_KEYCHAIN=1
-layer "Rust: cargo test --workspace" with_keyring rust cargo test --workspace --color never -- --include-ignored --skip sigkill
-layer "Rust: SIGKILL at random moments (own keyring)" with_keyring sigkill cargo test --test cli --color never -- --include-ignored --nocapture sigkill
-layer "UI: vitest" npm --prefix ui test --silent
-layer "Build the app with the UI embedded" build_e2e_app
-if [ -x target/e2e/zoom-connections ]; then
-  export APP_BIN=$PWD/target/e2e/zoom-connections
-  layer "End to end: window (WebDriver) and deep link" with_keyring e2e npm --prefix tests/e2e test --silent
-  layer "Package: install the .deb, xdg-open a link" with_keyring deb tests/install-deb.sh target/e2e/zoom-connections.deb
-else
-  failed+=("End to end: no app binary")
+if want rust; then
+  layer "Rust: cargo test --workspace" with_keyring rust cargo test --workspace --color never -- --include-ignored --skip sigkill
+  layer "Rust: SIGKILL at random moments (own keyring)" with_keyring sigkill sh -c '
+    cargo build -p zoom-connections-engine --examples --color never &&
+    cargo test --test cli --color never -- --include-ignored --nocapture sigkill &&
+    cargo test -p zoom-connections-engine --test sigkill --color never -- --include-ignored --nocapture' 
+fi
+want ui && layer "UI: vitest" npm --prefix ui test --silent
+if want e2e; then
+  layer "Build the app with the UI embedded" build_e2e_app
+  if [ -x target/e2e/zoom-connections ]; then
+    export APP_BIN=$PWD/target/e2e/zoom-connections
+    if [ $# -gt 0 ]; then
+      layer "End to end: $*" with_keyring e2e sh -c 'cd tests/e2e && node --test --test-concurrency=1 --test-reporter=spec "$@"' e2e "$@"
+    else
+      layer "End to end: window (WebDriver) and deep link" with_keyring e2e npm --prefix tests/e2e test --silent
+      layer "Package: install the .deb, xdg-open a link" with_keyring deb tests/install-deb.sh target/e2e/zoom-connections.deb
+    fi
+  else
+    failed+=("End to end: no app binary")
+  fi
 fi
 
 echo

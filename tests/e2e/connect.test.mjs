@@ -3,6 +3,7 @@
 // process, which forwards it to the running app; the engine stores the tokens in the keychain.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -10,6 +11,7 @@ import { By, Key, until } from "selenium-webdriver";
 import { control, freshHome, readLogs, startApp, waitFor } from "./lib/app.mjs";
 import { clickFresh, invoke, openSession, shot } from "./lib/driver.mjs";
 import { authorizeInSandbox } from "./lib/sandbox-user.mjs";
+import { clickTrayItem, findTray, trayMenu, trayProperty } from "./lib/tray.mjs";
 
 function allFiles(dir) {
   let out = [];
@@ -32,6 +34,9 @@ async function waitForStatus(driver, id, status) {
 
 describe("create a connection through the real app and deep link", () => {
   let home;
+  // The tray icon's picture while a connection needs the user, and where the icon file is.
+  let errorIcon;
+  let trayIconFile;
   // The running sandbox's address (the last one logged: it changes when the app restarts).
   const sandboxUrl = () => [...readLogs(home).matchAll(/sandbox mode: the embedded Zoom sandbox is running url=(\S+)/g)].at(-1)[1];
   let session;
@@ -138,6 +143,31 @@ describe("create a connection through the real app and deep link", () => {
     await waitFor("the tray line", () => readLogs(home).includes('summary=1 connection needs you lines=["E2E owner — Needs reconnect"]'));
   });
 
+  it("the tray, as a desktop shell reads it over D-Bus: its menu, its icon and Run keepalive now", async () => {
+    const tray = await waitFor("the tray on the session bus", () => findTray());
+    const labels = () => trayMenu(tray).map((i) => i.label);
+    await waitFor("the menu's status lines", () => labels().includes("E2E owner — Needs reconnect"));
+    const items = trayMenu(tray);
+    assert.deepEqual(items.slice(0, 2).map((i) => [i.label, i.enabled]), [["1 connection needs you", false], ["E2E owner — Needs reconnect", false]]);
+    assert.deepEqual(items.slice(-3).map((i) => i.label), ["Run keepalive now", "Open Zoom Connections", "Quit"]);
+    // The icon is a file in the app's own cache folder (not the shared /tmp/tray-icon), and its
+    // picture is the error one.
+    const themePath = /<'([^']+)'>/.exec(trayProperty(tray, "IconThemePath"))[1];
+    assert.ok(themePath.startsWith(join(home.env.XDG_CACHE_HOME, "app.zoomconnections.desktop")), themePath);
+    const iconFile = () => {
+      const name = /<'([^']+)'>/.exec(trayProperty(tray, "IconName"))[1];
+      return name.startsWith("/") ? name : join(themePath, `${name}.png`);
+    };
+    assert.ok(iconFile().startsWith(themePath), iconFile());
+    errorIcon = createHash("sha256").update(readFileSync(iconFile())).digest("hex");
+    // A click on Run keepalive now reaches the app.
+    const runs = () => readLogs(home).split("keepalive run on request").length;
+    const before = runs();
+    clickTrayItem(tray, items.find((i) => i.label === "Run keepalive now").id);
+    await waitFor("the run the tray asked for", () => runs() > before);
+    trayIconFile = iconFile;
+  });
+
   it("reconnect in place through the deep link keeps id and nickname and recovers", async () => {
     const [before] = (await invoke(driver, "overview")).connections;
     const flow = await invoke(driver, "begin_connect", { orgId: "sandbox", nickname: "", reconnectOf: before.id });
@@ -147,6 +177,10 @@ describe("create a connection through the real app and deep link", () => {
     assert.equal(after.nickname, "E2E owner");
     assert.equal((await invoke(driver, "overview")).connections.length, 1);
     await waitFor("the recovery notification", () => readLogs(home).includes("notification title=“E2E owner” is active again"));
+    // The tray's icon is no longer the error one.
+    const tray = findTray();
+    await waitFor("the tray's line", () => trayMenu(tray).some((i) => i.label.startsWith("E2E owner — Active · next ")));
+    assert.notEqual(createHash("sha256").update(readFileSync(trayIconFile())).digest("hex"), errorIcon);
     const history = await invoke(driver, "connection_history", { id: before.id });
     assert.deepEqual(history.map((e) => e.kind).slice(-2), ["needs_reconnect", "authorized"]);
   });
@@ -213,8 +247,10 @@ describe("create a connection through the real app and deep link", () => {
     await driver.findElement(By.css('[data-testid="confirm-delete"]')).click();
     await driver.wait(until.elementLocated(By.css('[data-testid="empty-state"]')), 10000);
     assert.deepEqual((await invoke(driver, "overview")).connections, []);
-    // The tray follows the language setting: empty again, in Japanese.
+    // The tray follows the language setting: empty again, in Japanese, on D-Bus too.
     await waitFor("the tray back to empty, in Japanese", () => readLogs(home).includes("tray updated summary=接続はまだありません lines=[]"));
+    const tray = findTray();
+    assert.deepEqual(trayMenu(tray).map((i) => i.label), ["接続はまだありません", "今すぐキープアライブを実行", "Zoom Connections を開く", "終了"]);
     const grants = await control(home, "/grants");
     assert.equal(grants.grants.at(-1).status, "revoked");
   });

@@ -149,7 +149,13 @@ impl Engine {
             .ok_or_else(|| EngineError::new(ErrorCode::InvalidCallback, "The sign-in response has no (or more than one) state. Nothing was changed."))?;
         let flow = lock(&self.inner.flows).take(&state, self.now())?;
         let flow_id = flow.id.clone();
-        let result = self.complete(flow, &callback).await;
+        // How long the callback took, and how much of it was Zoom's (`make bench` separates
+        // the app's own time from the sandbox's).
+        let started = std::time::Instant::now();
+        let zoom_time = std::sync::Mutex::new(std::time::Duration::ZERO);
+        let result = self.complete(flow, &callback, &zoom_time).await;
+        let zoom_ms = lock(&zoom_time).as_secs_f64() * 1000.0;
+        let total_ms = started.elapsed().as_secs_f64() * 1000.0;
         let event = match &result {
             Ok(o) => EngineEvent::FlowEnded {
                 flow_id: flow_id.clone(),
@@ -160,7 +166,7 @@ impl Engine {
             Err(e) => EngineEvent::FlowEnded { flow_id: flow_id.clone(), connection_id: None, superseded: None, error: Some(e.clone()) },
         };
         match &result {
-            Ok(o) => tracing::info!(flow = %flow_id, connection = %o.connection.id, "connection authorized"),
+            Ok(o) => tracing::info!(flow = %flow_id, connection = %o.connection.id, total_ms = format!("{total_ms:.2}"), zoom_ms = format!("{zoom_ms:.2}"), "connection authorized"),
             Err(e) => tracing::warn!(flow = %flow_id, error_code = e.code.as_str(), "sign-in failed: {e}"),
         }
         self.emit(event);
@@ -170,10 +176,10 @@ impl Engine {
         result
     }
 
-    async fn complete(&self, flow: PendingFlow, callback: &CallbackUrl) -> Result<CallbackOutcome> {
+    async fn complete(&self, flow: PendingFlow, callback: &CallbackUrl, zoom_time: &std::sync::Mutex<std::time::Duration>) -> Result<CallbackOutcome> {
         // A reconnect that brings back a connection which needed the user is a recovery.
         let before = flow.reconnect_of.as_deref().and_then(|id| self.connection(id).ok());
-        let outcome = self.authorize_and_store(flow, callback).await?;
+        let outcome = self.authorize_and_store(flow, callback, zoom_time).await?;
         if let Some(before) = before.filter(|b| b.status != Status::Active) {
             self.emit(EngineEvent::StatusChanged {
                 connection_id: before.id.clone(),
@@ -190,7 +196,9 @@ impl Engine {
         Ok(outcome)
     }
 
-    async fn authorize_and_store(&self, mut flow: PendingFlow, callback: &CallbackUrl) -> Result<CallbackOutcome> {
+    async fn authorize_and_store(&self, mut flow: PendingFlow, callback: &CallbackUrl, zoom_time: &std::sync::Mutex<std::time::Duration>) -> Result<CallbackOutcome> {
+        // Time spent waiting for Zoom, added up across the calls below.
+        let timed = |started: std::time::Instant| *lock(zoom_time) += started.elapsed();
         if let Some(error) = callback.param("error") {
             return Err(if error == "access_denied" {
                 EngineError::new(ErrorCode::AccessDenied, "Authorization was declined in Zoom. Nothing was changed.")
@@ -205,12 +213,23 @@ impl Engine {
         let app = self.credentials(&org)?;
         // The verifier is used once; what remains of the flow is only needed to store the result.
         let verifier = std::mem::replace(&mut flow.verifier, oauth2::PkceCodeVerifier::new(String::new()));
-        let tokens = self.inner.zoom.exchange_code(&app, &flow.redirect_uri, &code, verifier, self.now_for_org(&org.id)).await?;
+        // From here until "grant persisted", a crash loses a Reconnect's connection: Zoom ends
+        // the old grant when it issues the new one (the SIGKILL test attributes its kills by
+        // these lines).
+        tracing::debug!(connection = %flow.reconnect_of.as_deref().unwrap_or("new"), "grant requested");
+        let zoom_started = std::time::Instant::now();
+        let tokens = self.inner.zoom.exchange_code(&app, &flow.redirect_uri, &code, verifier, self.now_for_org(&org.id)).await;
+        timed(zoom_started);
+        let tokens = tokens?;
+        tracing::debug!(connection = %flow.reconnect_of.as_deref().unwrap_or("new"), "grant answered");
         let api_url = match &tokens.api_url {
             Some(named) if crate::orgs::api_url_allowed(&org, named, self.inner.config.sandbox_url.as_deref()) => named.trim_end_matches('/').to_string(),
             _ => self.api_base(&org),
         };
-        let identity = self.inner.zoom.users_me(&api_url, &tokens.access).await.map_err(|f| match f.error.code {
+        let zoom_started = std::time::Instant::now();
+        let identity = self.inner.zoom.users_me(&api_url, &tokens.access).await;
+        timed(zoom_started);
+        let identity = identity.map_err(|f| match f.error.code {
             ErrorCode::MissingScope => EngineError::new(
                 ErrorCode::MissingScope,
                 format!("Zoom did not let the app read who signed in: add the scope {} (granular) or user:read:admin (classic) to the Zoom app. Nothing was stored.", crate::scopes::IDENTITY_SCOPES[1]),
@@ -220,7 +239,10 @@ impl Engine {
         let granted = tokens.scopes.clone().unwrap_or_default();
         // The rules of docs/zoom.md, checked before anything is stored. Refused tokens are
         // discarded, not revoked: revoking would also end a grant another org relies on.
-        self.check_role(&org, &identity, &api_url, &tokens.access).await?;
+        let zoom_started = std::time::Instant::now();
+        let role = self.check_role(&org, &identity, &api_url, &tokens.access).await;
+        timed(zoom_started);
+        role?;
         if tokens.scopes.is_some() {
             let missing = crate::scopes::missing(&org.required, &org.extra_scopes, &granted);
             if !missing.is_empty() {
@@ -316,6 +338,7 @@ impl Engine {
             held.reread()?;
         }
         held.replace_grant(&grant.tokens).await?;
+        tracing::debug!(connection = %id, "grant persisted");
         let NewGrant { identity, granted, tokens, api_url } = grant;
         let (org_id, flow_id, nickname) = (org_id.to_string(), flow.id.clone(), flow.nickname.clone());
         let engine = self.clone();

@@ -232,27 +232,32 @@ pub enum TokenCall {
     Revoke,
 }
 
-/// The OAuth error numbers Zoom may put in `reason` (docs/zoom.md, Errors), first match wins.
-/// Zoom's token endpoint often omits the number (a superseded grant has been seen answering a
-/// plain "Invalid Token!"), so the `error` field decides when none is there.
-const REASONS: [(&str, ErrorCode, FailureClass, &str); 10] = [
-    ("4741", ErrorCode::ZoomInvalidGrant, FailureClass::GrantEnded(GrantEnd::Superseded), "a newer connection for this Zoom user replaced it (4741)"),
-    ("4735", ErrorCode::ZoomInvalidGrant, FailureClass::GrantEnded(GrantEnd::OwnerGone), "the Zoom user was deactivated or no longer exists (4735)"),
-    ("4733", ErrorCode::ZoomInvalidGrant, FailureClass::Refused, "the authorization code expired before it was used (4733); start the sign-in again"),
-    ("4734", ErrorCode::ZoomInvalidGrant, FailureClass::Refused, "Zoom did not accept the authorization code (4734); start the sign-in again"),
-    ("4709", ErrorCode::InvalidSettings, FailureClass::Refused, "the redirect URL does not match the one registered in the Zoom app (4709)"),
-    ("4717", ErrorCode::ZoomInvalidClient, FailureClass::Refused, "the Zoom app is disabled (4717)"),
-    ("4702", ErrorCode::ZoomInvalidClient, FailureClass::Refused, "Zoom refused the app's client id or secret (4702)"),
-    ("4704", ErrorCode::ZoomInvalidClient, FailureClass::Refused, "Zoom refused the app's client id or secret (4704)"),
-    ("4705", ErrorCode::ZoomError, FailureClass::Refused, "Zoom does not support this grant type for the app (4705)"),
+/// Zoom's OAuth errors (docs/zoom.md, Errors) by their number or by Zoom's wording of them, first
+/// match wins. Zoom's token endpoint usually sends the wording without the number, and sometimes
+/// neither (a superseded grant has been seen answering a plain "Invalid Token!"), so the `error`
+/// field decides when nothing here matches.
+const REASONS: [(&[&str], ErrorCode, FailureClass, &str); 13] = [
+    (&["4741", "token has been revoked"], ErrorCode::ZoomInvalidGrant, FailureClass::GrantEnded(GrantEnd::Superseded), "a newer connection for this Zoom user replaced it (4741)"),
+    (&["4735", "owner of the token does not exist"], ErrorCode::ZoomInvalidGrant, FailureClass::GrantEnded(GrantEnd::OwnerGone), "the Zoom user was deactivated or no longer exists (4735)"),
+    (&["4737", "can not find the authentication"], ErrorCode::ZoomInvalidGrant, FailureClass::GrantEnded(GrantEnd::Ended), "Zoom no longer knows this authorization (4737)"),
+    (&["4738", "disabled by admin"], ErrorCode::ZoomInvalidGrant, FailureClass::GrantEnded(GrantEnd::Ended), "a Zoom admin turned off pre-approval for this app (4738)"),
+    (&["4711", "refresh token invalid"], ErrorCode::ZoomInvalidGrant, FailureClass::GrantEnded(GrantEnd::Ended), "the Zoom app's scopes changed since this connection was authorized (4711)"),
+    (&["4733", "code is expired"], ErrorCode::ZoomInvalidGrant, FailureClass::Refused, "the authorization code expired before it was used (4733); start the sign-in again"),
+    (&["4734", "invalid authorization code"], ErrorCode::ZoomInvalidGrant, FailureClass::Refused, "Zoom did not accept the authorization code (4734); start the sign-in again"),
+    (&["4709", "redirect uri mismatch"], ErrorCode::InvalidSettings, FailureClass::Refused, "the redirect URL does not match the one registered in the Zoom app (4709)"),
+    (&["4717", "app has been disabled"], ErrorCode::ZoomInvalidClient, FailureClass::Refused, "the Zoom app is disabled (4717)"),
+    (&["4702", "4704", "invalid client"], ErrorCode::ZoomInvalidClient, FailureClass::Refused, "Zoom refused the app's client id or secret (4702)"),
+    (&["4705", "grant type is not supported"], ErrorCode::ZoomError, FailureClass::Refused, "Zoom does not support this grant type for the app (4705)"),
+    (&["4706"], ErrorCode::ZoomInvalidClient, FailureClass::Refused, "Zoom says the client id, secret or grant type is missing (4706)"),
     // 4700 is Zoom's catch-all for unexpected errors: it proves nothing.
-    ("4700", ErrorCode::ZoomError, FailureClass::Ambiguous, "Zoom answered with an unexpected error (4700); it is retried"),
+    (&["4700"], ErrorCode::ZoomError, FailureClass::Ambiguous, "Zoom answered with an unexpected error (4700); it is retried"),
 ];
 
 /// docs/zoom.md, Errors: classify on both `error` and `reason`.
 pub(crate) fn token_error(err: &ZoomOAuthError, call: TokenCall, status: u16, retry_after: Option<RetryAfter>) -> ZoomFailure {
     let reason = err.reason.as_deref().or(err.error_description.as_deref()).unwrap_or_default();
-    if let Some((_, code, class, message)) = REASONS.iter().find(|(number, ..)| reason.contains(number)) {
+    let lower = reason.to_ascii_lowercase();
+    if let Some((_, code, class, message)) = REASONS.iter().find(|(needles, ..)| needles.iter().any(|n| lower.contains(n))) {
         // A refused code at a sign-in is the user's to retry, not a lost grant.
         let class = match (call, class) {
             (TokenCall::CodeExchange, FailureClass::GrantEnded(_)) => FailureClass::Refused,
@@ -354,9 +359,18 @@ pub fn api_answer(status: u16, retry_after: Option<RetryAfter>, body: &[u8]) -> 
     Err(classified(code_kind, class, text, retry_after))
 }
 
-/// Zoom's text inside one of our messages: redacted (it could echo a token) and bounded.
+/// Zoom's text inside one of our messages: redacted and bounded. Zoom echoes codes in its
+/// messages ("Invalid authorization code <code>"), and a code can be shorter than what the log's
+/// redaction masks, so any long run of letters and digits with a digit in it goes too.
 fn short(text: &str) -> String {
-    crate::redact::redact(text).chars().take(200).collect()
+    static CODE_LIKE: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"\b[A-Za-z0-9_\-]*[0-9][A-Za-z0-9_\-]*\b").expect("a valid pattern"));
+    let redacted = crate::redact::redact(text);
+    let masked = CODE_LIKE.replace_all(&redacted, |m: &regex::Captures| {
+        let word = &m[0];
+        if word.len() >= 16 { "<redacted>".to_string() } else { word.to_string() }
+    });
+    masked.chars().take(200).collect()
 }
 
 /// The identity fields of `GET /v2/users/me`; unknown user types, custom role names and absent
@@ -447,6 +461,19 @@ mod tests {
         assert_eq!(e.class, FailureClass::GrantEnded(GrantEnd::Superseded));
         let e = refused(r#"{"reason":"Redirect URI mismatch (4709)","error":"invalid_request"}"#, TokenCall::CodeExchange);
         assert_eq!(e.error.code, ErrorCode::InvalidSettings);
+    }
+
+    #[test]
+    fn zoom_wording_without_numbers_is_read_too() {
+        let e = refused(r#"{"reason":"The owner of the token does not exist.","error":"invalid_grant"}"#, TokenCall::Refresh);
+        assert_eq!(e.class, FailureClass::GrantEnded(GrantEnd::OwnerGone));
+        let e = refused(r#"{"reason":"Redirect URI mismatch.","error":"invalid_request"}"#, TokenCall::CodeExchange);
+        assert_eq!(e.error.code, ErrorCode::InvalidSettings);
+        let e = refused(r#"{"reason":"Invalid client_id or client_secret","error":"invalid_client"}"#, TokenCall::CodeExchange);
+        assert_eq!(e.error.code, ErrorCode::ZoomInvalidClient);
+        // The code in Zoom's "Invalid authorization code <code>" never reaches the message.
+        let e = refused(r#"{"reason":"Invalid authorization code zsc_SECRETCODE123","error":"invalid_grant"}"#, TokenCall::CodeExchange);
+        assert!(!e.error.message.contains("SECRETCODE"), "{}", e.error.message);
     }
 
     #[test]

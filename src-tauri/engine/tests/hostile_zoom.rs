@@ -1,0 +1,151 @@
+//! Answers RFC 6749 and RFC 7009 allow (and some they forbid), from a server the team did not
+//! write: a connection made on the sandbox, then its refreshes and revocations answered by a
+//! scripted server standing where Zoom was. What the RFCs allow is accepted and nothing of a
+//! rotation is lost; what they forbid is refused without losing the connection
+//! (docs/zoom.md, OAuth endpoints).
+
+mod common;
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use common::*;
+use zoom_connections_engine::clock::{Clock, SystemClock};
+use zoom_connections_engine::model::{access_key, refresh_key, Status, SANDBOX_ORG_ID};
+use zoom_connections_engine::{Engine, EngineConfig, ErrorCode, Want};
+
+#[derive(Default)]
+struct Script {
+    token: Mutex<VecDeque<(u16, String)>>,
+    revoke: Mutex<VecDeque<(u16, String)>>,
+}
+
+async fn scripted(queue: &Mutex<VecDeque<(u16, String)>>) -> Response {
+    match queue.lock().unwrap().pop_front() {
+        Some((status, body)) => (StatusCode::from_u16(status).unwrap(), body).into_response(),
+        None => (StatusCode::INTERNAL_SERVER_ERROR, "no answer scripted").into_response(),
+    }
+}
+
+/// A server standing where Zoom was: scripted token and revoke answers, a plain users/me.
+async fn hostile() -> (String, Arc<Script>) {
+    let script = Arc::new(Script::default());
+    let app = Router::new()
+        .route("/oauth/token", post(|State(s): State<Arc<Script>>| async move { scripted(&s.token).await }))
+        .route("/oauth/revoke", post(|State(s): State<Arc<Script>>| async move { scripted(&s.revoke).await }))
+        .route("/v2/users/me", get(|| async { axum::Json(serde_json::json!({"id": "usr_contoso_owner", "email": "owner@contoso.example", "role_name": "Owner", "account_id": "acct_contoso"})) }))
+        .with_state(script.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, script)
+}
+
+/// A connection made on the sandbox, and an engine on the same data whose Zoom is `url`.
+async fn connection_facing(url: &str) -> (World, Engine, String) {
+    let w = World::new().await;
+    let id = w.connect(SANDBOX_ORG_ID, "n", "owner@contoso.example").await.connection.id;
+    let mut config = EngineConfig::new(w.data_dir.clone(), w.secrets.clone());
+    config.sandbox_url = Some(url.to_string());
+    config.clock = Arc::new(SystemClock);
+    let engine = Engine::open(config).unwrap();
+    (w, engine, id)
+}
+
+async fn rotate_now(engine: &Engine, id: &str) -> Result<(), zoom_connections_engine::EngineError> {
+    let generation = engine.connection(id)?.generation;
+    engine.refresh(id, Want::Replace { generation }).await.map(|_| ()).map_err(Into::into)
+}
+
+fn stored(w: &World, id: &str) -> (String, String) {
+    let get = |k: String| w.secrets.get(&k).unwrap().map(|s| s.expose().to_string()).unwrap_or_default();
+    (get(access_key(id)), get(refresh_key(id)))
+}
+
+#[tokio::test]
+async fn a_numeric_string_expires_in_is_read_and_the_new_refresh_token_kept() {
+    let (url, script) = hostile().await;
+    let (w, engine, id) = connection_facing(&url).await;
+    script.token.lock().unwrap().push_back((200, r#"{"access_token":"A2","token_type":"Bearer","refresh_token":"R2","expires_in":"3599","scope":"user:write:admin"}"#.into()));
+    rotate_now(&engine, &id).await.unwrap();
+    assert_eq!(stored(&w, &id), ("A2".to_string(), "R2".to_string()));
+    let c = engine.connection(&id).unwrap();
+    assert_eq!(c.status, Status::Active);
+    assert!((c.access_expires_at - SystemClock.now()).abs() <= 3600 && c.access_expires_at > SystemClock.now() + 3500);
+    assert_eq!(c.granted_scopes, vec!["user:write:admin".to_string()], "the answer's scope is the granted one now");
+}
+
+#[tokio::test]
+async fn an_answer_without_a_refresh_token_keeps_the_one_there_is() {
+    let (url, script) = hostile().await;
+    let (w, engine, id) = connection_facing(&url).await;
+    let (_, refresh_before) = stored(&w, &id);
+    let scopes_before = engine.connection(&id).unwrap().granted_scopes;
+    script.token.lock().unwrap().push_back((200, r#"{"access_token":"A3","token_type":"bearer","expires_in":3599}"#.into()));
+    rotate_now(&engine, &id).await.unwrap();
+    assert_eq!(stored(&w, &id), ("A3".to_string(), refresh_before), "RFC 6749 §6: the old refresh token stays");
+    assert_eq!(engine.connection(&id).unwrap().granted_scopes, scopes_before, "no scope: unchanged (§5.1)");
+}
+
+#[tokio::test]
+async fn a_token_type_other_than_bearer_is_refused_but_its_refresh_token_is_kept() {
+    let (url, script) = hostile().await;
+    let (w, engine, id) = connection_facing(&url).await;
+    let (access_before, _) = stored(&w, &id);
+    script.token.lock().unwrap().push_back((200, r#"{"access_token":"A4","token_type":"mac","refresh_token":"R4","expires_in":3599}"#.into()));
+    let err = rotate_now(&engine, &id).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::ZoomBadResponse);
+    assert!(err.message.contains("token_type"), "{}", err.message);
+    let (access, refresh) = stored(&w, &id);
+    assert_eq!(refresh, "R4", "Zoom rotated: the new refresh token is the live one");
+    assert_ne!(access, "A4", "the MAC token is not used");
+    assert_eq!(access, access_before);
+    let c = engine.connection(&id).unwrap();
+    assert_eq!(c.status, Status::Retrying);
+    assert!(c.access_expires_at <= SystemClock.now(), "the old access token is not served");
+    // The next refresh uses R4 and, answered properly, brings the connection back.
+    script.token.lock().unwrap().push_back((200, r#"{"access_token":"A5","token_type":"bearer","refresh_token":"R5","expires_in":3599}"#.into()));
+    rotate_now(&engine, &id).await.unwrap();
+    assert_eq!(stored(&w, &id), ("A5".to_string(), "R5".to_string()));
+    assert_eq!(engine.connection(&id).unwrap().status, Status::Active);
+}
+
+#[tokio::test]
+async fn an_api_url_elsewhere_is_not_used() {
+    let (url, script) = hostile().await;
+    let (_w, engine, id) = connection_facing(&url).await;
+    let before = engine.connection(&id).unwrap().api_url;
+    script.token.lock().unwrap().push_back((200, r#"{"access_token":"A6","token_type":"bearer","refresh_token":"R6","expires_in":3599,"api_url":"https://api.zoom.us.evil.example"}"#.into()));
+    rotate_now(&engine, &id).await.unwrap();
+    assert_eq!(engine.connection(&id).unwrap().api_url, before);
+}
+
+#[tokio::test]
+async fn an_endless_answer_is_cut_and_changes_nothing() {
+    let (url, script) = hostile().await;
+    let (w, engine, id) = connection_facing(&url).await;
+    let before = stored(&w, &id);
+    script.token.lock().unwrap().push_back((200, format!(r#"{{"access_token":"{}"}}"#, "A".repeat(3 * 1024 * 1024))));
+    let err = rotate_now(&engine, &id).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::ZoomBadResponse);
+    assert_eq!(stored(&w, &id), before);
+}
+
+#[tokio::test]
+async fn a_2xx_revocation_counts_whatever_its_body_and_a_proxy_page_does_not() {
+    let (url, script) = hostile().await;
+    let (w, engine, id) = connection_facing(&url).await;
+    script.revoke.lock().unwrap().push_back((403, "<html><h1>Forbidden</h1> by the proxy</html>".into()));
+    let err = engine.delete(&id).await.unwrap_err();
+    assert!(err.message.contains("Nothing was deleted"), "{}", err.message);
+    assert!(engine.connection(&id).is_ok() && !stored(&w, &id).1.is_empty());
+    script.revoke.lock().unwrap().push_back((200, "".into()));
+    engine.delete(&id).await.unwrap();
+    assert!(engine.connection(&id).is_err());
+    assert_eq!(stored(&w, &id), (String::new(), String::new()));
+}

@@ -1,0 +1,172 @@
+//! Test, Delete and Reconnect in a process of their own (examples/engine_op.rs), killed with
+//! SIGKILL at random moments on the real keychain, beside an engine in this process playing the
+//! running app. After every kill the connection is judged:
+//! - Test and Reconnect: it still refreshes, unless the kill fell inside the loss window (a
+//!   refresh or code exchange in flight, or Zoom's answer not yet in the keychain); such a loss is
+//!   counted and the connection reconnected, so later kills keep testing it.
+//! - Delete: it is gone with its grant revoked, or still here (revoked or not: a second Delete
+//!   finishes the job); never gone from this computer with its grant still alive at Zoom.
+//! Ignored in a plain `cargo test` (it needs a Secret Service); `make test` runs it in the
+//! SIGKILL layer with a keyring of its own. The keepalive sweep's kills are in tests/cli.rs.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::json;
+use zoom_connections_engine::model::{refresh_key, Status, SANDBOX_ORG_ID};
+use zoom_connections_engine::vault::{KeychainStore, SecretStore};
+use zoom_connections_engine::{Engine, EngineConfig, ErrorCode};
+use zoom_sandbox::user_agent::{SignIn, UserAgent};
+
+const KILLS_PER_OPERATION: usize = 30;
+
+fn engine_op() -> std::path::PathBuf {
+    // target/debug/deps/sigkill-… → target/debug/examples/engine_op
+    let exe = std::env::current_exe().unwrap();
+    exe.parent().unwrap().parent().unwrap().join("examples").join("engine_op")
+}
+
+struct Run {
+    log: String,
+}
+
+impl Run {
+    fn count(&self, what: &str, id: &str) -> usize {
+        self.log.matches(&format!("{what} connection={id}\n")).count()
+    }
+    /// Whether the kill fell inside a loss window of `id`: a request sent (Zoom may have
+    /// rotated) whose answer did not reach the keychain.
+    fn in_window(&self, id: &str) -> bool {
+        self.count("rotation requested", id) > self.count("rotation persisted", id) || self.count("grant requested", id) > self.count("grant persisted", id)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a Secret Service: run through make test"]
+async fn sigkill_during_test_delete_and_reconnect_loses_nothing_outside_the_window() {
+    let sandbox = zoom_sandbox::start(zoom_sandbox::SandboxConfig::for_tests()).await.unwrap();
+    let url = sandbox.base_url();
+    let http = control_client(&sandbox);
+    let control = |path: &str, body: serde_json::Value| {
+        let (http, url) = (http.clone(), url.clone());
+        let path = path.to_string();
+        async move { http.post(format!("{url}/_sandbox{path}")).json(&body).send().await.unwrap() }
+    };
+    // 30-second tokens: every Test rotates first (it wants a minute), the worst case for kills.
+    control("/settings", json!({"access_token_lifetime": 30, "qps_limits": {"acct_contoso": 10_000, "acct_fabrikam": 10_000}})).await;
+    let data = temp_dir();
+    let service = format!("zoom-connections-sigkill-{}", rand::random::<u64>());
+    let secrets = Arc::new(KeychainStore::with_service(service.clone()));
+    // The running app: opened afresh after each kill, so that it reads what the killed process
+    // left on disk (as the app does at its next sweep).
+    let open = || {
+        let mut config = EngineConfig::new(data.clone(), secrets.clone());
+        config.sandbox_url = Some(url.clone());
+        Engine::open(config).unwrap()
+    };
+    let mut app = open();
+    let browser = UserAgent::new();
+    let users = ["owner@contoso.example", "admin@contoso.example", "owner@fabrikam.example"];
+    let connect = |app: &Engine, nickname: String, email: &'static str| {
+        let (app, browser) = (app.clone(), &browser);
+        async move {
+            let flow = app.begin_create(SANDBOX_ORG_ID, &nickname).await.unwrap();
+            let redirect = browser.authorize(&flow.authorize_url, &SignIn::password(email), true).await.unwrap();
+            app.handle_callback(redirect.as_str()).await.unwrap().connection.id
+        }
+    };
+    let mut ids = Vec::new();
+    for (i, email) in users.iter().enumerate() {
+        ids.push(connect(&app, format!("k{i}"), email).await);
+    }
+    let grant_status = |email: &'static str| {
+        let (http, url) = (http.clone(), url.clone());
+        async move {
+            let v: serde_json::Value = http.get(format!("{url}/_sandbox/grants")).send().await.unwrap().json().await.unwrap();
+            v["grants"].as_array().unwrap().iter().filter(|g| g["email"] == email).last().map(|g| g["status"].as_str().unwrap().to_string())
+        }
+    };
+
+    let mut summary = Vec::new();
+    for op in ["test", "reconnect", "delete"] {
+        let op_started = Instant::now();
+        let (mut survived, mut lost, mut deleted, mut kept, mut half) = (0, 0, 0, 0, 0);
+        // How long an unkilled run takes: kills are spread over it.
+        let mut life_ms = 50u64;
+        for kill in 0..KILLS_PER_OPERATION {
+            let slot = kill % ids.len();
+            let id = ids[slot].clone();
+            let email = users[slot];
+            let started = Instant::now();
+            let mut child = Command::new(engine_op())
+                .args([data.to_str().unwrap(), &url, &service, op, &id])
+                .env("ZOOM_CONNECTIONS_LOG", "zoom_connections_engine=debug")
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            if op == "reconnect" {
+                let mut line = String::new();
+                BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
+                let redirect = browser.authorize(line.trim(), &SignIn::password(email), true).await.unwrap();
+                writeln!(child.stdin.as_mut().unwrap(), "{redirect}").unwrap();
+            }
+            let out = if kill == 0 {
+                // The first run is not killed: how long it takes sets the range of the kills.
+                let out = tokio::task::spawn_blocking(move || child.wait_with_output()).await.unwrap().unwrap();
+                life_ms = (started.elapsed().as_millis() as u64).max(20);
+                assert!(out.status.success(), "{op}: {}", String::from_utf8_lossy(&out.stderr));
+                out
+            } else {
+                tokio::time::sleep(Duration::from_millis(rand::random::<u64>() % life_ms)).await;
+                let _ = child.kill(); // SIGKILL on Unix
+                child.wait_with_output().unwrap()
+            };
+            let run = Run { log: String::from_utf8_lossy(&out.stderr).into_owned() };
+            app = open();
+            match op {
+                "delete" => {
+                    let listed = app.connection(&id).is_ok();
+                    let grant = grant_status(email).await;
+                    assert!(listed || grant.as_deref() != Some("active"), "{id} was forgotten with its grant alive at Zoom\n{}", run.log);
+                    if listed {
+                        if grant.as_deref() == Some("active") { kept += 1 } else { half += 1 }
+                        // A second Delete finishes the job.
+                        app.delete(&id).await.unwrap_or_else(|e| panic!("the second Delete of {id}: {e:?}"));
+                    } else {
+                        deleted += 1;
+                    }
+                    assert!(secrets.get(&refresh_key(&id)).unwrap().is_none());
+                    ids[slot] = connect(&app, format!("k{slot}-{kill}"), email).await;
+                }
+                _ => match rotate(&app, &id).await {
+                    Ok(c) if c.status == Status::Active => survived += 1,
+                    Err(e) if e.code == ErrorCode::KeychainUnavailable => {
+                        // gnome-keyring can stall after a client is killed mid-call: not a loss.
+                        tokio::time::sleep(Duration::from_secs(2)).await;
+                        survived += usize::from(rotate(&app, &id).await.is_ok_and(|c| c.status == Status::Active));
+                    }
+                    other => {
+                        assert!(run.in_window(&id), "{id} was lost to a kill outside its loss window ({op}): {other:?}\n{}", run.log);
+                        lost += 1;
+                        let flow = app.begin_reconnect(&id).await.unwrap();
+                        let redirect = browser.authorize(&flow.authorize_url, &SignIn::password(email), true).await.unwrap();
+                        app.handle_callback(redirect.as_str()).await.unwrap();
+                    }
+                },
+            }
+        }
+        let took = op_started.elapsed().as_secs();
+        summary.push(match op {
+            "delete" => format!("Delete: {deleted} deleted with the grant revoked, {half} revoked but still listed (a second Delete finished them), {kept} untouched ({took} s)"),
+            _ => format!("{op}: {survived} survived, {lost} lost inside the loss window ({took} s)"),
+        });
+    }
+    println!("SIGKILL during Test, Reconnect and Delete ({KILLS_PER_OPERATION} each): {}", summary.join("; "));
+}
