@@ -87,7 +87,7 @@ pub(crate) struct Inner {
     pub config: EngineConfig,
     pub zoom: ZoomClient,
     pub store: MetadataStore,
-    pub meta: Mutex<Metadata>,
+    pub meta: Mutex<Listed>,
     pub flows: Mutex<Flows>,
     pub events: broadcast::Sender<EngineEvent>,
     /// Each connection's in-process lock (tokens.rs, invariant 1).
@@ -104,6 +104,47 @@ pub(crate) struct Inner {
     pub metrics: crate::keepalive::Metrics,
     /// Problems the user must hear about (a corrupt list set aside at start or found later).
     pub warnings: Mutex<Vec<EngineError>>,
+}
+
+/// The list in memory, indexed by connection id: a sweep of a thousand connections looks them
+/// up thousands of times. Read through `Deref`; changed only through `replace` and
+/// `connection_mut`, which keep the index right.
+#[derive(Default)]
+pub(crate) struct Listed {
+    meta: Metadata,
+    index: HashMap<ConnectionId, usize>,
+}
+
+impl Listed {
+    fn new(meta: Metadata) -> Self {
+        let mut listed = Self { meta, index: HashMap::new() };
+        listed.reindex();
+        listed
+    }
+
+    fn reindex(&mut self) {
+        self.index = self.meta.connections.iter().enumerate().map(|(i, c)| (c.id.clone(), i)).collect();
+    }
+
+    pub fn replace(&mut self, meta: Metadata) {
+        self.meta = meta;
+        self.reindex();
+    }
+
+    pub fn connection(&self, id: &str) -> Option<&Connection> {
+        self.index.get(id).map(|&i| &self.meta.connections[i])
+    }
+
+    pub fn connection_mut(&mut self, id: &str) -> Option<&mut Connection> {
+        self.index.get(id).map(|&i| &mut self.meta.connections[i])
+    }
+}
+
+impl std::ops::Deref for Listed {
+    type Target = Metadata;
+    fn deref(&self) -> &Metadata {
+        &self.meta
+    }
 }
 
 /// A std mutex poisoned by a panic elsewhere still guards consistent data here (every update
@@ -142,7 +183,7 @@ impl Engine {
             inner: Arc::new(Inner {
                 zoom: ZoomClient::with_timeout(config.http_timeout)?,
                 store,
-                meta: Mutex::new(meta),
+                meta: Mutex::new(Listed::new(meta)),
                 flows: Mutex::new(Flows::default()),
                 events,
                 connection_locks: Mutex::new(HashMap::new()),
@@ -217,9 +258,7 @@ impl Engine {
     pub fn connection(&self, id: &str) -> Result<Connection> {
         check_id(id)?;
         lock(&self.inner.meta)
-            .connections
-            .iter()
-            .find(|c| c.id == id)
+            .connection(id)
             .cloned()
             .ok_or_else(|| EngineError::new(ErrorCode::NotFound, "There is no such connection."))
     }
@@ -242,19 +281,19 @@ impl Engine {
         let _file_lock = crate::lockfile::lock_blocking(&self.inner.store.lock_path())?;
         let mut next = match self.inner.store.read()? {
             crate::store::OnDisk::Readable(current) => current,
-            crate::store::OnDisk::Missing => meta.clone(),
+            crate::store::OnDisk::Missing => (*meta).clone(),
             crate::store::OnDisk::Newer(version) => return Err(self.inner.store.newer_error(version)),
             crate::store::OnDisk::Corrupt if self.inner.config.owns_data => {
                 // The app's list in memory is the good one: the unreadable file is kept aside.
                 let aside = self.inner.store.set_aside()?;
                 self.warn(self.corrupt_list_warning(&aside, true));
-                meta.clone()
+                (*meta).clone()
             }
             crate::store::OnDisk::Corrupt => return Err(EngineError::new(ErrorCode::Storage, format!("{} is unreadable; nothing was changed. Open the Zoom Connections app to repair it.", self.inner.store.path().display()))),
         };
         let out = change(&mut next)?;
         self.inner.store.save(&next)?;
-        *meta = next;
+        meta.replace(next);
         Ok(out)
     }
 
@@ -271,7 +310,7 @@ impl Engine {
     /// version cannot read is not taken in: the app keeps its own and says so.
     pub(crate) fn reload(&self) {
         match self.inner.store.read() {
-            Ok(crate::store::OnDisk::Readable(current)) => *lock(&self.inner.meta) = current,
+            Ok(crate::store::OnDisk::Readable(current)) => lock(&self.inner.meta).replace(current),
             Ok(crate::store::OnDisk::Corrupt) if self.inner.config.owns_data => {
                 self.warn(self.corrupt_list_warning(self.inner.store.path(), false));
             }
@@ -284,7 +323,7 @@ impl Engine {
     /// no state file.
     pub(crate) fn reload_state(&self, id: &str) -> bool {
         let Some(state) = self.inner.store.read_state(id) else { return false };
-        if let Some(c) = lock(&self.inner.meta).connections.iter_mut().find(|c| c.id == id) {
+        if let Some(c) = lock(&self.inner.meta).connection_mut(id) {
             c.apply_state(state);
         }
         true
@@ -299,11 +338,7 @@ impl Engine {
         self.inner.store.write_state(id, &current.state())?;
         let after = {
             let mut meta = lock(&self.inner.meta);
-            let c = meta
-                .connections
-                .iter_mut()
-                .find(|c| c.id == id)
-                .ok_or_else(|| EngineError::new(ErrorCode::NotFound, "There is no such connection."))?;
+            let c = meta.connection_mut(id).ok_or_else(|| EngineError::new(ErrorCode::NotFound, "There is no such connection."))?;
             c.apply_state(current.state());
             c.clone()
         };

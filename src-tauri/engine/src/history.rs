@@ -92,7 +92,7 @@ impl History {
                 text.push('\n');
             }
         }
-        if crate::fsutil::write_atomic(&self.path(id), text.as_bytes()).is_err() {
+        if crate::fsutil::write_atomic_cache(&self.path(id), text.as_bytes()).is_err() {
             tracing::warn!(connection = %id, "could not compact keepalive history");
         }
     }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EngineError, ErrorCode, Result};
-use crate::fsutil::write_atomic;
+use crate::fsutil::{overwrite_record, write_atomic};
 use crate::model::{AppSettings, Connection, ConnectionState, Org};
 
 pub const FILE_NAME: &str = "connections.json";
@@ -149,11 +149,12 @@ impl MetadataStore {
         serde_json::from_slice(&fs::read(self.state_path(id)).ok()?).ok()
     }
 
-    /// Replaces a connection's state file.
+    /// Rewrites a connection's state file: a cache, overwritten in place (fsutil says why; a torn
+    /// one is unreadable and ignored by `read_state`).
     pub fn write_state(&self, id: &str, state: &ConnectionState) -> Result<()> {
         let path = self.state_path(id);
         let json = serde_json::to_vec(state).map_err(|e| storage("encode", &path, e))?;
-        write_atomic(&path, &json).map_err(|e| storage("write", &path, e))
+        overwrite_record(&path, &json).map_err(|e| storage("write", &path, e))
     }
 
     pub fn remove_state(&self, id: &str) {

@@ -169,9 +169,11 @@ impl Engine {
         tokio::task::spawn_blocking(move || secrets.get(&key)).await.map_err(|_| interrupted("keychain call"))?
     }
 
-    pub(crate) async fn secret_set(&self, key: String, value: Secret) -> Result<()> {
+
+    /// Several keychain calls in one trip to a blocking thread.
+    pub(crate) async fn keychain<T: Send + 'static>(&self, calls: impl FnOnce(&dyn crate::vault::SecretStore) -> T + Send + 'static) -> Result<T> {
         let secrets = self.inner.config.secrets.clone();
-        tokio::task::spawn_blocking(move || secrets.set(&key, &value)).await.map_err(|_| interrupted("keychain call"))?
+        tokio::task::spawn_blocking(move || calls(secrets.as_ref())).await.map_err(|_| interrupted("keychain call"))
     }
 
     pub(crate) async fn secret_delete(&self, key: String) -> Result<()> {
@@ -299,8 +301,13 @@ impl Held {
         if let Some(pair) = lock(&self.engine.inner.pending).get(&self.id) {
             return Ok(Some(pair.clone()));
         }
-        let refresh = self.engine.secret_get(refresh_key(&self.id)).await?;
-        let access = self.engine.secret_get(access_key(&self.id)).await?;
+        // Both reads in one trip to a blocking thread (keychain calls block; the trip itself
+        // costs more than an in-memory store's read).
+        let (refresh_key, access_key) = (refresh_key(&self.id), access_key(&self.id));
+        let (refresh, access) = self
+            .engine
+            .keychain(move |secrets| Ok::<_, EngineError>((secrets.get(&refresh_key)?, secrets.get(&access_key)?)))
+            .await??;
         Ok(match (access, refresh) {
             (Some(access), Some(refresh)) => Some(TokenPair { access, refresh }),
             // An access token alone is useless after the hour; a refresh token alone gets a new one.
@@ -315,26 +322,39 @@ impl Held {
         })
     }
 
-    /// Writes a pair, refresh token first (invariant 3); on failure keeps it in memory. `durable`
-    /// runs the moment the refresh token is in the keychain.
-    async fn persist(&self, pair: &TokenPair, durable: impl FnOnce()) -> Result<()> {
-        let mut result = self.engine.secret_set(refresh_key(&self.id), pair.refresh.clone()).await;
-        if result.is_ok() {
-            durable();
-            result = self.engine.secret_set(access_key(&self.id), pair.access.clone()).await;
-        }
+    /// Writes a pair, refresh token first (invariant 3), in one trip to a blocking thread; on
+    /// failure keeps it in memory. Returns when the refresh token was in the keychain (the end of
+    /// a rotation's loss window), and logs that moment as it happens.
+    async fn persist_pair(&self, pair: &TokenPair) -> (Result<()>, Option<Instant>) {
+        let (id, refresh, access) = (self.id.clone(), pair.refresh.clone(), pair.access.clone());
+        let outcome = self
+            .engine
+            .keychain(move |secrets| {
+                if let Err(e) = secrets.set(&refresh_key(&id), &refresh) {
+                    return (Err(e), None);
+                }
+                let durable = Instant::now();
+                tracing::debug!(connection = %id, "rotation persisted");
+                (secrets.set(&access_key(&id), &access), Some(durable))
+            })
+            .await;
+        let (result, durable) = outcome.unwrap_or_else(|e| (Err(e), None));
         let mut pending = lock(&self.engine.inner.pending);
         match &result {
             Ok(()) => pending.remove(&self.id),
             Err(_) => pending.insert(self.id.clone(), pair.clone()),
         };
-        result
+        (result, durable)
+    }
+
+    async fn persist(&self, pair: &TokenPair) -> Result<()> {
+        self.persist_pair(pair).await.0
     }
 
     /// Writes the pending pair, if any; a connection Retrying only for that is Active again.
     async fn write_pending(&self) -> bool {
         let Some(pair) = lock(&self.engine.inner.pending).get(&self.id).cloned() else { return true };
-        if self.persist(&pair, || {}).await.is_err() {
+        if self.persist(&pair).await.is_err() {
             return false;
         }
         tracing::info!(connection = %self.id, "the rotated tokens were saved to the keychain");
@@ -354,20 +374,17 @@ impl Held {
     pub(crate) async fn replace_grant(&self, tokens: &TokenSet) -> Result<()> {
         let refresh = tokens.refresh.clone().ok_or_else(|| EngineError::new(ErrorCode::ZoomBadResponse, "no refresh token"))?;
         lock(&self.engine.inner.pending).remove(&self.id);
-        self.persist(&TokenPair { access: tokens.access.clone(), refresh }, || {}).await.inspect_err(|_| {
+        self.persist(&TokenPair { access: tokens.access.clone(), refresh }).await.inspect_err(|_| {
             // Nothing was stored for the new grant: do not keep it in memory either.
             lock(&self.engine.inner.pending).remove(&self.id);
         })
     }
 
-    /// Changes the connection's keepalive state: its own small file, written atomically, off the
-    /// async threads (a blocked executor thread would hold up other connections' rotations).
+    /// Changes the connection's keepalive state: its own small file, overwritten in place (no
+    /// new file, no sync: fsutil says why), so it is written here rather than on a blocking
+    /// thread, whose round trip would cost more than the write.
     pub(crate) async fn set_state(&self, f: impl FnOnce(&mut Connection) + Send + 'static) -> Result<Connection> {
-        let engine = self.engine.clone();
-        let id = self.id.clone();
-        tokio::task::spawn_blocking(move || engine.write_connection_state(&id, f))
-            .await
-            .map_err(|_| EngineError::new(ErrorCode::Storage, "the state write was interrupted"))?
+        self.engine.write_connection_state(&self.id, f)
     }
 
     fn record(&self, kind: EventKind, detail: Option<String>) {
@@ -434,7 +451,9 @@ impl Held {
     async fn keep_rotated_refresh(&self, conn: &Connection, old: &TokenPair, refresh: Secret) {
         let pair = TokenPair { access: old.access.clone(), refresh };
         let answered = Instant::now();
-        let _ = self.persist(&pair, || self.engine.inner.metrics.record_persist(answered.elapsed())).await;
+        if let (_, Some(durable)) = self.persist_pair(&pair).await {
+            self.engine.inner.metrics.record_persist(durable.duration_since(answered));
+        }
         let now = self.engine.now_for(conn);
         // The old access token is dead at Zoom (one live access token per user and app): due now.
         let _ = self
@@ -452,12 +471,10 @@ impl Held {
         // The loss window's second leg: Zoom's answer until the new refresh token is durable.
         let answered = Instant::now();
         tracing::debug!(connection = %id, "rotation answered");
-        let persisted = self
-            .persist(&pair, || {
-                self.engine.inner.metrics.record_persist(answered.elapsed());
-                tracing::debug!(connection = %id, "rotation persisted");
-            })
-            .await;
+        let (persisted, durable) = self.persist_pair(&pair).await;
+        if let Some(durable) = durable {
+            self.engine.inner.metrics.record_persist(durable.duration_since(answered));
+        }
         let api_url = self.engine.accepted_api_url(conn, tokens.api_url.as_deref());
         let expires_at = tokens.expires_at;
         if let Some(granted) = tokens.scopes.filter(|s| *s != conn.granted_scopes) {
