@@ -134,6 +134,28 @@ async fn needs_reconnect_and_keychain_unavailable_have_their_exit_codes() {
     assert!(String::from_utf8_lossy(&no_keychain.stderr).contains("no keychain service reachable"));
 }
 
+/// The command line never writes a list of its own over one it cannot read: a corrupt list and
+/// one of a newer version are left exactly as they are, and the command says why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a Secret Service: run through make test"]
+async fn an_unreadable_or_newer_list_is_left_alone() {
+    let s = Setup::new().await;
+    s.connect("Kept", "owner@contoso.example").await;
+    let path = s.xdg_data.join("app.zoomconnections.desktop").join("connections.json");
+    for bytes in [b"{\"version\":1,\"orgs\":[tru".to_vec(), br#"{"version": 9, "orgs": [], "connections": []}"#.to_vec()] {
+        std::fs::write(&path, &bytes).unwrap();
+        for args in [&["list"][..], &["keepalive"][..], &["token", "Kept"][..]] {
+            let out = s.run(args);
+            assert_eq!(out.status.code(), Some(1), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(err.contains("unreadable") || err.contains("newer version"), "{err}");
+            assert_eq!(std::fs::read(&path).unwrap(), bytes, "{args:?} wrote over the list");
+        }
+        let aside = std::fs::read_dir(path.parent().unwrap()).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().contains("corrupt")).count();
+        assert_eq!(aside, 0, "the command line set nothing aside");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs a Secret Service: run through make test"]
 async fn the_app_and_the_cli_refreshing_at_once_rotate_once() {

@@ -326,3 +326,46 @@ async fn a_corrupt_metadata_file_is_reported_not_replaced() {
     let kept: Vec<_> = std::fs::read_dir(&w.data_dir).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().contains("corrupt")).collect();
     assert_eq!(kept.len(), 1);
 }
+
+/// A list that turns unreadable while the app runs (another program, a disk problem) is not
+/// taken in: the app keeps its own, says so, and at its next change keeps the unreadable file
+/// aside and writes its list back. The command line refuses to go on and changes nothing.
+#[tokio::test]
+async fn a_list_corrupted_while_running_is_not_adopted() {
+    let w = World::new().await;
+    let id = w.connect(SANDBOX_ORG_ID, "n", OWNER).await.connection.id;
+    let path = w.data_dir.join("connections.json");
+    std::fs::write(&path, b"{\"version\":1,\"orgs\":[tru").unwrap();
+    // The command line (it does not own the data directory) refuses and touches nothing.
+    let mut cli = zoom_connections_engine::EngineConfig::new(w.data_dir.clone(), w.secrets.clone());
+    cli.owns_data = false;
+    assert_eq!(zoom_connections_engine::Engine::open(cli).err().map(|e| e.code), Some(ErrorCode::Storage));
+    assert_eq!(std::fs::read(&path).unwrap(), b"{\"version\":1,\"orgs\":[tru");
+    // The running app's sweep reads the list again: it keeps its own and says so.
+    w.engine.sweep(4).await;
+    assert_eq!(w.engine.connections().len(), 1, "the app's list is kept");
+    assert!(w.engine.startup_warning().expect("said").message.contains("unreadable"));
+    // Its next change writes its list back; the unreadable file is kept aside.
+    w.engine.save_settings(w.engine.settings()).unwrap();
+    let written: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(written["connections"][0]["id"], id.as_str());
+    let kept = std::fs::read_dir(&w.data_dir).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().contains("corrupt")).count();
+    assert_eq!(kept, 1);
+}
+
+/// A list written by a newer version is left exactly as it is, by the app and the command line.
+#[tokio::test]
+async fn a_list_of_a_newer_version_is_never_written_over() {
+    let w = World::new().await;
+    w.connect(SANDBOX_ORG_ID, "n", OWNER).await;
+    let path = w.data_dir.join("connections.json");
+    let newer = br#"{"version": 7, "orgs": [], "connections": [], "from_the_future": true}"#;
+    std::fs::write(&path, newer).unwrap();
+    let err = w.engine.save_settings(w.engine.settings()).unwrap_err();
+    assert_eq!(err.code, ErrorCode::Storage);
+    assert!(err.message.contains("newer version"), "{}", err.message);
+    w.engine.sweep(4).await;
+    assert_eq!(std::fs::read(&path).unwrap(), newer);
+    assert_eq!(w.reopen_result().err().map(|e| e.code), Some(ErrorCode::Storage));
+    assert_eq!(std::fs::read(&path).unwrap(), newer);
+}

@@ -108,6 +108,13 @@ impl World {
         self.reopen_with(Arc::new(SystemClock))
     }
 
+    /// A second engine on the same data, or why it cannot open.
+    pub fn reopen_result(&self) -> Result<Engine, zoom_connections_engine::EngineError> {
+        let mut config = EngineConfig::new(self.data_dir.clone(), self.secrets.clone());
+        config.sandbox_url = Some(self.sandbox_url.clone());
+        Engine::open(config)
+    }
+
     pub fn reopen_with(&self, clock: Arc<dyn Clock>) -> Engine {
         let mut config = EngineConfig::new(self.data_dir.clone(), self.secrets.clone());
         config.sandbox_url = Some(self.sandbox_url.clone());
