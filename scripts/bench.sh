@@ -17,7 +17,7 @@ cargo bench -p zoom-connections-engine --bench keepalive
 say "Release builds: Zoom Connections (.deb) and the bare Tauri window"
 ui/node_modules/.bin/tauri build --bundles deb
 (cd bench/bare-tauri && cargo build --release --target-dir ../../target/bare-tauri)
-app=target/release/zoom-connections
+app=target/release/zoom-connections-app
 bare=target/bare-tauri/release/bare-tauri
 deb=$(ls target/release/bundle/deb/*.deb)
 

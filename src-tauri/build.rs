@@ -13,6 +13,8 @@ fn main() {
         "save_org",
         "get_settings",
         "save_settings",
+        "set_alert_webhook",
+        "send_test_alert",
         "run_keepalive_now",
         "connection_history",
         "open_zoom_added_apps",

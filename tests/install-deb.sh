@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the app's .deb into a scratch root (dpkg-deb -x: the machine's own package database is
 # not touched) and checks what the package promises a desktop:
-#  - its desktop entry is valid, runs the binary with the URL (%u) and claims
+#  - both binaries: the app, and the command line `zoom-connections`, which loads none of the
+#    window's libraries and starts the app when given no command;
+#  - its desktop entry is valid, runs the app with the URL (%u) and claims
 #    x-scheme-handler/zoom-connections;
 #  - with the scratch root's share/ on XDG_DATA_DIRS and the desktop database updated (what dpkg's
 #    trigger does on a real install), xdg-mime names that entry as the scheme's handler;
@@ -23,9 +25,14 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 dpkg-deb -x "$deb" "$root"
 echo "package: $(dpkg-deb -f "$deb" Package) $(dpkg-deb -f "$deb" Version), depends: $(dpkg-deb -f "$deb" Depends)"
 entry=$(ls "$root"/usr/share/applications/*.desktop)
-[ -x "$root/usr/bin/zoom-connections" ] || fail "no /usr/bin/zoom-connections in the package"
+[ -x "$root/usr/bin/zoom-connections-app" ] || fail "no /usr/bin/zoom-connections-app in the package"
+[ -x "$root/usr/bin/zoom-connections" ] || fail "no /usr/bin/zoom-connections (the command line) in the package"
+ldd "$root/usr/bin/zoom-connections" | grep -Eq 'webkit|gtk' && fail "the command line loads the window's libraries: $(ldd "$root/usr/bin/zoom-connections" | grep -E 'webkit|gtk')"
+"$root/usr/bin/zoom-connections" --version | grep -q "^zoom-connections " || fail "zoom-connections --version"
+"$root/usr/bin/zoom-connections" man | grep -q '^.SH "EXIT STATUS"' || fail "no man page in the command line"
+echo "command line: $("$root/usr/bin/zoom-connections" --version), $(ldd "$root/usr/bin/zoom-connections" | wc -l) shared libraries"
 desktop-file-validate "$entry" || fail "invalid desktop entry"
-grep -qx 'Exec=zoom-connections %u' "$entry" || fail "Exec does not pass the URL: $(grep ^Exec "$entry")"
+grep -qx 'Exec=zoom-connections-app %u' "$entry" || fail "Exec does not pass the URL to the app: $(grep ^Exec "$entry")"
 grep -q '^MimeType=.*x-scheme-handler/zoom-connections;' "$entry" || fail "the scheme is not claimed"
 
 # A fresh desktop session that sees the scratch root as installed software.
@@ -39,6 +46,7 @@ handler=$(xdg-mime query default x-scheme-handler/zoom-connections)
 [ "$handler" = "$(basename "$entry")" ] || fail "xdg-mime names '$handler' as the handler, not the package's entry"
 echo "handler of zoom-connections:// : $handler"
 
+# Started the way a user types it: the command line without a command becomes the app.
 "$root/usr/bin/zoom-connections" >"$scratch/app.out" 2>&1 &
 app_pid=$!
 log_dir=$XDG_DATA_HOME/app.zoomconnections.desktop/logs

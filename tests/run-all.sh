@@ -47,7 +47,7 @@ build_e2e_app() {
   # overwrite target/debug with the dev variant.
   rm -rf target/debug/bundle/deb
   ui/node_modules/.bin/tauri build --debug --bundles deb \
-    && mkdir -p target/e2e && cp target/debug/zoom-connections target/e2e/zoom-connections \
+    && mkdir -p target/e2e && cp target/debug/zoom-connections-app target/debug/zoom-connections target/e2e/ \
     && cp target/debug/bundle/deb/*.deb target/e2e/zoom-connections.deb
 }
 
@@ -68,8 +68,8 @@ fi
 want ui && layer "UI: vitest" npm --prefix ui test --silent
 if want e2e; then
   layer "Build the app with the UI embedded" build_e2e_app
-  if [ -x target/e2e/zoom-connections ]; then
-    export APP_BIN=$PWD/target/e2e/zoom-connections
+  if [ -x target/e2e/zoom-connections-app ]; then
+    export APP_BIN=$PWD/target/e2e/zoom-connections-app
     if [ $# -gt 0 ]; then
       layer "End to end: $*" with_keyring e2e sh -c 'cd tests/e2e && node --test --test-concurrency=1 --test-reporter=spec "$@"' e2e "$@"
     else

@@ -140,6 +140,34 @@ pub async fn get_settings(engine: State<'_, AppEngine>) -> CmdResult<AppSettings
     blocking(&engine, |engine| Ok(engine.settings())).await
 }
 
+/// Sets the alert webhook (None removes it). Its URL is a credential: it goes to the keychain
+/// only, and the settings keep its host and kind.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_alert_webhook(engine: State<'_, AppEngine>, url: Option<String>) -> CmdResult<AppSettings> {
+    engine.get()?.set_alert_webhook(url.filter(|u| !u.trim().is_empty()).map(Secret::new)).await
+}
+
+/// What a test alert reached.
+#[derive(Serialize, Type)]
+pub struct AlertSent {
+    /// The webhook's HTTP status, when one is set.
+    pub webhook_status: Option<u16>,
+    /// Whether the system log took it (None: alerts to the system log are off).
+    pub syslog: Option<bool>,
+}
+
+/// Sends a test alert to the webhook and the system log.
+#[tauri::command]
+#[specta::specta]
+pub async fn send_test_alert(engine: State<'_, AppEngine>) -> CmdResult<AlertSent> {
+    let delivery = engine.get()?.send_test_alert().await?;
+    Ok(AlertSent {
+        webhook_status: delivery.webhook.and_then(|w| w.ok()),
+        syslog: delivery.syslog.map(|s| s.is_ok()),
+    })
+}
+
 /// Saves the app settings; launch at login is applied to the OS right away.
 #[tauri::command]
 #[specta::specta]

@@ -32,7 +32,7 @@ pub fn open<R: Runtime>(app: &AppHandle<R>, sandbox_url: Option<String>) {
         .and_then(|dir| {
             // The command line reaches sandbox connections through the running app's sandbox.
             if let Some(url) = &sandbox_url {
-                if let Err(e) = zoom_connections_engine::fsutil::write_atomic(&dir.join(crate::cli::SANDBOX_URL_FILE), url.as_bytes()) {
+                if let Err(e) = zoom_connections_engine::fsutil::write_atomic(&dir.join(zoom_connections_cli::SANDBOX_URL_FILE), url.as_bytes()) {
                     tracing::warn!("could not record the sandbox address for the command line: {e}");
                 }
             }
@@ -50,10 +50,46 @@ pub fn open<R: Runtime>(app: &AppHandle<R>, sandbox_url: Option<String>) {
             forward_events(app, engine);
             let keepalive = engine.clone();
             tauri::async_runtime::spawn(async move { keepalive.run_keepalive(DEFAULT_TICK, DEFAULT_CONCURRENCY).await });
+            serve_scripts(app, engine);
         }
         Err(e) => tracing::error!(error_code = e.code.as_str(), "the engine could not open: {e}"),
     }
     app.manage(AppEngine(engine));
+}
+
+/// The broker for scripts (docs/cli.md, The broker) and the alerts beyond the desktop, for as
+/// long as the app runs. When `zoom-connections serve` already serves the broker, the app runs
+/// without one (it says so in the log) and the two share connections through their locks.
+fn serve_scripts<R: Runtime>(app: &AppHandle<R>, engine: &Engine) {
+    let engine = engine.clone();
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        // Inside the runtime: the alerts' task is spawned on it.
+        let _alerts = engine.spawn_alerts();
+        let config = zoom_connections_engine::broker::BrokerConfig::new(zoom_connections_engine::broker::default_dir());
+        match zoom_connections_engine::broker::start(engine, config).await {
+            Ok(running) => {
+                if let Ok(mut slot) = app.state::<AppBroker>().0.lock() {
+                    *slot = Some(running);
+                }
+            }
+            Err(e) => tracing::warn!(error_code = e.code.as_str(), "no broker for scripts: {e}"),
+        }
+    });
+}
+
+/// The running broker; dropped (and its socket removed) when the app quits.
+#[derive(Default)]
+pub struct AppBroker(pub std::sync::Mutex<Option<zoom_connections_engine::broker::RunningBroker>>);
+
+impl AppBroker {
+    /// Stops taking requests: the first step of quitting.
+    pub async fn stop(&self) {
+        let running = self.0.lock().ok().and_then(|mut slot| slot.take());
+        if let Some(running) = running {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(5), running.stop()).await;
+        }
+    }
 }
 
 /// "Run keepalive now" from the tray or the window.

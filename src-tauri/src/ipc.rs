@@ -50,6 +50,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::save_org,
             commands::get_settings,
             commands::save_settings::<tauri::Wry>,
+            commands::set_alert_webhook,
+            commands::send_test_alert,
             commands::run_keepalive_now::<tauri::Wry>,
             commands::connection_history,
             commands::open_zoom_added_apps::<tauri::Wry>,

@@ -1,14 +1,12 @@
 //! The shell: the Tauri app around the engine. It owns the window, the tray, the deep-link and
 //! single-instance wiring and logging; every decision about connections is the engine's.
 
-mod cli;
 mod commands;
 mod deep_link;
 mod display;
 mod engine_state;
 mod i18n;
 mod ipc;
-mod local_time;
 mod logging;
 mod quit;
 mod sandbox;
@@ -17,9 +15,9 @@ mod window;
 
 use tauri::Manager;
 
-/// Runs a command-line subcommand (`token`, `list`, `keepalive`, `help`); None: start the app.
+/// Runs a command of the command line (src-tauri/cli); None: start the app.
 pub fn run_cli(args: &[String]) -> Option<i32> {
-    cli::run_if_subcommand(args)
+    zoom_connections_cli::run_if_command(args)
 }
 
 /// Starts the desktop app and returns the process exit code.
@@ -43,6 +41,7 @@ pub fn run() -> i32 {
     let invoke_handler = ipc.invoke_handler();
     let built = builder
         .manage(quit::Quitting::default())
+        .manage(engine_state::AppBroker::default())
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_notification::init())

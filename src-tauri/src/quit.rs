@@ -36,6 +36,7 @@ pub fn on_exit_requested<R: Runtime>(app: &AppHandle<R>, api: &tauri::ExitReques
             api.prevent_exit();
             let app = app.clone();
             tauri::async_runtime::spawn(async move {
+                app.state::<crate::engine_state::AppBroker>().stop().await;
                 if let Ok(engine) = app.state::<AppEngine>().get() {
                     tracing::info!(wait_secs = QUIT_WAIT.as_secs(), "quitting: letting rotations in flight finish and saving kept tokens");
                     engine.shutdown(QUIT_WAIT).await;

@@ -34,7 +34,7 @@ fn icon(status: TrayStatus) -> tauri::Result<Image<'static>> {
 }
 
 fn clock_time(unix: i64) -> String {
-    crate::local_time::format(unix, "%H:%M")
+    zoom_connections_engine::local_time::format(unix, "%H:%M")
 }
 
 /// The menu's status lines and the icon, from the connections, in the app's language. Pure, so

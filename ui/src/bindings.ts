@@ -55,6 +55,19 @@ async getSettings() : Promise<AppSettings> {
 async saveSettings(settings: AppSettings) : Promise<AppSettings> {
     return await TAURI_INVOKE("save_settings", { settings });
 },
+/**
+ * Sets the alert webhook (None removes it). Its URL is a credential: it goes to the keychain
+ * only, and the settings keep its host and kind.
+ */
+async setAlertWebhook(url: string | null) : Promise<AppSettings> {
+    return await TAURI_INVOKE("set_alert_webhook", { url });
+},
+/**
+ * Sends a test alert to the webhook and the system log.
+ */
+async sendTestAlert() : Promise<AlertSent> {
+    return await TAURI_INVOKE("send_test_alert");
+},
 async runKeepaliveNow() : Promise<null> {
     return await TAURI_INVOKE("run_keepalive_now");
 },
@@ -91,6 +104,18 @@ flowEnded: "flow-ended"
 /** user-defined types **/
 
 /**
+ * What a test alert reached.
+ */
+export type AlertSent = { 
+/**
+ * The webhook's HTTP status, when one is set.
+ */
+webhook_status: number | null; 
+/**
+ * Whether the system log took it (None: alerts to the system log are off).
+ */
+syslog: boolean | null }
+/**
  * Settings of the app as a whole (per-org settings live in `Org`).
  */
 export type AppSettings = { 
@@ -105,7 +130,16 @@ notifications: boolean; launch_at_login: boolean;
 /**
  * `en` or `ja`; None follows the OS.
  */
-language: string | null }
+language: string | null; 
+/**
+ * Alerts (a connection needs the user, recovers) as lines in the system log.
+ */
+syslog_alerts: boolean; 
+/**
+ * The alert webhook's host and kind; its URL is in the keychain (`alerts.rs`). Set only
+ * through `Engine::set_alert_webhook`.
+ */
+webhook: WebhookInfo | null }
 /**
  * A capability an org requires of every connection.
  */
@@ -405,6 +439,14 @@ export type Status = "active" | "refreshing" | "retrying" | "needs_reconnect" |
  */
 "superseded"
 export type TestResult = { probe: Probe; summary: string }
+/**
+ * What the settings show of the webhook (the URL itself stays in the keychain).
+ */
+export type WebhookInfo = { host: string; kind: WebhookKind }
+/**
+ * Which JSON the webhook gets, decided by its host.
+ */
+export type WebhookKind = "slack" | "teams" | "json"
 /**
  * The Zoom identity behind a connection, from `GET /v2/users/me`.
  */

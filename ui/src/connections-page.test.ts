@@ -38,7 +38,7 @@ function shell(overview: () => Overview, calls: string[] = []) {
     (cmd) => {
       calls.push(cmd);
       if (cmd === "overview") return overview();
-      if (cmd === "get_settings") return { refresh_margin_secs: 600, notifications: true, launch_at_login: false, language: null };
+      if (cmd === "get_settings") return { refresh_margin_secs: 600, notifications: true, launch_at_login: false, language: null, syslog_alerts: true, webhook: null };
       if (cmd === "plugin:app|version") return "9.8.7";
       return undefined;
     },

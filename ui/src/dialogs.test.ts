@@ -39,7 +39,7 @@ function shell(list: Connection[], answers: Record<string, (args: Record<string,
       calls.push([cmd, (args ?? {}) as Record<string, unknown>]);
       if (answers[cmd]) return answers[cmd]((args ?? {}) as Record<string, unknown>);
       if (cmd === "overview") return { orgs: [org], connections: list, warning: null, now: Math.floor(Date.now() / 1000), sandbox_now: Math.floor(Date.now() / 1000) };
-      if (cmd === "get_settings") return { refresh_margin_secs: 600, notifications: true, launch_at_login: false, language: null };
+      if (cmd === "get_settings") return { refresh_margin_secs: 600, notifications: true, launch_at_login: false, language: null, syslog_alerts: true, webhook: null };
       return undefined;
     },
     { shouldMockEvents: true },

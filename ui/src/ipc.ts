@@ -21,6 +21,8 @@ export type {
   SetupProblem,
   Status,
   TestResult,
+  WebhookInfo,
+  WebhookKind,
   ZoomIdentity,
 } from "./bindings";
 
@@ -37,6 +39,8 @@ export const ipc = {
   overview: commands.overview,
   settings: commands.getSettings,
   saveSettings: commands.saveSettings,
+  setAlertWebhook: commands.setAlertWebhook,
+  sendTestAlert: commands.sendTestAlert,
   runKeepaliveNow: commands.runKeepaliveNow,
   beginConnect: (orgId: string, nickname: string, reconnectOf: string | null = null) =>
     commands.beginConnect(orgId, nickname, reconnectOf),

@@ -38,7 +38,7 @@ describe("settings", () => {
   });
 
   it("saves what the form says, switches the language at once, and refuses a bad margin inline", async () => {
-    let current = { refresh_margin_secs: 600, notifications: true, launch_at_login: false, language: null as string | null };
+    let current = { refresh_margin_secs: 600, notifications: true, launch_at_login: false, language: null as string | null, syslog_alerts: true, webhook: null };
     const saves: unknown[] = [];
     mockIPC(
       (cmd, args) => {
@@ -70,15 +70,61 @@ describe("settings", () => {
     margin.value = "15";
     (root.querySelector('[data-testid="launch-at-login"]') as HTMLInputElement).checked = true;
     (root.querySelector('[data-testid="language"]') as HTMLSelectElement).value = "ja";
+    (root.querySelector('[data-testid="syslog-alerts"]') as HTMLInputElement).checked = false;
     (root.querySelector('[data-testid="save-settings"]') as HTMLElement).click();
     await tick();
     await tick();
-    expect(saves).toEqual([{ refresh_margin_secs: 900, notifications: true, launch_at_login: true, language: "ja" }]);
+    expect(saves).toEqual([{ refresh_margin_secs: 900, notifications: true, launch_at_login: true, language: "ja", syslog_alerts: false, webhook: null }]);
     expect(root.querySelector("h1")?.textContent).toBe("設定");
     (root.querySelector('[data-testid="back"]') as HTMLElement).click();
     await tick();
     await tick();
     expect(root.querySelector("h1")?.textContent).toBe("接続");
+  });
+
+  it("the webhook is write-only: saved to the engine, never shown back, removable, and testable", async () => {
+    let current = { refresh_margin_secs: 600, notifications: true, launch_at_login: false, language: null, syslog_alerts: true, webhook: null as null | { host: string; kind: string } };
+    const hooks: unknown[] = [];
+    mockIPC(
+      (cmd, args) => {
+        if (cmd === "overview") return { orgs: [sandboxOrg], connections: [], warning: null, now: 0, sandbox_now: 0 };
+        if (cmd === "org_settings") return { org: sandboxOrg, client_secret_saved: false, redirect_url: "zoom-connections://oauth/callback" };
+        if (cmd === "get_settings") return current;
+        if (cmd === "set_alert_webhook") {
+          const url = (args as { url: string | null }).url;
+          hooks.push(url);
+          if (url?.startsWith("http://")) throw { code: "invalid_settings", message: "This webhook URL cannot be used: it must start with https://." };
+          current = { ...current, webhook: url ? { host: new URL(url).host, kind: "slack" } : null };
+          return current;
+        }
+        if (cmd === "send_test_alert") return { webhook_status: 200, syslog: false };
+        return undefined;
+      },
+      { shouldMockEvents: true },
+    );
+    const root = await openSettings();
+    const q = (id: string) => root.querySelector(`[data-testid="${id}"]`) as HTMLInputElement;
+    expect(q("webhook-current").textContent).toBe(en.webhookNone);
+    expect(q("remove-webhook").hidden).toBe(true);
+    q("webhook-url").value = "http://alerts.example.com/x";
+    q("save-webhook").click();
+    await settle();
+    expect(q("alerts-status").textContent).toBe(en.errorInvalidSettings);
+    const secretUrl = "https://hooks.slack.com/services/T000/B000/XXXXSECRET";
+    q("webhook-url").value = secretUrl;
+    q("save-webhook").click();
+    await settle();
+    expect(hooks).toEqual(["http://alerts.example.com/x", secretUrl]);
+    expect(q("webhook-url").value).toBe("");
+    expect(q("webhook-current").textContent).toBe("Alerts go to hooks.slack.com (Slack).");
+    expect(root.innerHTML).not.toContain("XXXXSECRET");
+    q("test-alert").click();
+    await settle();
+    expect(q("alerts-status").textContent).toBe(`${en.testAlertSent} The webhook answered HTTP 200. ${en.testAlertNoSyslog}`);
+    q("remove-webhook").click();
+    await settle();
+    expect(hooks[2]).toBeNull();
+    expect(q("webhook-current").textContent).toBe(en.webhookNone);
   });
 
   it("the redirect URL to register follows the mode; scopes are split and deduplicated", () => {
@@ -97,7 +143,7 @@ describe("settings", () => {
       (cmd, args) => {
         const a = args as Record<string, unknown>;
         if (cmd === "overview") return { orgs, connections: [], warning: null, now: Math.floor(Date.now() / 1000), sandbox_now: Math.floor(Date.now() / 1000) };
-        if (cmd === "get_settings") return { refresh_margin_secs: 600, notifications: true, launch_at_login: false, language: null };
+        if (cmd === "get_settings") return { refresh_margin_secs: 600, notifications: true, launch_at_login: false, language: null, syslog_alerts: true, webhook: null };
         if (cmd === "org_settings") {
           const org = orgs.find((o) => o.id === a.orgId)!;
           return { org, client_secret_saved: org.id !== "sandbox" && secretSaved, redirect_url: redirectUrlFor(org.redirect.kind, org.redirect.kind === "relay" ? org.redirect.url : "") };

@@ -177,8 +177,13 @@ impl Engine {
     }
 
     async fn complete(&self, flow: PendingFlow, callback: &CallbackUrl, zoom_time: &std::sync::Mutex<std::time::Duration>) -> Result<CallbackOutcome> {
-        // A reconnect that brings back a connection which needed the user is a recovery.
-        let before = flow.reconnect_of.as_deref().and_then(|id| self.connection(id).ok());
+        // A reconnect that brings back a connection which needed the user is a recovery. Its
+        // status as last written: another process (`serve`, cron's keepalive) may have found
+        // the grant gone.
+        let before = flow.reconnect_of.as_deref().and_then(|id| {
+            self.reload_state(id);
+            self.connection(id).ok()
+        });
         let outcome = self.authorize_and_store(flow, callback, zoom_time).await?;
         if let Some(before) = before.filter(|b| b.status != Status::Active) {
             self.emit(EngineEvent::StatusChanged {

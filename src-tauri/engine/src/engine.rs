@@ -369,6 +369,12 @@ impl Engine {
         if settings.language.as_deref().is_some_and(|l| l != "en" && l != "ja") {
             return Err(EngineError::new(ErrorCode::InvalidSettings, "The language must be English or Japanese."));
         }
+        // The webhook changes only with its URL (`set_alert_webhook`), never from a form.
+        let settings = crate::model::AppSettings { webhook: self.settings().webhook, ..settings };
+        self.store_settings(settings)
+    }
+
+    pub(crate) fn store_settings(&self, settings: crate::model::AppSettings) -> Result<crate::model::AppSettings> {
         let saved = settings.clone();
         self.update_meta(|m| {
             m.settings = settings;

@@ -1,9 +1,12 @@
 //! The Zoom Connections engine: everything the app knows about connections, independent of
 //! Tauri so that it can be tested on its own and driven by the shell, the CLI and the tests.
 
+pub mod alerts;
+pub mod broker;
 pub mod callback_url;
 pub mod clock;
 mod connect;
+pub mod diagnose;
 mod engine;
 pub mod error;
 pub mod flows;
@@ -11,6 +14,7 @@ pub mod fsutil;
 pub mod fuzzing;
 pub mod history;
 pub mod keepalive;
+pub mod local_time;
 pub mod lockfile;
 pub mod loopback;
 mod manage;
@@ -23,6 +27,7 @@ pub mod setup_check;
 #[cfg(target_os = "linux")]
 mod secret_service;
 pub mod store;
+pub mod summary;
 pub mod tokens;
 pub mod vault;
 pub mod zoom;

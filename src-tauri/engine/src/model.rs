@@ -253,11 +253,16 @@ pub struct AppSettings {
     pub launch_at_login: bool,
     /// `en` or `ja`; None follows the OS.
     pub language: Option<String>,
+    /// Alerts (a connection needs the user, recovers) as lines in the system log.
+    pub syslog_alerts: bool,
+    /// The alert webhook's host and kind; its URL is in the keychain (`alerts.rs`). Set only
+    /// through `Engine::set_alert_webhook`.
+    pub webhook: Option<crate::alerts::WebhookInfo>,
 }
 
 impl Default for AppSettings {
     fn default() -> Self {
-        Self { refresh_margin_secs: 10 * 60, notifications: true, launch_at_login: false, language: None }
+        Self { refresh_margin_secs: 10 * 60, notifications: true, launch_at_login: false, language: None, syslog_alerts: true, webhook: None }
     }
 }
 

@@ -82,6 +82,11 @@ async fn read(res: reqwest::Response) -> std::result::Result<Answer, ZoomFailure
 }
 
 impl ZoomClient {
+    /// The HTTP client itself, for the broker's proxy (no redirects, the same trust and proxy).
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     pub fn with_timeout(timeout: Duration) -> Result<Self> {
         let http = reqwest::Client::builder()
             // An OAuth client must not follow redirects (it could be sent anywhere with a code).

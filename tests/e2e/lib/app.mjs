@@ -24,8 +24,10 @@ export function freshHome() {
     XDG_DATA_HOME: join(base, "data"),
     XDG_CONFIG_HOME: join(base, "config"),
     XDG_CACHE_HOME: join(base, "cache"),
+    // The broker's socket lives here (docs/cli.md, The broker): one per test, like a login.
+    XDG_RUNTIME_DIR: join(base, "runtime"),
   };
-  for (const dir of Object.values(env)) mkdirSync(dir, { recursive: true });
+  for (const dir of Object.values(env)) mkdirSync(dir, { recursive: true, mode: 0o700 });
   // Xvfb has no GPU, so WebKit's "GPU" tile painting runs on Mesa's software rasterizer from a
   // second thread, and that combination crashed the web process inside swrast_dri.so in a CI run
   // (a general protection fault while a modal dialog was painted). Skia's CPU painting is what

@@ -1,4 +1,4 @@
-//! Unix times as the user's local clock shows them (tray lines, the command line's table).
+//! Unix times as the user's local clock shows them (the tray's lines, the command line's table).
 
 /// `unix` in local time with a chrono format (`%H:%M`), or "-" for a time out of range.
 pub fn format(unix: i64, fmt: &str) -> String {

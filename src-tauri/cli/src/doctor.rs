@@ -1,0 +1,160 @@
+//! `zoom-connections doctor` (docs/cli.md, doctor): everything the app needs, checked one line
+//! at a time, each failure with its fix. Exit code as `status`: 0 all well, 1 something needs
+//! the user, 5 the keychain cannot be used, 6 only Zoom could not be reached.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use zoom_connections_engine::diagnose::Unreached;
+use zoom_connections_engine::vault::KeychainStore;
+use zoom_connections_engine::{Engine, EngineConfig, ErrorCode};
+
+use crate::text::{fill, Text};
+use crate::{exit, exit_code, require_data_dir, SANDBOX_URL_FILE};
+
+/// What was found wrong, by the exit code it calls for.
+#[derive(Default)]
+struct Findings {
+    keychain: bool,
+    unreachable: usize,
+    other: usize,
+}
+
+impl Findings {
+    fn count(&self) -> usize {
+        usize::from(self.keychain) + self.unreachable + self.other
+    }
+}
+
+fn ok(line: &str) {
+    println!("✓ {line}");
+}
+
+fn bad(text: &Text, line: &str, fix: &str) {
+    println!("✗ {line}");
+    println!("    {}{fix}", text.doctor.fix);
+}
+
+/// `HTTPS_PROXY` as it may be shown: host and port only (a proxy URL can carry a password).
+fn proxy_shown() -> Option<String> {
+    let raw = ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"].iter().find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))?;
+    let without_scheme = raw.split_once("://").map_or(raw.as_str(), |(_, rest)| rest);
+    let host = without_scheme.rsplit_once('@').map_or(without_scheme, |(_, host)| host);
+    Some(host.trim_end_matches('/').to_string())
+}
+
+pub(crate) async fn run(fallback: &'static Text) -> i32 {
+    let mut found = Findings::default();
+    let dir = match require_data_dir() {
+        Ok(d) => d,
+        Err(e) => return crate::fail(&e),
+    };
+    // The engine first, for the language setting; every check below reports on its own.
+    let mut config = EngineConfig::new(dir.clone(), Arc::new(KeychainStore::new()));
+    config.owns_data = false;
+    config.sandbox_url = std::fs::read_to_string(dir.join(SANDBOX_URL_FILE)).ok().map(|s| s.trim().to_string());
+    let engine = Engine::open(config);
+    let text = engine.as_ref().ok().map(|e| Text::detect(e.settings().language.as_deref())).unwrap_or(fallback);
+    let d = &text.doctor;
+
+    let probe = dir.join(format!(".doctor-{}", std::process::id()));
+    match std::fs::create_dir_all(&dir).and_then(|_| std::fs::write(&probe, b"probe")).and_then(|_| std::fs::remove_file(&probe)) {
+        Ok(()) => ok(&fill(d.data_ok, &[("dir", &dir.display().to_string())])),
+        Err(e) => {
+            found.other += 1;
+            bad(text, &fill(d.data_bad, &[("dir", &dir.display().to_string()), ("why", &e.to_string())]), d.data_fix);
+        }
+    }
+    let engine = match engine {
+        Ok(engine) => engine,
+        Err(e) => {
+            bad(text, &fill(d.list_bad, &[("message", &e.message)]), d.list_fix);
+            println!("{}", fill(d.summary_bad, &[("count", &(found.count() + 1).to_string())]));
+            return exit::FAILURE;
+        }
+    };
+
+    match engine.probe_keychain().await {
+        Ok(()) => ok(d.keychain_ok),
+        Err(e) => {
+            found.keychain = true;
+            bad(text, &fill(d.keychain_bad, &[("message", &e.message)]), d.keychain_fix);
+        }
+    }
+
+    let mut hosts = BTreeSet::new();
+    for org in engine.orgs() {
+        if org.sandbox {
+            ok(&fill(d.org_sandbox, &[("org", &org.name)]));
+            continue;
+        }
+        hosts.insert(org.auth_base.trim_end_matches('/').to_string());
+        hosts.insert(org.api_base.trim_end_matches('/').to_string());
+        let mut problems = Vec::new();
+        if org.client_id.trim().is_empty() {
+            problems.push(d.org_no_client_id);
+        }
+        if org.confidential && !found.keychain && !engine.has_client_secret(&org.id).unwrap_or(false) {
+            problems.push(d.org_no_secret);
+        }
+        if problems.is_empty() {
+            ok(&fill(d.org_ok, &[("org", &org.name)]));
+        } else {
+            found.other += 1;
+            bad(text, &fill(d.org_bad, &[("org", &org.name), ("problem", &problems.join("; "))]), d.org_fix);
+        }
+    }
+
+    let proxy = proxy_shown().map(|p| fill(d.via_proxy, &[("proxy", &p)])).unwrap_or_default();
+    if hosts.is_empty() {
+        ok(d.zoom_none);
+    }
+    for base in hosts.iter().filter(|h| !h.is_empty()) {
+        let host = base.split_once("://").map_or(base.as_str(), |(_, h)| h);
+        match engine.reach(&format!("{base}/")).await {
+            Ok(status) => ok(&fill(d.zoom_ok, &[("host", host), ("status", &status.to_string()), ("proxy", &proxy)])),
+            Err(Unreached::Dns(why)) => {
+                found.unreachable += 1;
+                bad(text, &fill(d.zoom_dns, &[("host", host), ("why", &why)]), d.zoom_dns_fix);
+            }
+            Err(Unreached::Connection(why)) => {
+                found.unreachable += 1;
+                bad(text, &fill(d.zoom_tls, &[("host", host), ("why", &why), ("proxy", &proxy)]), d.zoom_tls_fix);
+            }
+        }
+    }
+
+    let connections = engine.connections();
+    if connections.is_empty() {
+        ok(d.no_connections);
+    }
+    // Without the keychain no grant can be tested; that line already said why.
+    for conn in connections.iter().filter(|_| !found.keychain) {
+        match engine.test_connection(&conn.id).await {
+            Ok(result) => ok(&fill(d.grant_ok, &[("nickname", &conn.nickname), ("summary", &result.summary)])),
+            Err(e) => {
+                let transient = exit_code(e.code) == exit::ZOOM_UNREACHABLE || e.code == ErrorCode::KeychainUnavailable;
+                if transient {
+                    found.unreachable += 1;
+                } else {
+                    found.other += 1;
+                }
+                let fix = if transient { d.grant_fix_later } else { d.grant_fix_reconnect };
+                bad(text, &fill(d.grant_bad, &[("nickname", &conn.nickname), ("message", &e.message)]), fix);
+            }
+        }
+    }
+
+    if found.count() == 0 {
+        println!("{}", d.summary_ok);
+        return exit::OK;
+    }
+    println!("{}", fill(d.summary_bad, &[("count", &found.count().to_string())]));
+    if found.keychain {
+        exit::KEYCHAIN_UNAVAILABLE
+    } else if found.other > 0 {
+        exit::FAILURE
+    } else {
+        exit::ZOOM_UNREACHABLE
+    }
+}

@@ -1,0 +1,83 @@
+//! `zoom-connections serve` (docs/cli.md, serve): the broker, the API proxy, keepalive and alerts
+//! without a window, for a machine without a desktop session (a jump host, a CI runner, a
+//! container). Stops on SIGTERM or Ctrl-C the way the app quits: the broker stops taking
+//! requests, rotations in flight finish and tokens they produced reach the keychain.
+
+use std::time::Duration;
+
+use zoom_connections_engine::broker::{self, BrokerConfig};
+use zoom_connections_engine::DEFAULT_CONCURRENCY;
+
+use crate::args::ServeArgs;
+use crate::{exit, fail, open_engine};
+
+/// How long stopping waits for requests and rotations in flight.
+const STOP_WAIT: Duration = Duration::from_secs(10);
+
+pub(crate) fn run(args: ServeArgs) -> i32 {
+    crate::logging::init_service();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("zoom-connections: {e}");
+            return exit::FAILURE;
+        }
+    };
+    runtime.block_on(serve(args))
+}
+
+async fn serve(args: ServeArgs) -> i32 {
+    let engine = match open_engine() {
+        Ok(e) => e,
+        Err(e) => return fail(&e),
+    };
+    let config = BrokerConfig { dir: broker::default_dir(), tcp_port: args.tcp };
+    let running = match broker::start(engine.clone(), config).await {
+        Ok(b) => b,
+        Err(e) => return fail(&e),
+    };
+    let alerts = engine.spawn_alerts();
+    let keepalive = {
+        let engine = engine.clone();
+        let tick = Duration::from_secs(args.tick_secs.max(1));
+        tokio::spawn(async move { engine.run_keepalive(tick, DEFAULT_CONCURRENCY).await })
+    };
+    if let Some(socket) = &running.socket {
+        tracing::info!(connections = engine.connections().len(), "serving on {}", socket.display());
+    }
+    if let Some(addr) = running.tcp {
+        tracing::info!("serving on http://{addr} (its secret is in {})", broker::default_dir().join(broker::DISCOVERY_FILE).display());
+    }
+    stopped().await;
+    tracing::info!("stopping: the broker takes no more requests; rotations in flight finish");
+    keepalive.abort();
+    let _ = tokio::time::timeout(STOP_WAIT, running.stop()).await;
+    let report = engine.shutdown(STOP_WAIT).await;
+    alerts.abort();
+    if report.unsaved > 0 {
+        exit::FAILURE
+    } else {
+        exit::OK
+    }
+}
+
+#[cfg(unix)]
+async fn stopped() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+        (Ok(mut term), Ok(mut int)) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        _ => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+#[cfg(not(unix))]
+async fn stopped() {
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -1,0 +1,208 @@
+//! What the command line says, in English and Japanese (the glossary of docs/i18n.md, shared
+//! with the window). The language is the app's setting when it has one, else the locale
+//! (`LC_ALL`, `LC_MESSAGES`, `LANG`). JSON output and error codes are never translated.
+
+use zoom_connections_engine::model::Status;
+
+pub struct Text {
+    pub keepalive_report: &'static str,
+    pub no_connections: &'static str,
+    pub headers: [&'static str; 8],
+    pub needs_you: &'static str,
+    pub status: [&'static str; 5],
+    pub no_target: &'static str,
+    pub last_next: &'static str,
+    pub check_ok: &'static str,
+    pub check_failed: &'static str,
+    pub not_found: &'static str,
+    pub cannot_run: &'static str,
+    pub doctor: Doctor,
+}
+
+pub struct Doctor {
+    pub keychain_ok: &'static str,
+    pub keychain_bad: &'static str,
+    pub keychain_fix: &'static str,
+    pub data_ok: &'static str,
+    pub data_bad: &'static str,
+    pub data_fix: &'static str,
+    pub list_bad: &'static str,
+    pub list_fix: &'static str,
+    pub org_ok: &'static str,
+    pub org_sandbox: &'static str,
+    pub org_bad: &'static str,
+    pub org_fix: &'static str,
+    pub org_no_client_id: &'static str,
+    pub org_no_secret: &'static str,
+    pub fix: &'static str,
+    pub zoom_ok: &'static str,
+    pub zoom_dns: &'static str,
+    pub zoom_dns_fix: &'static str,
+    pub zoom_tls: &'static str,
+    pub zoom_tls_fix: &'static str,
+    pub zoom_none: &'static str,
+    pub via_proxy: &'static str,
+    pub grant_ok: &'static str,
+    pub grant_bad: &'static str,
+    pub grant_fix_reconnect: &'static str,
+    pub grant_fix_later: &'static str,
+    pub no_connections: &'static str,
+    pub summary_ok: &'static str,
+    pub summary_bad: &'static str,
+}
+
+pub static EN: Text = Text {
+    keepalive_report: "refreshed {refreshed}, failed {failed}, needing the user {needing}",
+    no_connections: "No connections yet. Create one in the app: New Connection.",
+    headers: ["ID", "NICKNAME", "ORG", "ZOOM ACCOUNT", "ROLE", "STATUS", "TOKEN EXPIRES", "NEXT KEEPALIVE"],
+    needs_you: "needs you",
+    status: ["Active", "Refreshing", "Retrying", "Needs reconnect", "Superseded"],
+    no_target: "Name a connection: zoom-connections {command} NICKNAME — or set ZOOM_CONNECTION, or write its nickname in a .zoom-connection file.",
+    last_next: "last keepalive {last}, next {next}",
+    check_ok: "its grant answered just now: {summary}",
+    check_failed: "its grant did not answer: {message}",
+    not_found: "command not found: {command}",
+    cannot_run: "cannot run {command}: {why}",
+    doctor: Doctor {
+        keychain_ok: "keychain: reachable and unlocked",
+        keychain_bad: "keychain: {message}",
+        keychain_fix: "unlock the login keyring (or start a Secret Service such as gnome-keyring) and run doctor again",
+        data_ok: "data directory: {dir} is writable",
+        data_bad: "data directory: {dir} cannot be written: {why}",
+        data_fix: "give this user write access to it, or free disk space",
+        list_bad: "list of connections: {message}",
+        list_fix: "open the Zoom Connections app: it keeps the unreadable list aside and starts a new one",
+        org_ok: "org “{org}”: settings complete",
+        org_sandbox: "org “{org}”: the built-in Zoom sandbox (answers while the app runs)",
+        org_bad: "org “{org}”: {problem}",
+        org_fix: "complete it in the app: Settings → the org → Check settings",
+        org_no_client_id: "the Zoom app's client id is missing",
+        org_no_secret: "the Zoom app's client secret is not in the keychain",
+        fix: "fix: ",
+        zoom_ok: "Zoom: {host} answered (HTTP {status}){proxy}",
+        zoom_dns: "Zoom: {host} cannot be resolved: {why}",
+        zoom_dns_fix: "check DNS, or set HTTPS_PROXY if this network reaches the internet through a proxy",
+        zoom_tls: "Zoom: {host} cannot be reached: {why}{proxy}",
+        zoom_tls_fix: "check the firewall and the proxy (HTTPS_PROXY); a TLS-inspecting proxy's root certificate must be in the system's store",
+        zoom_none: "Zoom: no org uses real Zoom yet; nothing to reach",
+        via_proxy: " via the proxy {proxy}",
+        grant_ok: "connection “{nickname}”: {summary}",
+        grant_bad: "connection “{nickname}”: {message}",
+        grant_fix_reconnect: "reconnect it in the app (Reconnect)",
+        grant_fix_later: "try again later; keepalive retries by itself",
+        no_connections: "connections: none yet",
+        summary_ok: "Everything the app needs is in place.",
+        summary_bad: "{count} problem(s) above need you.",
+    },
+};
+
+pub static JA: Text = Text {
+    keepalive_report: "更新 {refreshed} 件、失敗 {failed} 件、対応が必要 {needing} 件",
+    no_connections: "接続はまだありません。アプリの［新規接続］で作成してください。",
+    headers: ["ID", "ニックネーム", "Org", "Zoom アカウント", "ロール", "状態", "トークンの有効期限", "次回のキープアライブ"],
+    needs_you: "操作が必要",
+    status: ["有効", "更新中", "再試行中", "再接続が必要", "置き換え済み"],
+    no_target: "接続を指定してください：zoom-connections {command} ニックネーム（または ZOOM_CONNECTION を設定するか、.zoom-connection ファイルにニックネームを書いてください）。",
+    last_next: "前回のキープアライブ {last}、次回 {next}",
+    check_ok: "承認を今確認しました：{summary}",
+    check_failed: "承認を確認できませんでした：{message}",
+    not_found: "コマンドが見つかりません：{command}",
+    cannot_run: "{command} を実行できません：{why}",
+    doctor: Doctor {
+        keychain_ok: "キーチェーン：利用でき、ロック解除されています",
+        keychain_bad: "キーチェーン：{message}",
+        keychain_fix: "ログインキーリングのロックを解除するか（gnome-keyring などの Secret Service を起動して）、doctor をもう一度実行してください",
+        data_ok: "データディレクトリ：{dir} に書き込めます",
+        data_bad: "データディレクトリ：{dir} に書き込めません：{why}",
+        data_fix: "このユーザーに書き込み権限を与えるか、ディスクの空き容量を確保してください",
+        list_bad: "接続の一覧：{message}",
+        list_fix: "Zoom Connections アプリを開いてください。読めない一覧は別名で保存され、新しい一覧が作られます",
+        org_ok: "Org「{org}」：設定はそろっています",
+        org_sandbox: "Org「{org}」：組み込みの Zoom サンドボックス（アプリの起動中に応答します）",
+        org_bad: "Org「{org}」：{problem}",
+        org_fix: "アプリで設定してください：設定 → Org →［設定を確認］",
+        org_no_client_id: "Zoom アプリのクライアント ID がありません",
+        org_no_secret: "Zoom アプリのクライアントシークレットがキーチェーンにありません",
+        fix: "対処：",
+        zoom_ok: "Zoom：{host} が応答しました（HTTP {status}）{proxy}",
+        zoom_dns: "Zoom：{host} の名前を解決できません：{why}",
+        zoom_dns_fix: "DNS を確認してください。プロキシ経由でインターネットに出るネットワークでは HTTPS_PROXY を設定してください",
+        zoom_tls: "Zoom：{host} にアクセスできません：{why}{proxy}",
+        zoom_tls_fix: "ファイアウォールとプロキシ（HTTPS_PROXY）を確認してください。TLS を検査するプロキシのルート証明書はシステムの証明書ストアに必要です",
+        zoom_none: "Zoom：実際の Zoom を使う Org はまだありません。確認する接続先はありません",
+        via_proxy: "（プロキシ {proxy} 経由）",
+        grant_ok: "接続「{nickname}」：{summary}",
+        grant_bad: "接続「{nickname}」：{message}",
+        grant_fix_reconnect: "アプリで再接続してください（［再接続］）",
+        grant_fix_later: "しばらくしてからもう一度お試しください。キープアライブは自動で再試行します",
+        no_connections: "接続：まだありません",
+        summary_ok: "アプリに必要なものはすべてそろっています。",
+        summary_bad: "上記の {count} 件の問題に対応が必要です。",
+    },
+};
+
+impl Text {
+    /// The app's language setting if given, else the locale.
+    pub fn detect(setting: Option<&str>) -> &'static Text {
+        let locale = || {
+            ["LC_ALL", "LC_MESSAGES", "LANG"].iter().find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty())).unwrap_or_default()
+        };
+        let lang = setting.map(str::to_string).unwrap_or_else(locale);
+        if lang.starts_with("ja") {
+            &JA
+        } else {
+            &EN
+        }
+    }
+
+    pub fn status(&self, s: Status) -> &'static str {
+        self.status[match s {
+            Status::Active => 0,
+            Status::Refreshing => 1,
+            Status::Retrying => 2,
+            Status::NeedsReconnect => 3,
+            Status::Superseded => 4,
+        }]
+    }
+}
+
+/// `{name}` placeholders filled in.
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    values.iter().fold(template.to_string(), |out, (k, v)| out.replace(&format!("{{{k}}}"), v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every placeholder of a message is in its translation, and no message is left English.
+    #[test]
+    fn both_languages_say_the_same_things() {
+        let placeholders = |s: &str| {
+            let mut names: Vec<String> = s.split('{').skip(1).filter_map(|p| p.split_once('}')).map(|(n, _)| n.to_string()).collect();
+            names.sort();
+            names
+        };
+        let pairs = |t: &'static Text| -> Vec<&'static str> {
+            let d = &t.doctor;
+            let mut all = vec![t.keepalive_report, t.no_connections, t.needs_you, t.no_target, t.last_next, t.check_ok, t.check_failed, t.not_found, t.cannot_run];
+            all.extend(t.headers);
+            all.extend(t.status);
+            all.extend([
+                d.keychain_ok, d.keychain_bad, d.keychain_fix, d.data_ok, d.data_bad, d.data_fix, d.list_bad, d.list_fix, d.org_ok, d.org_sandbox,
+                d.org_bad, d.org_fix, d.org_no_client_id, d.org_no_secret, d.fix, d.zoom_ok, d.zoom_dns, d.zoom_dns_fix, d.zoom_tls, d.zoom_tls_fix, d.zoom_none, d.via_proxy, d.grant_ok,
+                d.grant_bad, d.grant_fix_reconnect, d.grant_fix_later, d.no_connections, d.summary_ok, d.summary_bad,
+            ]);
+            all
+        };
+        let (en, ja) = (pairs(&EN), pairs(&JA));
+        assert_eq!(en.len(), ja.len());
+        for (e, j) in en.iter().zip(&ja) {
+            assert_eq!(placeholders(e), placeholders(j), "{e} / {j}");
+            let untranslated = e == j && e.chars().any(|c| c.is_ascii_lowercase()) && !matches!(*e, "ID");
+            assert!(!untranslated, "not translated: {e}");
+        }
+        assert_eq!(Text::detect(Some("ja")).needs_you, JA.needs_you);
+        assert_eq!(Text::detect(Some("en")).needs_you, EN.needs_you);
+    }
+}

@@ -1,0 +1,160 @@
+//! The broker as the command line (and tests) reach it: found through its discovery file, over
+//! the Unix socket where there is one, else the loopback port with the secret. A broker that
+//! does not answer is `Unreachable`, and the caller does the work itself (keychain and lock
+//! files); a broker that answers with an error has the last word.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::{read_discovery, Discovery};
+use crate::error::{EngineError, ErrorCode};
+use crate::secret::Secret;
+use crate::summary::ConnectionSummary;
+
+/// An access token lent by the broker (`GET /v1/connections/KEY/token`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TokenLoan {
+    #[serde(with = "exposed")]
+    pub access_token: Secret,
+    pub token_type: String,
+    /// Unix seconds: the token's own expiry.
+    pub expires_at: i64,
+    /// Unix seconds: the token is not rotated away before this.
+    pub valid_until: i64,
+    pub api_url: String,
+    pub account_id: String,
+    pub connection_id: String,
+    pub nickname: String,
+    pub org_id: String,
+}
+
+/// The loan's token is the one field of the broker's answers that is meant to be read: it is
+/// written out here, deliberately, and nowhere else.
+mod exposed {
+    use crate::secret::Secret;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(secret: &Secret, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(secret.expose())
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Secret, D::Error> {
+        String::deserialize(d).map(Secret::new)
+    }
+}
+
+/// What asking the broker gave.
+#[derive(Debug)]
+pub enum Reached<T> {
+    Answered(Result<T, EngineError>),
+    /// No broker answers (none runs, or it just stopped): do the work without it.
+    Unreachable,
+}
+
+pub struct BrokerClient {
+    http: reqwest::Client,
+    base: String,
+    secret: Option<String>,
+    pub pid: u32,
+}
+
+fn same_dir(a: &Path, b: &Path) -> bool {
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    canonical(a) == canonical(b)
+}
+
+/// The broker's answers can take as long as a refresh that waits for another process's lock.
+const TIMEOUT: Duration = Duration::from_secs(90);
+
+impl BrokerClient {
+    /// The broker in `dir` that serves `data_dir`, if its discovery file says one runs.
+    pub fn discover(dir: &Path, data_dir: &Path) -> Option<Self> {
+        let found = read_discovery(dir)?;
+        if !same_dir(&found.data_dir, data_dir) {
+            return None;
+        }
+        Self::from_discovery(&found)
+    }
+
+    fn from_discovery(found: &Discovery) -> Option<Self> {
+        let builder = reqwest::Client::builder().timeout(TIMEOUT).connect_timeout(Duration::from_secs(2)).no_proxy();
+        #[cfg(unix)]
+        if let Some(socket) = &found.socket {
+            let http = builder.unix_socket(socket.clone()).build().ok()?;
+            return Some(Self { http, base: "http://localhost".into(), secret: None, pid: found.pid });
+        }
+        let tcp = found.tcp.as_ref()?;
+        let http = builder.build().ok()?;
+        Some(Self { http, base: tcp.url.clone(), secret: Some(tcp.secret.clone()), pid: found.pid })
+    }
+
+    fn get(&self, path: &str) -> reqwest::RequestBuilder {
+        let request = self.http.get(format!("{}{path}", self.base));
+        match &self.secret {
+            Some(secret) => request.bearer_auth(secret),
+            None => request,
+        }
+    }
+
+    async fn call<T: serde::de::DeserializeOwned>(&self, path: &str) -> Reached<T> {
+        let response = match self.get(path).send().await {
+            Ok(r) => r,
+            Err(e) if e.is_connect() => return Reached::Unreachable,
+            Err(e) => return Reached::Answered(Err(EngineError::new(ErrorCode::Network, format!("The broker did not answer: {e}")))),
+        };
+        let ok = response.status().is_success();
+        let body = match response.bytes().await {
+            Ok(b) => b,
+            Err(e) => return Reached::Answered(Err(EngineError::new(ErrorCode::Network, format!("The broker's answer was cut off: {e}")))),
+        };
+        if ok {
+            return Reached::Answered(serde_json::from_slice(&body).map_err(|e| {
+                EngineError::new(ErrorCode::ZoomBadResponse, format!("The broker answered something unexpected: {e}"))
+            }));
+        }
+        Reached::Answered(Err(parse_error(&body)))
+    }
+
+    pub async fn token(&self, key: &str) -> Reached<TokenLoan> {
+        let key: String = percent_encoding::utf8_percent_encode(key, percent_encoding::NON_ALPHANUMERIC).to_string();
+        self.call(&format!("/v1/connections/{key}/token")).await
+    }
+
+    pub async fn connections(&self) -> Reached<Vec<ConnectionSummary>> {
+        #[derive(Deserialize)]
+        struct Listed {
+            connections: Vec<ConnectionSummary>,
+        }
+        match self.call::<Listed>("/v1/connections").await {
+            Reached::Answered(r) => Reached::Answered(r.map(|l| l.connections)),
+            Reached::Unreachable => Reached::Unreachable,
+        }
+    }
+
+    /// Whether it answers at all.
+    pub async fn alive(&self) -> bool {
+        matches!(self.call::<serde_json::Value>("/v1/health").await, Reached::Answered(Ok(_)))
+    }
+}
+
+/// `{"error": {"code", "message"}}` as the engine's error (an unknown code as a Zoom error).
+fn parse_error(body: &[u8]) -> EngineError {
+    let json: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+    let code = json["error"]["code"].as_str().unwrap_or("");
+    let message = json["error"]["message"].as_str().unwrap_or("The broker refused the request.").to_string();
+    let code = ErrorCode::ALL.into_iter().find(|c| c.as_str() == code).unwrap_or(ErrorCode::ZoomError);
+    EngineError::new(code, message)
+}
+
+/// A broker that answers in `dir` (whatever data directory it serves), for `start`'s check.
+pub(crate) async fn live_broker(dir: &Path) -> Option<Discovery> {
+    let found = read_discovery(dir)?;
+    let client = BrokerClient::from_discovery(&found)?;
+    client.alive().await.then_some(found)
+}
+
+/// Where the broker's discovery file says its socket is (for the docs' curl examples).
+pub fn socket_path(dir: &Path) -> Option<PathBuf> {
+    read_discovery(dir)?.socket
+}

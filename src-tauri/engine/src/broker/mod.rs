@@ -1,0 +1,182 @@
+//! The local token broker and API proxy (docs/cli.md, The broker). The running app, or
+//! `zoom-connections serve` on a machine without a desktop session, lends its connections to
+//! scripts on this machine, so that the one process that rotates a connection's tokens is also
+//! the one that hands them out:
+//!
+//! - `GET /v1/connections`: the connections as `list --json` shows them;
+//! - `GET /v1/connections/{nickname or id}/token`: an access token with its guaranteed lifetime
+//!   (`Engine::hand_out`);
+//! - `/zoom/{nickname or id}/v2/...` and `/zoom/{…}/scim2/...`: Zoom's API with the
+//!   Authorization header added, a token refused with 401 code 124 replaced once (single-flight
+//!   through `Want::Replace`) and the call retried, so scripts never hold a token at all.
+//!
+//! Who may ask (docs/security.md, The broker): on the Unix socket, only processes of this user
+//! (a 0700 directory, a 0600 socket and the peer's uid checked on every request); on the
+//! optional 127.0.0.1 port, only requests with this run's secret (in the 0600 discovery file)
+//! and a loopback Host (no DNS rebinding). Requests that carry an `Origin` come from a web page
+//! and are refused on both. Every request is written to the audit log (`audit.rs`).
+
+mod audit;
+pub mod client;
+mod peer;
+mod proxy;
+mod server;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
+
+use crate::engine::Engine;
+use crate::error::{EngineError, ErrorCode, Result};
+
+pub use audit::AUDIT_LOG;
+pub use client::{BrokerClient, TokenLoan};
+
+/// The broker's files in its directory.
+pub const SOCKET_FILE: &str = "broker.sock";
+pub const DISCOVERY_FILE: &str = "broker.json";
+
+/// What a client needs to find the broker (the discovery file, mode 0600).
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Discovery {
+    pub pid: u32,
+    /// The data directory whose connections the broker serves: a client on another one
+    /// (another `XDG_DATA_HOME`) must not be served these.
+    pub data_dir: PathBuf,
+    pub socket: Option<PathBuf>,
+    pub tcp: Option<TcpEndpoint>,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+pub struct TcpEndpoint {
+    /// `http://127.0.0.1:PORT`
+    pub url: String,
+    /// This run's bearer secret.
+    pub secret: String,
+}
+
+impl std::fmt::Debug for TcpEndpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TcpEndpoint").field("url", &self.url).field("secret", &"<redacted>").finish()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct BrokerConfig {
+    /// The broker's private directory (`default_dir()`).
+    pub dir: PathBuf,
+    /// Also listen on 127.0.0.1 at this port (0: any free one).
+    pub tcp_port: Option<u16>,
+}
+
+impl BrokerConfig {
+    pub fn new(dir: PathBuf) -> Self {
+        Self { dir, tcp_port: None }
+    }
+}
+
+/// `$XDG_RUNTIME_DIR/zoom-connections` (private to the user, emptied at logout); without a
+/// runtime directory (macOS, Windows, a bare `su`), a directory of the user's own in the
+/// temporary directory, checked to belong to the user (`prepare_dir`).
+pub fn default_dir() -> PathBuf {
+    if let Some(runtime) = std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(runtime).join("zoom-connections");
+    }
+    std::env::temp_dir().join(format!("zoom-connections-{}", peer::current_uid()))
+}
+
+/// A broker that serves until stopped (or dropped).
+pub struct RunningBroker {
+    pub socket: Option<PathBuf>,
+    pub tcp: Option<SocketAddr>,
+    dir: PathBuf,
+    stop: watch::Sender<bool>,
+    served: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl RunningBroker {
+    /// Stops listening, lets requests in flight finish, and removes the broker's files.
+    pub async fn stop(mut self) {
+        let _ = self.stop.send(true);
+        for task in std::mem::take(&mut self.served) {
+            let _ = task.await;
+        }
+        self.remove_files();
+    }
+
+    fn remove_files(&self) {
+        // Only files that are still ours: another broker may have started since.
+        let discovery = self.dir.join(DISCOVERY_FILE);
+        let ours = read_discovery(&self.dir).is_some_and(|d| d.pid == std::process::id());
+        if ours {
+            let _ = std::fs::remove_file(&discovery);
+            if let Some(socket) = &self.socket {
+                let _ = std::fs::remove_file(socket);
+            }
+        }
+    }
+}
+
+impl Drop for RunningBroker {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+        if !self.served.is_empty() {
+            self.remove_files();
+        }
+    }
+}
+
+pub(crate) fn read_discovery(dir: &Path) -> Option<Discovery> {
+    let text = std::fs::read(dir.join(DISCOVERY_FILE)).ok()?;
+    serde_json::from_slice(&text).ok()
+}
+
+fn broker_error(what: &str, e: impl std::fmt::Display) -> EngineError {
+    EngineError::new(ErrorCode::Storage, format!("The broker could not start: {what}: {e}"))
+}
+
+/// Starts the broker for `engine`. Refuses when another broker already serves (the app and
+/// `serve` at once): its pid is in the error.
+pub async fn start(engine: Engine, config: BrokerConfig) -> Result<RunningBroker> {
+    peer::prepare_dir(&config.dir)?;
+    if let Some(running) = client::live_broker(&config.dir).await {
+        return Err(EngineError::new(
+            ErrorCode::InvalidSettings,
+            format!("Another Zoom Connections process (pid {}) already serves the broker.", running.pid),
+        ));
+    }
+    let (stop, stopped) = watch::channel(false);
+    let state = server::BrokerState::new(engine.clone(), engine.data_dir().join(AUDIT_LOG));
+    let mut served = Vec::new();
+
+    #[cfg(unix)]
+    let socket = {
+        let path = config.dir.join(SOCKET_FILE);
+        let _ = std::fs::remove_file(&path);
+        let listener = tokio::net::UnixListener::bind(&path).map_err(|e| broker_error("the socket", e))?;
+        peer::make_private(&path).map_err(|e| broker_error("the socket's mode", e))?;
+        served.push(server::serve_unix(listener, state.clone(), stopped.clone()));
+        Some(path)
+    };
+    #[cfg(not(unix))]
+    let socket = None;
+
+    let mut tcp = None;
+    let mut tcp_endpoint = None;
+    if let Some(port) = config.tcp_port {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.map_err(|e| broker_error("the loopback port", e))?;
+        let addr = listener.local_addr().map_err(|e| broker_error("the loopback port", e))?;
+        let secret = peer::new_secret();
+        served.push(server::serve_tcp(listener, state.clone().with_tcp(addr.port(), &secret), stopped.clone()));
+        tcp = Some(addr);
+        tcp_endpoint = Some(TcpEndpoint { url: format!("http://{addr}"), secret });
+    }
+
+    let discovery = Discovery { pid: std::process::id(), data_dir: engine.data_dir().to_path_buf(), socket: socket.clone(), tcp: tcp_endpoint };
+    let json = serde_json::to_vec_pretty(&discovery).map_err(|e| broker_error("the discovery file", e))?;
+    crate::fsutil::write_private(&config.dir.join(DISCOVERY_FILE), &json).map_err(|e| broker_error("the discovery file", e))?;
+    tracing::info!(socket = ?socket, tcp = ?tcp, "broker serving");
+    Ok(RunningBroker { socket, tcp, dir: config.dir, stop, served })
+}

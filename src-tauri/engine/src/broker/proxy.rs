@@ -1,0 +1,214 @@
+//! The API proxy: `/zoom/{nickname or id}/v2/...` and `/zoom/{…}/scim2/...` forwarded to the
+//! connection's API host with its access token added. Scripts never hold a token, so Zoom's one
+//! live access token per user and app (docs/zoom.md, Token tolerance) cannot be taken from under
+//! them: when Zoom refuses the token the proxy used (401, code 124) — another process rotated
+//! it — the proxy asks for a replacement of exactly that token (`Want::Replace`: concurrent
+//! refusals share one rotation) and sends the call once more. The request body is buffered (at
+//! most `MAX_REQUEST_BODY`) so it can be sent twice; answers are streamed back, except a 401,
+//! which is read to tell a refused token from other refusals.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderName, StatusCode};
+use axum::response::Response;
+
+use super::server::{body_too_large, error_response, find, with_connection, BrokerState};
+use crate::engine::{lock, Engine};
+use crate::error::{EngineError, ErrorCode, Result};
+use crate::tokens::{Handout, Want};
+use crate::zoom::FailureClass;
+
+/// Zoom's API bodies are small (a SCIM user is a few KiB); this bounds what a script can make
+/// the app hold in memory.
+pub(crate) const MAX_REQUEST_BODY: usize = 10 * 1024 * 1024;
+/// A 401 answer is read whole to find Zoom's code; Zoom's are well under 1 KiB.
+const MAX_REFUSAL_BODY: usize = 64 * 1024;
+/// A cached token is used while it has at least this long left (longer than any call).
+const MIN_LEFT: i64 = 60;
+/// A token fetched for the proxy has at least this long left.
+const MIN_LEFT_FETCHED: i64 = 5 * 60;
+
+/// Request headers not passed on: hop-by-hop ones (RFC 9110, 7.6.1), the ones the proxy sets
+/// itself, and `Accept-Encoding` (a 401 must be readable to find Zoom's code in it).
+const DROPPED_REQUEST_HEADERS: [HeaderName; 12] = [
+    header::CONNECTION,
+    header::HOST,
+    header::AUTHORIZATION,
+    header::PROXY_AUTHORIZATION,
+    header::TE,
+    header::TRAILER,
+    header::TRANSFER_ENCODING,
+    header::UPGRADE,
+    header::CONTENT_LENGTH,
+    header::ACCEPT_ENCODING,
+    header::COOKIE,
+    header::ORIGIN,
+];
+const DROPPED_RESPONSE_HEADERS: [HeaderName; 6] =
+    [header::CONNECTION, header::TRANSFER_ENCODING, header::UPGRADE, header::TRAILER, header::CONTENT_LENGTH, header::PROXY_AUTHENTICATE];
+
+/// The token each connection's proxied calls use, until Zoom refuses it or it nears its end.
+#[derive(Default)]
+pub(crate) struct ProxyTokens {
+    cache: Mutex<HashMap<String, Handout>>,
+}
+
+impl ProxyTokens {
+    async fn current(&self, engine: &Engine, id: &str) -> Result<Handout> {
+        let conn = engine.connection(id)?;
+        let now = engine.now_for(&conn);
+        if let Some(cached) = lock(&self.cache).get(id) {
+            if cached.generation == conn.generation && cached.expires_at - now > MIN_LEFT {
+                return Ok(cached.clone());
+            }
+        }
+        let fetched = engine.use_token(id, MIN_LEFT_FETCHED).await?;
+        lock(&self.cache).insert(id.to_string(), fetched.clone());
+        Ok(fetched)
+    }
+
+    /// Zoom refused `refused`: a new token, rotating only if no one has since it was issued.
+    async fn replace(&self, engine: &Engine, id: &str, refused: &Handout) -> Result<Handout> {
+        engine.refresh(id, Want::Replace { generation: refused.generation }).await.map_err(EngineError::from)?;
+        {
+            let mut cache = lock(&self.cache);
+            if cache.get(id).is_some_and(|c| c.generation == refused.generation) {
+                cache.remove(id);
+            }
+        }
+        self.current(engine, id).await
+    }
+}
+
+/// `/zoom/KEY/REST` → (KEY decoded, REST as sent), if REST is under `v2/` or `scim2/` and has
+/// no dot segments (which a URL parser would resolve to another path of the API host).
+fn split_path(path: &str) -> Option<(String, &str)> {
+    let (raw_key, rest) = path.strip_prefix("/zoom/")?.split_once('/')?;
+    let key = percent_encoding::percent_decode_str(raw_key).decode_utf8().ok()?.into_owned();
+    let under_api = rest.starts_with("v2/") || rest.starts_with("scim2/");
+    let lower = rest.to_ascii_lowercase();
+    let dotted = rest.split('/').any(|s| s == "." || s == "..") || lower.contains("%2e") || lower.contains("%2f") || rest.contains('\\');
+    (under_api && !dotted && !key.is_empty()).then_some((key, rest))
+}
+
+fn headers_for_zoom(from: &HeaderMap) -> HeaderMap {
+    let mut headers = from.clone();
+    for name in DROPPED_REQUEST_HEADERS {
+        headers.remove(name);
+    }
+    headers
+}
+
+fn answer(status: StatusCode, headers: &HeaderMap, body: Body) -> Response {
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    let out = response.headers_mut();
+    for (name, value) in headers {
+        if !DROPPED_RESPONSE_HEADERS.contains(name) {
+            out.append(name.clone(), value.clone());
+        }
+    }
+    response
+}
+
+pub(crate) async fn forward(State(state): State<BrokerState>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let Some((key, rest)) = split_path(parts.uri.path()) else {
+        return error_response(&EngineError::new(
+            ErrorCode::NotFound,
+            "The proxy forwards /zoom/NICKNAME/v2/… and /zoom/NICKNAME/scim2/… only (docs/cli.md, The proxy).",
+        ));
+    };
+    let conn = match find(&state.engine, &key) {
+        Ok(c) => c,
+        Err(e) => return error_response(&e),
+    };
+    let Ok(body) = axum::body::to_bytes(body, MAX_REQUEST_BODY).await else {
+        return with_connection(body_too_large(), &conn.id);
+    };
+    let query = parts.uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+    let headers = headers_for_zoom(&parts.headers);
+    let http = state.engine.inner.zoom.http();
+
+    let mut token = match state.tokens.current(&state.engine, &conn.id).await {
+        Ok(t) => t,
+        Err(e) => return with_connection(error_response(&e), &conn.id),
+    };
+    let mut retried = false;
+    loop {
+        let url = format!("{}/{rest}{query}", token.api_url.trim_end_matches('/'));
+        let sent = http
+            .request(parts.method.clone(), &url)
+            .headers(headers.clone())
+            .bearer_auth(token.access.expose())
+            .body(body.clone())
+            .send()
+            .await;
+        let upstream = match sent {
+            Ok(r) => r,
+            Err(e) => {
+                let e = EngineError::new(ErrorCode::Network, format!("Zoom could not be reached: {}", crate::redact::redact(&e.to_string())));
+                return with_connection(error_response(&e), &conn.id);
+            }
+        };
+        let status = upstream.status();
+        if status != StatusCode::UNAUTHORIZED {
+            let headers = upstream.headers().clone();
+            let streamed: axum::http::Response<reqwest::Body> = upstream.into();
+            return with_connection(answer(status, &headers, Body::new(streamed.into_body())), &conn.id);
+        }
+        let headers = upstream.headers().clone();
+        let refusal = read_bounded(upstream).await;
+        let token_refused = matches!(
+            crate::zoom_answers::api_answer(401, None, &refusal),
+            Err(f) if f.class == FailureClass::TokenRefused
+        );
+        if token_refused && !retried {
+            retried = true;
+            tracing::info!(connection = %conn.id, "the proxy's token was refused; replacing it and sending the call again");
+            token = match state.tokens.replace(&state.engine, &conn.id, &token).await {
+                Ok(t) => t,
+                Err(e) => return with_connection(error_response(&e), &conn.id),
+            };
+            continue;
+        }
+        return with_connection(answer(status, &headers, Body::from(refusal)), &conn.id);
+    }
+}
+
+async fn read_bounded(mut response: reqwest::Response) -> Vec<u8> {
+    let mut body = Vec::new();
+    while let Ok(Some(chunk)) = response.chunk().await {
+        if body.len() + chunk.len() > MAX_REFUSAL_BODY {
+            break;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    body
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_path;
+
+    #[test]
+    fn forwards_only_the_api_paths() {
+        assert_eq!(split_path("/zoom/Prod/v2/users/me"), Some(("Prod".to_string(), "v2/users/me")));
+        assert_eq!(split_path("/zoom/My%20Org/scim2/Users"), Some(("My Org".to_string(), "scim2/Users")));
+        for refused in [
+            "/zoom/Prod/oauth/token",
+            "/zoom/Prod/v2/../oauth/revoke",
+            "/zoom/Prod/v2/%2e%2e/oauth/revoke",
+            "/zoom/Prod/v2/users%2Fme",
+            "/zoom/Prod/v2/./users",
+            "/zoom//v2/users",
+            "/zoom/Prod",
+            "/v2/users/me",
+        ] {
+            assert_eq!(split_path(refused), None, "{refused}");
+        }
+    }
+}

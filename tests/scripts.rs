@@ -1,0 +1,467 @@
+//! Connections for scripts (docs/cli.md), as real processes on the real keychain: `exec` with
+//! masking, exit codes and signals; the broker over its Unix socket and its loopback port, and
+//! who it refuses; the API proxy across a rotation with Zoom's one live token per user and app;
+//! `status` and `doctor` with their exit codes and JSON; `serve`; alerts to a local webhook and
+//! a syslog socket. The engine in this process plays the running app. Ignored in a plain
+//! `cargo test` (they need a Secret Service); `make test` runs them.
+
+use std::process::{Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use zoom_connections_engine::broker::{self, BrokerConfig};
+use zoom_connections_engine::model::{Org, RedirectMode, Status};
+use zoom_connections_engine::{Secret, Want};
+
+mod common;
+use common::{stderr, stdout, Setup};
+
+fn code(o: &Output) -> Option<i32> {
+    o.status.code()
+}
+
+/// The running app's broker for this setup (socket, and the loopback port when asked).
+async fn app_broker(s: &Setup, tcp: bool) -> broker::RunningBroker {
+    let config = BrokerConfig { dir: s.broker_dir(), tcp_port: tcp.then_some(0) };
+    broker::start(s.engine.clone(), config).await.unwrap()
+}
+
+fn audit_lines(s: &Setup) -> Vec<Value> {
+    std::fs::read_to_string(s.data_dir.join(broker::AUDIT_LOG))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn socket_client(s: &Setup) -> reqwest::Client {
+    reqwest::Client::builder().unix_socket(s.broker_dir().join(broker::SOCKET_FILE)).build().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a Secret Service: run through make test"]
+async fn exec_injects_a_lasting_token_masks_it_and_passes_on_the_exit_code() {
+    let s = Setup::new().await;
+    let id = s.connect("Production", "owner@contoso.example").await;
+    let conn = s.engine.connection(&id).unwrap();
+    let token_file = s.home.path().join("token");
+
+    // Without a broker: the keychain, under the app's locks.
+    let out = s
+        .cli(&["exec", "Production", "--", "sh", "-c", r#"printf %s "$ZOOM_ACCESS_TOKEN" > "$0"; echo "token=$ZOOM_ACCESS_TOKEN"; echo "err $ZOOM_ACCESS_TOKEN" >&2; echo "$ZOOM_ACCOUNT_ID|$ZOOM_API_URL|$ZOOM_CONNECTION|$ZOOM_CONNECTION_ORG"; exit 7"#])
+        .arg(&token_file)
+        .output()
+        .unwrap();
+    // `sh -c SCRIPT ARG0`: the file name follows the script.
+    assert_eq!(code(&out), Some(7), "{}", stderr(&out));
+    let token = std::fs::read_to_string(&token_file).unwrap();
+    assert!(token.len() > 20);
+    assert_eq!(s.me(&token).await, 200, "the child got a working token");
+    assert!(!stdout(&out).contains(&token) && !stderr(&out).contains(&token), "the token is masked in both streams");
+    assert!(stdout(&out).contains("token=<redacted>") && stderr(&out).contains("err <redacted>"));
+    assert!(stdout(&out).contains(&format!("{}|{}|Production|sandbox", conn.identity.account_id, s.sandbox_url.trim_end_matches('/'))), "{}", stdout(&out));
+    // The promise: keepalive leaves the token alone for ten minutes.
+    let promised = s.reopened().connection(&id).unwrap().handed_out_until.unwrap();
+    assert!(promised >= s.engine.now() + 590, "handed out until {promised}");
+
+    // --no-masking passes the output untouched.
+    let raw = s.cli(&["exec", "--no-masking", "Production", "--", "sh", "-c", "echo $ZOOM_ACCESS_TOKEN"]).output().unwrap();
+    assert_eq!(code(&raw), Some(0));
+    assert_eq!(s.me(stdout(&raw).trim()).await, 200);
+
+    // The connection from ZOOM_CONNECTION, then from a .zoom-connection file upward.
+    let from_env = s.cli(&["exec", "--", "sh", "-c", "echo $ZOOM_CONNECTION"]).env("ZOOM_CONNECTION", "production").output().unwrap();
+    assert_eq!(stdout(&from_env).trim(), "Production", "{}", stderr(&from_env));
+    let project = s.home.path().join("project/scripts");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::write(s.home.path().join("project/.zoom-connection"), "# our tenant\nProduction\n").unwrap();
+    let from_file = s.cli(&["exec", "--", "sh", "-c", "echo $ZOOM_CONNECTION"]).current_dir(&project).output().unwrap();
+    assert_eq!(stdout(&from_file).trim(), "Production", "{}", stderr(&from_file));
+    let unnamed = s.cli(&["exec", "--", "true"]).current_dir(s.home.path()).output().unwrap();
+    assert_eq!(code(&unnamed), Some(2), "{}", stderr(&unnamed));
+    assert!(stderr(&unnamed).contains(".zoom-connection"));
+
+    // A signal that ends the child is 128+N; a missing command 127; an unknown connection 3.
+    let killed = s.cli(&["exec", "Production", "--", "sh", "-c", "kill -TERM $$"]).output().unwrap();
+    assert_eq!(code(&killed), Some(128 + 15));
+    assert_eq!(code(&s.run(&["exec", "Production", "--", "/nonexistent/tool"])), Some(127));
+    assert_eq!(code(&s.run(&["exec", "Nope", "--", "true"])), Some(3));
+
+    // SIGTERM to exec reaches the child, which may clean up and choose its exit code.
+    let mut child = s
+        .cli(&["exec", "Production", "--", "sh", "-c", "trap 'echo cleaned; exit 42' TERM; echo ready; while :; do sleep 0.05; done"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 6];
+    std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
+    assert_eq!(&first, b"ready\n");
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(code(&out), Some(42));
+    assert!(stdout(&out).contains("cleaned"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a Secret Service: run through make test"]
+async fn token_and_exec_borrow_through_the_broker_when_one_runs() {
+    let s = Setup::new().await;
+    let id = s.connect("Production", "owner@contoso.example").await;
+    let running = app_broker(&s, false).await;
+
+    let out = s.run(&["token", "Production"]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    let token = stdout(&out).trim().to_string();
+    assert_eq!(s.me(&token).await, 200);
+    let out = s.run(&["exec", "Production", "--", "true"]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    // Both went through the broker: the audit log names them, their pid and command line.
+    let audit = audit_lines(&s);
+    let token_lines: Vec<&Value> = audit.iter().filter(|l| l["path"] == "/v1/connections/Production/token").collect();
+    assert_eq!(token_lines.len(), 2, "{audit:?}");
+    for line in &token_lines {
+        assert_eq!(line["transport"], "unix");
+        assert_eq!(line["status"], 200);
+        assert_eq!(line["connection"], id.as_str());
+        assert!(line["pid"].as_i64().unwrap() > 0);
+        assert!(line["command"].as_str().unwrap().contains("zoom-connections"), "{line}");
+    }
+    assert!(!std::fs::read_to_string(s.data_dir.join(broker::AUDIT_LOG)).unwrap().contains(&token));
+
+    // The broker's errors keep their exit codes.
+    assert_eq!(code(&s.run(&["token", "Nope"])), Some(3));
+
+    // Without the broker (the app quit): the keychain again, same token promise.
+    running.stop().await;
+    assert!(!s.broker_dir().join(broker::SOCKET_FILE).exists(), "stopping removes the socket");
+    let before = audit_lines(&s).len();
+    let out = s.run(&["token", "Production"]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    assert_eq!(s.me(stdout(&out).trim()).await, 200);
+    assert_eq!(audit_lines(&s).len(), before, "no broker answered");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a Secret Service: run through make test"]
+async fn the_broker_serves_its_user_on_the_socket_and_the_secret_holder_on_the_port() {
+    let s = Setup::new().await;
+    s.connect("Production", "owner@contoso.example").await;
+    let running = app_broker(&s, true).await;
+    let socket = running.socket.clone().unwrap();
+    let port = running.tcp.unwrap().port();
+
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&s.broker_dir()), 0o700);
+    assert_eq!(mode(&socket), 0o600);
+    assert_eq!(mode(&s.broker_dir().join(broker::DISCOVERY_FILE)), 0o600);
+
+    // The socket: the list (never a token), a token, the proxy.
+    let uds = socket_client(&s);
+    let list: Value = uds.get("http://localhost/v1/connections").send().await.unwrap().json().await.unwrap();
+    assert_eq!(list["schema_version"], 1);
+    assert_eq!(list["connections"][0]["nickname"], "Production");
+    let loan: Value = uds.get("http://localhost/v1/connections/production/token").send().await.unwrap().json().await.unwrap();
+    let token = loan["access_token"].as_str().unwrap().to_string();
+    assert_eq!(s.me(&token).await, 200);
+    assert!(loan["valid_until"].as_i64().unwrap() >= s.engine.now() + 590);
+    assert!(!list.to_string().contains(&token));
+    let me = uds.get("http://localhost/zoom/Production/v2/users/me").send().await.unwrap();
+    assert_eq!(me.status(), 200);
+    assert_eq!(me.json::<Value>().await.unwrap()["email"], "owner@contoso.example");
+    for outside in ["/zoom/Production/oauth/token", "/zoom/Production/v2/../oauth/revoke", "/zoom/Nope/v2/users/me"] {
+        let status = uds.get(format!("http://localhost{outside}")).send().await.unwrap().status();
+        assert_eq!(status, 404, "{outside}");
+    }
+    // A web page's request (it always carries an Origin) is refused even on the socket.
+    let page = uds.get("http://localhost/v1/connections").header("Origin", "https://evil.example").send().await.unwrap();
+    assert_eq!(page.status(), 403);
+
+    // The port: only with this run's secret, only for a loopback Host, never for a page.
+    let discovery: Value = serde_json::from_slice(&std::fs::read(s.broker_dir().join(broker::DISCOVERY_FILE)).unwrap()).unwrap();
+    let secret = discovery["tcp"]["secret"].as_str().unwrap().to_string();
+    let base = format!("http://127.0.0.1:{port}");
+    let tcp = reqwest::Client::new();
+    let status = |r: reqwest::Response| r.status().as_u16();
+    assert_eq!(status(tcp.get(format!("{base}/v1/connections")).send().await.unwrap()), 401);
+    assert_eq!(status(tcp.get(format!("{base}/v1/connections")).bearer_auth("0".repeat(64)).send().await.unwrap()), 401);
+    assert_eq!(status(tcp.get(format!("{base}/v1/connections")).bearer_auth(&token).send().await.unwrap()), 401, "a Zoom token is not the secret");
+    let rebound = tcp.get(format!("{base}/v1/connections")).bearer_auth(&secret).header("Host", format!("attacker.example:{port}")).send().await.unwrap();
+    assert_eq!(status(rebound), 421);
+    let page = tcp.get(format!("{base}/v1/connections")).bearer_auth(&secret).header("Origin", "http://localhost:3000").send().await.unwrap();
+    assert_eq!(status(page), 403);
+    let ok = tcp.get(format!("{base}/zoom/Production/v2/users/me")).bearer_auth(&secret).send().await.unwrap();
+    assert_eq!(status(ok), 200);
+
+    // Another local user cannot even reach the socket (the directory is 0700, the socket 0600).
+    if unsafe { libc::geteuid() } == 0 {
+        let other = std::process::Command::new("runuser")
+            .args(["-u", "nobody", "--", "curl", "-sS", "--unix-socket"])
+            .arg(&socket)
+            .arg("http://localhost/v1/connections")
+            .output()
+            .unwrap();
+        assert!(!other.status.success(), "{}", stdout(&other));
+        assert!(stderr(&other).contains("Permission denied") || stderr(&other).contains("Couldn't connect"), "{}", stderr(&other));
+        assert!(!stdout(&other).contains("Production"));
+    } else {
+        eprintln!("not root: a second user cannot be made here; the 0700/0600 modes above are what refuses one");
+    }
+
+    // Every request is in the audit log, refused ones with why; no token anywhere in it.
+    let audit = std::fs::read_to_string(s.data_dir.join(broker::AUDIT_LOG)).unwrap();
+    assert!(!audit.contains(&token) && !audit.contains(&secret));
+    let lines: Vec<Value> = audit.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let refused: Vec<&str> = lines.iter().filter_map(|l| l["refused"].as_str()).collect();
+    assert_eq!(refused, ["web page", "secret", "secret", "secret", "host", "web page"], "{audit}");
+    assert!(lines.iter().any(|l| l["transport"] == "tcp" && l["status"] == 200 && l["peer"].as_str().unwrap().starts_with("127.0.0.1:")));
+
+    // A second broker for the same user is refused, naming the first.
+    let second = broker::start(s.engine.clone(), BrokerConfig::new(s.broker_dir())).await;
+    assert!(second.err().unwrap().message.contains(&std::process::id().to_string()));
+    running.stop().await;
+}
+
+/// The proxy across a rotation by another process, with Zoom's one live access token per user
+/// and app (tolerance 1): the proxy's own token dies under it, it replaces it without a second
+/// rotation, and no caller sees a 401.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a Secret Service: run through make test"]
+async fn the_proxy_outlives_a_rotation_elsewhere_without_a_401_or_a_second_rotation() {
+    let s = Setup::new().await;
+    // Zoom's per-second limits are not what this test is about (the proxy passes a 429 on).
+    s.control("/settings", json!({"qps_limits": {"acct_contoso": 10_000}})).await;
+    let id = s.connect("Production", "owner@contoso.example").await;
+    let _running = app_broker(&s, false).await;
+    let uds = socket_client(&s);
+    let call = |uds: reqwest::Client| async move { uds.get("http://localhost/zoom/Production/v2/users/me").send().await.unwrap().status().as_u16() };
+    assert_eq!(call(uds.clone()).await, 200);
+    let before = s.refreshes().await;
+
+    // Another process (cron's keepalive, a second app) rotates: the proxy's token is now dead.
+    let other = s.reopened();
+    let generation = other.connection(&id).unwrap().generation;
+    other.refresh(&id, Want::Replace { generation }).await.unwrap();
+    assert_eq!(s.refreshes().await, before + 1);
+
+    // 50 callers at once: every one answered 200, and no further rotation.
+    let calls: Vec<_> = (0..50).map(|_| tokio::spawn(call(uds.clone()))).collect();
+    let mut statuses = Vec::new();
+    for c in calls {
+        statuses.push(c.await.unwrap());
+    }
+    assert!(statuses.iter().all(|&s| s == 200), "{statuses:?}");
+    assert_eq!(s.refreshes().await, before + 1, "the proxy took the other process's token, it did not rotate again");
+    // The app's own keepalive still owns a live grant.
+    assert_eq!(common::rotate(&s.engine, &id).await.unwrap().status, Status::Active);
+    assert_eq!(call(uds).await, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a Secret Service: run through make test"]
+async fn status_says_who_needs_the_user_with_its_exit_code_and_json() {
+    let s = Setup::new().await;
+    s.connect("Production", "owner@contoso.example").await;
+    s.connect("Staging", "admin@contoso.example").await;
+
+    let out = s.run(&["status"]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("✓ Production") && stdout(&out).contains("✓ Staging"), "{}", stdout(&out));
+    let out = s.run(&["status", "--json", "--check"]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["healthy"], true);
+    for field in ["id", "nickname", "org_id", "status", "needs_user", "access_expires_at", "next_keepalive_at", "healthy", "check"] {
+        assert!(report["connections"][0].get(field).is_some(), "{field} missing: {report}");
+    }
+    assert_eq!(report["connections"][0]["check"]["ok"], true);
+
+    // Staging's app is uninstalled in Zoom: only a check can tell, and then it needs the user.
+    s.control("/uninstall", json!({"email": "admin@contoso.example", "client_id": "sandbox-public"})).await;
+    assert_eq!(code(&s.run(&["status"])), Some(0), "without --check nothing has been asked of Zoom");
+    let out = s.run(&["status", "--check", "--json"]);
+    assert_eq!(code(&out), Some(1), "{}", stderr(&out));
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["healthy"], false);
+    let staging = report["connections"].as_array().unwrap().iter().find(|c| c["nickname"] == "Staging").unwrap();
+    assert_eq!(staging["status"], "needs_reconnect");
+    assert_eq!(staging["healthy"], false);
+    assert_eq!(staging["check"]["ok"], false);
+    // One connection alone, by name: Production is fine.
+    assert_eq!(code(&s.run(&["status", "Production", "--check"])), Some(0));
+    let out = s.run(&["status"]);
+    assert_eq!(code(&out), Some(1));
+    assert!(stdout(&out).contains("✗ Staging"), "{}", stdout(&out));
+
+    // Zoom unreachable and nothing else wrong: 6 (try again later).
+    let s2 = Setup::new().await;
+    s2.connect("Offline", "owner@fabrikam.example").await;
+    let mut s2 = s2;
+    s2.sandbox.take().unwrap().shutdown();
+    let out = s2.run(&["status", "--check"]);
+    assert_eq!(code(&out), Some(6), "{}{}", stdout(&out), stderr(&out));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a Secret Service: run through make test"]
+async fn doctor_names_a_broken_keychain_and_an_unreachable_host_with_their_fixes() {
+    let s = Setup::new().await;
+    s.connect("Production", "owner@contoso.example").await;
+    let out = s.run(&["doctor"]);
+    assert_eq!(code(&out), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("✓ keychain") && stdout(&out).contains("✓ connection “Production”"), "{}", stdout(&out));
+
+    let no_keychain = s.cli(&["doctor"]).env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus").env_remove("DISPLAY").output().unwrap();
+    assert_eq!(code(&no_keychain), Some(5), "{}", stdout(&no_keychain));
+    assert!(stdout(&no_keychain).contains("✗ keychain"), "{}", stdout(&no_keychain));
+    assert!(stdout(&no_keychain).contains("fix: unlock the login keyring"));
+
+    // An org whose Zoom host does not resolve (a typo, or DNS without the proxy).
+    let mut org = Org::sandbox();
+    org.id = "typo".into();
+    org.name = "Typo".into();
+    org.sandbox = false;
+    org.client_id = "abc".into();
+    org.auth_base = "https://zoom.invalid".into();
+    org.api_base = "https://api.zoom.invalid".into();
+    org.redirect = RedirectMode::Loopback;
+    s.engine.save_org(org, None).unwrap();
+    let out = s.cli(&["doctor"]).env_remove("HTTPS_PROXY").env_remove("https_proxy").output().unwrap();
+    assert_eq!(code(&out), Some(6), "{}", stdout(&out));
+    let text = stdout(&out);
+    assert!(text.contains("✗ Zoom: zoom.invalid cannot be resolved"), "{text}");
+    assert!(text.contains("fix: check DNS"), "{text}");
+    assert!(text.contains("✓ org “Typo”: settings complete"), "{text}");
+
+    // The same in Japanese, from the app's language setting.
+    let mut settings = s.engine.settings();
+    settings.language = Some("ja".into());
+    s.engine.save_settings(settings).unwrap();
+    let out = s.cli(&["doctor"]).env_remove("HTTPS_PROXY").output().unwrap();
+    assert!(stdout(&out).contains("の名前を解決できません") && stdout(&out).contains("対処："), "{}", stdout(&out));
+}
+
+/// A local webhook receiver: records every body, answers the first with 503 (to be retried).
+async fn receiver() -> (String, Arc<Mutex<Vec<Value>>>) {
+    let got: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let state = got.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |axum::Json(body): axum::Json<Value>| {
+            let state = state.clone();
+            async move {
+                let mut got = state.lock().unwrap();
+                got.push(body);
+                if got.len() == 1 {
+                    axum::http::StatusCode::SERVICE_UNAVAILABLE
+                } else {
+                    axum::http::StatusCode::OK
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, got)
+}
+
+async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    for _ in 0..300 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a Secret Service: run through make test"]
+async fn serve_keeps_alive_lends_and_alerts_a_webhook_and_the_system_log() {
+    let s = Setup::new().await;
+    let (url, got) = receiver().await;
+    s.engine.set_alert_webhook(Some(Secret::new(url.clone()))).await.unwrap();
+    assert_eq!(s.engine.settings().webhook.unwrap().host, "127.0.0.1");
+    // A test alert: the first attempt is refused (503) and retried.
+    s.engine.send_test_alert().await.unwrap();
+    {
+        let got = got.lock().unwrap();
+        assert_eq!(got.len(), 2, "one retry");
+        assert_eq!(got[1]["event"], "test");
+        assert!(got[1]["text"].as_str().unwrap().contains("test alert"));
+    }
+
+    // Short tokens: serve's keepalive refreshes within a tick.
+    s.control("/settings", json!({"access_token_lifetime": 30})).await;
+    let id = s.connect("Production", "owner@contoso.example").await;
+    let syslog_path = s.home.path().join("syslog.sock");
+    let syslog = std::os::unix::net::UnixDatagram::bind(&syslog_path).unwrap();
+    syslog.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut serve = s
+        .cli(&["serve", "--tcp", "--tick-secs", "1"])
+        .env("ZOOM_CONNECTIONS_SYSLOG_SOCKET", &syslog_path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let socket = s.broker_dir().join(broker::SOCKET_FILE);
+    wait_for("serve's socket", || socket.exists()).await;
+
+    // It lends: `token` goes through it (its audit log has the line).
+    let out = s.run(&["token", "Production"]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    wait_for("the audit line", || audit_lines(&s).iter().any(|l| l["path"] == "/v1/connections/Production/token")).await;
+    // It keeps alive: its keepalive rotates the 30-second token.
+    let refreshes = s.refreshes().await;
+    let mut rotated = false;
+    for _ in 0..100 {
+        if s.refreshes().await > refreshes {
+            rotated = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(rotated, "serve's keepalive did not rotate");
+
+    // The user uninstalls the app in Zoom: serve's next refresh finds the grant gone and alerts.
+    let tokens_before: Value = s.http.get(format!("{}/_sandbox/issued-secrets", s.sandbox_url)).send().await.unwrap().json().await.unwrap();
+    s.control("/uninstall", json!({"email": "owner@contoso.example", "client_id": "sandbox-public"})).await;
+    wait_for("the needs-you alert", || got.lock().unwrap().iter().any(|b| b["event"] == "needs_user")).await;
+    let alert = got.lock().unwrap().iter().find(|b| b["event"] == "needs_user").cloned().unwrap();
+    assert_eq!(alert["connection"]["nickname"], "Production");
+    assert_eq!(alert["connection"]["status"], "needs_reconnect");
+    assert!(alert["text"].as_str().unwrap().contains("needs you"), "{alert}");
+    let mut line = [0u8; 2048];
+    let n = syslog.recv(&mut line).unwrap();
+    let line = String::from_utf8_lossy(&line[..n]).to_string();
+    assert!(line.starts_with("<12>zoom-connections[") && line.contains("“Production” needs you"), "{line}");
+
+    // No token or code in any alert.
+    let issued = s.http.get(format!("{}/_sandbox/issued-secrets", s.sandbox_url)).send().await.unwrap().json::<Value>().await.unwrap();
+    let all_alerts = serde_json::to_string(&*got.lock().unwrap()).unwrap() + &line;
+    for secret in issued["tokens"].as_array().unwrap().iter().chain(issued["codes"].as_array().unwrap()).chain(tokens_before["tokens"].as_array().unwrap()) {
+        assert!(!all_alerts.contains(secret.as_str().unwrap()), "a secret reached an alert");
+    }
+
+    // SIGTERM: serve stops, removes its socket, exits 0.
+    unsafe { libc::kill(serve.id() as i32, libc::SIGTERM) };
+    let status = serve.wait().unwrap();
+    let mut log = String::new();
+    std::io::Read::read_to_string(serve.stderr.as_mut().unwrap(), &mut log).unwrap();
+    assert_eq!(status.code(), Some(0), "{log}");
+    assert!(!socket.exists());
+    assert!(log.contains("stopping"), "{log}");
+
+    // The user reconnects in the app, whose alerts say it recovered.
+    let _alerts = s.engine.spawn_alerts();
+    let flow = s.engine.begin_reconnect(&id).await.unwrap();
+    let redirect = zoom_sandbox::user_agent::UserAgent::new()
+        .authorize(&flow.authorize_url, &zoom_sandbox::user_agent::SignIn::password("owner@contoso.example"), true)
+        .await
+        .unwrap();
+    s.engine.handle_callback(redirect.as_str()).await.unwrap();
+    wait_for("the recovered alert", || got.lock().unwrap().iter().any(|b| b["event"] == "recovered")).await;
+}
