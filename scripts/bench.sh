@@ -5,7 +5,9 @@
 #     against a bare Tauri 2 window (bench/bare-tauri) built in the same run;
 #  3. a deep link handed to the running release app until its row is Active, split into the
 #     hand-over, the engine, Zoom's (the sandbox's) answers and the window;
-#  4. sizes: release binary and .deb.
+#  4. scripts: `token` through the app's broker vs cold, the proxy's added latency, 50 scripts
+#     across a keepalive refresh;
+#  5. sizes: release binary and .deb.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
@@ -28,6 +30,10 @@ xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" dbus-run-session -- \
 say "Deep link to Active (release build, the real window, 10 runs, median)"
 XDG_DATA_HOME=$(mktemp -d) xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" dbus-run-session -- \
   sh -c 'echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec node bench/deep-link.mjs 10 "$0"' "$PWD/$app"
+
+say "Scripts: token through the broker vs cold, the proxy, 50 scripts across a refresh (release build, real keychain)"
+XDG_DATA_HOME=$(mktemp -d) dbus-run-session -- \
+  sh -c 'echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec cargo bench --bench scripts'
 
 say "Sizes"
 printf 'release binary: %s (%s bytes)\nbare Tauri binary: %s (%s bytes)\n.deb: %s (%s bytes)\n' \

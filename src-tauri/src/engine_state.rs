@@ -66,7 +66,13 @@ fn serve_scripts<R: Runtime>(app: &AppHandle<R>, engine: &Engine) {
     tauri::async_runtime::spawn(async move {
         // Inside the runtime: the alerts' task is spawned on it.
         let _alerts = engine.spawn_alerts();
-        let config = zoom_connections_engine::broker::BrokerConfig::new(zoom_connections_engine::broker::default_dir());
+        #[allow(unused_mut)]
+        let mut config = zoom_connections_engine::broker::BrokerConfig::new(zoom_connections_engine::broker::default_dir());
+        // Without Unix sockets (Windows), scripts reach the broker on 127.0.0.1 with its secret.
+        #[cfg(not(unix))]
+        {
+            config.tcp_port = Some(0);
+        }
         match zoom_connections_engine::broker::start(engine, config).await {
             Ok(running) => {
                 if let Ok(mut slot) = app.state::<AppBroker>().0.lock() {

@@ -4,23 +4,15 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { By, Key, until } from "selenium-webdriver";
-import { control, freshHome, readLogs, startApp, waitFor } from "./lib/app.mjs";
+import { allFiles, control, freshHome, readLogs, startApp, waitFor } from "./lib/app.mjs";
 import { clickFresh, invoke, openSession, shot } from "./lib/driver.mjs";
 import { authorizeInSandbox } from "./lib/sandbox-user.mjs";
 import { clickTrayItem, findTray, trayMenu, trayProperty } from "./lib/tray.mjs";
 
-function allFiles(dir) {
-  let out = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    out = statSync(p).isDirectory() ? out.concat(allFiles(p)) : out.concat([p]);
-  }
-  return out;
-}
 
 async function waitForStatus(driver, id, status) {
   const deadline = Date.now() + 20000;

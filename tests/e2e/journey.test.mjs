@@ -6,25 +6,15 @@
 // Then a leak scan: no token the sandbox issued may appear in any file the app wrote, its logs,
 // the webview's storage, the page, or the IPC payloads the UI received.
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
 import { By, Key, until } from "selenium-webdriver";
-import { control as controlApi, freshHome, openedUrls, readLogs, startApp, waitFor } from "./lib/app.mjs";
+import { allFiles, control as controlApi, freshHome, openedUrls, readLogs, startApp, waitFor } from "./lib/app.mjs";
 import { deepLinkReached, openBrowser, signIn, startRelayServer } from "./lib/browser.mjs";
 import { clickFresh, invoke, openSession, shot } from "./lib/driver.mjs";
 
-function allFiles(dir) {
-  let out = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    const st = statSync(p, { throwIfNoEntry: false });
-    if (!st) continue;
-    out = st.isDirectory() ? out.concat(allFiles(p)) : out.concat([p]);
-  }
-  return out;
-}
 
 // Records every command answer (Tauri's IPC goes through fetch to ipc://localhost/<command>)
 // and every event payload the page receives, beside the UI's own listeners. Installed again if

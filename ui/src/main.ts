@@ -43,11 +43,18 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
             h(
               "div",
               { class: "settings-grid" },
-              renderSettingsPage(t(), settings, (next) => {
-                settings = next;
-                lang = pickLanguage(next.language, locales);
-                render();
-              }),
+              renderSettingsPage(
+                t(),
+                settings,
+                (next) => {
+                  settings = next;
+                  lang = pickLanguage(next.language, locales);
+                  render();
+                },
+                (next) => {
+                  settings = next;
+                },
+              ),
               h(
                 "div",
                 { class: "settings-column" },

@@ -16,7 +16,14 @@ function checkbox(id: string, label: string, checked: boolean): [HTMLInputElemen
   return [input, h("div", { class: "field-check" }, input, h("label", { for: id }, label))];
 }
 
-export function renderSettingsPage(t: Catalog, settings: AppSettings, saved: (s: AppSettings) => void): HTMLElement {
+/** `saved` redraws the page (the language may have changed); `remember` only keeps the new
+ * settings, for changes that must not redraw the form under the user (the webhook's status). */
+export function renderSettingsPage(
+  t: Catalog,
+  settings: AppSettings,
+  saved: (s: AppSettings) => void,
+  remember: (s: AppSettings) => void = () => {},
+): HTMLElement {
   const margin = h("input", {
     id: "margin",
     type: "number",
@@ -87,7 +94,7 @@ export function renderSettingsPage(t: Catalog, settings: AppSettings, saved: (s:
       save.disabled = false;
     }
   });
-  return h("div", {}, form, renderAlerts(t, settings, saved));
+  return h("div", {}, form, renderAlerts(t, settings, remember));
 }
 
 const KIND_LABEL: Record<WebhookKind, "webhookKindSlack" | "webhookKindTeams" | "webhookKindJson"> = {
@@ -97,7 +104,7 @@ const KIND_LABEL: Record<WebhookKind, "webhookKindSlack" | "webhookKindTeams" | 
 };
 
 /** The webhook: write-only (its URL is a credential and stays in the keychain), with a test. */
-function renderAlerts(t: Catalog, settings: AppSettings, saved: (s: AppSettings) => void): HTMLElement {
+function renderAlerts(t: Catalog, settings: AppSettings, remember: (s: AppSettings) => void): HTMLElement {
   const current = h("p", { "data-testid": "webhook-current" });
   const showCurrent = (s: AppSettings) => {
     current.textContent = s.webhook ? fill(t.webhookCurrent, { host: s.webhook.host, kind: t[KIND_LABEL[s.webhook.kind]] }) : t.webhookNone;
@@ -147,7 +154,7 @@ function renderAlerts(t: Catalog, settings: AppSettings, saved: (s: AppSettings)
       url.value = "";
       showCurrent(next);
       status.textContent = t.webhookSaved;
-      saved(next);
+      remember(next);
     });
   });
   remove.addEventListener("click", () =>
@@ -155,7 +162,7 @@ function renderAlerts(t: Catalog, settings: AppSettings, saved: (s: AppSettings)
       const next = await ipc.setAlertWebhook(null);
       showCurrent(next);
       status.textContent = t.webhookRemoved;
-      saved(next);
+      remember(next);
     }),
   );
   test.addEventListener("click", () =>

@@ -86,6 +86,20 @@ function filesUnder(dir, suffix) {
   return out;
 }
 
+/** Every regular file under `dir` (what a leak scan reads): sockets, such as the broker's, are
+ * not files to read, and a file that vanishes while the scan walks is skipped. */
+export function allFiles(dir) {
+  let out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    const st = statSync(p, { throwIfNoEntry: false });
+    if (!st) continue;
+    if (st.isDirectory()) out = out.concat(allFiles(p));
+    else if (st.isFile()) out.push(p);
+  }
+  return out;
+}
+
 /** Everything the app has logged so far under `home`. */
 export function readLogs(home) {
   return filesUnder(home.base, ".log").map((f) => readFileSync(f, "utf8")).join("");

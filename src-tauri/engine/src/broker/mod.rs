@@ -84,7 +84,11 @@ pub fn default_dir() -> PathBuf {
     if let Some(runtime) = std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
         return PathBuf::from(runtime).join("zoom-connections");
     }
-    std::env::temp_dir().join(format!("zoom-connections-{}", peer::current_uid()))
+    if cfg!(unix) {
+        std::env::temp_dir().join(format!("zoom-connections-{}", peer::current_uid()))
+    } else {
+        std::env::temp_dir().join("zoom-connections")
+    }
 }
 
 /// A broker that serves until stopped (or dropped).
