@@ -38,7 +38,6 @@ fn ms(d: Duration) -> String {
 
 struct Bench {
     home: tempfile::TempDir,
-    data_dir: std::path::PathBuf,
     sandbox_url: String,
     control: reqwest::Client,
 }
@@ -107,13 +106,25 @@ async fn concurrent_latencies(make: impl Fn() -> reqwest::RequestBuilder + Send 
     (all, failed)
 }
 
+/// The sandbox, the app (engine and broker) and the callers each get a runtime of their own,
+/// as they would be separate processes: otherwise the proxy's extra hop competes with the
+/// callers for the same two worker threads and the figure measures the scheduler.
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    rt.block_on(run());
+    let runtime = |workers: usize| tokio::runtime::Builder::new_multi_thread().worker_threads(workers).enable_all().build().unwrap();
+    let (sandbox_rt, app_rt, callers_rt) = (runtime(1), runtime(2), runtime(2));
+    let sandbox = sandbox_rt.block_on(zoom_sandbox::start(SandboxConfig::for_tests())).unwrap();
+    let bench = app_rt.block_on(setup(&sandbox));
+    callers_rt.block_on(run(&bench, &app_rt));
+    drop(bench);
+    sandbox_rt.block_on(async move { sandbox.shutdown() });
 }
 
-async fn run() {
-    let sandbox = zoom_sandbox::start(SandboxConfig::for_tests()).await.unwrap();
+struct App {
+    engine: Engine,
+    id: String,
+}
+
+async fn setup(sandbox: &zoom_sandbox::RunningSandbox) -> (Bench, App) {
     let sandbox_url = sandbox.base_url();
     let home = tempfile::Builder::new().prefix("zc-bench-scripts-").tempdir().unwrap();
     let data_dir = home.path().join("data/app.zoomconnections.desktop");
@@ -122,19 +133,31 @@ async fn run() {
     std::fs::write(data_dir.join("sandbox-url"), &sandbox_url).unwrap();
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("x-sandbox-control", sandbox.control_secret().unwrap().parse().unwrap());
-    let bench = Bench { home, data_dir: data_dir.clone(), sandbox_url: sandbox_url.clone(), control: reqwest::Client::builder().default_headers(headers).build().unwrap() };
+    let bench = Bench { home, sandbox_url: sandbox_url.clone(), control: reqwest::Client::builder().default_headers(headers).build().unwrap() };
     // Zoom's per-second limits are not what is measured here.
     bench.control("/settings", json!({"qps_limits": {"acct_contoso": 1_000_000}})).await;
-
-    let mut config = EngineConfig::new(data_dir.clone(), Arc::new(KeychainStore::new()));
-    config.sandbox_url = Some(sandbox_url.clone());
+    let mut config = EngineConfig::new(data_dir, Arc::new(KeychainStore::new()));
+    config.sandbox_url = Some(sandbox_url);
     let engine = Engine::open(config).unwrap();
     let flow = engine.begin_create(SANDBOX_ORG_ID, "Bench").await.unwrap();
     let redirect = UserAgent::new().authorize(&flow.authorize_url, &SignIn::password("owner@contoso.example"), true).await.unwrap();
     let id = engine.handle_callback(redirect.as_str()).await.unwrap().connection.id;
+    (bench, App { engine, id })
+}
+
+/// Runs `work` on the app's runtime (its own threads), from the callers' side.
+async fn on_app<T: Send + 'static>(app_rt: &tokio::runtime::Runtime, work: impl std::future::Future<Output = T> + Send + 'static) -> T {
+    app_rt.spawn(work).await.unwrap()
+}
+
+async fn run(setup: &(Bench, App), app_rt: &tokio::runtime::Runtime) {
+    let (bench, app) = setup;
+    let (engine, id) = (app.engine.clone(), app.id.clone());
+    let sandbox_url = bench.sandbox_url.clone();
+    let start_broker = |engine: Engine, dir: std::path::PathBuf| on_app(app_rt, async move { broker::start(engine, BrokerConfig::new(dir)).await.unwrap() });
 
     println!("\n== token: through the app's broker vs cold ({CALLS} calls each, release build) ==");
-    let running = broker::start(engine.clone(), BrokerConfig::new(bench.broker_dir())).await.unwrap();
+    let running = start_broker(engine.clone(), bench.broker_dir()).await;
     // The command line's own start-up, for scale.
     let mut version: Vec<Duration> = (0..CALLS)
         .map(|_| {
@@ -143,7 +166,7 @@ async fn run() {
             started.elapsed()
         })
         .collect();
-    let mut brokered = time_token_calls(&bench);
+    let mut brokered = time_token_calls(bench);
     let uds = reqwest::Client::builder().unix_socket(bench.broker_dir().join(broker::SOCKET_FILE)).build().unwrap();
     let mut direct_request = Vec::new();
     for _ in 0..CALLS {
@@ -153,8 +176,8 @@ async fn run() {
         r.bytes().await.unwrap();
         direct_request.push(started.elapsed());
     }
-    running.stop().await;
-    let mut cold = time_token_calls(&bench);
+    on_app(app_rt, running.stop()).await;
+    let mut cold = time_token_calls(bench);
     let (b50, b99, c50, c99) = (percentile(&mut brokered, 0.5), percentile(&mut brokered, 0.99), percentile(&mut cold, 0.5), percentile(&mut cold, 0.99));
     println!("zoom-connections --version (start-up only): p50 {}", ms(percentile(&mut version, 0.5)));
     println!("token through the broker:   p50 {}  p99 {}", ms(b50), ms(b99));
@@ -163,30 +186,49 @@ async fn run() {
     println!("RATIO token cold / broker: p50 {:.1}x  p99 {:.1}x", c50.as_secs_f64() / b50.as_secs_f64(), c99.as_secs_f64() / b99.as_secs_f64());
 
     println!("\n== the proxy's added latency: {CALLERS} concurrent callers x {CALLS_PER_CALLER} calls of /v2/users/me ==");
-    let running = broker::start(engine.clone(), BrokerConfig::new(bench.broker_dir())).await.unwrap();
-    let token = engine.hand_out(&id).await.unwrap().access;
+    let running = start_broker(engine.clone(), bench.broker_dir()).await;
+    let token = {
+        let (engine, id) = (engine.clone(), id.clone());
+        on_app(app_rt, async move { engine.hand_out(&id).await.unwrap().access }).await
+    };
     let direct_client = reqwest::Client::new();
     let url = format!("{sandbox_url}/v2/users/me");
-    let (mut direct, direct_failed) = {
-        let (c, u, t) = (direct_client.clone(), url.clone(), token.expose().to_string());
-        concurrent_latencies(move || c.get(&u).bearer_auth(&t)).await
-    };
     let proxied_client = reqwest::Client::builder().unix_socket(bench.broker_dir().join(broker::SOCKET_FILE)).build().unwrap();
-    let (mut proxied, proxied_failed) = {
-        let c = proxied_client.clone();
-        concurrent_latencies(move || c.get("http://localhost/zoom/Bench/v2/users/me")).await
-    };
-    let (d50, p50) = (percentile(&mut direct, 0.5), percentile(&mut proxied, 0.5));
-    println!("direct to the sandbox: p50 {}  p99 {}  (non-200: {direct_failed})", ms(d50), ms(percentile(&mut direct, 0.99)));
-    println!("through the proxy:     p50 {}  p99 {}  (non-200: {proxied_failed})", ms(p50), ms(percentile(&mut proxied, 0.99)));
-    println!("RATIO proxy / direct: p50 {:.2}x", p50.as_secs_f64() / d50.as_secs_f64());
+    // Once with the sandbox answering at once (the proxy's own cost, under 50-way load on this
+    // machine's two cores), once with Zoom's answer taking 50 ms (what a script sees: Zoom is
+    // not on this machine).
+    for zoom_ms in [0u64, 50] {
+        if zoom_ms > 0 {
+            let count = 2 * CALLERS * CALLS_PER_CALLER;
+            bench.control("/faults", json!({"endpoint": "users_me", "fault": {"kind": "delay", "millis": zoom_ms}, "count": count})).await;
+        }
+        let (mut direct, direct_failed) = {
+            let (c, u, t) = (direct_client.clone(), url.clone(), token.expose().to_string());
+            concurrent_latencies(move || c.get(&u).bearer_auth(&t)).await
+        };
+        let (mut proxied, proxied_failed) = {
+            let c = proxied_client.clone();
+            concurrent_latencies(move || c.get("http://localhost/zoom/Bench/v2/users/me")).await
+        };
+        let (d50, p50) = (percentile(&mut direct, 0.5), percentile(&mut proxied, 0.5));
+        println!("Zoom answering in {zoom_ms} ms:");
+        println!("  direct to the sandbox: p50 {}  p99 {}  (non-200: {direct_failed})", ms(d50), ms(percentile(&mut direct, 0.99)));
+        println!("  through the proxy:     p50 {}  p99 {}  (non-200: {proxied_failed})", ms(p50), ms(percentile(&mut proxied, 0.99)));
+        println!("  RATIO proxy / direct: p50 {:.2}x (+{})", p50.as_secs_f64() / d50.as_secs_f64(), ms(p50.saturating_sub(d50)));
+    }
 
     println!("\n== {CALLERS} scripts (exec and the proxy) at once across a keepalive refresh ==");
     // A token with under 10 minutes left: due for keepalive, and short of what a handout
     // promises, so keepalive and every script want a new one at the same moment.
     bench.control("/settings", json!({"access_token_lifetime": 590})).await;
-    let generation = engine.connection(&id).unwrap().generation;
-    engine.refresh(&id, Want::Replace { generation }).await.unwrap();
+    {
+        let (engine, id) = (engine.clone(), id.clone());
+        on_app(app_rt, async move {
+            let generation = engine.connection(&id).unwrap().generation;
+            engine.refresh(&id, Want::Replace { generation }).await.unwrap();
+        })
+        .await;
+    }
     bench.control("/settings", json!({"access_token_lifetime": 3599})).await;
     let before = bench.refreshes().await;
     let socket = bench.broker_dir().join(broker::SOCKET_FILE);
@@ -204,7 +246,10 @@ async fn run() {
     };
     let children: Vec<_> = (0..CALLERS).map(|i| script(i, &socket).spawn().unwrap()).collect();
     // The app's keepalive runs meanwhile.
-    let sweep = engine.sweep(4).await;
+    let sweep = {
+        let engine = engine.clone();
+        on_app(app_rt, async move { engine.sweep(4).await }).await
+    };
     let mut codes: Vec<String> = Vec::new();
     for child in children {
         let out = child.wait_with_output().unwrap();
@@ -214,6 +259,5 @@ async fn run() {
     let unauthorized = codes.iter().filter(|c| c.as_str() == "401").count();
     let other = codes.iter().filter(|c| c.as_str() != "200" && c.as_str() != "401").count();
     println!("calls: {}  answered 401: {unauthorized}  other non-200: {other}  rotations: {}  (keepalive sweep meanwhile: {} refreshed)", codes.len(), after - before, sweep.refreshed);
-    running.stop().await;
-    drop(sandbox);
+    on_app(app_rt, running.stop()).await;
 }

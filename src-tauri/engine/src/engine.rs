@@ -95,6 +95,9 @@ pub(crate) struct Inner {
     /// Rotated pairs the keychain refused to take yet: the only valid ones, kept until written
     /// (tokens.rs, invariant 3). Written only by the connection's holder.
     pub pending: Mutex<HashMap<ConnectionId, crate::tokens::TokenPair>>,
+    /// Pairs recently read from the keychain, with the generation they were read at (tokens.rs,
+    /// invariant 8).
+    pub read_pairs: Mutex<HashMap<ConnectionId, (u64, std::time::Instant, crate::tokens::TokenPair)>>,
     /// Connections held right now, and a signal when that falls to zero (the drain at quit).
     pub holders: std::sync::atomic::AtomicUsize,
     pub released: tokio::sync::Notify,
@@ -188,6 +191,7 @@ impl Engine {
                 events,
                 connection_locks: Mutex::new(HashMap::new()),
                 pending: Mutex::new(HashMap::new()),
+                read_pairs: Mutex::new(HashMap::new()),
                 holders: Default::default(),
                 released: tokio::sync::Notify::new(),
                 closing: Default::default(),

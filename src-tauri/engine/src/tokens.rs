@@ -24,6 +24,11 @@
 //!    `ROTATION_FLOOR` of the expiry (`Connection::next_keepalive_at`).
 //! 7. Quitting: once `shutdown` starts, no rotation starts; holders are waited for (bounded),
 //!    then every pending pair is written.
+//! 8. A pair read from the keychain is reused by the same process, without reading again, for
+//!    at most `READ_REUSE` and only while the connection's generation is the one it was read at
+//!    (a rotation anywhere changes it; this process's own writes drop the copy). Handouts to
+//!    scripts then cost no keychain round trip; the short bound keeps a pair that another
+//!    process wrote late (after a keychain failure) from being missed for longer than that.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -36,6 +41,9 @@ use crate::lockfile::FileLock;
 use crate::model::{access_key, check_id, refresh_key, Connection, Status, HANDOUT_MIN_LIFETIME, ROTATION_FLOOR};
 use crate::secret::Secret;
 use crate::zoom::{FailureClass, GrantEnd, Revocation, TokenSet, ZoomFailure};
+
+/// How long a pair read from the keychain is reused (invariant 8).
+const READ_REUSE: Duration = Duration::from_secs(5);
 
 /// How long to wait for another process's work on the same connection.
 pub(crate) const CROSS_PROCESS_WAIT: Duration = Duration::from_secs(60);
@@ -126,6 +134,7 @@ fn needs_user_error(conn: &Connection) -> ZoomFailure {
         error: EngineError::new(ErrorCode::ZoomInvalidGrant, format!("“{}” needs to be reconnected: {reason}", conn.nickname)),
         class: FailureClass::GrantEnded(GrantEnd::Ended),
         retry_after: None,
+        reason: None,
     }
 }
 
@@ -301,6 +310,12 @@ impl Held {
         if let Some(pair) = lock(&self.engine.inner.pending).get(&self.id) {
             return Ok(Some(pair.clone()));
         }
+        let generation = self.connection()?.generation;
+        if let Some((read_at_generation, read_at, pair)) = lock(&self.engine.inner.read_pairs).get(&self.id) {
+            if *read_at_generation == generation && read_at.elapsed() < READ_REUSE {
+                return Ok(Some(pair.clone()));
+            }
+        }
         // Both reads in one trip to a blocking thread (keychain calls block; the trip itself
         // costs more than an in-memory store's read).
         let (refresh_key, access_key) = (refresh_key(&self.id), access_key(&self.id));
@@ -308,12 +323,21 @@ impl Held {
             .engine
             .keychain(move |secrets| Ok::<_, EngineError>((secrets.get(&refresh_key)?, secrets.get(&access_key)?)))
             .await??;
-        Ok(match (access, refresh) {
+        let pair = match (access, refresh) {
             (Some(access), Some(refresh)) => Some(TokenPair { access, refresh }),
             // An access token alone is useless after the hour; a refresh token alone gets a new one.
             (None, Some(refresh)) => Some(TokenPair { access: Secret::new(""), refresh }),
             _ => None,
-        })
+        };
+        if let Some(pair) = &pair {
+            lock(&self.engine.inner.read_pairs).insert(self.id.clone(), (generation, Instant::now(), pair.clone()));
+        }
+        Ok(pair)
+    }
+
+    /// This process is about to change the keychain's pair: its read copy goes first.
+    fn forget_read_pair(&self) {
+        lock(&self.engine.inner.read_pairs).remove(&self.id);
     }
 
     async fn require_tokens(&self) -> Result<TokenPair> {
@@ -326,6 +350,7 @@ impl Held {
     /// failure keeps it in memory. Returns when the refresh token was in the keychain (the end of
     /// a rotation's loss window), and logs that moment as it happens.
     async fn persist_pair(&self, pair: &TokenPair) -> (Result<()>, Option<Instant>) {
+        self.forget_read_pair();
         let (id, refresh, access) = (self.id.clone(), pair.refresh.clone(), pair.access.clone());
         let outcome = self
             .engine
@@ -521,7 +546,7 @@ impl Held {
                     c.access_expires_at = expires_at;
                 })
                 .await?;
-                Err(ZoomFailure { error: EngineError::new(ErrorCode::ZoomInvalidGrant, reason), class: FailureClass::GrantEnded(GrantEnd::Ended), retry_after: None })
+                Err(ZoomFailure { error: EngineError::new(ErrorCode::ZoomInvalidGrant, reason), class: FailureClass::GrantEnded(GrantEnd::Ended), retry_after: None, reason: None })
             }
             probe => {
                 if let Err(f) = &probe {
@@ -624,6 +649,7 @@ impl Held {
                         error: EngineError::new(ErrorCode::ZoomError, "Zoom refused to revoke an access token it had just issued"),
                         class: FailureClass::Ambiguous,
                         retry_after: None,
+                        reason: None,
                     }),
                 }
             }
@@ -642,6 +668,7 @@ impl Held {
     /// Takes the tokens out of the keychain (a new connection whose list entry could not be
     /// written).
     pub(crate) async fn remove_tokens(&self) -> Result<()> {
+        self.forget_read_pair();
         lock(&self.engine.inner.pending).remove(&self.id);
         self.engine.secret_delete(refresh_key(&self.id)).await?;
         self.engine.secret_delete(access_key(&self.id)).await

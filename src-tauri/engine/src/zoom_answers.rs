@@ -95,6 +95,46 @@ pub struct ZoomFailure {
     pub error: EngineError,
     pub class: FailureClass,
     pub retry_after: Option<RetryAfter>,
+    /// Which of Zoom's documented answers this was, when it was one: what callers act on,
+    /// never the wording of `error.message`.
+    pub reason: Option<ZoomReason>,
+}
+
+/// Zoom's token-endpoint answers that the app tells apart (docs/zoom.md, Errors).
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ZoomReason {
+    /// 4741: a newer grant of the same user and app replaced this one.
+    Superseded,
+    /// 4735: the Zoom user was deactivated or deleted.
+    OwnerGone,
+    /// 4737: Zoom no longer knows the authorization.
+    AuthorizationUnknown,
+    /// 4738: an admin turned off pre-approval for the app.
+    PreApprovalOff,
+    /// 4711: the app's scopes changed since the grant.
+    ScopesChanged,
+    /// 4733: the authorization code expired.
+    CodeExpired,
+    /// 4734: the authorization code was refused.
+    CodeRefused,
+    /// 4709: the redirect URL is not the registered one.
+    RedirectMismatch,
+    /// 4717: the app is deactivated.
+    AppDisabled,
+    /// 4702/4704, `invalid_client`: the client id or secret was refused.
+    ClientRefused,
+    /// 4705: the grant type is not allowed for the app.
+    GrantTypeUnsupported,
+    /// 4706: the client id, secret or grant type is missing.
+    ClientMissing,
+    /// Server-to-Server: the account id is not the app's.
+    AccountUnknown,
+    /// `invalid_grant` on a refresh without a more precise reason.
+    GrantGone,
+    /// 4700: Zoom's catch-all.
+    Unexpected,
 }
 
 impl From<ZoomFailure> for EngineError {
@@ -105,7 +145,7 @@ impl From<ZoomFailure> for EngineError {
 
 impl From<EngineError> for ZoomFailure {
     fn from(error: EngineError) -> Self {
-        ZoomFailure { class: FailureClass::of(error.code), error, retry_after: None }
+        ZoomFailure { class: FailureClass::of(error.code), error, retry_after: None, reason: None }
     }
 }
 
@@ -114,7 +154,7 @@ pub(crate) fn failure(code: ErrorCode, message: &str) -> ZoomFailure {
 }
 
 fn classified(code: ErrorCode, class: FailureClass, message: String, retry_after: Option<RetryAfter>) -> ZoomFailure {
-    ZoomFailure { error: EngineError::new(code, message), class, retry_after }
+    ZoomFailure { error: EngineError::new(code, message), class, retry_after, reason: None }
 }
 
 /// What a `Retry-After` header asked for, bounded (docs/zoom.md, Rate limits).
@@ -230,41 +270,49 @@ pub enum TokenCall {
     CodeExchange,
     Refresh,
     Revoke,
+    /// Server-to-Server: `grant_type=account_credentials`.
+    AccountCredentials,
 }
 
 /// Zoom's OAuth errors (docs/zoom.md, Errors) by their number or by Zoom's wording of them, first
 /// match wins. Zoom's token endpoint usually sends the wording without the number, and sometimes
 /// neither (a superseded grant has been seen answering a plain "Invalid Token!"), so the `error`
 /// field decides when nothing here matches.
-const REASONS: [(&[&str], ErrorCode, FailureClass, &str); 13] = [
-    (&["4741", "token has been revoked"], ErrorCode::ZoomInvalidGrant, FailureClass::GrantEnded(GrantEnd::Superseded), "a newer connection for this Zoom user replaced it (4741)"),
-    (&["4735", "owner of the token does not exist"], ErrorCode::ZoomInvalidGrant, FailureClass::GrantEnded(GrantEnd::OwnerGone), "the Zoom user was deactivated or no longer exists (4735)"),
-    (&["4737", "can not find the authentication"], ErrorCode::ZoomInvalidGrant, FailureClass::GrantEnded(GrantEnd::Ended), "Zoom no longer knows this authorization (4737)"),
-    (&["4738", "disabled by admin"], ErrorCode::ZoomInvalidGrant, FailureClass::GrantEnded(GrantEnd::Ended), "a Zoom admin turned off pre-approval for this app (4738)"),
-    (&["4711", "refresh token invalid"], ErrorCode::ZoomInvalidGrant, FailureClass::GrantEnded(GrantEnd::Ended), "the Zoom app's scopes changed since this connection was authorized (4711)"),
-    (&["4733", "code is expired"], ErrorCode::ZoomInvalidGrant, FailureClass::Refused, "the authorization code expired before it was used (4733); start the sign-in again"),
-    (&["4734", "invalid authorization code"], ErrorCode::ZoomInvalidGrant, FailureClass::Refused, "Zoom did not accept the authorization code (4734); start the sign-in again"),
-    (&["4709", "redirect uri mismatch"], ErrorCode::InvalidSettings, FailureClass::Refused, "the redirect URL does not match the one registered in the Zoom app (4709)"),
-    (&["4717", "app has been disabled"], ErrorCode::ZoomInvalidClient, FailureClass::Refused, "the Zoom app is disabled (4717)"),
-    (&["4702", "4704", "invalid client"], ErrorCode::ZoomInvalidClient, FailureClass::Refused, "Zoom refused the app's client id or secret (4702)"),
-    (&["4705", "grant type is not supported"], ErrorCode::ZoomError, FailureClass::Refused, "Zoom does not support this grant type for the app (4705)"),
-    (&["4706"], ErrorCode::ZoomInvalidClient, FailureClass::Refused, "Zoom says the client id, secret or grant type is missing (4706)"),
+const REASONS: [(&[&str], ZoomReason, ErrorCode, FailureClass, &str); 14] = [
+    (&["4741", "token has been revoked"], ZoomReason::Superseded, ErrorCode::ZoomInvalidGrant, FailureClass::GrantEnded(GrantEnd::Superseded), "a newer connection for this Zoom user replaced it (4741)"),
+    (&["4735", "owner of the token does not exist"], ZoomReason::OwnerGone, ErrorCode::ZoomInvalidGrant, FailureClass::GrantEnded(GrantEnd::OwnerGone), "the Zoom user was deactivated or no longer exists (4735)"),
+    (&["4737", "can not find the authentication"], ZoomReason::AuthorizationUnknown, ErrorCode::ZoomInvalidGrant, FailureClass::GrantEnded(GrantEnd::Ended), "Zoom no longer knows this authorization (4737)"),
+    (&["4738", "disabled by admin"], ZoomReason::PreApprovalOff, ErrorCode::ZoomInvalidGrant, FailureClass::GrantEnded(GrantEnd::Ended), "a Zoom admin turned off pre-approval for this app (4738)"),
+    (&["4711", "refresh token invalid"], ZoomReason::ScopesChanged, ErrorCode::ZoomInvalidGrant, FailureClass::GrantEnded(GrantEnd::Ended), "the Zoom app's scopes changed since this connection was authorized (4711)"),
+    (&["4733", "code is expired"], ZoomReason::CodeExpired, ErrorCode::ZoomInvalidGrant, FailureClass::Refused, "the authorization code expired before it was used (4733); start the sign-in again"),
+    (&["4734", "invalid authorization code"], ZoomReason::CodeRefused, ErrorCode::ZoomInvalidGrant, FailureClass::Refused, "Zoom did not accept the authorization code (4734); start the sign-in again"),
+    (&["4709", "redirect uri mismatch"], ZoomReason::RedirectMismatch, ErrorCode::InvalidSettings, FailureClass::Refused, "the redirect URL does not match the one registered in the Zoom app (4709)"),
+    (&["4717", "app has been disabled"], ZoomReason::AppDisabled, ErrorCode::ZoomInvalidClient, FailureClass::Refused, "the Zoom app is deactivated (4717)"),
+    (&["invalid account_id", "invalid account id"], ZoomReason::AccountUnknown, ErrorCode::InvalidSettings, FailureClass::Refused, "Zoom does not know this account ID for the app"),
+    (&["4702", "4704", "invalid client"], ZoomReason::ClientRefused, ErrorCode::ZoomInvalidClient, FailureClass::Refused, "Zoom refused the app's client id or secret (4702)"),
+    (&["4705", "grant type is not supported"], ZoomReason::GrantTypeUnsupported, ErrorCode::ZoomError, FailureClass::Refused, "Zoom does not support this grant type for the app (4705)"),
+    (&["4706"], ZoomReason::ClientMissing, ErrorCode::ZoomInvalidClient, FailureClass::Refused, "Zoom says the client id, secret or grant type is missing (4706)"),
     // 4700 is Zoom's catch-all for unexpected errors: it proves nothing.
-    (&["4700"], ErrorCode::ZoomError, FailureClass::Ambiguous, "Zoom answered with an unexpected error (4700); it is retried"),
+    (&["4700"], ZoomReason::Unexpected, ErrorCode::ZoomError, FailureClass::Ambiguous, "Zoom answered with an unexpected error (4700); it is retried"),
 ];
 
 /// docs/zoom.md, Errors: classify on both `error` and `reason`.
 pub(crate) fn token_error(err: &ZoomOAuthError, call: TokenCall, status: u16, retry_after: Option<RetryAfter>) -> ZoomFailure {
-    let reason = err.reason.as_deref().or(err.error_description.as_deref()).unwrap_or_default();
-    let lower = reason.to_ascii_lowercase();
-    if let Some((_, code, class, message)) = REASONS.iter().find(|(needles, ..)| needles.iter().any(|n| lower.contains(n))) {
-        // A refused code at a sign-in is the user's to retry, not a lost grant.
+    let reason_text = err.reason.as_deref().or(err.error_description.as_deref()).unwrap_or_default();
+    let lower = reason_text.to_ascii_lowercase();
+    if let Some((_, reason, code, class, message)) = REASONS.iter().find(|(needles, ..)| needles.iter().any(|n| lower.contains(n))) {
+        // A refused code at a sign-in, or a refused mint, is the user's to retry, not a lost grant.
         let class = match (call, class) {
-            (TokenCall::CodeExchange, FailureClass::GrantEnded(_)) => FailureClass::Refused,
+            (TokenCall::CodeExchange | TokenCall::AccountCredentials, FailureClass::GrantEnded(_)) => FailureClass::Refused,
             _ => *class,
         };
-        return classified(*code, class, message.to_string(), retry_after);
+        return ZoomFailure { reason: Some(*reason), ..classified(*code, class, message.to_string(), retry_after) };
     }
+    let reason = match err.error.as_str() {
+        "invalid_grant" if call == TokenCall::Refresh => Some(ZoomReason::GrantGone),
+        "invalid_client" | "unauthorized_client" => Some(ZoomReason::ClientRefused),
+        _ => None,
+    };
     let (code, class, message) = match err.error.as_str() {
         "invalid_grant" if call == TokenCall::CodeExchange => (
             ErrorCode::ZoomInvalidGrant,
@@ -290,11 +338,12 @@ pub(crate) fn token_error(err: &ZoomOAuthError, call: TokenCall, status: u16, re
         other => (
             ErrorCode::ZoomError,
             FailureClass::Ambiguous,
-            format!("Zoom refused the request ({}: {})", short(if other.is_empty() { "no error code" } else { other }), short(reason)),
+            format!("Zoom refused the request ({}: {})", short(if other.is_empty() { "no error code" } else { other }), short(reason_text)),
         ),
     };
-    classified(code, class, message, retry_after)
+    ZoomFailure { reason, ..classified(code, class, message, retry_after) }
 }
+
 
 /// A non-2xx token-endpoint answer that is not Zoom's error shape (a proxy's page, a cut body).
 pub(crate) fn unparseable_token_answer(status: u16, retry_after: Option<RetryAfter>) -> ZoomFailure {
