@@ -157,6 +157,8 @@ mod tests {
             id: nick.into(),
             org_id: "o".into(),
             nickname: nick.into(),
+            kind: Default::default(),
+            s2s: None,
             identity: ZoomIdentity {
                 user_id: "u".into(),
                 email: "e".into(),
@@ -179,6 +181,8 @@ mod tests {
             failing_since: None,
             generation: 0,
             handed_out_until: None,
+            minted_at: None,
+            served: 0,
         }
     }
 

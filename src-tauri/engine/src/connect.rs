@@ -355,6 +355,8 @@ impl Engine {
                     id: stored_id.clone(),
                     org_id: org_id.clone(),
                     nickname: previous.as_ref().map_or(nickname, |p| p.nickname.clone()),
+                    kind: crate::model::ConnectionKind::User,
+                    s2s: None,
                     identity: identity.clone(),
                     granted_scopes: granted,
                     api_url,
@@ -369,6 +371,8 @@ impl Engine {
                     failing_since: None,
                     generation: previous.as_ref().map_or(0, |p| p.generation + 1),
                     handed_out_until: None,
+                    minted_at: None,
+                    served: 0,
                 };
                 match m.connections.iter_mut().find(|c| c.id == stored_id) {
                     Some(existing) => *existing = fresh.clone(),

@@ -138,6 +138,8 @@ impl Engine {
         for c in self.connections() {
             let now = self.now_for(&c);
             match c.next_keepalive_at(margin) {
+                // Server-to-Server tokens are minted on demand: nothing to keep alive.
+                None if c.is_s2s() && !c.needs_user() => {}
                 None => report.needing_user += 1,
                 Some(at) if at <= now || self.has_pending(&c.id) => due.push(c.id),
                 Some(_) => {}
@@ -180,7 +182,11 @@ impl Engine {
             tasks.spawn(async move {
                 let _permit = permits.acquire_owned().await;
                 let Some((access, generation)) = engine.peek(&c.id).await else { return false };
-                match engine.inner.zoom.users_me(&engine.api_url_of(&c), &access).await {
+                // Server-to-Server: only while its token lives (a probe must not mint).
+                if c.is_s2s() && c.access_expires_at <= engine.now_for(&c) {
+                    return false;
+                }
+                match engine.probe(&c, &access).await {
                     // The token was refused: a refresh tells a dead grant from a dead token.
                     Err(f) if f.class == FailureClass::TokenRefused => {
                         engine.refresh(&c.id, Want::Replace { generation }).await.is_err()

@@ -21,6 +21,7 @@ mod manage;
 pub mod model;
 pub mod orgs;
 pub mod redact;
+pub mod s2s;
 pub mod scopes;
 pub mod secret;
 pub mod setup_check;

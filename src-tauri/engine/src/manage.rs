@@ -18,6 +18,8 @@ pub enum Probe {
     Scim,
     /// `GET /v2/users/me`.
     UsersMe,
+    /// `GET /v2/users?page_size=1` (Server-to-Server).
+    UsersList,
 }
 
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -36,6 +38,12 @@ impl Engine {
                 probe: Probe::Scim,
                 summary: format!("SCIM works: {n} users in the Zoom account."),
             })
+        } else if conn.is_s2s() {
+            // A Server-to-Server token is the account's, not a user's (docs/zoom.md).
+            self.inner.zoom.users_probe(&api_url, access).await.map(|n| TestResult {
+                probe: Probe::UsersList,
+                summary: format!("Server-to-Server works: {n} active users in the Zoom account."),
+            })
         } else {
             self.inner.zoom.users_me(&api_url, access).await.map(|me| TestResult {
                 probe: Probe::UsersMe,
@@ -44,10 +52,29 @@ impl Engine {
         }
     }
 
+    /// The lightest call that proves a connection's token works: `users/me` for a user's,
+    /// the account's user list for a Server-to-Server app's.
+    pub(crate) async fn probe(&self, conn: &Connection, access: &crate::Secret) -> std::result::Result<(), ZoomFailure> {
+        let api_url = self.api_url_of(conn);
+        if conn.is_s2s() {
+            self.inner.zoom.users_probe(&api_url, access).await.map(|_| ())
+        } else {
+            self.inner.zoom.users_me(&api_url, access).await.map(|_| ())
+        }
+    }
+
     /// SCIM `GET /scim2/Users?count=1` when a SCIM scope is granted, else `GET /v2/users/me`. A
     /// token Zoom refuses is confirmed by a refresh: a grant that is gone then shows in the
     /// connection's status, a token that was merely replaced is tested again with the new one.
     pub async fn test_connection(&self, id: &str) -> Result<TestResult> {
+        // A Server-to-Server app that was refused may have been fixed in the Marketplace since:
+        // a Test mints again (a mint loses nothing).
+        if self.connection(id)?.is_s2s() {
+            let held = self.hold(id).await?;
+            if held.connection()?.needs_user() {
+                held.rotate().await?;
+            }
+        }
         let token = self.use_token(id, 60).await?;
         let conn = self.connection(id)?;
         match self.run_test(&conn, &token.access).await {
@@ -67,6 +94,11 @@ impl Engine {
     pub async fn delete(&self, id: &str) -> Result<()> {
         let held = self.hold(id).await?;
         let conn = held.connection()?;
+        // A Server-to-Server app has no grant to revoke: its secret and token go, and the app
+        // stays in the Marketplace (the window says how to deactivate it there).
+        if conn.is_s2s() {
+            return held.remove().await;
+        }
         if let Err(f) = held.revoke().await {
             let what = match f.class {
                 FailureClass::Transient | FailureClass::Local => "Zoom could not be reached to deauthorize",

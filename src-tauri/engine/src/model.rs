@@ -129,12 +129,38 @@ pub struct ZoomIdentity {
     pub user_type: Option<i64>,
 }
 
+/// How a connection is authorized (docs/zoom.md, Server-to-Server).
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionKind {
+    /// A user signed in and authorized the org's OAuth app: a refresh token that rotates.
+    #[default]
+    User,
+    /// A Server-to-Server OAuth app of the account: tokens minted with its client secret, no
+    /// refresh token.
+    ServerToServer,
+}
+
+/// A Server-to-Server app's identifiers; its client secret is in the keychain only.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct S2sApp {
+    pub client_id: String,
+    pub account_id: String,
+}
+
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Connection {
     pub id: ConnectionId,
     pub org_id: OrgId,
     pub nickname: String,
+    #[serde(default)]
+    pub kind: ConnectionKind,
+    /// Server-to-Server connections only.
+    #[serde(default)]
+    pub s2s: Option<S2sApp>,
     pub identity: ZoomIdentity,
     pub granted_scopes: Vec<String>,
     /// From the token response (`api_url`); the org's `api_base` if Zoom named none.
@@ -162,6 +188,12 @@ pub struct Connection {
     /// rotate before, unless the token is about to die (`tokens.rs`, handouts).
     #[serde(default)]
     pub handed_out_until: Option<i64>,
+    /// Server-to-Server: when the current token was minted, and how many times it has been
+    /// handed out since (the window's details).
+    #[serde(default)]
+    pub minted_at: Option<i64>,
+    #[serde(default)]
+    pub served: u64,
 }
 
 /// A handed-out access token stays valid at least this long (docs: `token`, `exec`).
@@ -187,6 +219,10 @@ pub struct ConnectionState {
     pub generation: u64,
     #[serde(default)]
     pub handed_out_until: Option<i64>,
+    #[serde(default)]
+    pub minted_at: Option<i64>,
+    #[serde(default)]
+    pub served: u64,
 }
 
 impl Connection {
@@ -203,6 +239,8 @@ impl Connection {
             failing_since: self.failing_since,
             generation: self.generation,
             handed_out_until: self.handed_out_until,
+            minted_at: self.minted_at,
+            served: self.served,
         }
     }
 
@@ -218,6 +256,12 @@ impl Connection {
         self.failing_since = s.failing_since;
         self.generation = s.generation;
         self.handed_out_until = s.handed_out_until;
+        self.minted_at = s.minted_at;
+        self.served = s.served;
+    }
+
+    pub fn is_s2s(&self) -> bool {
+        self.kind == ConnectionKind::ServerToServer
     }
 
     /// A connection that only the user can fix: keepalive leaves it alone.
@@ -229,7 +273,8 @@ impl Connection {
     /// when one is scheduled, else `margin` before the token expires — later if a handed-out
     /// token was promised to live longer, but never within `ROTATION_FLOOR` of the expiry.
     pub fn next_keepalive_at(&self, margin: i64) -> Option<i64> {
-        if self.needs_user() {
+        // A Server-to-Server token is minted when someone needs one: nothing to keep alive.
+        if self.needs_user() || self.is_s2s() {
             return None;
         }
         if let Some(at) = self.next_attempt_at {
@@ -272,6 +317,10 @@ pub fn access_key(id: &str) -> String {
 }
 pub fn refresh_key(id: &str) -> String {
     format!("conn/{id}/refresh")
+}
+/// A Server-to-Server connection's client secret.
+pub fn s2s_secret_key(id: &str) -> String {
+    format!("conn/{id}/client_secret")
 }
 pub fn client_secret_key(org: &str) -> String {
     format!("org/{org}/client_secret")

@@ -234,6 +234,8 @@ mod tests {
             id: "c1".into(),
             org_id: "o".into(),
             nickname: "n".into(),
+            kind: Default::default(),
+            s2s: None,
             identity,
             granted_scopes: vec![],
             api_url: "x".into(),
@@ -248,6 +250,8 @@ mod tests {
             failing_since: None,
             generation: 0,
             handed_out_until: None,
+            minted_at: None,
+            served: 0,
         };
         store.save(&Metadata { version: 1, orgs: vec![], connections: vec![conn.clone()], settings: Default::default() }).unwrap();
         let mut state = conn.state();

@@ -15,6 +15,8 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub struct ConnectionSummary {
     pub id: String,
     pub nickname: String,
+    /// `user` (a user signed in) or `server_to_server`.
+    pub kind: crate::model::ConnectionKind,
     pub org_id: String,
     pub org_name: String,
     pub email: String,
@@ -30,7 +32,8 @@ pub struct ConnectionSummary {
     pub access_expires_at: i64,
     pub last_success_at: Option<i64>,
     pub last_failure_at: Option<i64>,
-    /// None when keepalive will not act again until the user reconnects.
+    /// None when keepalive will not act again until the user reconnects, and for
+    /// Server-to-Server connections (their tokens are minted on demand).
     pub next_keepalive_at: Option<i64>,
     pub scopes: Vec<String>,
 }
@@ -42,6 +45,7 @@ impl Engine {
         ConnectionSummary {
             id: conn.id.clone(),
             nickname: conn.nickname.clone(),
+            kind: conn.kind,
             org_id: conn.org_id.clone(),
             org_name,
             email: conn.identity.email.clone(),

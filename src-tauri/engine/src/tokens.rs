@@ -130,8 +130,13 @@ impl Drop for Holding {
 
 fn needs_user_error(conn: &Connection) -> ZoomFailure {
     let reason = conn.status_reason.as_deref().unwrap_or("its grant ended");
+    let message = if conn.is_s2s() {
+        format!("“{}” needs you: {reason}. Fix the app in the Zoom App Marketplace, then Test or Rotate secret in Zoom Connections", conn.nickname)
+    } else {
+        format!("“{}” needs to be reconnected: {reason}", conn.nickname)
+    };
     ZoomFailure {
-        error: EngineError::new(ErrorCode::ZoomInvalidGrant, format!("“{}” needs to be reconnected: {reason}", conn.nickname)),
+        error: EngineError::new(ErrorCode::ZoomInvalidGrant, message),
         class: FailureClass::GrantEnded(GrantEnd::Ended),
         retry_after: None,
         reason: None,
@@ -215,7 +220,11 @@ impl Engine {
         let held = self.hold(id).await?;
         let handout = held.fresh(HANDOUT_MIN_LIFETIME + ROTATION_FLOOR).await?;
         let until = self.now_for(&held.connection()?) + HANDOUT_MIN_LIFETIME;
-        held.set_state(move |c| c.handed_out_until = Some(c.handed_out_until.map_or(until, |u| u.max(until)))).await?;
+        held.set_state(move |c| {
+            c.handed_out_until = Some(c.handed_out_until.map_or(until, |u| u.max(until)));
+            c.served += 1;
+        })
+        .await?;
         Ok(Handout { valid_until: until, ..handout })
     }
 
@@ -323,10 +332,13 @@ impl Held {
             .engine
             .keychain(move |secrets| Ok::<_, EngineError>((secrets.get(&refresh_key)?, secrets.get(&access_key)?)))
             .await??;
+        let s2s = self.connection()?.is_s2s();
         let pair = match (access, refresh) {
             (Some(access), Some(refresh)) => Some(TokenPair { access, refresh }),
             // An access token alone is useless after the hour; a refresh token alone gets a new one.
             (None, Some(refresh)) => Some(TokenPair { access: Secret::new(""), refresh }),
+            // Server-to-Server: no refresh token ever; without an access token one is minted.
+            (access, None) if s2s => Some(TokenPair { access: access.unwrap_or_else(|| Secret::new("")), refresh: Secret::new("") }),
             _ => None,
         };
         if let Some(pair) = &pair {
@@ -355,8 +367,11 @@ impl Held {
         let outcome = self
             .engine
             .keychain(move |secrets| {
-                if let Err(e) = secrets.set(&refresh_key(&id), &refresh) {
-                    return (Err(e), None);
+                // Server-to-Server connections have no refresh token.
+                if !refresh.expose().is_empty() {
+                    if let Err(e) = secrets.set(&refresh_key(&id), &refresh) {
+                        return (Err(e), None);
+                    }
                 }
                 let durable = Instant::now();
                 tracing::debug!(connection = %id, "rotation persisted");
@@ -445,6 +460,9 @@ impl Held {
             return Err(EngineError::new(ErrorCode::ShuttingDown, "the app is quitting; the refresh was not started").into());
         }
         let conn = self.connection()?;
+        if conn.is_s2s() {
+            return self.mint(&conn).await;
+        }
         let prepared = async {
             let app = self.engine.credentials(&self.engine.org(&conn.org_id)?)?;
             Ok::<_, EngineError>((app, self.require_tokens().await?))
@@ -471,6 +489,55 @@ impl Held {
                 Err(self.after_failure(&conn, failure).await)
             }
         }
+    }
+
+    /// Server-to-Server: a new token minted with the app's client secret (docs/zoom.md,
+    /// Server-to-Server). There is no refresh token to lose, so no loss window; a refused mint
+    /// (a wrong secret, a deactivated app) needs the user like a lost grant does.
+    async fn mint(&self, conn: &Connection) -> std::result::Result<Connection, ZoomFailure> {
+        let app = match self.engine.s2s_credentials(conn, None).await {
+            Ok(app) => app,
+            Err(error) => return Err(self.after_failure(conn, error.into()).await),
+        };
+        let account_id = conn.s2s.as_ref().map(|s| s.account_id.clone()).unwrap_or_default();
+        let answer = self.engine.inner.zoom.account_credentials(&app, &account_id, self.engine.now_for(conn)).await;
+        match answer.tokens {
+            Ok(tokens) => self.keep_minted(conn, tokens).await.map_err(Into::into),
+            Err(failure) => Err(self.after_failure(conn, failure).await),
+        }
+    }
+
+    /// Stores a minted token and says so in the connection's state.
+    pub(crate) async fn keep_minted(&self, conn: &Connection, tokens: TokenSet) -> Result<Connection> {
+        self.persist(&TokenPair { access: tokens.access.clone(), refresh: Secret::new("") }).await?;
+        let api_url = self.engine.accepted_api_url(conn, tokens.api_url.as_deref());
+        let (expires_at, now) = (tokens.expires_at, self.engine.now_for(conn));
+        if let Some(granted) = tokens.scopes.filter(|s| *s != conn.granted_scopes) {
+            let id = self.id.clone();
+            let _ = self.engine.update_meta(move |m| {
+                if let Some(c) = m.connections.iter_mut().find(|c| c.id == id) {
+                    c.granted_scopes = granted;
+                }
+                Ok(())
+            });
+        }
+        let was_failing = conn.status != Status::Active;
+        self.record(if was_failing { EventKind::Recovered } else { EventKind::Refreshed }, Some("minted".into()));
+        self.set_state(move |c| {
+            c.status = Status::Active;
+            c.status_reason = None;
+            c.access_expires_at = expires_at;
+            c.api_url = api_url;
+            c.last_success_at = Some(now);
+            c.next_attempt_at = None;
+            c.consecutive_failures = 0;
+            c.failing_since = None;
+            c.generation += 1;
+            c.handed_out_until = None;
+            c.minted_at = Some(now);
+            c.served = 0;
+        })
+        .await
     }
 
     async fn keep_rotated_refresh(&self, conn: &Connection, old: &TokenPair, refresh: Secret) {
@@ -671,6 +738,7 @@ impl Held {
         self.forget_read_pair();
         lock(&self.engine.inner.pending).remove(&self.id);
         self.engine.secret_delete(refresh_key(&self.id)).await?;
+        self.engine.secret_delete(crate::model::s2s_secret_key(&self.id)).await?;
         self.engine.secret_delete(access_key(&self.id)).await
     }
 

@@ -172,6 +172,20 @@ impl ZoomClient {
         self.token_call(app, TokenCall::Refresh, form, now).await
     }
 
+    /// Server-to-Server: a token for the account, minted with the app's client id and secret
+    /// (HTTP Basic). `grant_type` and `account_id` go in the query, as Zoom documents the call
+    /// (docs/zoom.md, Server-to-Server).
+    pub async fn account_credentials(&self, app: &AppCredentials, account_id: &str, now: i64) -> TokenAnswer {
+        let query: String = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("grant_type", "account_credentials")
+            .append_pair("account_id", account_id)
+            .finish();
+        match self.token_post(app, &format!("/oauth/token?{query}"), Vec::new()).await {
+            Ok(a) => token_answer(TokenCall::AccountCredentials, a.status, a.retry_after, &a.body, now),
+            Err(f) => TokenAnswer { tokens: Err(f), refresh: None },
+        }
+    }
+
     /// Revokes the grant with an access token, as Zoom documents it (revoking deauthorizes the
     /// app for the user: the whole grant goes).
     pub async fn revoke(&self, app: &AppCredentials, access: &Secret) -> std::result::Result<Revocation, ZoomFailure> {

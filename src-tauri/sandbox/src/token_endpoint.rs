@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -21,9 +21,13 @@ use crate::seed::{App, AppKind};
 use crate::state::{GrantStatus, Shared, CODE_LIFETIME};
 
 /// The form body; a parameter given twice makes the request invalid.
-fn parse_form(body: &[u8]) -> Result<HashMap<String, String>, OAuthError> {
+/// The request's parameters: the query's and the form body's together. Zoom documents its
+/// Server-to-Server call with `grant_type` and `account_id` in the query (docs/zoom.md,
+/// Server-to-Server), and OAuth clients send them in the body; a parameter given twice, in
+/// either or both, is refused.
+fn parse_form(query: &[u8], body: &[u8]) -> Result<HashMap<String, String>, OAuthError> {
     let mut form = HashMap::new();
-    for (k, v) in url::form_urlencoded::parse(body) {
+    for (k, v) in url::form_urlencoded::parse(query).chain(url::form_urlencoded::parse(body)) {
         if form.insert(k.to_string(), v.to_string()).is_some() {
             return Err(OAuthError::invalid_request(format!("Duplicate parameter {k}")));
         }
@@ -60,8 +64,8 @@ fn authenticate_client(shared: &Shared, headers: &HeaderMap, form: &HashMap<Stri
     Ok(app.clone())
 }
 
-pub async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
-    let form = match parse_form(&body) {
+pub async fn token(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery, headers: HeaderMap, body: Bytes) -> Response {
+    let form = match parse_form(query.unwrap_or_default().as_bytes(), &body) {
         Ok(f) => f,
         Err(e) => return e.into_response(),
     };
@@ -157,8 +161,8 @@ fn account_credentials(shared: &Shared, app: &App, form: &HashMap<String, String
     inner.issue_tokens(grant, now, &shared.base_url).ok_or_else(|| OAuthError::invalid_request("Invalid account_id"))
 }
 
-pub async fn revoke(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
-    let form = match parse_form(&body) {
+pub async fn revoke(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery, headers: HeaderMap, body: Bytes) -> Response {
+    let form = match parse_form(query.unwrap_or_default().as_bytes(), &body) {
         Ok(f) => f,
         Err(e) => return e.into_response(),
     };

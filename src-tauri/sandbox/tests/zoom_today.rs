@@ -6,6 +6,8 @@ mod common;
 
 use common::*;
 use reqwest::StatusCode;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
 use serde_json::{json, Value};
 use zoom_sandbox::SandboxConfig;
 
@@ -124,6 +126,27 @@ async fn server_to_server_apps_mint_tokens_for_their_account() {
     // Deactivating the app in the Marketplace ends its tokens.
     sb.control("/settings", json!({"app_active": {"sandbox-s2s": false}})).await;
     assert_eq!(users(&sb, &token(&third)).await.status(), StatusCode::UNAUTHORIZED);
+}
+
+/// Zoom documents the Server-to-Server call with its parameters in the query and an empty body.
+#[tokio::test]
+async fn server_to_server_parameters_may_come_in_the_query_as_zoom_documents_them() {
+    let sb = Sandbox::start().await;
+    let basic = format!("Basic {}", STANDARD.encode("sandbox-s2s:sandbox-s2s-secret"));
+    let res = sb.http.post(sb.url("/oauth/token?grant_type=account_credentials&account_id=acct_contoso")).header("Authorization", &basic).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.json::<Value>().await.unwrap()["access_token"].is_string());
+    // The same parameter in the query and the body is refused, not merged.
+    let res = sb
+        .http
+        .post(sb.url("/oauth/token?grant_type=account_credentials&account_id=acct_contoso"))
+        .header("Authorization", &basic)
+        .form(&[("account_id", "acct_fabrikam")])
+        .send()
+        .await
+        .unwrap();
+    let (status, error, reason) = oauth_error(res).await;
+    assert_eq!((status, error.as_str(), reason.as_str()), (StatusCode::BAD_REQUEST, "invalid_request", "Duplicate parameter account_id"));
 }
 
 #[tokio::test]
