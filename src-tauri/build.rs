@@ -14,6 +14,8 @@ fn main() {
         "get_settings",
         "save_settings",
         "set_alert_webhook",
+        "create_s2s_connection",
+        "rotate_s2s_secret",
         "send_test_alert",
         "run_keepalive_now",
         "connection_history",

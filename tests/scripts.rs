@@ -465,3 +465,64 @@ async fn serve_keeps_alive_lends_and_alerts_a_webhook_and_the_system_log() {
     s.engine.handle_callback(redirect.as_str()).await.unwrap();
     wait_for("the recovered alert", || got.lock().unwrap().iter().any(|b| b["event"] == "recovered")).await;
 }
+
+/// A Server-to-Server connection through the command line: listed for what it is, its token
+/// lent (minted once for many callers), its health in `status`, its secret nowhere on disk.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a Secret Service: run through make test"]
+async fn server_to_server_connections_serve_scripts_like_any_other() {
+    let s = Setup::new().await;
+    let new = zoom_connections_engine::s2s::NewS2s {
+        org_id: zoom_connections_engine::model::SANDBOX_ORG_ID.into(),
+        nickname: "Provisioning".into(),
+        account_id: "acct_contoso".into(),
+        client_id: "sandbox-s2s".into(),
+    };
+    s.engine.create_s2s(new, Secret::new("sandbox-s2s-secret")).await.unwrap();
+
+    let table = stdout(&s.run(&["list"]));
+    assert!(table.contains("Provisioning") && table.contains("Server-to-Server app") && table.contains("on demand"), "{table}");
+    let listed: Value = serde_json::from_str(&stdout(&s.run(&["list", "--json"]))).unwrap();
+    assert_eq!(listed[0]["kind"], "server_to_server");
+    assert_eq!(listed[0]["next_keepalive_at"], Value::Null);
+
+    // Ten scripts at once, while no broker runs: one token among them (the create's).
+    let children: Vec<_> = (0..10).map(|_| s.cli(&["token", "Provisioning"]).stdout(Stdio::piped()).spawn().unwrap()).collect();
+    let mut tokens: Vec<String> = children.into_iter().map(|c| stdout(&c.wait_with_output().unwrap()).trim().to_string()).collect();
+    tokens.dedup();
+    assert_eq!(tokens.len(), 1, "{tokens:?}");
+    let users = s.http.get(format!("{}/v2/users?page_size=1", s.sandbox_url)).bearer_auth(&tokens[0]).send().await.unwrap();
+    assert_eq!(users.status(), 200);
+    let out = s.cli(&["exec", "Provisioning", "--", "sh", "-c", "echo $ZOOM_ACCOUNT_ID $ZOOM_ACCESS_TOKEN"]).output().unwrap();
+    assert_eq!(stdout(&out), "acct_contoso <redacted>\n");
+
+    let out = s.run(&["status", "--check", "--json"]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["connections"][0]["kind"], "server_to_server");
+    assert!(report["connections"][0]["check"]["message"].as_str().unwrap().contains("SCIM works"), "{report}");
+
+    // The app deactivated in the Marketplace: status --check finds it, and says how to fix it.
+    s.control("/settings", json!({"app_active": {"sandbox-s2s": false}})).await;
+    let out = s.run(&["status", "--check"]);
+    assert_eq!(code(&out), Some(1), "{}", stdout(&out));
+    assert!(stdout(&out).contains("✗ Provisioning") && stdout(&out).contains("deactivated"), "{}", stdout(&out));
+
+    for file in walk(&s.home.path().join("data")) {
+        let bytes = std::fs::read(&file).unwrap();
+        assert!(!String::from_utf8_lossy(&bytes).contains("sandbox-s2s-secret"), "{} holds the client secret", file.display());
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else if p.is_file() {
+            out.push(p);
+        }
+    }
+    out
+}

@@ -11,6 +11,7 @@ use tauri_plugin_opener::OpenerExt;
 use zoom_connections_engine::clock::{Clock, SystemClock};
 use zoom_connections_engine::history::HistoryEvent;
 use zoom_connections_engine::model::{AppSettings, Connection, Org};
+use zoom_connections_engine::s2s::NewS2s;
 use zoom_connections_engine::setup_check::SetupCheck;
 use zoom_connections_engine::{Engine, EngineError, FlowStarted, Secret, TestResult};
 
@@ -138,6 +139,21 @@ pub async fn save_org(engine: State<'_, AppEngine>, org: Org, client_secret: Opt
 #[specta::specta]
 pub async fn get_settings(engine: State<'_, AppEngine>) -> CmdResult<AppSettings> {
     blocking(&engine, |engine| Ok(engine.settings())).await
+}
+
+/// Creates a Server-to-Server connection. The client secret goes to the keychain only and is
+/// never sent back to the window.
+#[tauri::command]
+#[specta::specta]
+pub async fn create_s2s_connection(engine: State<'_, AppEngine>, form: NewS2s, client_secret: String) -> CmdResult<Connection> {
+    engine.get()?.create_s2s(form, Secret::new(client_secret)).await
+}
+
+/// Replaces a Server-to-Server connection's client secret once the new one mints a token.
+#[tauri::command]
+#[specta::specta]
+pub async fn rotate_s2s_secret(engine: State<'_, AppEngine>, id: String, client_secret: String) -> CmdResult<Connection> {
+    engine.get()?.rotate_s2s_secret(&id, Secret::new(client_secret)).await
 }
 
 /// Sets the alert webhook (None removes it). Its URL is a credential: it goes to the keychain

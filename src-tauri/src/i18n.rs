@@ -22,6 +22,8 @@ pub struct Strings {
     /// `{time}` of the next keepalive, of the next retry.
     pub next_at: &'static str,
     pub retry_at: &'static str,
+    /// A Server-to-Server connection: tokens minted when needed, no keepalive.
+    pub on_demand: &'static str,
     pub run_now: &'static str,
     pub open: &'static str,
     pub quit: &'static str,
@@ -49,6 +51,7 @@ pub const EN: Strings = Strings {
     need_you_one: "1 connection needs you",
     next_at: "next {time}",
     retry_at: "retry {time}",
+    on_demand: "on demand",
     run_now: "Run keepalive now",
     open: "Open Zoom Connections",
     quit: "Quit",
@@ -73,6 +76,7 @@ pub const JA: Strings = Strings {
     need_you: "{n} 件の接続で操作が必要です",
     need_you_one: "1 件の接続で操作が必要です",
     next_at: "次回 {time}",
+    on_demand: "必要時に発行",
     retry_at: "再試行 {time}",
     run_now: "今すぐキープアライブを実行",
     open: "Zoom Connections を開く",

@@ -51,6 +51,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::get_settings,
             commands::save_settings::<tauri::Wry>,
             commands::set_alert_webhook,
+            commands::create_s2s_connection,
+            commands::rotate_s2s_secret,
             commands::send_test_alert,
             commands::run_keepalive_now::<tauri::Wry>,
             commands::connection_history,

@@ -45,6 +45,7 @@ pub fn status_lines(t: &Strings, conns: &[Connection], margin: i64) -> (String, 
     let mut needing = 0;
     for c in conns {
         let (severity, tail) = match c.status {
+            Status::Active | Status::Refreshing if c.is_s2s() => (TrayStatus::Ok, Some(t.on_demand.to_string())),
             Status::Active | Status::Refreshing => {
                 (TrayStatus::Ok, c.next_keepalive_at(margin).map(|at| fill(t.next_at, &[("time", &clock_time(at))])))
             }
@@ -197,6 +198,13 @@ mod tests {
         assert_eq!(summary, "2 connections kept alive");
         assert!(lines[0].starts_with("Prod — Active · next "), "{}", lines[0]);
         assert_eq!(icon, TrayStatus::Ok);
+
+        let mut s2s = conn("Provisioning", Status::Active);
+        s2s.kind = zoom_connections_engine::model::ConnectionKind::ServerToServer;
+        let (_, lines, _) = status_lines(t, &[s2s.clone()], 600);
+        assert_eq!(lines, ["Provisioning — Active · on demand"]);
+        let (_, lines, _) = status_lines(&crate::i18n::JA, &[s2s], 600);
+        assert_eq!(lines, ["Provisioning — 有効 · 必要時に発行"]);
 
         let retrying = [conn("Prod", Status::Retrying), conn("Preview", Status::Active)];
         assert_eq!(status_lines(t, &retrying, 600).2, TrayStatus::Warning);

@@ -63,6 +63,19 @@ async setAlertWebhook(url: string | null) : Promise<AppSettings> {
     return await TAURI_INVOKE("set_alert_webhook", { url });
 },
 /**
+ * Creates a Server-to-Server connection. The client secret goes to the keychain only and is
+ * never sent back to the window.
+ */
+async createS2sConnection(form: NewS2s, clientSecret: string) : Promise<Connection> {
+    return await TAURI_INVOKE("create_s2s_connection", { form, clientSecret });
+},
+/**
+ * Replaces a Server-to-Server connection's client secret once the new one mints a token.
+ */
+async rotateS2sSecret(id: string, clientSecret: string) : Promise<Connection> {
+    return await TAURI_INVOKE("rotate_s2s_secret", { id, clientSecret });
+},
+/**
  * Sends a test alert to the webhook and the system log.
  */
 async sendTestAlert() : Promise<AlertSent> {
@@ -152,7 +165,11 @@ export type Capability =
  * Zoom's SCIM 2 API (`/scim2/Users`).
  */
 "scim"
-export type Connection = { id: string; org_id: string; nickname: string; identity: ZoomIdentity; granted_scopes: string[]; 
+export type Connection = { id: string; org_id: string; nickname: string; kind?: ConnectionKind; 
+/**
+ * Server-to-Server connections only.
+ */
+s2s?: S2sApp | null; identity: ZoomIdentity; granted_scopes: string[]; 
 /**
  * From the token response (`api_url`); the org's `api_base` if Zoom named none.
  */
@@ -178,12 +195,35 @@ generation?: number;
  * Until when a handed-out access token is promised to stay valid: keepalive does not
  * rotate before, unless the token is about to die (`tokens.rs`, handouts).
  */
-handed_out_until?: number | null }
+handed_out_until?: number | null; 
+/**
+ * Server-to-Server: when the current token was minted, and how many times it has been
+ * handed out since (the window's details).
+ */
+minted_at?: number | null; served?: number }
+/**
+ * How a connection is authorized (docs/zoom.md, Server-to-Server).
+ */
+export type ConnectionKind = 
+/**
+ * A user signed in and authorized the org's OAuth app: a refresh token that rotates.
+ */
+"user" | 
+/**
+ * A Server-to-Server OAuth app of the account: tokens minted with its client secret, no
+ * refresh token.
+ */
+"server_to_server"
 /**
  * The list of connections, an org or a status changed: the window reloads its overview.
  */
 export type ConnectionsChanged = null
-export type EngineError = { code: ErrorCode; message: string }
+export type EngineError = { code: ErrorCode; message: string; 
+/**
+ * Which of Zoom's documented answers caused it, when one did: the window words it in the
+ * user's language (the message is English).
+ */
+reason: ZoomReason | null }
 /**
  * Stable error codes. The UI and the CLI match on these; never rename one.
  */
@@ -315,6 +355,10 @@ export type HistoryEvent = { at: number; kind: EventKind;
  */
 detail?: string | null }
 /**
+ * What the window's form sends.
+ */
+export type NewS2s = { org_id: string; nickname: string; account_id: string; client_id: string }
+/**
  * A profile with its own Zoom app (rule 2: one Zoom account per org).
  */
 export type Org = { id: string; name: string; client_id: string; 
@@ -374,7 +418,11 @@ export type Probe =
 /**
  * `GET /v2/users/me`.
  */
-"users_me"
+"users_me" | 
+/**
+ * `GET /v2/users?page_size=1` (Server-to-Server).
+ */
+"users_list"
 /**
  * How the authorization comes back to the app (docs/architecture.md, How a deep link becomes a
  * connection).
@@ -392,6 +440,10 @@ export type RedirectMode =
  * `http://127.0.0.1:{port}/oauth/callback`, a one-shot listener while the flow is pending.
  */
 { kind: "loopback" }
+/**
+ * A Server-to-Server app's identifiers; its client secret is in the keychain only.
+ */
+export type S2sApp = { client_id: string; account_id: string }
 export type SetupCheck = { 
 /**
  * None: Zoom accepted the app and redirected to its sign-in.
@@ -456,6 +508,70 @@ export type ZoomIdentity = { user_id: string; email: string; display_name: strin
  * are kept as they come.
  */
 user_type: number | null }
+/**
+ * Zoom's token-endpoint answers that the app tells apart (docs/zoom.md, Errors).
+ */
+export type ZoomReason = 
+/**
+ * 4741: a newer grant of the same user and app replaced this one.
+ */
+"superseded" | 
+/**
+ * 4735: the Zoom user was deactivated or deleted.
+ */
+"owner_gone" | 
+/**
+ * 4737: Zoom no longer knows the authorization.
+ */
+"authorization_unknown" | 
+/**
+ * 4738: an admin turned off pre-approval for the app.
+ */
+"pre_approval_off" | 
+/**
+ * 4711: the app's scopes changed since the grant.
+ */
+"scopes_changed" | 
+/**
+ * 4733: the authorization code expired.
+ */
+"code_expired" | 
+/**
+ * 4734: the authorization code was refused.
+ */
+"code_refused" | 
+/**
+ * 4709: the redirect URL is not the registered one.
+ */
+"redirect_mismatch" | 
+/**
+ * 4717: the app is deactivated.
+ */
+"app_disabled" | 
+/**
+ * 4702/4704, `invalid_client`: the client id or secret was refused.
+ */
+"client_refused" | 
+/**
+ * 4705: the grant type is not allowed for the app.
+ */
+"grant_type_unsupported" | 
+/**
+ * 4706: the client id, secret or grant type is missing.
+ */
+"client_missing" | 
+/**
+ * Server-to-Server: the account id is not the app's.
+ */
+"account_unknown" | 
+/**
+ * `invalid_grant` on a refresh without a more precise reason.
+ */
+"grant_gone" | 
+/**
+ * 4700: Zoom's catch-all.
+ */
+"unexpected"
 
 /** tauri-specta globals **/
 

@@ -30,7 +30,8 @@ function actionButton(label: string, action: string, c: Connection): HTMLElement
 
 function row(t: Catalog, lang: Language, c: Connection, margin: number, nowMs: number, highlight: string | null, detailsId: string | null): HTMLElement {
   const needsUser = c.status === "needs_reconnect" || c.status === "superseded";
-  const next = needsUser ? null : (c.next_attempt_at ?? c.access_expires_at - margin);
+  const s2s = c.kind === "server_to_server";
+  const next = needsUser || s2s ? null : (c.next_attempt_at ?? c.access_expires_at - margin);
   return h(
     "tr",
     { "data-connection": c.id, class: c.id === highlight ? "highlight" : "" },
@@ -39,13 +40,13 @@ function row(t: Catalog, lang: Language, c: Connection, margin: number, nowMs: n
       { scope: "row", class: "may-wrap" },
       h("button", { type: "button", class: "link", "data-action": "details", "data-id": c.id, "aria-expanded": String(c.id === detailsId) }, c.nickname),
     ),
-    h("td", { class: "may-wrap" }, ...emailParts(c.identity.email)),
+    h("td", { class: "may-wrap" }, ...(s2s ? [t.kindS2sShort] : emailParts(c.identity.email))),
     h("td", { class: "mono may-wrap" }, c.identity.account_id),
     h("td", {}, c.identity.role_name),
-    h("td", {}, userType(t, c.identity.user_type)),
+    h("td", {}, s2s ? "—" : userType(t, c.identity.user_type)),
     h("td", {}, statusChip(t, c)),
     timeCell(lang, c.last_success_at, nowMs, t.never),
-    timeCell(lang, next, nowMs, t.needsYou),
+    timeCell(lang, next, nowMs, s2s && !needsUser ? t.onDemand : t.needsYou),
     h(
       "td",
       {},
@@ -53,7 +54,7 @@ function row(t: Catalog, lang: Language, c: Connection, margin: number, nowMs: n
         "div",
         { class: "actions" },
         actionButton(t.actionTest, "test", c),
-        actionButton(t.actionReconnect, "reconnect", c),
+        s2s ? actionButton(t.actionRotateSecret, "rotate-secret", c) : actionButton(t.actionReconnect, "reconnect", c),
         actionButton(t.actionDelete, "delete", c),
       ),
     ),

@@ -30,6 +30,13 @@ export function renderDetails(
       ...item(t.colStatus, statusChip(t, conn)),
       ...(conn.status_reason ? item(t.detailsReason, conn.status_reason) : []),
       ...item(t.detailsOrg, org?.name ?? conn.org_id),
+      ...(conn.s2s
+        ? [
+            ...item(t.detailsClientId, h("span", { class: "mono" }, conn.s2s.client_id)),
+            ...item(t.detailsMinted, when(conn.minted_at ?? null)),
+            ...item(t.detailsServed, h("span", { "data-testid": "served" }, fill(t.detailsServedCount, { count: String(conn.served ?? 0) }))),
+          ]
+        : []),
       ...item(t.detailsScopes, conn.granted_scopes.join(" ") || "—"),
       ...item(
         t.detailsExpiry,

@@ -175,3 +175,47 @@ describe("Run keepalive now", () => {
     expect(calls.some(([c]) => c === "run_keepalive_now")).toBe(true);
   });
 });
+
+describe("a Server-to-Server connection", () => {
+  it("asks for its three credentials, words Zoom's refusal by its reason, and sends the secret only to the shell", async () => {
+    let created = 0;
+    const list: Connection[] = [];
+    const calls = shell(list, {
+      create_s2s_connection: (a) => {
+        if (a.clientSecret !== "right") throw { code: "zoom_invalid_client", message: "English text", reason: "client_refused" };
+        created += 1;
+        const c: Connection = { ...conn("c9", "Provisioning"), kind: "server_to_server", s2s: { client_id: "s2s", account_id: "acct" } };
+        list.push(c);
+        return c;
+      },
+    });
+    const root = await page();
+    click(root.querySelector('[data-testid="new-connection"]'));
+    const q = (id: string) => document.querySelector(`[data-testid="${id}"]`) as HTMLInputElement;
+    expect(q("s2s-fields").hidden).toBe(true);
+    q("nickname").value = "Provisioning";
+    click(q("kind-s2s"));
+    q("kind-s2s").dispatchEvent(new Event("change"));
+    expect(q("s2s-fields").hidden).toBe(false);
+    click(q("create"));
+    await tick();
+    expect(q("nickname-error").textContent).toBe(en.s2sFieldsRequired);
+    expect(document.activeElement).toBe(q("s2s-account-id"));
+    q("s2s-account-id").value = " acct ";
+    q("s2s-client-id").value = "s2s";
+    q("s2s-client-secret").value = "wrong";
+    click(q("create"));
+    for (let i = 0; i < 5; i++) await tick();
+    expect(q("nickname-error").textContent).toBe(en.s2sClientRefused);
+    expect(created).toBe(0);
+    q("s2s-client-secret").value = "right";
+    click(q("create"));
+    for (let i = 0; i < 5; i++) await tick();
+    expect(created).toBe(1);
+    expect(document.querySelector('[data-testid="new-connection-dialog"][open]')).toBeNull();
+    const sends = calls.filter(([c]) => c === "create_s2s_connection");
+    const sent = sends[sends.length - 1][1];
+    expect(sent.form).toEqual({ org_id: "sandbox", nickname: "Provisioning", account_id: "acct", client_id: "s2s" });
+    expect(document.body.innerHTML).not.toContain("right\"");
+  });
+});

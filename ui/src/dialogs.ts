@@ -52,7 +52,7 @@ export function openDeleteDialog(t: Catalog, conn: Connection, announce: (text: 
   }, { class: "danger", "data-testid": "confirm-delete" });
   dialog = modal(
     t.deleteTitle,
-    [h("p", {}, fill(t.deleteExplain, { name: conn.nickname })), error],
+    [h("p", {}, fill(conn.kind === "server_to_server" ? t.deleteS2sExplain : t.deleteExplain, { name: conn.nickname })), error],
     [button(t.cancel, () => dialog.close(), { "data-testid": "cancel-delete" }), confirm],
     "delete-dialog",
   );

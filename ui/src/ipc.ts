@@ -8,6 +8,7 @@ export type {
   AppSettings,
   Capability,
   Connection,
+  ConnectionKind,
   EngineError,
   ErrorCode,
   FlowEnded,
@@ -32,7 +33,7 @@ export type HistoryKind = EventKind;
 /** A rejected command carries the engine's `{code, message}`. */
 export function asEngineError(e: unknown): EngineError {
   if (e && typeof e === "object" && "code" in e && "message" in e) return e as EngineError;
-  return { code: "zoom_error", message: String(e) };
+  return { code: "zoom_error", message: String(e), reason: null };
 }
 
 export const ipc = {
@@ -52,6 +53,8 @@ export const ipc = {
   orgSettings: commands.orgSettings,
   checkOrgSettings: commands.checkOrgSettings,
   saveOrg: commands.saveOrg,
+  createS2sConnection: commands.createS2sConnection,
+  rotateS2sSecret: commands.rotateS2sSecret,
   openZoomAddedApps: commands.openZoomAddedApps,
   onConnectionsChanged: (handler: () => void): Promise<UnlistenFn> => events.connectionsChanged.listen(() => handler()),
   onFlowEnded: (handler: (e: FlowEnded) => void): Promise<UnlistenFn> => events.flowEnded.listen((e) => handler(e.payload)),

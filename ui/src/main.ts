@@ -6,7 +6,7 @@ import { h } from "./dom";
 import { asEngineError, ipc, type AppSettings, type OrgSettings } from "./ipc";
 import { renderSettingsPage } from "./settings-page";
 import { blankOrg, redirectUrlFor, renderOrgSettings, renderUninstallHelp } from "./org-settings";
-import { openNewConnectionDialog, openSupersededDialog, reconnect, type FlowOutcome } from "./new-connection";
+import { openNewConnectionDialog, openRotateSecretDialog, openSupersededDialog, reconnect, type FlowOutcome } from "./new-connection";
 import { renderCheckSettings, renderSetupSteps } from "./setup-guide";
 
 /** Loads the list and keeps it current from the shell's events (no polling). */
@@ -211,6 +211,9 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
         break;
       case "delete":
         if (conn) openDeleteDialog(t(), conn, notice);
+        break;
+      case "rotate-secret":
+        if (conn) openRotateSecretDialog(t(), conn, notice);
         break;
     }
   });

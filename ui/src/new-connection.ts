@@ -1,9 +1,11 @@
 // New Connection and Reconnect: the nickname (checked inline), then the waiting state while the
-// user authorizes in the browser, until the shell reports the flow's end.
+// user authorizes in the browser, until the shell reports the flow's end. New Connection can
+// also add a Server-to-Server app (its account ID, client ID and secret): no browser, created
+// once Zoom mints a token with them.
 import { button, modal } from "./dialogs";
 import { h } from "./dom";
 import { errorMessage, fill, type Catalog } from "./i18n";
-import { asEngineError, ipc, type Connection, type FlowEnded, type FlowStarted } from "./ipc";
+import { asEngineError, ipc, type Connection, type EngineError, type FlowEnded, type FlowStarted } from "./ipc";
 
 export const NICKNAME_MAX = 64;
 
@@ -29,6 +31,28 @@ function awaitFlow(dialog: HTMLDialogElement, flowId: string, handler: (e: FlowE
   dialog.addEventListener("close", () => void unlisten.then((stop) => stop()).catch(() => undefined));
 }
 
+/** What a refused Server-to-Server app means, in the user's language: by Zoom's typed reason
+ * when there is one, else by the error's code. */
+export function s2sErrorMessage(t: Catalog, e: EngineError): string {
+  switch (e.reason) {
+    case "account_unknown":
+      return t.s2sAccountUnknown;
+    case "app_disabled":
+      return t.s2sAppDisabled;
+    case "client_refused":
+    case "client_missing":
+      return t.s2sClientRefused;
+    case "grant_type_unsupported":
+      return t.s2sNotS2s;
+  }
+  return e.code === "missing_scope" ? t.s2sMissingScope : errorMessage(t, e.code);
+}
+
+function field(id: string, label: string, type: string, describedBy: string): [HTMLInputElement, HTMLElement] {
+  const input = h("input", { id, type, autocomplete: "off", spellcheck: "false", "aria-describedby": describedBy, "data-testid": id }) as HTMLInputElement;
+  return [input, h("div", { class: "field" }, h("label", { for: id }, label), input)];
+}
+
 export function openNewConnectionDialog(
   t: Catalog,
   orgId: string,
@@ -46,6 +70,23 @@ export function openNewConnectionDialog(
     "data-testid": "nickname",
   }) as HTMLInputElement;
   const error = h("p", { id: "nickname-error", class: "error", role: "alert", "data-testid": "nickname-error" });
+  const kind = (value: string, label: string, checked: boolean) => {
+    const radio = h("input", { type: "radio", name: "kind", id: `kind-${value}`, value, "data-testid": `kind-${value}` }) as HTMLInputElement;
+    radio.checked = checked;
+    return [radio, h("div", { class: "field-check" }, radio, h("label", { for: `kind-${value}` }, label))] as const;
+  };
+  const [userKind, userKindField] = kind("user", t.kindUser, true);
+  const [s2sKind, s2sKindField] = kind("s2s", t.kindS2s, false);
+  const [accountId, accountField] = field("s2s-account-id", t.s2sAccountId, "text", "s2s-help");
+  const [clientId, clientField] = field("s2s-client-id", t.s2sClientId, "text", "s2s-help");
+  const [secret, secretField] = field("s2s-client-secret", t.s2sClientSecret, "password", "s2s-help");
+  const s2sFields = h("div", { class: "s2s-fields", "data-testid": "s2s-fields" }, accountField, clientField, secretField, h("p", { id: "s2s-help", class: "hint" }, t.s2sHelp));
+  const showKind = () => {
+    s2sFields.hidden = !s2sKind.checked;
+  };
+  showKind();
+  userKind.addEventListener("change", showKind);
+  s2sKind.addEventListener("change", showKind);
   let dialog: HTMLDialogElement;
   const create = button(t.create, () => void submit(), { class: "primary", "data-testid": "create" });
   const submit = async () => {
@@ -53,14 +94,32 @@ export function openNewConnectionDialog(
     error.textContent = problem ?? "";
     input.setAttribute("aria-invalid", problem ? "true" : "false");
     if (problem) return input.focus();
+    if (s2sKind.checked) {
+      const empty = [accountId, clientId, secret].find((f) => !f.value.trim());
+      if (empty) {
+        error.textContent = t.s2sFieldsRequired;
+        return empty.focus();
+      }
+    }
     create.disabled = true;
     try {
+      if (s2sKind.checked) {
+        const conn = await ipc.createS2sConnection(
+          { org_id: orgId, nickname: input.value.trim(), account_id: accountId.value.trim(), client_id: clientId.value.trim() },
+          secret.value,
+        );
+        secret.value = "";
+        dialog.close();
+        done({ connectionId: conn.id, superseded: null });
+        return;
+      }
       const flow = await ipc.beginConnect(orgId, input.value.trim());
       dialog.close();
       openWaitingDialog(t, flow, done);
     } catch (e) {
       create.disabled = false;
-      error.textContent = errorMessage(t, asEngineError(e).code);
+      const err = asEngineError(e);
+      error.textContent = s2sKind.checked ? s2sErrorMessage(t, err) : errorMessage(t, err.code);
       input.focus();
     }
   };
@@ -73,12 +132,46 @@ export function openNewConnectionDialog(
       h("label", { for: "nickname" }, t.nicknameLabel),
       input,
       h("p", { id: "nickname-help", class: "hint" }, t.nicknameHelp),
+      h("fieldset", { class: "kind" }, h("legend", {}, t.connectionKind), userKindField, s2sKindField),
+      s2sFields,
       error,
     ],
     [button(t.cancel, () => dialog.close()), create],
     "new-connection-dialog",
   );
   input.focus();
+  return dialog;
+}
+
+/** Rotate secret: a new client secret, kept only once Zoom mints a token with it. */
+export function openRotateSecretDialog(t: Catalog, conn: Connection, announce: (text: string) => void): HTMLDialogElement {
+  const [secret, secretField] = field("rotate-secret", t.s2sClientSecret, "password", "rotate-help");
+  const error = h("p", { class: "error", role: "alert", "data-testid": "rotate-error" });
+  let dialog: HTMLDialogElement;
+  const save = button(t.save, async () => {
+    if (!secret.value.trim()) {
+      error.textContent = t.s2sFieldsRequired;
+      return secret.focus();
+    }
+    save.disabled = true;
+    try {
+      await ipc.rotateS2sSecret(conn.id, secret.value);
+      secret.value = "";
+      dialog.close();
+      announce(fill(t.rotateSecretDone, { name: conn.nickname }));
+    } catch (e) {
+      save.disabled = false;
+      error.textContent = s2sErrorMessage(t, asEngineError(e));
+      secret.focus();
+    }
+  }, { class: "primary", "data-testid": "save-secret" });
+  dialog = modal(
+    t.rotateSecretTitle,
+    [h("p", { id: "rotate-help" }, t.rotateSecretExplain), secretField, error],
+    [button(t.cancel, () => dialog.close()), save],
+    "rotate-secret-dialog",
+  );
+  secret.focus();
   return dialog;
 }
 

@@ -33,11 +33,11 @@ pub(crate) fn list(json: bool) -> Result<i32, EngineError> {
                 c.id.clone(),
                 c.nickname.clone(),
                 c.org_name.clone(),
-                c.email.clone(),
+                if s2s(c) { text.s2s_account.to_string() } else { c.email.clone() },
                 c.role.clone(),
                 text.status(c.status).to_string(),
                 when(c.access_expires_at),
-                c.next_keepalive_at.map(when).unwrap_or_else(|| text.needs_you.to_string()),
+                next(c, text),
             ]
         })
         .collect();
@@ -129,7 +129,7 @@ pub(crate) async fn status(args: StatusArgs) -> Result<i32, EngineError> {
         };
         println!("{mark} {}  {state}", s.nickname);
         let last = s.last_success_at.map(when).unwrap_or_else(|| "-".into());
-        let next = s.next_keepalive_at.map(when).unwrap_or_else(|| text.needs_you.to_string());
+        let next = next(s, text);
         println!("    {}", fill(text.last_next, &[("last", &last), ("next", &next)]));
         if let Some(check) = &c.check {
             let line = if check.ok { fill(text.check_ok, &[("summary", &check.message)]) } else { fill(text.check_failed, &[("message", &check.message)]) };
@@ -137,6 +137,19 @@ pub(crate) async fn status(args: StatusArgs) -> Result<i32, EngineError> {
         }
     }
     Ok(code)
+}
+
+fn s2s(c: &ConnectionSummary) -> bool {
+    c.kind == zoom_connections_engine::model::ConnectionKind::ServerToServer
+}
+
+/// When keepalive acts next, or why it does not.
+fn next(c: &ConnectionSummary, text: &Text) -> String {
+    match c.next_keepalive_at {
+        Some(at) => when(at),
+        None if s2s(c) && !c.needs_user => text.on_demand.to_string(),
+        None => text.needs_you.to_string(),
+    }
 }
 
 fn exit_code_of(check: &Check) -> i32 {

@@ -9,6 +9,9 @@ pub struct Text {
     pub no_connections: &'static str,
     pub headers: [&'static str; 8],
     pub needs_you: &'static str,
+    /// A Server-to-Server connection: tokens minted when needed, no keepalive.
+    pub on_demand: &'static str,
+    pub s2s_account: &'static str,
     pub status: [&'static str; 5],
     pub no_target: &'static str,
     pub last_next: &'static str,
@@ -56,6 +59,8 @@ pub static EN: Text = Text {
     no_connections: "No connections yet. Create one in the app: New Connection.",
     headers: ["ID", "NICKNAME", "ORG", "ZOOM ACCOUNT", "ROLE", "STATUS", "TOKEN EXPIRES", "NEXT KEEPALIVE"],
     needs_you: "needs you",
+    on_demand: "on demand",
+    s2s_account: "Server-to-Server app",
     status: ["Active", "Refreshing", "Retrying", "Needs reconnect", "Superseded"],
     no_target: "Name a connection: zoom-connections {command} NICKNAME — or set ZOOM_CONNECTION, or write its nickname in a .zoom-connection file.",
     last_next: "last keepalive {last}, next {next}",
@@ -101,6 +106,8 @@ pub static JA: Text = Text {
     no_connections: "接続はまだありません。アプリの［新規接続］で作成してください。",
     headers: ["ID", "ニックネーム", "Org", "Zoom アカウント", "ロール", "状態", "トークンの有効期限", "次回のキープアライブ"],
     needs_you: "操作が必要",
+    on_demand: "必要時に発行",
+    s2s_account: "Server-to-Server アプリ",
     status: ["有効", "更新中", "再試行中", "再接続が必要", "置き換え済み"],
     no_target: "接続を指定してください：zoom-connections {command} ニックネーム（または ZOOM_CONNECTION を設定するか、.zoom-connection ファイルにニックネームを書いてください）。",
     last_next: "前回のキープアライブ {last}、次回 {next}",
@@ -185,7 +192,7 @@ mod tests {
         };
         let pairs = |t: &'static Text| -> Vec<&'static str> {
             let d = &t.doctor;
-            let mut all = vec![t.keepalive_report, t.no_connections, t.needs_you, t.no_target, t.last_next, t.check_ok, t.check_failed, t.not_found, t.cannot_run];
+            let mut all = vec![t.keepalive_report, t.no_connections, t.needs_you, t.on_demand, t.s2s_account, t.no_target, t.last_next, t.check_ok, t.check_failed, t.not_found, t.cannot_run];
             all.extend(t.headers);
             all.extend(t.status);
             all.extend([

@@ -117,11 +117,19 @@ impl ErrorCode {
 pub struct EngineError {
     pub code: ErrorCode,
     pub message: String,
+    /// Which of Zoom's documented answers caused it, when one did: the window words it in the
+    /// user's language (the message is English).
+    pub reason: Option<crate::zoom_answers::ZoomReason>,
 }
 
 impl EngineError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
+        Self { code, message: message.into(), reason: None }
+    }
+
+    pub fn with_reason(mut self, reason: Option<crate::zoom_answers::ZoomReason>) -> Self {
+        self.reason = reason;
+        self
     }
 }
 
@@ -135,7 +143,7 @@ mod tests {
     fn serialises_as_code_and_message() {
         let e = EngineError::new(ErrorCode::InvalidCallback, "not a callback");
         let json = serde_json::to_value(&e).unwrap();
-        assert_eq!(json, serde_json::json!({"code": "invalid_callback", "message": "not a callback"}));
+        assert_eq!(json, serde_json::json!({"code": "invalid_callback", "message": "not a callback", "reason": null}));
         assert_eq!(e.to_string(), "not a callback");
     }
 

@@ -40,9 +40,9 @@ fn mint_refused(f: ZoomFailure) -> EngineError {
         Some(ZoomReason::GrantTypeUnsupported) => {
             "This is not a Server-to-Server app: create one of type Server-to-Server OAuth in the Zoom App Marketplace, or add a user-authorized connection instead.".to_string()
         }
-        _ => return EngineError::new(f.error.code, format!("{} Nothing was stored.", f.error.message)),
+        _ => return EngineError::new(f.error.code, format!("{} Nothing was stored.", f.error.message)).with_reason(f.reason),
     };
-    EngineError::new(f.error.code, format!("{text} Nothing was stored."))
+    EngineError::new(f.error.code, format!("{text} Nothing was stored.")).with_reason(f.reason)
 }
 
 fn check_field(value: &str, what: &str) -> Result<String> {
@@ -215,7 +215,7 @@ impl Engine {
             .tokens
             .map_err(|f| {
                 let e = mint_refused(f);
-                EngineError::new(e.code, e.message.replace("Nothing was stored.", "The old secret is still in use."))
+                EngineError::new(e.code, e.message.replace("Nothing was stored.", "The old secret is still in use.")).with_reason(e.reason)
             })?;
         let key = s2s_secret_key(id);
         self.keychain(move |s| s.set(&key, &client_secret)).await??;

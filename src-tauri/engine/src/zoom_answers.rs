@@ -139,7 +139,8 @@ pub enum ZoomReason {
 
 impl From<ZoomFailure> for EngineError {
     fn from(f: ZoomFailure) -> Self {
-        f.error
+        let reason = f.reason.or(f.error.reason);
+        f.error.with_reason(reason)
     }
 }
 
