@@ -495,6 +495,11 @@ async fn server_to_server_connections_serve_scripts_like_any_other() {
     assert_eq!(users.status(), 200);
     let out = s.cli(&["exec", "Provisioning", "--", "sh", "-c", "echo $ZOOM_ACCOUNT_ID $ZOOM_ACCESS_TOKEN"]).output().unwrap();
     assert_eq!(stdout(&out), "acct_contoso <redacted>\n");
+    // Through the app's proxy too.
+    let running = app_broker(&s, false).await;
+    let proxied = socket_client(&s).get("http://localhost/zoom/Provisioning/scim2/Users?count=1").send().await.unwrap();
+    assert_eq!(proxied.status(), 200);
+    running.stop().await;
 
     let out = s.run(&["status", "--check", "--json"]);
     assert_eq!(code(&out), Some(0), "{}", stderr(&out));
