@@ -182,7 +182,11 @@ async fn run(setup: &(Bench, App), app_rt: &tokio::runtime::Runtime) {
     println!("zoom-connections --version (start-up only): p50 {}", ms(percentile(&mut version, 0.5)));
     println!("token through the broker:   p50 {}  p99 {}", ms(b50), ms(b99));
     println!("token cold (keychain):      p50 {}  p99 {}", ms(c50), ms(c99));
-    println!("a script's own request to the broker's socket: p50 {}  p99 {}", ms(percentile(&mut direct_request, 0.5)), ms(percentile(&mut direct_request, 0.99)));
+    println!(
+        "a script's own request to the broker's socket: p50 {}  p99 {}",
+        ms(percentile(&mut direct_request, 0.5)),
+        ms(percentile(&mut direct_request, 0.99))
+    );
     println!("RATIO token cold / broker: p50 {:.1}x  p99 {:.1}x", c50.as_secs_f64() / b50.as_secs_f64(), c99.as_secs_f64() / b99.as_secs_f64());
 
     println!("\n== the proxy's added latency: {CALLERS} concurrent callers x {CALLS_PER_CALLER} calls of /v2/users/me ==");
@@ -239,7 +243,8 @@ async fn run(setup: &(Bench, App), app_rt: &tokio::runtime::Runtime) {
             c
         } else {
             let mut c = Command::new("sh");
-            c.args(["-c", r#"for i in 1 2 3; do curl -s -o /dev/null -w '%{http_code}\n' --unix-socket "$0" http://localhost/zoom/Bench/v2/users/me; done"#]).arg(socket);
+            c.args(["-c", r#"for i in 1 2 3; do curl -s -o /dev/null -w '%{http_code}\n' --unix-socket "$0" http://localhost/zoom/Bench/v2/users/me; done"#])
+                .arg(socket);
             c.stdout(std::process::Stdio::piped());
             c
         }
@@ -258,6 +263,11 @@ async fn run(setup: &(Bench, App), app_rt: &tokio::runtime::Runtime) {
     let after = bench.refreshes().await;
     let unauthorized = codes.iter().filter(|c| c.as_str() == "401").count();
     let other = codes.iter().filter(|c| c.as_str() != "200" && c.as_str() != "401").count();
-    println!("calls: {}  answered 401: {unauthorized}  other non-200: {other}  rotations: {}  (keepalive sweep meanwhile: {} refreshed)", codes.len(), after - before, sweep.refreshed);
+    println!(
+        "calls: {}  answered 401: {unauthorized}  other non-200: {other}  rotations: {}  (keepalive sweep meanwhile: {} refreshed)",
+        codes.len(),
+        after - before,
+        sweep.refreshed
+    );
     on_app(app_rt, running.stop()).await;
 }

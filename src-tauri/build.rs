@@ -22,9 +22,7 @@ fn main() {
         "open_zoom_added_apps",
     ]);
     // The config sits at the repository root (docs/architecture.md); the capabilities stay beside the shell.
-    let attributes = tauri_build::Attributes::new()
-        .capabilities_path_pattern("src-tauri/capabilities/**/*")
-        .app_manifest(manifest);
+    let attributes = tauri_build::Attributes::new().capabilities_path_pattern("src-tauri/capabilities/**/*").app_manifest(manifest);
     if let Err(e) = tauri_build::try_build(attributes) {
         panic!("tauri-build failed: {e:#}");
     }

@@ -86,7 +86,8 @@ async fn an_unreadable_or_newer_list_is_left_alone() {
             assert!(err.contains("unreadable") || err.contains("newer version"), "{err}");
             assert_eq!(std::fs::read(&path).unwrap(), bytes, "{args:?} wrote over the list");
         }
-        let aside = std::fs::read_dir(path.parent().unwrap()).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().contains("corrupt")).count();
+        let aside =
+            std::fs::read_dir(path.parent().unwrap()).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().contains("corrupt")).count();
         assert_eq!(aside, 0, "the command line set nothing aside");
     }
 }
@@ -120,11 +121,8 @@ async fn sigkill_at_random_moments_loses_nothing_outside_the_measured_window() {
     let s = Setup::new().await;
     // 30-second tokens: every sweep refreshes every connection, the worst case for kills.
     s.control("/settings", json!({"access_token_lifetime": 30, "qps_limits": {"acct_contoso": 10_000, "acct_fabrikam": 10_000}})).await;
-    let ids = [
-        s.connect("one", "owner@contoso.example").await,
-        s.connect("two", "admin@contoso.example").await,
-        s.connect("three", "owner@fabrikam.example").await,
-    ];
+    let ids =
+        [s.connect("one", "owner@contoso.example").await, s.connect("two", "admin@contoso.example").await, s.connect("three", "owner@fabrikam.example").await];
     // How long an unkilled sweep runs: kills are spread over it.
     let started = std::time::Instant::now();
     assert_eq!(s.run(&["keepalive"]).status.code(), Some(0));
@@ -133,13 +131,8 @@ async fn sigkill_at_random_moments_loses_nothing_outside_the_measured_window() {
     const KILLS: usize = 50;
     let (mut in_flight, mut before_write, mut lost, mut survived_kills, mut keychain_stalls) = (0, 0, 0, 0, 0);
     for _ in 0..KILLS {
-        let child = s
-            .cli(&["keepalive"])
-            .env("ZOOM_CONNECTIONS_LOG", "zoom_connections_engine=debug")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let child =
+            s.cli(&["keepalive"]).env("ZOOM_CONNECTIONS_LOG", "zoom_connections_engine=debug").stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
         tokio::time::sleep(std::time::Duration::from_millis(rand::random::<u64>() % life_ms)).await;
         unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
         let out = child.wait_with_output().unwrap();

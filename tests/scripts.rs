@@ -28,11 +28,7 @@ async fn app_broker(s: &Setup, tcp: bool) -> broker::RunningBroker {
 }
 
 fn audit_lines(s: &Setup) -> Vec<Value> {
-    std::fs::read_to_string(s.data_dir.join(broker::AUDIT_LOG))
-        .unwrap_or_default()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    std::fs::read_to_string(s.data_dir.join(broker::AUDIT_LOG)).unwrap_or_default().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
 }
 
 fn socket_client(s: &Setup) -> reqwest::Client {

@@ -178,10 +178,7 @@ pub struct AlertSent {
 #[specta::specta]
 pub async fn send_test_alert(engine: State<'_, AppEngine>) -> CmdResult<AlertSent> {
     let delivery = engine.get()?.send_test_alert().await?;
-    Ok(AlertSent {
-        webhook_status: delivery.webhook.and_then(|w| w.ok()),
-        syslog: delivery.syslog.map(|s| s.is_ok()),
-    })
+    Ok(AlertSent { webhook_status: delivery.webhook.and_then(|w| w.ok()), syslog: delivery.syslog.map(|s| s.is_ok()) })
 }
 
 /// Saves the app settings; launch at login is applied to the OS right away.
@@ -196,9 +193,7 @@ pub async fn save_settings<R: Runtime>(app: AppHandle<R>, engine: State<'_, AppE
             // The autostart entry is a file too.
             let autolaunch = handle.autolaunch();
             let applied = if saved.launch_at_login { autolaunch.enable() } else { autolaunch.disable() };
-            applied.map_err(|e| {
-                EngineError::new(zoom_connections_engine::ErrorCode::InvalidSettings, format!("Launch at login could not be changed: {e}"))
-            })?;
+            applied.map_err(|e| EngineError::new(zoom_connections_engine::ErrorCode::InvalidSettings, format!("Launch at login could not be changed: {e}")))?;
         }
         Ok(saved)
     })
@@ -221,9 +216,9 @@ pub async fn run_keepalive_now<R: Runtime>(app: AppHandle<R>) -> CmdResult<()> {
 #[specta::specta]
 pub async fn open_zoom_added_apps<R: Runtime>(app: AppHandle<R>, engine: State<'_, AppEngine>, org_id: String) -> CmdResult<String> {
     let url = blocking(&engine, move |engine| engine.added_apps_url(&org_id)).await?;
-    app.opener().open_url(url.clone(), None::<&str>).map_err(|e| {
-        EngineError::new(zoom_connections_engine::ErrorCode::InvalidSettings, format!("The browser could not be opened: {e}"))
-    })?;
+    app.opener()
+        .open_url(url.clone(), None::<&str>)
+        .map_err(|e| EngineError::new(zoom_connections_engine::ErrorCode::InvalidSettings, format!("The browser could not be opened: {e}")))?;
     Ok(url)
 }
 

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use tauri::{AppHandle, Manager, Runtime};
-use tauri_specta::Event;
 use tauri_plugin_notification::NotificationExt;
+use tauri_specta::Event;
 use zoom_connections_engine::model::Status;
 
 use crate::i18n::{fill, Strings};
@@ -23,25 +23,20 @@ impl AppEngine {
     }
 }
 
-
 pub fn open<R: Runtime>(app: &AppHandle<R>, sandbox_url: Option<String>) {
-    let engine = app
-        .path()
-        .app_data_dir()
-        .map_err(|e| EngineError::new(ErrorCode::Storage, format!("no data directory: {e}")))
-        .and_then(|dir| {
-            // The command line reaches sandbox connections through the running app's sandbox.
-            if let Some(url) = &sandbox_url {
-                if let Err(e) = zoom_connections_engine::fsutil::write_atomic(&dir.join(zoom_connections_cli::SANDBOX_URL_FILE), url.as_bytes()) {
-                    tracing::warn!("could not record the sandbox address for the command line: {e}");
-                }
+    let engine = app.path().app_data_dir().map_err(|e| EngineError::new(ErrorCode::Storage, format!("no data directory: {e}"))).and_then(|dir| {
+        // The command line reaches sandbox connections through the running app's sandbox.
+        if let Some(url) = &sandbox_url {
+            if let Err(e) = zoom_connections_engine::fsutil::write_atomic(&dir.join(zoom_connections_cli::SANDBOX_URL_FILE), url.as_bytes()) {
+                tracing::warn!("could not record the sandbox address for the command line: {e}");
             }
-            let mut config = EngineConfig::new(dir, Arc::new(KeychainStore::new()));
-            config.sandbox_url = sandbox_url;
-            // Time travel moves sandbox connections only; real ones keep the wall clock.
-            config.sandbox_clock = crate::sandbox::time_travel_clock(app);
-            Engine::open(config)
-        });
+        }
+        let mut config = EngineConfig::new(dir, Arc::new(KeychainStore::new()));
+        config.sandbox_url = sandbox_url;
+        // Time travel moves sandbox connections only; real ones keep the wall clock.
+        config.sandbox_clock = crate::sandbox::time_travel_clock(app);
+        Engine::open(config)
+    });
     match &engine {
         Ok(engine) => {
             if let Some(warning) = engine.startup_warning() {

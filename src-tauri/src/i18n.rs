@@ -113,12 +113,7 @@ pub fn strings(setting: Option<&str>) -> &'static Strings {
 
 /// The OS locale's language, as POSIX names it (LC_ALL, LC_MESSAGES, LANG), e.g. `ja_JP.UTF-8`.
 fn os_language() -> String {
-    ["LC_ALL", "LC_MESSAGES", "LANG"]
-        .iter()
-        .filter_map(|k| std::env::var(k).ok())
-        .find(|v| !v.is_empty())
-        .unwrap_or_default()
-        .to_ascii_lowercase()
+    ["LC_ALL", "LC_MESSAGES", "LANG"].iter().filter_map(|k| std::env::var(k).ok()).find(|v| !v.is_empty()).unwrap_or_default().to_ascii_lowercase()
 }
 
 /// `template` with `{name}` filled in.

@@ -26,9 +26,7 @@ pub struct FlowEnded {
 impl FlowEnded {
     pub fn from_engine(event: EngineEvent) -> Option<Self> {
         match event {
-            EngineEvent::FlowEnded { flow_id, connection_id, superseded, error } => {
-                Some(Self { flow_id, connection_id, superseded, error })
-            }
+            EngineEvent::FlowEnded { flow_id, connection_id, superseded, error } => Some(Self { flow_id, connection_id, superseded, error }),
             _ => None,
         }
     }
@@ -77,7 +75,6 @@ mod tests {
             .bigint(BigIntExportBehavior::Number)
     }
 
-
     fn repo_path(rel: &str) -> std::path::PathBuf {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
     }
@@ -93,10 +90,7 @@ mod tests {
             return;
         }
         let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            committed == generated,
-            "{BINDINGS_PATH} is stale: run `make bindings` and commit the result"
-        );
+        assert!(committed == generated, "{BINDINGS_PATH} is stale: run `make bindings` and commit the result");
     }
 
     #[test]

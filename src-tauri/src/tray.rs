@@ -46,9 +46,7 @@ pub fn status_lines(t: &Strings, conns: &[Connection], margin: i64) -> (String, 
     for c in conns {
         let (severity, tail) = match c.status {
             Status::Active | Status::Refreshing if c.is_s2s() => (TrayStatus::Ok, Some(t.on_demand.to_string())),
-            Status::Active | Status::Refreshing => {
-                (TrayStatus::Ok, c.next_keepalive_at(margin).map(|at| fill(t.next_at, &[("time", &clock_time(at))])))
-            }
+            Status::Active | Status::Refreshing => (TrayStatus::Ok, c.next_keepalive_at(margin).map(|at| fill(t.next_at, &[("time", &clock_time(at))]))),
             Status::Retrying => (TrayStatus::Warning, c.next_attempt_at.map(|at| fill(t.retry_at, &[("time", &clock_time(at))]))),
             Status::NeedsReconnect | Status::Superseded => {
                 needing += 1;

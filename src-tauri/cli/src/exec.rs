@@ -69,10 +69,9 @@ async fn exec(args: ExecArgs, text: &'static Text) -> i32 {
     };
     let secret = lent.access.expose().to_string();
     let pumps = match (child.stdout.take(), child.stderr.take()) {
-        (Some(out), Some(err)) => Some((
-            tokio::spawn(pump(out, tokio::io::stdout(), Masker::new(&[&secret]))),
-            tokio::spawn(pump(err, tokio::io::stderr(), Masker::new(&[&secret]))),
-        )),
+        (Some(out), Some(err)) => {
+            Some((tokio::spawn(pump(out, tokio::io::stdout(), Masker::new(&[&secret]))), tokio::spawn(pump(err, tokio::io::stderr(), Masker::new(&[&secret])))))
+        }
         _ => None,
     };
     drop(secret);

@@ -155,7 +155,13 @@ async fn keepalive(text: &'static text::Text) -> Result<i32, EngineError> {
             engine.deliver(&alert).await;
         }
     }
-    println!("{}", text::fill(text.keepalive_report, &[("refreshed", &report.refreshed.to_string()), ("failed", &report.failed.to_string()), ("needing", &report.needing_user.to_string())]));
+    println!(
+        "{}",
+        text::fill(
+            text.keepalive_report,
+            &[("refreshed", &report.refreshed.to_string()), ("failed", &report.failed.to_string()), ("needing", &report.needing_user.to_string())]
+        )
+    );
     Ok(if report.failed + report.needing_user == 0 { exit::OK } else { exit::FAILURE })
 }
 

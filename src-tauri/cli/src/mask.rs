@@ -19,8 +19,7 @@ pub struct Masker {
 impl Masker {
     /// Secrets shorter than 8 bytes are not masked: they would mask ordinary words.
     pub fn new(secrets: &[&str]) -> Self {
-        let mut secrets: Vec<Finder<'static>> =
-            secrets.iter().filter(|s| s.len() >= 8).map(|s| Finder::new(s.as_bytes()).into_owned()).collect();
+        let mut secrets: Vec<Finder<'static>> = secrets.iter().filter(|s| s.len() >= 8).map(|s| Finder::new(s.as_bytes()).into_owned()).collect();
         secrets.sort_by_key(|f| std::cmp::Reverse(f.needle().len()));
         Self { secrets, carry: Vec::new() }
     }
@@ -51,10 +50,7 @@ impl Masker {
     }
 
     fn next_match(&self, hay: &[u8]) -> Option<(usize, usize)> {
-        self.secrets
-            .iter()
-            .filter_map(|f| f.find(hay).map(|start| (start, f.needle().len())))
-            .min_by_key(|&(start, len)| (start, std::cmp::Reverse(len)))
+        self.secrets.iter().filter_map(|f| f.find(hay).map(|start| (start, f.needle().len()))).min_by_key(|&(start, len)| (start, std::cmp::Reverse(len)))
     }
 
     /// The length of the longest tail of `rest` that begins some secret (0: none).

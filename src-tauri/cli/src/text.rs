@@ -151,9 +151,7 @@ pub static JA: Text = Text {
 impl Text {
     /// The app's language setting if given, else the locale.
     pub fn detect(setting: Option<&str>) -> &'static Text {
-        let locale = || {
-            ["LC_ALL", "LC_MESSAGES", "LANG"].iter().find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty())).unwrap_or_default()
-        };
+        let locale = || ["LC_ALL", "LC_MESSAGES", "LANG"].iter().find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty())).unwrap_or_default();
         let lang = setting.map(str::to_string).unwrap_or_else(locale);
         if lang.starts_with("ja") {
             &JA
@@ -192,13 +190,51 @@ mod tests {
         };
         let pairs = |t: &'static Text| -> Vec<&'static str> {
             let d = &t.doctor;
-            let mut all = vec![t.keepalive_report, t.no_connections, t.needs_you, t.on_demand, t.s2s_account, t.no_target, t.last_next, t.check_ok, t.check_failed, t.not_found, t.cannot_run];
+            let mut all = vec![
+                t.keepalive_report,
+                t.no_connections,
+                t.needs_you,
+                t.on_demand,
+                t.s2s_account,
+                t.no_target,
+                t.last_next,
+                t.check_ok,
+                t.check_failed,
+                t.not_found,
+                t.cannot_run,
+            ];
             all.extend(t.headers);
             all.extend(t.status);
             all.extend([
-                d.keychain_ok, d.keychain_bad, d.keychain_fix, d.data_ok, d.data_bad, d.data_fix, d.list_bad, d.list_fix, d.org_ok, d.org_sandbox,
-                d.org_bad, d.org_fix, d.org_no_client_id, d.org_no_secret, d.fix, d.zoom_ok, d.zoom_dns, d.zoom_dns_fix, d.zoom_tls, d.zoom_tls_fix, d.zoom_none, d.via_proxy, d.grant_ok,
-                d.grant_bad, d.grant_fix_reconnect, d.grant_fix_later, d.no_connections, d.summary_ok, d.summary_bad,
+                d.keychain_ok,
+                d.keychain_bad,
+                d.keychain_fix,
+                d.data_ok,
+                d.data_bad,
+                d.data_fix,
+                d.list_bad,
+                d.list_fix,
+                d.org_ok,
+                d.org_sandbox,
+                d.org_bad,
+                d.org_fix,
+                d.org_no_client_id,
+                d.org_no_secret,
+                d.fix,
+                d.zoom_ok,
+                d.zoom_dns,
+                d.zoom_dns_fix,
+                d.zoom_tls,
+                d.zoom_tls_fix,
+                d.zoom_none,
+                d.via_proxy,
+                d.grant_ok,
+                d.grant_bad,
+                d.grant_fix_reconnect,
+                d.grant_fix_later,
+                d.no_connections,
+                d.summary_ok,
+                d.summary_bad,
             ]);
             all
         };

@@ -116,7 +116,9 @@ pub fn alert_for(engine: &Engine, event: &EngineEvent) -> Option<Alert> {
     let reason_text = reason.clone().unwrap_or_default();
     let text = match (kind, ja) {
         (AlertKind::NeedsUser, false) => format!("Zoom Connections: “{nickname}” needs you: {reason_text} Open Zoom Connections and reconnect it."),
-        (AlertKind::NeedsUser, true) => format!("Zoom Connections：「{nickname}」に対応が必要です：{reason_text} Zoom Connections を開いて再接続してください。"),
+        (AlertKind::NeedsUser, true) => {
+            format!("Zoom Connections：「{nickname}」に対応が必要です：{reason_text} Zoom Connections を開いて再接続してください。")
+        }
         (_, false) => format!("Zoom Connections: “{nickname}” is active again."),
         (_, true) => format!("Zoom Connections：「{nickname}」が復旧しました。"),
     };

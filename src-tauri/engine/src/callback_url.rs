@@ -32,9 +32,7 @@ pub struct CallbackUrl {
 
 impl CallbackUrl {
     pub fn parse(raw: &str) -> Result<Self, EngineError> {
-        let refuse = |why: &str| {
-            EngineError::new(ErrorCode::InvalidCallback, format!("not an OAuth callback link: {why}"))
-        };
+        let refuse = |why: &str| EngineError::new(ErrorCode::InvalidCallback, format!("not an OAuth callback link: {why}"));
         if raw.len() > MAX_LEN {
             return Err(refuse(&format!("longer than {MAX_LEN} bytes")));
         }

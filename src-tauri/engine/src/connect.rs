@@ -46,10 +46,8 @@ impl Engine {
         if name.chars().any(char::is_control) {
             return Err(nickname_error("A nickname cannot contain control characters."));
         }
-        let taken = lock(&self.inner.meta)
-            .connections
-            .iter()
-            .any(|c| c.org_id == org_id && Some(c.id.as_str()) != except && c.nickname.eq_ignore_ascii_case(name));
+        let taken =
+            lock(&self.inner.meta).connections.iter().any(|c| c.org_id == org_id && Some(c.id.as_str()) != except && c.nickname.eq_ignore_ascii_case(name));
         if taken {
             return Err(nickname_error("Another connection in this org already has this nickname."));
         }
@@ -157,16 +155,15 @@ impl Engine {
         let zoom_ms = lock(&zoom_time).as_secs_f64() * 1000.0;
         let total_ms = started.elapsed().as_secs_f64() * 1000.0;
         let event = match &result {
-            Ok(o) => EngineEvent::FlowEnded {
-                flow_id: flow_id.clone(),
-                connection_id: Some(o.connection.id.clone()),
-                superseded: o.superseded.clone(),
-                error: None,
-            },
+            Ok(o) => {
+                EngineEvent::FlowEnded { flow_id: flow_id.clone(), connection_id: Some(o.connection.id.clone()), superseded: o.superseded.clone(), error: None }
+            }
             Err(e) => EngineEvent::FlowEnded { flow_id: flow_id.clone(), connection_id: None, superseded: None, error: Some(e.clone()) },
         };
         match &result {
-            Ok(o) => tracing::info!(flow = %flow_id, connection = %o.connection.id, total_ms = format!("{total_ms:.2}"), zoom_ms = format!("{zoom_ms:.2}"), "connection authorized"),
+            Ok(o) => {
+                tracing::info!(flow = %flow_id, connection = %o.connection.id, total_ms = format!("{total_ms:.2}"), zoom_ms = format!("{zoom_ms:.2}"), "connection authorized")
+            }
             Err(e) => tracing::warn!(flow = %flow_id, error_code = e.code.as_str(), "sign-in failed: {e}"),
         }
         self.emit(event);
@@ -201,7 +198,12 @@ impl Engine {
         Ok(outcome)
     }
 
-    async fn authorize_and_store(&self, mut flow: PendingFlow, callback: &CallbackUrl, zoom_time: &std::sync::Mutex<std::time::Duration>) -> Result<CallbackOutcome> {
+    async fn authorize_and_store(
+        &self,
+        mut flow: PendingFlow,
+        callback: &CallbackUrl,
+        zoom_time: &std::sync::Mutex<std::time::Duration>,
+    ) -> Result<CallbackOutcome> {
         // Time spent waiting for Zoom, added up across the calls below.
         let timed = |started: std::time::Instant| *lock(zoom_time) += started.elapsed();
         if let Some(error) = callback.param("error") {
@@ -211,9 +213,8 @@ impl Engine {
                 EngineError::new(ErrorCode::ZoomError, "Zoom did not authorize the app. Nothing was changed.")
             });
         }
-        let code = callback
-            .param("code")
-            .ok_or_else(|| EngineError::new(ErrorCode::InvalidCallback, "The sign-in response has no code. Nothing was changed."))?;
+        let code =
+            callback.param("code").ok_or_else(|| EngineError::new(ErrorCode::InvalidCallback, "The sign-in response has no code. Nothing was changed."))?;
         let org = self.org(&flow.org_id)?;
         let app = self.credentials(&org)?;
         // The verifier is used once; what remains of the flow is only needed to store the result.
@@ -253,7 +254,10 @@ impl Engine {
             if !missing.is_empty() {
                 return Err(EngineError::new(
                     ErrorCode::MissingScope,
-                    format!("Zoom did not grant what this org requires: {}. Add these scopes to the Zoom app (either form) and sign in again. Nothing was stored.", missing.describe()),
+                    format!(
+                        "Zoom did not grant what this org requires: {}. Add these scopes to the Zoom app (either form) and sign in again. Nothing was stored.",
+                        missing.describe()
+                    ),
                 ));
             }
         } else {
@@ -324,7 +328,9 @@ impl Engine {
         );
         if let Some((id, nickname)) = theirs {
             match self.store_grant(flow, &current.org_id, Some(id), grant).await {
-                Ok(_) => message.push_str(&format!(" The new authorization renewed “{nickname}”, {signed_in}'s connection, which it would otherwise have ended.")),
+                Ok(_) => {
+                    message.push_str(&format!(" The new authorization renewed “{nickname}”, {signed_in}'s connection, which it would otherwise have ended."))
+                }
                 Err(e) => tracing::warn!("the new grant could not renew the signed-in user's own connection: {e}"),
             }
         }

@@ -26,10 +26,7 @@ impl Engine {
             s.delete(PROBE_KEY)?;
             match back {
                 Some(v) if v.expose() == "zoom-connections doctor" => Ok(()),
-                _ => Err(crate::error::EngineError::new(
-                    crate::error::ErrorCode::KeychainUnavailable,
-                    "the keychain took a value but gave back another",
-                )),
+                _ => Err(crate::error::EngineError::new(crate::error::ErrorCode::KeychainUnavailable, "the keychain took a value but gave back another")),
             }
         })
         .await?

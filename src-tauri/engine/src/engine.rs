@@ -59,23 +59,12 @@ pub enum EngineEvent {
     /// The list of connections (or one's status) changed.
     ConnectionsChanged,
     /// A connection's status changed (for notifications and the tray).
-    StatusChanged {
-        connection_id: ConnectionId,
-        nickname: String,
-        from: crate::model::Status,
-        to: crate::model::Status,
-        reason: Option<String>,
-    },
+    StatusChanged { connection_id: ConnectionId, nickname: String, from: crate::model::Status, to: crate::model::Status, reason: Option<String> },
     /// Something the user should hear about that is not a status change (Zoom asked to wait
     /// longer than the app will).
     Attention { connection_id: ConnectionId, nickname: String, message: String },
     /// A flow ended: `connection_id` on success, `error` otherwise.
-    FlowEnded {
-        flow_id: String,
-        connection_id: Option<ConnectionId>,
-        superseded: Option<ConnectionId>,
-        error: Option<EngineError>,
-    },
+    FlowEnded { flow_id: String, connection_id: Option<ConnectionId>, superseded: Option<ConnectionId>, error: Option<EngineError> },
 }
 
 #[derive(Clone)]
@@ -261,20 +250,12 @@ impl Engine {
 
     pub fn connection(&self, id: &str) -> Result<Connection> {
         check_id(id)?;
-        lock(&self.inner.meta)
-            .connection(id)
-            .cloned()
-            .ok_or_else(|| EngineError::new(ErrorCode::NotFound, "There is no such connection."))
+        lock(&self.inner.meta).connection(id).cloned().ok_or_else(|| EngineError::new(ErrorCode::NotFound, "There is no such connection."))
     }
 
     pub fn org(&self, id: &str) -> Result<Org> {
         check_id(id)?;
-        lock(&self.inner.meta)
-            .orgs
-            .iter()
-            .find(|o| o.id == id)
-            .cloned()
-            .ok_or_else(|| EngineError::new(ErrorCode::NotFound, "There is no such org."))
+        lock(&self.inner.meta).orgs.iter().find(|o| o.id == id).cloned().ok_or_else(|| EngineError::new(ErrorCode::NotFound, "There is no such org."))
     }
 
     /// Changes the metadata and saves it. Under the metadata lock file and on the file as it is
@@ -293,7 +274,12 @@ impl Engine {
                 self.warn(self.corrupt_list_warning(&aside, true));
                 (*meta).clone()
             }
-            crate::store::OnDisk::Corrupt => return Err(EngineError::new(ErrorCode::Storage, format!("{} is unreadable; nothing was changed. Open the Zoom Connections app to repair it.", self.inner.store.path().display()))),
+            crate::store::OnDisk::Corrupt => {
+                return Err(EngineError::new(
+                    ErrorCode::Storage,
+                    format!("{} is unreadable; nothing was changed. Open the Zoom Connections app to repair it.", self.inner.store.path().display()),
+                ))
+            }
         };
         let out = change(&mut next)?;
         self.inner.store.save(&next)?;
@@ -365,10 +351,7 @@ impl Engine {
 
     pub fn save_settings(&self, settings: crate::model::AppSettings) -> Result<crate::model::AppSettings> {
         if !(60..=50 * 60).contains(&settings.refresh_margin_secs) {
-            return Err(EngineError::new(
-                ErrorCode::InvalidSettings,
-                "The keepalive margin must be between 1 and 50 minutes (Zoom's access tokens live 60).",
-            ));
+            return Err(EngineError::new(ErrorCode::InvalidSettings, "The keepalive margin must be between 1 and 50 minutes (Zoom's access tokens live 60)."));
         }
         if settings.language.as_deref().is_some_and(|l| l != "en" && l != "ja") {
             return Err(EngineError::new(ErrorCode::InvalidSettings, "The language must be English or Japanese."));
@@ -428,17 +411,11 @@ impl Engine {
     /// The Zoom app of an org, with its secret from the keychain and the sandbox's address.
     /// The embedded sandbox's address: the auth and API base of sandbox orgs.
     pub(crate) fn sandbox_url(&self) -> Result<String> {
-        self.inner.config.sandbox_url.clone().ok_or_else(|| {
-            EngineError::new(ErrorCode::InvalidSettings, "The embedded Zoom sandbox is not running.")
-        })
+        self.inner.config.sandbox_url.clone().ok_or_else(|| EngineError::new(ErrorCode::InvalidSettings, "The embedded Zoom sandbox is not running."))
     }
 
     pub(crate) fn credentials(&self, org: &Org) -> Result<AppCredentials> {
-        let auth_base = if org.sandbox {
-            self.sandbox_url()?
-        } else {
-            org.auth_base.clone()
-        };
+        let auth_base = if org.sandbox { self.sandbox_url()? } else { org.auth_base.clone() };
         let client_secret = if org.confidential {
             let secret = self.inner.config.secrets.get(&client_secret_key(&org.id))?;
             Some(secret.ok_or_else(|| {

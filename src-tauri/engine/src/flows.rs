@@ -70,10 +70,7 @@ impl Flows {
             )
         })?;
         if now - flow.created_at >= FLOW_LIFETIME {
-            return Err(EngineError::new(
-                ErrorCode::FlowExpired,
-                "This sign-in took longer than 10 minutes and expired. Nothing was changed; start again.",
-            ));
+            return Err(EngineError::new(ErrorCode::FlowExpired, "This sign-in took longer than 10 minutes and expired. Nothing was changed; start again."));
         }
         Ok(flow)
     }
@@ -86,8 +83,7 @@ impl Flows {
 
     /// Drops expired flows (and with them their loopback listeners); returns their ids.
     pub fn prune(&mut self, now: i64) -> Vec<FlowId> {
-        let expired: Vec<String> =
-            self.by_state.iter().filter(|(_, f)| now - f.created_at >= FLOW_LIFETIME).map(|(s, _)| s.clone()).collect();
+        let expired: Vec<String> = self.by_state.iter().filter(|(_, f)| now - f.created_at >= FLOW_LIFETIME).map(|(s, _)| s.clone()).collect();
         expired.iter().filter_map(|s| self.by_state.remove(s)).map(|f| f.id).collect()
     }
 

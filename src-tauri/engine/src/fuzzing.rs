@@ -52,23 +52,23 @@ pub fn zoom_answer(data: &[u8]) {
                 (None, kept) => assert!(kept.is_none()),
             }
             match answer.tokens {
-            Ok(tokens) => {
-                assert!((200..300).contains(&status));
-                assert!(tokens.expires_at > NOW && tokens.expires_at <= NOW + 24 * 3600, "expiry {}", tokens.expires_at);
-                let debug = format!("{tokens:?}");
-                assert!(!tokens.access.expose().is_empty());
-                // Every token prints as the placeholder (a token of a few characters could occur
-                // in the rest of the output by chance, so the placeholders are counted instead).
-                let expected = 1 + usize::from(tokens.refresh.is_some());
-                assert_eq!(debug.matches("Secret(<redacted>)").count(), expected, "a token in Debug output: {debug}");
-                if let Some(refresh) = tokens.refresh.as_ref().filter(|r| r.expose().len() >= 8) {
-                    assert!(!debug.contains(refresh.expose()), "a refresh token in Debug output");
+                Ok(tokens) => {
+                    assert!((200..300).contains(&status));
+                    assert!(tokens.expires_at > NOW && tokens.expires_at <= NOW + 24 * 3600, "expiry {}", tokens.expires_at);
+                    let debug = format!("{tokens:?}");
+                    assert!(!tokens.access.expose().is_empty());
+                    // Every token prints as the placeholder (a token of a few characters could occur
+                    // in the rest of the output by chance, so the placeholders are counted instead).
+                    let expected = 1 + usize::from(tokens.refresh.is_some());
+                    assert_eq!(debug.matches("Secret(<redacted>)").count(), expected, "a token in Debug output: {debug}");
+                    if let Some(refresh) = tokens.refresh.as_ref().filter(|r| r.expose().len() >= 8) {
+                        assert!(!debug.contains(refresh.expose()), "a refresh token in Debug output");
+                    }
+                    if let Some(api) = &tokens.api_url {
+                        assert!(api.starts_with("https://") || api.starts_with("http://127.0.0.1"));
+                    }
                 }
-                if let Some(api) = &tokens.api_url {
-                    assert!(api.starts_with("https://") || api.starts_with("http://127.0.0.1"));
-                }
-            }
-            Err(f) => bounded(&f.error.message),
+                Err(f) => bounded(&f.error.message),
             }
         }
         1 => match identity_answer(status, body) {

@@ -76,10 +76,7 @@ impl History {
     /// The events of the last 24 hours, oldest first. Unreadable lines are skipped.
     pub fn read(&self, id: &str, now: i64) -> Vec<HistoryEvent> {
         let Ok(text) = fs::read_to_string(self.path(id)) else { return vec![] };
-        text.lines()
-            .filter_map(|l| serde_json::from_str::<HistoryEvent>(l).ok())
-            .filter(|e| now - e.at < HISTORY_WINDOW)
-            .collect()
+        text.lines().filter_map(|l| serde_json::from_str::<HistoryEvent>(l).ok()).filter(|e| now - e.at < HISTORY_WINDOW).collect()
     }
 
     /// Rewrites the file with the last 24 hours only.

@@ -74,7 +74,11 @@ impl Leg {
         self.total += d;
     }
     fn mean_micros(&self) -> u128 {
-        if self.count == 0 { 0 } else { self.total.as_micros() / self.count as u128 }
+        if self.count == 0 {
+            0
+        } else {
+            self.total.as_micros() / self.count as u128
+        }
     }
 }
 
@@ -188,9 +192,7 @@ impl Engine {
                 }
                 match engine.probe(&c, &access).await {
                     // The token was refused: a refresh tells a dead grant from a dead token.
-                    Err(f) if f.class == FailureClass::TokenRefused => {
-                        engine.refresh(&c.id, Want::Replace { generation }).await.is_err()
-                    }
+                    Err(f) if f.class == FailureClass::TokenRefused => engine.refresh(&c.id, Want::Replace { generation }).await.is_err(),
                     _ => false,
                 }
             });

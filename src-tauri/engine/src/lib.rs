@@ -24,9 +24,9 @@ pub mod redact;
 pub mod s2s;
 pub mod scopes;
 pub mod secret;
-pub mod setup_check;
 #[cfg(target_os = "linux")]
 mod secret_service;
+pub mod setup_check;
 pub mod store;
 pub mod summary;
 pub mod tokens;

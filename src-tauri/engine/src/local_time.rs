@@ -2,7 +2,5 @@
 
 /// `unix` in local time with a chrono format (`%H:%M`), or "-" for a time out of range.
 pub fn format(unix: i64, fmt: &str) -> String {
-    chrono::DateTime::from_timestamp(unix, 0)
-        .map(|t| t.with_timezone(&chrono::Local).format(fmt).to_string())
-        .unwrap_or_else(|| "-".into())
+    chrono::DateTime::from_timestamp(unix, 0).map(|t| t.with_timezone(&chrono::Local).format(fmt).to_string()).unwrap_or_else(|| "-".into())
 }

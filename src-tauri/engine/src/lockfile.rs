@@ -22,8 +22,7 @@ impl Drop for FileLock {
 
 fn open(path: &Path) -> Result<File> {
     if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir)
-            .map_err(|e| EngineError::new(ErrorCode::Storage, format!("could not create {}: {e}", dir.display())))?;
+        fs::create_dir_all(dir).map_err(|e| EngineError::new(ErrorCode::Storage, format!("could not create {}: {e}", dir.display())))?;
     }
     OpenOptions::new()
         .create(true)
@@ -54,15 +53,10 @@ pub async fn lock_async(path: PathBuf, timeout: Duration) -> Result<FileLock> {
             Err(std::fs::TryLockError::WouldBlock) => {
                 return Err(EngineError::new(
                     ErrorCode::LockTimeout,
-                    format!(
-                        "another Zoom Connections process has been working on this connection for over {} s; try again",
-                        timeout.as_secs()
-                    ),
+                    format!("another Zoom Connections process has been working on this connection for over {} s; try again", timeout.as_secs()),
                 ))
             }
-            Err(std::fs::TryLockError::Error(e)) => {
-                return Err(EngineError::new(ErrorCode::Storage, format!("could not lock {}: {e}", path.display())))
-            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(EngineError::new(ErrorCode::Storage, format!("could not lock {}: {e}", path.display()))),
         }
     }
 }

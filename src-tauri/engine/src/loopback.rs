@@ -29,10 +29,7 @@ pub async fn listen(handler: Handler) -> Result<LoopbackListener> {
     let listener = TcpListener::bind(("127.0.0.1", 0))
         .await
         .map_err(|e| EngineError::new(ErrorCode::Network, format!("could not open a loopback port for the sign-in: {e}")))?;
-    let port = listener
-        .local_addr()
-        .map_err(|e| EngineError::new(ErrorCode::Network, format!("loopback port: {e}")))?
-        .port();
+    let port = listener.local_addr().map_err(|e| EngineError::new(ErrorCode::Network, format!("loopback port: {e}")))?.port();
     let base = format!("http://127.0.0.1:{port}");
     let app = Router::new().route(LOOPBACK_PATH, get(callback)).with_state((handler, base.clone()));
     let (stop, stopped) = oneshot::channel::<()>();

@@ -29,8 +29,7 @@ const API_DOMAINS: [(&str, &str); 3] = [("zoom.us", "zoom.us"), ("zoom.com", "zo
 
 /// `api` or `api-<region>` (letters and digits, at most 8): one label, nothing more.
 fn is_api_label(label: &str) -> bool {
-    label == "api"
-        || label.strip_prefix("api-").is_some_and(|r| (1..=8).contains(&r.len()) && r.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+    label == "api" || label.strip_prefix("api-").is_some_and(|r| (1..=8).contains(&r.len()) && r.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
 }
 
 /// Whether a token answer's `api_url` may receive the org's tokens: https, and its host exactly
@@ -69,10 +68,7 @@ impl Engine {
         if org.sandbox {
             return Ok(format!("{}{SANDBOX_ADDED_APPS_PATH}", self.sandbox_url()?.trim_end_matches('/')));
         }
-        let gov = url::Url::parse(&org.auth_base)
-            .ok()
-            .and_then(|u| u.host_str().map(|h| h == "zoomgov.com" || h.ends_with(".zoomgov.com")))
-            .unwrap_or(false);
+        let gov = url::Url::parse(&org.auth_base).ok().and_then(|u| u.host_str().map(|h| h == "zoomgov.com" || h.ends_with(".zoomgov.com"))).unwrap_or(false);
         Ok(if gov { ZOOMGOV_ADDED_APPS } else { ZOOM_ADDED_APPS }.to_string())
     }
 }

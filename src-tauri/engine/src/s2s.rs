@@ -98,7 +98,10 @@ impl Engine {
             if meta.connections.iter().any(|c| c.org_id == org.id && !c.identity.account_id.is_empty() && c.identity.account_id != account_id) {
                 return Err(EngineError::new(
                     ErrorCode::AccountInOtherOrg,
-                    format!("The org “{}” is connected to another Zoom account; one org holds one account. Add another org for this one. Nothing was stored.", org.name),
+                    format!(
+                        "The org “{}” is connected to another Zoom account; one org holds one account. Add another org for this one. Nothing was stored.",
+                        org.name
+                    ),
                 ));
             }
         }
@@ -129,7 +132,9 @@ impl Engine {
         } else {
             self.inner.zoom.users_probe(&api_url, &tokens.access).await
         };
-        probe.map_err(|f| EngineError::new(f.error.code, format!("The app's token could not read the account's users: {}. Nothing was stored.", f.error.message)))?;
+        probe.map_err(|f| {
+            EngineError::new(f.error.code, format!("The app's token could not read the account's users: {}. Nothing was stored.", f.error.message))
+        })?;
 
         let id = format!("c{}", rand::random::<u64>() % 1_000_000_000_000);
         let held = self.lock_connection(&id).await?;
@@ -187,7 +192,9 @@ impl Engine {
             return Err(e);
         }
         drop(held);
-        self.inner.history.record(&id, &crate::history::HistoryEvent { at: now, kind: crate::history::EventKind::Authorized, detail: Some("Server-to-Server".into()) });
+        self.inner
+            .history
+            .record(&id, &crate::history::HistoryEvent { at: now, kind: crate::history::EventKind::Authorized, detail: Some("Server-to-Server".into()) });
         tracing::info!(connection = %id, "Server-to-Server connection created");
         self.emit(EngineEvent::ConnectionsChanged);
         self.connection(&id)
@@ -207,16 +214,10 @@ impl Engine {
         }
         let app = self.s2s_credentials(&conn, Some(client_secret.clone())).await?;
         let account_id = conn.s2s.as_ref().map(|s| s.account_id.clone()).unwrap_or_default();
-        let tokens = self
-            .inner
-            .zoom
-            .account_credentials(&app, &account_id, self.now_for(&conn))
-            .await
-            .tokens
-            .map_err(|f| {
-                let e = mint_refused(f);
-                EngineError::new(e.code, e.message.replace("Nothing was stored.", "The old secret is still in use.")).with_reason(e.reason)
-            })?;
+        let tokens = self.inner.zoom.account_credentials(&app, &account_id, self.now_for(&conn)).await.tokens.map_err(|f| {
+            let e = mint_refused(f);
+            EngineError::new(e.code, e.message.replace("Nothing was stored.", "The old secret is still in use.")).with_reason(e.reason)
+        })?;
         let key = s2s_secret_key(id);
         self.keychain(move |s| s.set(&key, &client_secret)).await??;
         let conn = held.keep_minted(&conn, tokens).await?;

@@ -51,8 +51,7 @@ impl Capability {
 }
 
 /// Scopes that let `GET /v2/users/me` answer: the app needs one of them to learn who signed in.
-pub const IDENTITY_SCOPES: [&str; 6] =
-    ["user:read:user", "user:read:user:admin", "user:read", "user:read:admin", "user:write", "user:write:admin"];
+pub const IDENTITY_SCOPES: [&str; 6] = ["user:read:user", "user:read:user:admin", "user:read", "user:read:admin", "user:write", "user:write:admin"];
 
 /// What is missing from `granted` for `required` (capabilities) and `extra` (literal scopes):
 /// each missing capability with both of its forms, so that the message can name them.
@@ -76,11 +75,8 @@ impl Missing {
 
     /// "user:write:admin (classic) or user:read:user:admin user:… (granular); scim2 or scim2:admin".
     pub fn describe(&self) -> String {
-        let mut parts: Vec<String> = self
-            .capabilities
-            .iter()
-            .map(|c| format!("{} (classic) or {} (granular)", c.classic().join(" "), c.granular().join(" ")))
-            .collect();
+        let mut parts: Vec<String> =
+            self.capabilities.iter().map(|c| format!("{} (classic) or {} (granular)", c.classic().join(" "), c.granular().join(" "))).collect();
         parts.extend(self.scopes.iter().cloned());
         parts.join("; ")
     }

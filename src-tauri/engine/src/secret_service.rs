@@ -61,10 +61,7 @@ pub(crate) enum Failure {
 impl SecretServiceClient {
     pub(crate) fn start() -> Self {
         let (tx, rx) = mpsc::channel();
-        std::thread::Builder::new()
-            .name("secret-service".into())
-            .spawn(move || serve(rx))
-            .ok();
+        std::thread::Builder::new().name("secret-service".into()).spawn(move || serve(rx)).ok();
         Self { requests: Mutex::new(tx) }
     }
 
@@ -170,12 +167,7 @@ fn attempt(connection: &mut Option<SecretService>, request: &Request) -> Result<
 
 /// The attributes of an entry, as the `keyring` crate (v3) wrote them.
 fn attributes(service: &str, key: &str) -> [(&'static str, String); 4] {
-    [
-        ("service", service.to_string()),
-        ("username", key.to_string()),
-        ("target", "default".to_string()),
-        ("application", "rust-keyring".to_string()),
-    ]
+    [("service", service.to_string()), ("username", key.to_string()), ("target", "default".to_string()), ("application", "rust-keyring".to_string())]
 }
 
 fn search_attributes<'a>(attributes: &'a [(&'static str, String); 4]) -> HashMap<&'static str, &'a str> {

@@ -183,7 +183,6 @@ impl Engine {
         tokio::task::spawn_blocking(move || secrets.get(&key)).await.map_err(|_| interrupted("keychain call"))?
     }
 
-
     /// Several keychain calls in one trip to a blocking thread.
     pub(crate) async fn keychain<T: Send + 'static>(&self, calls: impl FnOnce(&dyn crate::vault::SecretStore) -> T + Send + 'static) -> Result<T> {
         let secrets = self.inner.config.secrets.clone();
@@ -278,9 +277,17 @@ impl Engine {
         let unsaved = lock(&self.inner.pending).len();
         let report = ShutdownReport { waited: started.elapsed(), still_holding, unsaved };
         if still_holding == 0 && unsaved == 0 {
-            tracing::info!(waited_ms = report.waited.as_millis() as u64, pending_written = ids.len(), "quitting: no rotation in flight, every token is in the keychain");
+            tracing::info!(
+                waited_ms = report.waited.as_millis() as u64,
+                pending_written = ids.len(),
+                "quitting: no rotation in flight, every token is in the keychain"
+            );
         } else {
-            tracing::error!(still_holding, unsaved, "quitting with work unfinished: a connection whose rotated tokens are not in the keychain must be reconnected");
+            tracing::error!(
+                still_holding,
+                unsaved,
+                "quitting with work unfinished: a connection whose rotated tokens are not in the keychain must be reconnected"
+            );
         }
         report
     }
@@ -328,10 +335,7 @@ impl Held {
         // Both reads in one trip to a blocking thread (keychain calls block; the trip itself
         // costs more than an in-memory store's read).
         let (refresh_key, access_key) = (refresh_key(&self.id), access_key(&self.id));
-        let (refresh, access) = self
-            .engine
-            .keychain(move |secrets| Ok::<_, EngineError>((secrets.get(&refresh_key)?, secrets.get(&access_key)?)))
-            .await??;
+        let (refresh, access) = self.engine.keychain(move |secrets| Ok::<_, EngineError>((secrets.get(&refresh_key)?, secrets.get(&access_key)?))).await??;
         let s2s = self.connection()?.is_s2s();
         let pair = match (access, refresh) {
             (Some(access), Some(refresh)) => Some(TokenPair { access, refresh }),
@@ -353,9 +357,9 @@ impl Held {
     }
 
     async fn require_tokens(&self) -> Result<TokenPair> {
-        self.tokens().await?.ok_or_else(|| {
-            EngineError::new(ErrorCode::ZoomInvalidGrant, "This connection's tokens are missing from the keychain; reconnect it.")
-        })
+        self.tokens()
+            .await?
+            .ok_or_else(|| EngineError::new(ErrorCode::ZoomInvalidGrant, "This connection's tokens are missing from the keychain; reconnect it."))
     }
 
     /// Writes a pair, refresh token first (invariant 3), in one trip to a blocking thread; on
@@ -613,7 +617,12 @@ impl Held {
                     c.access_expires_at = expires_at;
                 })
                 .await?;
-                Err(ZoomFailure { error: EngineError::new(ErrorCode::ZoomInvalidGrant, reason), class: FailureClass::GrantEnded(GrantEnd::Ended), retry_after: None, reason: None })
+                Err(ZoomFailure {
+                    error: EngineError::new(ErrorCode::ZoomInvalidGrant, reason),
+                    class: FailureClass::GrantEnded(GrantEnd::Ended),
+                    retry_after: None,
+                    reason: None,
+                })
             }
             probe => {
                 if let Err(f) = &probe {
@@ -653,7 +662,9 @@ impl Held {
         let ends = match failure.class {
             FailureClass::GrantEnded(end) => Some((end == GrantEnd::Superseded, e.message.clone())),
             FailureClass::Refused => Some((false, e.message.clone())),
-            _ if gave_up => Some((false, format!("Zoom has refused every refresh for {} hours ({failures} attempts); last answer: {}", (now - since) / 3600, e.message))),
+            _ if gave_up => {
+                Some((false, format!("Zoom has refused every refresh for {} hours ({failures} attempts); last answer: {}", (now - since) / 3600, e.message)))
+            }
             _ => None,
         };
         if let Some((superseded, reason)) = ends {

@@ -117,11 +117,8 @@ fn timed_out() -> EngineError {
 /// A keychain error as the user should read it. The platform's messages name the failure,
 /// never a stored value.
 fn unavailable(e: impl std::fmt::Display) -> EngineError {
-    let hint = if cfg!(target_os = "linux") {
-        " On Linux the app needs a Secret Service (GNOME Keyring or KWallet) in your desktop session, unlocked."
-    } else {
-        ""
-    };
+    let hint =
+        if cfg!(target_os = "linux") { " On Linux the app needs a Secret Service (GNOME Keyring or KWallet) in your desktop session, unlocked." } else { "" };
     EngineError::new(ErrorCode::KeychainUnavailable, format!("no keychain service reachable: {e}.{hint}"))
 }
 
@@ -161,11 +158,7 @@ fn check_len(value: &Secret) -> Result<()> {
 impl KeychainStore {
     /// Runs a keychain call on its own thread with a timeout, so a hung keychain (waiting for a
     /// prompt) cannot block the caller forever.
-    fn call<T: Send + 'static>(
-        &self,
-        key: &str,
-        f: impl FnOnce(keyring::Entry) -> std::result::Result<T, keyring::Error> + Send + 'static,
-    ) -> Result<T> {
+    fn call<T: Send + 'static>(&self, key: &str, f: impl FnOnce(keyring::Entry) -> std::result::Result<T, keyring::Error> + Send + 'static) -> Result<T> {
         let entry = keyring::Entry::new(&self.service, key).map_err(unavailable)?;
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {

@@ -16,8 +16,8 @@ use oauth2::{AuthUrl, ClientId, CsrfToken, PkceCodeChallenge, PkceCodeVerifier, 
 use crate::error::{EngineError, ErrorCode, Result};
 use crate::model::ZoomIdentity;
 use crate::secret::Secret;
-pub use crate::zoom_answers::{parse_identity, FailureClass, GrantEnd, Revocation, RetryAfter, TokenAnswer, TokenSet, ZoomFailure};
 use crate::zoom_answers::{api_answer, failure, parse_retry_after, revoke_answer, token_answer, TokenCall};
+pub use crate::zoom_answers::{parse_identity, FailureClass, GrantEnd, RetryAfter, Revocation, TokenAnswer, TokenSet, ZoomFailure};
 
 /// One Zoom app as the client sees it.
 #[derive(Debug, Clone)]
@@ -209,17 +209,13 @@ impl ZoomClient {
     /// custom role must allow), and how many there are.
     pub async fn users_probe(&self, api_url: &str, access: &Secret) -> std::result::Result<u64, ZoomFailure> {
         let list = self.api_get(&join(api_url, "/v2/users?page_size=1&status=active"), access, "application/json").await?;
-        list.get("total_records")
-            .and_then(|t| t.as_u64())
-            .ok_or_else(|| failure(ErrorCode::ZoomBadResponse, "Zoom's list of users lacks total_records"))
+        list.get("total_records").and_then(|t| t.as_u64()).ok_or_else(|| failure(ErrorCode::ZoomBadResponse, "Zoom's list of users lacks total_records"))
     }
 
     /// `GET /scim2/Users?count=1`: the number of users SCIM sees.
     pub async fn scim_probe(&self, api_url: &str, access: &Secret) -> std::result::Result<u64, ZoomFailure> {
         let list = self.api_get(&join(api_url, "/scim2/Users?count=1"), access, "application/scim+json").await?;
-        list.get("totalResults")
-            .and_then(|t| t.as_u64())
-            .ok_or_else(|| failure(ErrorCode::ZoomBadResponse, "Zoom's SCIM answer lacks totalResults"))
+        list.get("totalResults").and_then(|t| t.as_u64()).ok_or_else(|| failure(ErrorCode::ZoomBadResponse, "Zoom's SCIM answer lacks totalResults"))
     }
 
     /// Fetches an authorize URL the way a browser would start, without following its redirect:
@@ -243,7 +239,8 @@ pub(crate) fn network(e: reqwest::Error) -> ZoomFailure {
         // Name TLS trouble: behind a TLS-inspecting proxy it is the certificate store.
         let chain = std::iter::successors(std::error::Error::source(&e), |s| s.source()).map(|s| s.to_string()).collect::<Vec<_>>().join(": ");
         if chain.contains("certificate") || chain.contains("UnknownIssuer") {
-            "the server's TLS certificate is not trusted (behind a TLS-inspecting proxy, its root certificate must be in the system's certificate store)".to_string()
+            "the server's TLS certificate is not trusted (behind a TLS-inspecting proxy, its root certificate must be in the system's certificate store)"
+                .to_string()
         } else {
             "could not connect".to_string()
         }

@@ -81,9 +81,7 @@ impl FailureClass {
             ErrorCode::Network | ErrorCode::ZoomRateLimited => FailureClass::Transient,
             ErrorCode::ZoomError | ErrorCode::ZoomBadResponse => FailureClass::Ambiguous,
             ErrorCode::ZoomInvalidGrant => FailureClass::GrantEnded(GrantEnd::Ended),
-            ErrorCode::KeychainUnavailable | ErrorCode::Storage | ErrorCode::LockTimeout | ErrorCode::ShuttingDown => {
-                FailureClass::Local
-            }
+            ErrorCode::KeychainUnavailable | ErrorCode::Storage | ErrorCode::LockTimeout | ErrorCode::ShuttingDown => FailureClass::Local,
             _ => FailureClass::Refused,
         }
     }
@@ -179,10 +177,7 @@ pub fn parse_retry_after(value: &str, now: i64) -> Option<RetryAfter> {
         // Saturates instead of overflowing for absurd values.
         value.parse().unwrap_or(u64::MAX)
     } else {
-        let at = chrono::DateTime::parse_from_rfc3339(value)
-            .or_else(|_| chrono::DateTime::parse_from_rfc2822(value))
-            .ok()?
-            .timestamp();
+        let at = chrono::DateTime::parse_from_rfc3339(value).or_else(|_| chrono::DateTime::parse_from_rfc2822(value)).ok()?.timestamp();
         u64::try_from(at.saturating_sub(now)).unwrap_or(0)
     };
     let ceiling = RETRY_AFTER_CEILING.as_secs();
@@ -242,12 +237,7 @@ pub fn token_set(fields: TokenFields, now: i64) -> TokenAnswer {
         // RFC 6749 §7.1: a client must not use a token whose type it does not understand.
         match fields.token_type.as_deref() {
             Some(t) if t.eq_ignore_ascii_case("bearer") => {}
-            other => {
-                return Err(bad(format!(
-                    "Zoom's token answer has token_type {}, not Bearer; the token was not used",
-                    short(other.unwrap_or("(none)"))
-                )))
-            }
+            other => return Err(bad(format!("Zoom's token answer has token_type {}, not Bearer; the token was not used", short(other.unwrap_or("(none)"))))),
         }
         // A hostile or broken answer is kept within sane bounds: no less than a minute (0 would
         // make keepalive refresh, and rotate, at every tick) and no more than a day.
@@ -280,19 +270,91 @@ pub enum TokenCall {
 /// neither (a superseded grant has been seen answering a plain "Invalid Token!"), so the `error`
 /// field decides when nothing here matches.
 const REASONS: [(&[&str], ZoomReason, ErrorCode, FailureClass, &str); 14] = [
-    (&["4741", "token has been revoked"], ZoomReason::Superseded, ErrorCode::ZoomInvalidGrant, FailureClass::GrantEnded(GrantEnd::Superseded), "a newer connection for this Zoom user replaced it (4741)"),
-    (&["4735", "owner of the token does not exist"], ZoomReason::OwnerGone, ErrorCode::ZoomInvalidGrant, FailureClass::GrantEnded(GrantEnd::OwnerGone), "the Zoom user was deactivated or no longer exists (4735)"),
-    (&["4737", "can not find the authentication"], ZoomReason::AuthorizationUnknown, ErrorCode::ZoomInvalidGrant, FailureClass::GrantEnded(GrantEnd::Ended), "Zoom no longer knows this authorization (4737)"),
-    (&["4738", "disabled by admin"], ZoomReason::PreApprovalOff, ErrorCode::ZoomInvalidGrant, FailureClass::GrantEnded(GrantEnd::Ended), "a Zoom admin turned off pre-approval for this app (4738)"),
-    (&["4711", "refresh token invalid"], ZoomReason::ScopesChanged, ErrorCode::ZoomInvalidGrant, FailureClass::GrantEnded(GrantEnd::Ended), "the Zoom app's scopes changed since this connection was authorized (4711)"),
-    (&["4733", "code is expired"], ZoomReason::CodeExpired, ErrorCode::ZoomInvalidGrant, FailureClass::Refused, "the authorization code expired before it was used (4733); start the sign-in again"),
-    (&["4734", "invalid authorization code"], ZoomReason::CodeRefused, ErrorCode::ZoomInvalidGrant, FailureClass::Refused, "Zoom did not accept the authorization code (4734); start the sign-in again"),
-    (&["4709", "redirect uri mismatch"], ZoomReason::RedirectMismatch, ErrorCode::InvalidSettings, FailureClass::Refused, "the redirect URL does not match the one registered in the Zoom app (4709)"),
+    (
+        &["4741", "token has been revoked"],
+        ZoomReason::Superseded,
+        ErrorCode::ZoomInvalidGrant,
+        FailureClass::GrantEnded(GrantEnd::Superseded),
+        "a newer connection for this Zoom user replaced it (4741)",
+    ),
+    (
+        &["4735", "owner of the token does not exist"],
+        ZoomReason::OwnerGone,
+        ErrorCode::ZoomInvalidGrant,
+        FailureClass::GrantEnded(GrantEnd::OwnerGone),
+        "the Zoom user was deactivated or no longer exists (4735)",
+    ),
+    (
+        &["4737", "can not find the authentication"],
+        ZoomReason::AuthorizationUnknown,
+        ErrorCode::ZoomInvalidGrant,
+        FailureClass::GrantEnded(GrantEnd::Ended),
+        "Zoom no longer knows this authorization (4737)",
+    ),
+    (
+        &["4738", "disabled by admin"],
+        ZoomReason::PreApprovalOff,
+        ErrorCode::ZoomInvalidGrant,
+        FailureClass::GrantEnded(GrantEnd::Ended),
+        "a Zoom admin turned off pre-approval for this app (4738)",
+    ),
+    (
+        &["4711", "refresh token invalid"],
+        ZoomReason::ScopesChanged,
+        ErrorCode::ZoomInvalidGrant,
+        FailureClass::GrantEnded(GrantEnd::Ended),
+        "the Zoom app's scopes changed since this connection was authorized (4711)",
+    ),
+    (
+        &["4733", "code is expired"],
+        ZoomReason::CodeExpired,
+        ErrorCode::ZoomInvalidGrant,
+        FailureClass::Refused,
+        "the authorization code expired before it was used (4733); start the sign-in again",
+    ),
+    (
+        &["4734", "invalid authorization code"],
+        ZoomReason::CodeRefused,
+        ErrorCode::ZoomInvalidGrant,
+        FailureClass::Refused,
+        "Zoom did not accept the authorization code (4734); start the sign-in again",
+    ),
+    (
+        &["4709", "redirect uri mismatch"],
+        ZoomReason::RedirectMismatch,
+        ErrorCode::InvalidSettings,
+        FailureClass::Refused,
+        "the redirect URL does not match the one registered in the Zoom app (4709)",
+    ),
     (&["4717", "app has been disabled"], ZoomReason::AppDisabled, ErrorCode::ZoomInvalidClient, FailureClass::Refused, "the Zoom app is deactivated (4717)"),
-    (&["invalid account_id", "invalid account id"], ZoomReason::AccountUnknown, ErrorCode::InvalidSettings, FailureClass::Refused, "Zoom does not know this account ID for the app"),
-    (&["4702", "4704", "invalid client"], ZoomReason::ClientRefused, ErrorCode::ZoomInvalidClient, FailureClass::Refused, "Zoom refused the app's client id or secret (4702)"),
-    (&["4705", "grant type is not supported"], ZoomReason::GrantTypeUnsupported, ErrorCode::ZoomError, FailureClass::Refused, "Zoom does not support this grant type for the app (4705)"),
-    (&["4706"], ZoomReason::ClientMissing, ErrorCode::ZoomInvalidClient, FailureClass::Refused, "Zoom says the client id, secret or grant type is missing (4706)"),
+    (
+        &["invalid account_id", "invalid account id"],
+        ZoomReason::AccountUnknown,
+        ErrorCode::InvalidSettings,
+        FailureClass::Refused,
+        "Zoom does not know this account ID for the app",
+    ),
+    (
+        &["4702", "4704", "invalid client"],
+        ZoomReason::ClientRefused,
+        ErrorCode::ZoomInvalidClient,
+        FailureClass::Refused,
+        "Zoom refused the app's client id or secret (4702)",
+    ),
+    (
+        &["4705", "grant type is not supported"],
+        ZoomReason::GrantTypeUnsupported,
+        ErrorCode::ZoomError,
+        FailureClass::Refused,
+        "Zoom does not support this grant type for the app (4705)",
+    ),
+    (
+        &["4706"],
+        ZoomReason::ClientMissing,
+        ErrorCode::ZoomInvalidClient,
+        FailureClass::Refused,
+        "Zoom says the client id, secret or grant type is missing (4706)",
+    ),
     // 4700 is Zoom's catch-all for unexpected errors: it proves nothing.
     (&["4700"], ZoomReason::Unexpected, ErrorCode::ZoomError, FailureClass::Ambiguous, "Zoom answered with an unexpected error (4700); it is retried"),
 ];
@@ -315,11 +377,9 @@ pub(crate) fn token_error(err: &ZoomOAuthError, call: TokenCall, status: u16, re
         _ => None,
     };
     let (code, class, message) = match err.error.as_str() {
-        "invalid_grant" if call == TokenCall::CodeExchange => (
-            ErrorCode::ZoomInvalidGrant,
-            FailureClass::Refused,
-            "Zoom did not accept this sign-in's authorization code; start the sign-in again".to_string(),
-        ),
+        "invalid_grant" if call == TokenCall::CodeExchange => {
+            (ErrorCode::ZoomInvalidGrant, FailureClass::Refused, "Zoom did not accept this sign-in's authorization code; start the sign-in again".to_string())
+        }
         // RFC 6749 §5.2: the refresh token is invalid, expired or revoked. Zoom does not always
         // say why (4741 is often missing), so the reason names every possibility.
         "invalid_grant" => (
@@ -327,11 +387,9 @@ pub(crate) fn token_error(err: &ZoomOAuthError, call: TokenCall, status: u16, re
             FailureClass::GrantEnded(GrantEnd::Ended),
             "deauthorized or uninstalled in Zoom, or replaced by a newer sign-in".to_string(),
         ),
-        "invalid_client" | "unauthorized_client" => (
-            ErrorCode::ZoomInvalidClient,
-            FailureClass::Refused,
-            "Zoom refused the app's client id or secret".to_string(),
-        ),
+        "invalid_client" | "unauthorized_client" => {
+            (ErrorCode::ZoomInvalidClient, FailureClass::Refused, "Zoom refused the app's client id or secret".to_string())
+        }
         _ if status == 429 => (ErrorCode::ZoomRateLimited, FailureClass::Transient, "Zoom's rate limit was reached".to_string()),
         _ if status >= 500 => (ErrorCode::Network, FailureClass::Transient, format!("Zoom had a server error (HTTP {status})")),
         // `invalid_request` is also Zoom's answer to its own internal errors, and any other 4xx
@@ -344,7 +402,6 @@ pub(crate) fn token_error(err: &ZoomOAuthError, call: TokenCall, status: u16, re
     };
     ZoomFailure { reason, ..classified(code, class, message, retry_after) }
 }
-
 
 /// A non-2xx token-endpoint answer that is not Zoom's error shape (a proxy's page, a cut body).
 pub(crate) fn unparseable_token_answer(status: u16, retry_after: Option<RetryAfter>) -> ZoomFailure {
@@ -378,32 +435,20 @@ pub fn api_answer(status: u16, retry_after: Option<RetryAfter>, body: &[u8]) -> 
         return json.ok_or_else(|| failure(ErrorCode::ZoomBadResponse, "Zoom answered with something that is not JSON"));
     }
     let code = json.as_ref().and_then(|j| j.get("code")).and_then(|c| c.as_i64());
-    let message = json
-        .as_ref()
-        .and_then(|j| j.get("message").or_else(|| j.get("detail")))
-        .and_then(|m| m.as_str())
-        .map(short);
+    let message = json.as_ref().and_then(|j| j.get("message").or_else(|| j.get("detail"))).and_then(|m| m.as_str()).map(short);
     let (code_kind, class, text) = match (status, code) {
         (429, _) => (ErrorCode::ZoomRateLimited, FailureClass::Transient, "Zoom's rate limit was reached; the call will be retried".to_string()),
         (500..=599, _) => (ErrorCode::Network, FailureClass::Transient, format!("Zoom had a server error (HTTP {status})")),
         // Not Zoom's shape at all: a proxy's or firewall's page says nothing about the grant.
         _ if json.is_none() => (ErrorCode::ZoomBadResponse, FailureClass::Ambiguous, format!("Zoom answered something unexpected (HTTP {status})")),
-        (401, _) | (_, Some(124)) => (
-            ErrorCode::ZoomInvalidGrant,
-            FailureClass::TokenRefused,
-            "Zoom refused the access token (401, code 124)".to_string(),
-        ),
-        (_, Some(4711)) | (_, Some(4700)) if message.as_deref().is_some_and(|m| m.contains("scope")) => (
-            ErrorCode::MissingScope,
-            FailureClass::Refused,
-            format!("the connection lacks a scope this call needs: {}", message.unwrap_or_default()),
-        ),
+        (401, _) | (_, Some(124)) => (ErrorCode::ZoomInvalidGrant, FailureClass::TokenRefused, "Zoom refused the access token (401, code 124)".to_string()),
+        (_, Some(4711)) | (_, Some(4700)) if message.as_deref().is_some_and(|m| m.contains("scope")) => {
+            (ErrorCode::MissingScope, FailureClass::Refused, format!("the connection lacks a scope this call needs: {}", message.unwrap_or_default()))
+        }
         // Zoom's "No permission." (code 200) and plain 403s: the signed-in user may not do this.
-        (403, _) | (_, Some(200)) => (
-            ErrorCode::RoleNotAllowed,
-            FailureClass::Refused,
-            format!("Zoom says this user may not do that (HTTP {status}): {}", message.unwrap_or_default()),
-        ),
+        (403, _) | (_, Some(200)) => {
+            (ErrorCode::RoleNotAllowed, FailureClass::Refused, format!("Zoom says this user may not do that (HTTP {status}): {}", message.unwrap_or_default()))
+        }
         _ => (ErrorCode::ZoomError, FailureClass::Ambiguous, format!("Zoom answered HTTP {status}: {}", message.unwrap_or_default())),
     };
     Err(classified(code_kind, class, text, retry_after))
@@ -418,7 +463,11 @@ fn short(text: &str) -> String {
     let redacted = crate::redact::redact(text);
     let masked = CODE_LIKE.replace_all(&redacted, |m: &regex::Captures| {
         let word = &m[0];
-        if word.len() >= 16 { "<redacted>".to_string() } else { word.to_string() }
+        if word.len() >= 16 {
+            "<redacted>".to_string()
+        } else {
+            word.to_string()
+        }
     });
     masked.chars().take(200).collect()
 }
@@ -452,9 +501,7 @@ pub fn identity_answer(status: u16, body: &[u8]) -> Result<ZoomIdentity, ZoomFai
 /// `GET /scim2/Users?count=1` as the engine reads it: the number of users.
 pub fn scim_answer(status: u16, body: &[u8]) -> Result<u64, ZoomFailure> {
     let list = api_answer(status, None, body)?;
-    list.get("totalResults")
-        .and_then(|t| t.as_u64())
-        .ok_or_else(|| failure(ErrorCode::ZoomBadResponse, "Zoom's SCIM answer lacks totalResults"))
+    list.get("totalResults").and_then(|t| t.as_u64()).ok_or_else(|| failure(ErrorCode::ZoomBadResponse, "Zoom's SCIM answer lacks totalResults"))
 }
 
 /// What a revocation answer proves.

@@ -6,8 +6,8 @@ mod common;
 use common::*;
 use zoom_connections_engine::clock::FakeClock;
 use zoom_connections_engine::model::{RedirectMode, Status, SANDBOX_ORG_ID};
-use zoom_connections_engine::Probe;
 use zoom_connections_engine::ErrorCode;
+use zoom_connections_engine::Probe;
 use zoom_sandbox::user_agent::SignIn;
 
 const OWNER: &str = "owner@contoso.example";

@@ -33,13 +33,8 @@ const FAULTS: [(&str, &str); 11] = [
     ("invalid_grant", r#"{"kind":"invalid_grant"}"#),
 ];
 
-const CALLS: [(&str, &str); 5] = [
-    ("code exchange", "code_exchange"),
-    ("refresh", "refresh"),
-    ("revoke (Delete)", "revoke"),
-    ("identity (users/me)", "users_me"),
-    ("SCIM test", "scim"),
-];
+const CALLS: [(&str, &str); 5] =
+    [("code exchange", "code_exchange"), ("refresh", "refresh"), ("revoke (Delete)", "revoke"), ("identity (users/me)", "users_me"), ("SCIM test", "scim")];
 
 fn code(c: ErrorCode) -> &'static str {
     c.as_str()

@@ -38,7 +38,12 @@ async fn hostile() -> (String, Arc<Script>) {
     let app = Router::new()
         .route("/oauth/token", post(|State(s): State<Arc<Script>>| async move { scripted(&s.token).await }))
         .route("/oauth/revoke", post(|State(s): State<Arc<Script>>| async move { scripted(&s.revoke).await }))
-        .route("/v2/users/me", get(|| async { axum::Json(serde_json::json!({"id": "usr_contoso_owner", "email": "owner@contoso.example", "role_name": "Owner", "account_id": "acct_contoso"})) }))
+        .route(
+            "/v2/users/me",
+            get(|| async {
+                axum::Json(serde_json::json!({"id": "usr_contoso_owner", "email": "owner@contoso.example", "role_name": "Owner", "account_id": "acct_contoso"}))
+            }),
+        )
         .with_state(script.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -71,7 +76,11 @@ fn stored(w: &World, id: &str) -> (String, String) {
 async fn a_numeric_string_expires_in_is_read_and_the_new_refresh_token_kept() {
     let (url, script) = hostile().await;
     let (w, engine, id) = connection_facing(&url).await;
-    script.token.lock().unwrap().push_back((200, r#"{"access_token":"A2","token_type":"Bearer","refresh_token":"R2","expires_in":"3599","scope":"user:write:admin"}"#.into()));
+    script
+        .token
+        .lock()
+        .unwrap()
+        .push_back((200, r#"{"access_token":"A2","token_type":"Bearer","refresh_token":"R2","expires_in":"3599","scope":"user:write:admin"}"#.into()));
     rotate_now(&engine, &id).await.unwrap();
     assert_eq!(stored(&w, &id), ("A2".to_string(), "R2".to_string()));
     let c = engine.connection(&id).unwrap();
@@ -120,7 +129,10 @@ async fn an_api_url_elsewhere_is_not_used() {
     let (url, script) = hostile().await;
     let (_w, engine, id) = connection_facing(&url).await;
     let before = engine.connection(&id).unwrap().api_url;
-    script.token.lock().unwrap().push_back((200, r#"{"access_token":"A6","token_type":"bearer","refresh_token":"R6","expires_in":3599,"api_url":"https://api.zoom.us.evil.example"}"#.into()));
+    script.token.lock().unwrap().push_back((
+        200,
+        r#"{"access_token":"A6","token_type":"bearer","refresh_token":"R6","expires_in":3599,"api_url":"https://api.zoom.us.evil.example"}"#.into(),
+    ));
     rotate_now(&engine, &id).await.unwrap();
     assert_eq!(engine.connection(&id).unwrap().api_url, before);
 }

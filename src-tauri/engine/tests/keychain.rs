@@ -88,4 +88,3 @@ fn a_burst_of_concurrent_calls_leaves_the_secret_service_up() {
     assert_eq!(store.get("conn/after/refresh").unwrap(), Some(Secret::new("still-here")));
     store.delete("conn/after/refresh").unwrap();
 }
-

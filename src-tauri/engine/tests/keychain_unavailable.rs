@@ -24,9 +24,6 @@ async fn without_a_secret_service_the_error_says_so_and_nothing_is_written() {
     let engine = Engine::open(EngineConfig::new(dir.clone(), Arc::new(store))).unwrap();
     assert_eq!(engine.orgs()[0].id, SANDBOX_ORG_ID, "the app still starts and lists");
     assert!(engine.connections().is_empty());
-    let text: String = std::fs::read_dir(&dir)
-        .unwrap()
-        .filter_map(|e| std::fs::read_to_string(e.unwrap().path()).ok())
-        .collect();
+    let text: String = std::fs::read_dir(&dir).unwrap().filter_map(|e| std::fs::read_to_string(e.unwrap().path()).ok()).collect();
     assert!(!text.contains("never-stored"), "no plaintext fallback");
 }

@@ -136,7 +136,11 @@ async fn sigkill_during_test_delete_and_reconnect_loses_nothing_outside_the_wind
                     let grant = grant_status(email).await;
                     assert!(listed || grant.as_deref() != Some("active"), "{id} was forgotten with its grant alive at Zoom\n{}", run.log);
                     if listed {
-                        if grant.as_deref() == Some("active") { kept += 1 } else { half += 1 }
+                        if grant.as_deref() == Some("active") {
+                            kept += 1
+                        } else {
+                            half += 1
+                        }
                         // A second Delete finishes the job.
                         app.delete(&id).await.unwrap_or_else(|e| panic!("the second Delete of {id}: {e:?}"));
                     } else {

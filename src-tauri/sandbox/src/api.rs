@@ -105,11 +105,7 @@ pub struct ListQuery {
 }
 
 /// `GET /v2/users`: the account's users, for a role that may view them.
-pub async fn users_list(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    axum::extract::Query(q): axum::extract::Query<ListQuery>,
-) -> Response {
+pub async fn users_list(State(shared): State<Arc<Shared>>, headers: HeaderMap, axum::extract::Query(q): axum::extract::Query<ListQuery>) -> Response {
     if let Some(fault) = shared.inject(Endpoint::UsersList).await {
         return fault;
     }

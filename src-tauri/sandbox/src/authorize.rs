@@ -99,11 +99,7 @@ fn request(shared: &Shared, req: &str) -> Result<(AuthRequest, String), Response
             let app_name = inner.seed.app(&r.client_id).map(|a| a.name.clone()).unwrap_or_default();
             Ok((r.clone(), app_name))
         }
-        _ => Err(pages::error_page(
-            StatusCode::BAD_REQUEST,
-            "Session expired",
-            "This sign-in page has expired. Start again from the app.",
-        )),
+        _ => Err(pages::error_page(StatusCode::BAD_REQUEST, "Session expired", "This sign-in page has expired. Start again from the app.")),
     }
 }
 
@@ -176,16 +172,10 @@ pub async fn sso_domain(State(shared): AppState, Form(f): Form<SsoForm>) -> Resp
     let domain = f.domain.trim().trim_end_matches(".zoom.us").to_ascii_lowercase();
     let inner = shared.lock();
     let Some(account) = inner.seed.accounts.iter().find(|a| a.sso_domain.as_deref() == Some(domain.as_str())) else {
-        return (StatusCode::NOT_FOUND, pages::sso_domain(&f.req, Some("No account uses this company domain for SSO.")))
-            .into_response();
+        return (StatusCode::NOT_FOUND, pages::sso_domain(&f.req, Some("No account uses this company domain for SSO."))).into_response();
     };
-    let choices: Vec<(String, String)> = inner
-        .seed
-        .users
-        .iter()
-        .filter(|u| u.account_id == account.id)
-        .map(|u| (u.id.clone(), format!("{} <{}>", u.display_name(), u.email)))
-        .collect();
+    let choices: Vec<(String, String)> =
+        inner.seed.users.iter().filter(|u| u.account_id == account.id).map(|u| (u.id.clone(), format!("{} <{}>", u.display_name(), u.email))).collect();
     pages::chooser(&f.req, "sso", &format!("{} single sign-on", account.name), &choices).into_response()
 }
 
@@ -210,12 +200,7 @@ fn social(shared: &Shared, req: &str, provider: &str) -> Response {
         return page;
     }
     let inner = shared.lock();
-    let choices: Vec<(String, String)> = inner
-        .seed
-        .users
-        .iter()
-        .filter_map(|u| identity(u, provider).map(|id| (u.id.clone(), id.clone())))
-        .collect();
+    let choices: Vec<(String, String)> = inner.seed.users.iter().filter_map(|u| identity(u, provider).map(|id| (u.id.clone(), id.clone()))).collect();
     let heading = if provider == "google" { "Sign in with Google" } else { "Sign in with Facebook" };
     pages::chooser(req, provider, heading, &choices).into_response()
 }
@@ -235,10 +220,7 @@ pub async fn choose(State(shared): AppState, Form(f): Form<ChooseForm>) -> Respo
     let offered = {
         let inner = shared.lock();
         match inner.user(&f.user_id) {
-            Some(u) if f.provider == "sso" => inner
-                .seed
-                .account(&u.account_id)
-                .is_some_and(|a| a.sso_domain.is_some()),
+            Some(u) if f.provider == "sso" => inner.seed.account(&u.account_id).is_some_and(|a| a.sso_domain.is_some()),
             Some(u) => identity(u, &f.provider).is_some(),
             None => false,
         }

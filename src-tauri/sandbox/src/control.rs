@@ -24,12 +24,7 @@ use crate::state::{fingerprint, Inner, Shared};
 pub const SECRET_HEADER: &str = "x-sandbox-control";
 
 /// Refuses every caller that is not on this machine or does not show this run's secret.
-pub async fn authorized_only(
-    State(shared): State<Arc<Shared>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub async fn authorized_only(State(shared): State<Arc<Shared>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, request: Request, next: Next) -> Response {
     let shown = request.headers().get(SECRET_HEADER).map(|v| v.as_bytes());
     let expected = shared.control_secret.as_deref().map(str::as_bytes);
     let matches = match (shown, expected) {

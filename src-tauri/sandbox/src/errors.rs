@@ -56,11 +56,7 @@ impl ApiError {
         Self { status: StatusCode::BAD_REQUEST, code: 200, message: "No permission.".into() }
     }
     pub fn missing_scope(scopes: &[&str]) -> Self {
-        Self {
-            status: StatusCode::BAD_REQUEST,
-            code: 4711,
-            message: format!("Invalid access token, does not contain scopes:[{}].", scopes.join(", ")),
-        }
+        Self { status: StatusCode::BAD_REQUEST, code: 4711, message: format!("Invalid access token, does not contain scopes:[{}].", scopes.join(", ")) }
     }
 }
 

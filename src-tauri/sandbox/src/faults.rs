@@ -110,9 +110,7 @@ impl Shared {
                     .into_response(),
             ),
             FaultKind::Reset => Some(reset()),
-            FaultKind::MalformedJson => Some(
-                ([(header::CONTENT_TYPE, "application/json;charset=UTF-8")], "{\"access_token\": \"trunc").into_response(),
-            ),
+            FaultKind::MalformedJson => Some(([(header::CONTENT_TYPE, "application/json;charset=UTF-8")], "{\"access_token\": \"trunc").into_response()),
             FaultKind::InvalidGrant => Some(OAuthError::invalid_grant("Invalid Token!").into_response()),
         }
     }
@@ -179,9 +177,8 @@ pub fn iso8601(unix: i64) -> String {
 
 /// A response whose body fails after the headers: the client sees the connection break.
 fn reset() -> Response {
-    let stream = futures_util::stream::once(async {
-        Err::<Bytes, io::Error>(io::Error::new(io::ErrorKind::ConnectionReset, "sandbox fault: connection reset"))
-    });
+    let stream =
+        futures_util::stream::once(async { Err::<Bytes, io::Error>(io::Error::new(io::ErrorKind::ConnectionReset, "sandbox fault: connection reset")) });
     let mut res = Response::new(Body::from_stream(stream));
     res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     res.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(512));

@@ -34,8 +34,8 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 pub use seed::Seed;
-pub use state::DEFAULT_ACCESS_TOKEN_LIFETIME;
 use state::Shared;
+pub use state::DEFAULT_ACCESS_TOKEN_LIFETIME;
 
 /// How to start a sandbox.
 #[derive(Debug, Clone)]
@@ -118,14 +118,7 @@ pub async fn start(config: SandboxConfig) -> std::io::Result<RunningSandbox> {
         Some(path) => persist::load(path, config.seed.clone(), config.access_token_lifetime),
         None => state::Inner::new(config.seed.clone(), config.access_token_lifetime),
     };
-    let shared = Arc::new(Shared::with_state(
-        inner,
-        config.seed,
-        config.access_token_lifetime,
-        format!("http://{addr}"),
-        config.state_file,
-        config.control,
-    ));
+    let shared = Arc::new(Shared::with_state(inner, config.seed, config.access_token_lifetime, format!("http://{addr}"), config.state_file, config.control));
     let (tx, rx) = oneshot::channel::<()>();
     let app = router(shared.clone()).into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move {

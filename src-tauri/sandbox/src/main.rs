@@ -19,8 +19,7 @@ fn config_from_args() -> Result<SandboxConfig, String> {
                 config.seed = Seed::from_json(&text)?;
             }
             "--token-lifetime" => {
-                config.access_token_lifetime =
-                    value()?.parse().ok().filter(|s: &i64| *s > 0).ok_or_else(|| format!("invalid lifetime\n{USAGE}"))?
+                config.access_token_lifetime = value()?.parse().ok().filter(|s: &i64| *s > 0).ok_or_else(|| format!("invalid lifetime\n{USAGE}"))?
             }
             "--control" => config.control = true,
             "-h" | "--help" => {

@@ -19,12 +19,8 @@ pub const PATH: &str = "/marketplace/added-apps";
 pub async fn added_apps(State(shared): State<Arc<Shared>>) -> Html<String> {
     let inner = shared.lock();
     // One row per (user, app) with an active grant, as the real page lists installed apps.
-    let installed: BTreeSet<(String, String)> = inner
-        .grants
-        .iter()
-        .filter(|g| g.status == GrantStatus::Active)
-        .map(|g| (g.user_id.clone(), g.client_id.clone()))
-        .collect();
+    let installed: BTreeSet<(String, String)> =
+        inner.grants.iter().filter(|g| g.status == GrantStatus::Active).map(|g| (g.user_id.clone(), g.client_id.clone())).collect();
     let mut rows = String::new();
     for (user_id, client_id) in &installed {
         let email = inner.seed.users.iter().find(|u| &u.id == user_id).map(|u| u.email.as_str()).unwrap_or(user_id);

@@ -203,9 +203,7 @@ pub fn index(seed: &Seed, base_url: &str) -> Html<String> {
              <table><tr><th>client id</th><th>kind</th><th>redirect allow list</th><th>matching</th><th>scopes</th></tr>{apps}</table>\
              <p class=\"muted\">SSO company domains: {domains}.</p></main>",
             base = escape(base_url),
-            domains = escape(
-                &seed.accounts.iter().filter_map(|a| a.sso_domain.clone()).collect::<Vec<_>>().join(", ")
-            ),
+            domains = escape(&seed.accounts.iter().filter_map(|a| a.sso_domain.clone()).collect::<Vec<_>>().join(", ")),
         ),
     )
 }

@@ -96,10 +96,7 @@ mod tests {
     fn custom_schemes_only_for_meeting_sdk_apps() {
         let uri = "zoom-connections://oauth/callback";
         assert!(check(&app(&[uri], true, true), uri).is_ok());
-        assert_eq!(
-            check(&app(&[uri], true, false), uri),
-            Err("Custom URL schemes are accepted only for Meeting SDK apps.")
-        );
+        assert_eq!(check(&app(&[uri], true, false), uri), Err("Custom URL schemes are accepted only for Meeting SDK apps."));
     }
 
     #[test]

@@ -117,13 +117,8 @@ pub async fn list(State(shared): State<Arc<Shared>>, headers: HeaderMap, Query(q
         None => None,
     };
     let inner = shared.lock();
-    let matching: Vec<&User> = inner
-        .seed
-        .users
-        .iter()
-        .filter(|u| u.account_id == account)
-        .filter(|u| wanted.as_ref().is_none_or(|w| u.email.eq_ignore_ascii_case(w)))
-        .collect();
+    let matching: Vec<&User> =
+        inner.seed.users.iter().filter(|u| u.account_id == account).filter(|u| wanted.as_ref().is_none_or(|w| u.email.eq_ignore_ascii_case(w))).collect();
     let start = q.start_index.unwrap_or(1).max(1);
     let count = q.count.unwrap_or(MAX_COUNT).min(MAX_COUNT);
     let page: Vec<Value> = matching.iter().skip(start - 1).take(count).map(|u| resource(u)).collect();
@@ -228,11 +223,8 @@ fn apply(inner: &mut crate::state::Inner, id: &str, path: Option<&str>, value: &
         }
         Some(field @ ("name.givenName" | "name.familyName" | "userType")) => {
             let text = value.as_str().ok_or_else(|| bad("the value must be a string"))?;
-            let user_type = if field == "userType" {
-                Some(user_type_number(text).ok_or_else(|| bad("userType must be Basic, Licensed or On-Prem"))?)
-            } else {
-                None
-            };
+            let user_type =
+                if field == "userType" { Some(user_type_number(text).ok_or_else(|| bad("userType must be Basic, Licensed or On-Prem"))?) } else { None };
             let u = inner.seed.users.iter_mut().find(|u| u.id == id).ok_or_else(not_found)?;
             match (field, user_type) {
                 ("userType", Some(t)) => u.user_type = t,

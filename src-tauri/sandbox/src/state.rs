@@ -38,14 +38,7 @@ pub struct Shared {
 }
 
 impl Shared {
-    pub fn with_state(
-        inner: Inner,
-        seed: Seed,
-        access_token_lifetime: i64,
-        base_url: String,
-        state_file: Option<PathBuf>,
-        control: bool,
-    ) -> Self {
+    pub fn with_state(inner: Inner, seed: Seed, access_token_lifetime: i64, base_url: String, state_file: Option<PathBuf>, control: bool) -> Self {
         let clock = Clock::default();
         clock.advance(inner.clock_offset);
         Self {
@@ -341,8 +334,7 @@ impl Inner {
     /// `access_token_tolerance` keep working.
     fn apply_tolerance(&mut self, grant: &Grant, now: i64) {
         let Some(tolerance) = self.seed.app(&grant.client_id).and_then(|a| a.access_token_tolerance) else { return };
-        let grants: Vec<u64> =
-            self.grants.iter().filter(|g| g.user_id == grant.user_id && g.client_id == grant.client_id).map(|g| g.id).collect();
+        let grants: Vec<u64> = self.grants.iter().filter(|g| g.user_id == grant.user_id && g.client_id == grant.client_id).map(|g| g.id).collect();
         let mut live: Vec<(u64, String)> = self
             .tokens
             .iter()

@@ -37,10 +37,7 @@ fn parse_form(query: &[u8], body: &[u8]) -> Result<HashMap<String, String>, OAut
 
 fn authenticate_client(shared: &Shared, headers: &HeaderMap, form: &HashMap<String, String>) -> Result<App, OAuthError> {
     let inner = shared.lock();
-    let basic = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Basic ").or_else(|| v.strip_prefix("basic ")));
+    let basic = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Basic ").or_else(|| v.strip_prefix("basic ")));
     if let Some(encoded) = basic {
         let decoded = STANDARD.decode(encoded.trim()).map_err(|_| OAuthError::invalid_client())?;
         let decoded = String::from_utf8(decoded).map_err(|_| OAuthError::invalid_client())?;

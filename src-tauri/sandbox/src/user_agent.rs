@@ -83,11 +83,8 @@ impl UserAgent {
         self.http.post(at("/oauth/preapprove")?).form(&[("req", r)]).send().await.map_err(err)?;
         let decision = if approve { "authorize" } else { "decline" };
         let done = self.http.post(at("/oauth/consent")?).form(&[("req", r), ("decision", decision)]).send().await.map_err(err)?;
-        let location = done
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| format!("no redirect after Authorize: HTTP {}", done.status()))?;
+        let location =
+            done.headers().get("location").and_then(|v| v.to_str().ok()).ok_or_else(|| format!("no redirect after Authorize: HTTP {}", done.status()))?;
         Url::parse(location).map_err(|e| e.to_string())
     }
 }

@@ -44,11 +44,7 @@ async fn bad_missing_and_expired_tokens_get_401_code_124() {
     let sb = Sandbox::start().await;
     let tokens = sb.connect(OWNER).await;
     let access = tokens["access_token"].as_str().unwrap();
-    for res in [
-        sb.me("not-a-token").await,
-        sb.http.get(sb.url("/v2/users/me")).send().await.unwrap(),
-        sb.me(tokens["refresh_token"].as_str().unwrap()).await,
-    ] {
+    for res in [sb.me("not-a-token").await, sb.http.get(sb.url("/v2/users/me")).send().await.unwrap(), sb.me(tokens["refresh_token"].as_str().unwrap()).await] {
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
         assert_eq!(res.json::<Value>().await.unwrap(), json!({"code": 124, "message": "Invalid access token."}));
     }
@@ -165,7 +161,10 @@ async fn scim_creates_gets_patches_and_deletes_a_user() {
         {"op": "replace", "value": {"active": false, "userType": "Basic"}}]});
     let (status, patched) = scim(&sb, &token, reqwest::Method::PATCH, &path, Some(patch)).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!((patched["name"]["familyName"].clone(), patched["active"].clone(), patched["userType"].clone()), (json!("Renamed"), json!(false), json!("Basic")));
+    assert_eq!(
+        (patched["name"]["familyName"].clone(), patched["active"].clone(), patched["userType"].clone()),
+        (json!("Renamed"), json!(false), json!("Basic"))
+    );
     let (status, _) = scim(&sb, &token, reqwest::Method::DELETE, &path, None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (status, _) = scim(&sb, &token, reqwest::Method::GET, &path, None).await;

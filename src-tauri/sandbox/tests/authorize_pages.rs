@@ -23,14 +23,10 @@ async fn password_sign_in_needs_the_robot_check_and_the_right_password() {
     let no_robot = sb.post_form("/oauth/signin", &[("req", &req), ("email", OWNER), ("password", PASSWORD)]).await;
     assert_eq!(no_robot.status(), StatusCode::UNAUTHORIZED);
     assert!(no_robot.text().await.unwrap().contains("not a robot"));
-    let wrong = sb
-        .post_form("/oauth/signin", &[("req", &req), ("email", OWNER), ("password", "nope"), ("robot", "yes")])
-        .await;
+    let wrong = sb.post_form("/oauth/signin", &[("req", &req), ("email", OWNER), ("password", "nope"), ("robot", "yes")]).await;
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     assert!(wrong.text().await.unwrap().contains("Incorrect email or password"));
-    let ok = sb
-        .post_form("/oauth/signin", &[("req", &req), ("email", OWNER), ("password", PASSWORD), ("robot", "yes")])
-        .await;
+    let ok = sb.post_form("/oauth/signin", &[("req", &req), ("email", OWNER), ("password", PASSWORD), ("robot", "yes")]).await;
     assert_eq!(location(&ok), format!("/oauth/preapprove?req={req}"));
     assert!(sb.get(&format!("/oauth/preapprove?req={req}")).await.text().await.unwrap().contains("Pre-Approve"));
 }
@@ -71,9 +67,7 @@ async fn sign_in_with_sso_chooses_among_the_accounts_users() {
     let chooser = sb.post_form("/oauth/signin/sso", &[("req", &req), ("domain", "contoso.zoom.us")]).await;
     let html = chooser.text().await.unwrap();
     assert!(html.contains("admin@contoso.example") && !html.contains("fabrikam"));
-    let res = sb
-        .post_form("/oauth/signin/choose", &[("req", &req), ("provider", "sso"), ("user_id", "usr_contoso_admin")])
-        .await;
+    let res = sb.post_form("/oauth/signin/choose", &[("req", &req), ("provider", "sso"), ("user_id", "usr_contoso_admin")]).await;
     assert!(res.status().is_redirection());
     let code = query(&sb.approve(&req, "authorize").await, "code");
     assert!(code.is_some());
@@ -89,9 +83,7 @@ async fn sign_in_with_google_and_facebook_offer_only_linked_identities() {
         let req = sb.begin(PUBLIC, DEEP_LINK, "s").await;
         let html = sb.get(&format!("/oauth/signin/{provider}?req={req}")).await.text().await.unwrap();
         assert!(html.contains(identity), "{provider}");
-        let refused = sb
-            .post_form("/oauth/signin/choose", &[("req", &req), ("provider", provider), ("user_id", other)])
-            .await;
+        let refused = sb.post_form("/oauth/signin/choose", &[("req", &req), ("provider", provider), ("user_id", other)]).await;
         assert_eq!(refused.status(), StatusCode::BAD_REQUEST, "{provider}: {other} has no such identity");
         let ok = sb.post_form("/oauth/signin/choose", &[("req", &req), ("provider", provider), ("user_id", user)]).await;
         assert!(ok.status().is_redirection());
@@ -104,9 +96,7 @@ async fn pending_and_deactivated_users_cannot_sign_in() {
     let sb = Sandbox::start().await;
     for (email, why) in [("pending@contoso.example", "not been activated"), ("former@contoso.example", "deactivated")] {
         let req = sb.begin(PUBLIC, DEEP_LINK, "s").await;
-        let res = sb
-            .post_form("/oauth/signin", &[("req", &req), ("email", email), ("password", PASSWORD), ("robot", "yes")])
-            .await;
+        let res = sb.post_form("/oauth/signin", &[("req", &req), ("email", email), ("password", PASSWORD), ("robot", "yes")]).await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
         assert!(res.text().await.unwrap().contains(why));
     }
@@ -171,12 +161,7 @@ async fn a_custom_seed_file_replaces_the_directory() {
     let seed = Seed::from_json(&serde_json::to_string(&seed).unwrap()).unwrap();
     let sb = Sandbox::start_with(SandboxConfig { seed, ..SandboxConfig::default() }).await;
     let req = sb.begin(PUBLIC, DEEP_LINK, "s").await;
-    let res = sb
-        .post_form(
-            "/oauth/signin",
-            &[("req", &req), ("email", "someone@custom.example"), ("password", "custom-pw"), ("robot", "yes")],
-        )
-        .await;
+    let res = sb.post_form("/oauth/signin", &[("req", &req), ("email", "someone@custom.example"), ("password", "custom-pw"), ("robot", "yes")]).await;
     assert!(res.status().is_redirection());
     assert!(!sb.get("/").await.text().await.unwrap().contains(OWNER));
 }

@@ -48,12 +48,8 @@ async fn each_fault_kind_fails_the_way_it_says() {
     assert_eq!(error, "invalid_grant");
 
     arm(&sb, "refresh", json!({"kind": "reset"}), 1).await;
-    let sent = sb
-        .http
-        .post(sb.url("/oauth/token"))
-        .form(&[("grant_type", "refresh_token"), ("refresh_token", rt.as_str()), ("client_id", PUBLIC)])
-        .send()
-        .await;
+    let sent =
+        sb.http.post(sb.url("/oauth/token")).form(&[("grant_type", "refresh_token"), ("refresh_token", rt.as_str()), ("client_id", PUBLIC)]).send().await;
     let broken = match sent {
         Err(_) => true,
         Ok(res) => res.text().await.is_err(),

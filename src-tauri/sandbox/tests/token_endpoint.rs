@@ -37,20 +37,10 @@ async fn pkce_s256_needs_the_matching_verifier() {
 #[tokio::test]
 async fn pkce_plain_is_accepted_too() {
     let sb = Sandbox::start().await;
-    let query = [
-        ("response_type", "code"),
-        ("client_id", PUBLIC),
-        ("redirect_uri", DEEP_LINK),
-        ("code_challenge", "plain-verifier-value"),
-    ];
+    let query = [("response_type", "code"), ("client_id", PUBLIC), ("redirect_uri", DEEP_LINK), ("code_challenge", "plain-verifier-value")];
     let req = sb.begin_with(&query).await;
     let code = sb.code_for(&req, OWNER).await;
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
-        ("redirect_uri", DEEP_LINK),
-        ("code_verifier", "plain-verifier-value"),
-    ];
+    let form = [("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", DEEP_LINK), ("code_verifier", "plain-verifier-value")];
     assert_eq!(sb.token_request(Client::Public(PUBLIC), &form).await.status(), StatusCode::OK);
 }
 
@@ -81,8 +71,7 @@ async fn the_redirect_uri_must_match_the_authorize_request_exactly() {
     let sb = Sandbox::start().await;
     let loopback = "http://127.0.0.1:40001/oauth/callback";
     let code = sb.authorize(PUBLIC, loopback, OWNER).await;
-    let (_, error, reason) =
-        oauth_error(sb.exchange(Client::Public(PUBLIC), &code, "http://127.0.0.1:40002/oauth/callback").await).await;
+    let (_, error, reason) = oauth_error(sb.exchange(Client::Public(PUBLIC), &code, "http://127.0.0.1:40002/oauth/callback").await).await;
     assert_eq!(error, "invalid_request");
     assert_eq!(reason, "Redirect URI mismatch.");
     assert_eq!(sb.exchange(Client::Public(PUBLIC), &code, loopback).await.status(), StatusCode::OK);
@@ -96,8 +85,7 @@ async fn confidential_apps_authenticate_with_http_basic() {
     // client_id in the body without the secret is not enough for a confidential app.
     let (status, error, _) = oauth_error(sb.exchange(Client::Public(CONFIDENTIAL), &code, redirect).await).await;
     assert_eq!((status, error.as_str()), (StatusCode::BAD_REQUEST, "invalid_client"));
-    let (status, error, reason) =
-        oauth_error(sb.exchange(Client::Confidential(CONFIDENTIAL, "wrong"), &code, redirect).await).await;
+    let (status, error, reason) = oauth_error(sb.exchange(Client::Confidential(CONFIDENTIAL, "wrong"), &code, redirect).await).await;
     assert_eq!((status, error.as_str()), (StatusCode::BAD_REQUEST, "invalid_client"));
     assert_eq!(reason, "Invalid client_id or client_secret");
     let ok = sb.exchange(Client::Confidential(CONFIDENTIAL, CONFIDENTIAL_SECRET), &code, redirect).await;
@@ -163,13 +151,7 @@ async fn the_newest_grant_of_a_user_wins() {
 async fn revoke_deauthorizes_the_whole_grant() {
     let sb = Sandbox::start().await;
     let tokens = sb.connect(OWNER).await;
-    let res = sb
-        .http
-        .post(sb.url("/oauth/revoke"))
-        .form(&[("token", tokens["access_token"].as_str().unwrap()), ("client_id", PUBLIC)])
-        .send()
-        .await
-        .unwrap();
+    let res = sb.http.post(sb.url("/oauth/revoke")).form(&[("token", tokens["access_token"].as_str().unwrap()), ("client_id", PUBLIC)]).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.json::<Value>().await.unwrap(), json!({"status": "success"}));
     assert_eq!(sb.refresh(Client::Public(PUBLIC), tokens["refresh_token"].as_str().unwrap()).await.status(), StatusCode::BAD_REQUEST);
@@ -251,12 +233,7 @@ async fn malformed_token_requests_are_refused() {
 #[tokio::test]
 async fn a_requested_scope_the_app_lacks_is_not_granted() {
     let sb = Sandbox::start().await;
-    let query = [
-        ("response_type", "code"),
-        ("client_id", PUBLIC),
-        ("redirect_uri", DEEP_LINK),
-        ("scope", "user:read:user:admin meeting:write"),
-    ];
+    let query = [("response_type", "code"), ("client_id", PUBLIC), ("redirect_uri", DEEP_LINK), ("scope", "user:read:user:admin meeting:write")];
     let req = sb.begin_with(&query).await;
     let code = sb.code_for(&req, OWNER).await;
     let form = [("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", DEEP_LINK)];

@@ -4,10 +4,10 @@
 
 mod common;
 
-use common::*;
-use reqwest::StatusCode;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use common::*;
+use reqwest::StatusCode;
 use serde_json::{json, Value};
 use zoom_sandbox::SandboxConfig;
 
@@ -121,7 +121,11 @@ async fn server_to_server_apps_mint_tokens_for_their_account() {
     let (_, error, reason) = oauth_error(s2s(&sb, "sandbox-s2s-deactivated", "sandbox-s2s-deactivated-secret", "acct_fabrikam").await).await;
     assert_eq!((error.as_str(), reason.as_str()), ("invalid_client", "The app has been disabled"));
     // A user's app cannot use account credentials, nor a Server-to-Server app a refresh token.
-    let (_, error, _) = oauth_error(sb.token_request(Client::Confidential(CONFIDENTIAL, CONFIDENTIAL_SECRET), &[("grant_type", "account_credentials"), ("account_id", "acct_contoso")]).await).await;
+    let (_, error, _) = oauth_error(
+        sb.token_request(Client::Confidential(CONFIDENTIAL, CONFIDENTIAL_SECRET), &[("grant_type", "account_credentials"), ("account_id", "acct_contoso")])
+            .await,
+    )
+    .await;
     assert_eq!(error, "unsupported_grant_type");
     // Deactivating the app in the Marketplace ends its tokens.
     sb.control("/settings", json!({"app_active": {"sandbox-s2s": false}})).await;
@@ -205,7 +209,13 @@ async fn forms_posted_from_another_site_are_refused() {
         .unwrap();
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
     assert_eq!(sb.grants().await[0]["status"], "active");
-    let own_origin = Sandbox::stranger().post(sb.url("/oauth/signin")).header("origin", sb.base.as_str()).form(&[("req", "x"), ("email", "e"), ("password", "p")]).send().await.unwrap();
+    let own_origin = Sandbox::stranger()
+        .post(sb.url("/oauth/signin"))
+        .header("origin", sb.base.as_str())
+        .form(&[("req", "x"), ("email", "e"), ("password", "p")])
+        .send()
+        .await
+        .unwrap();
     assert_ne!(own_origin.status(), StatusCode::FORBIDDEN);
 }
 

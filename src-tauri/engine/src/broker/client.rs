@@ -117,9 +117,10 @@ impl BrokerClient {
             Err(e) => return Reached::Answered(Err(EngineError::new(ErrorCode::Network, format!("The broker's answer was cut off: {e}")))),
         };
         if ok {
-            return Reached::Answered(serde_json::from_slice(&body).map_err(|e| {
-                EngineError::new(ErrorCode::ZoomBadResponse, format!("The broker answered something unexpected: {e}"))
-            }));
+            return Reached::Answered(
+                serde_json::from_slice(&body)
+                    .map_err(|e| EngineError::new(ErrorCode::ZoomBadResponse, format!("The broker answered something unexpected: {e}"))),
+            );
         }
         Reached::Answered(Err(parse_error(&body)))
     }

@@ -146,10 +146,7 @@ fn broker_error(what: &str, e: impl std::fmt::Display) -> EngineError {
 pub async fn start(engine: Engine, config: BrokerConfig) -> Result<RunningBroker> {
     peer::prepare_dir(&config.dir)?;
     if let Some(running) = client::live_broker(&config.dir).await {
-        return Err(EngineError::new(
-            ErrorCode::InvalidSettings,
-            format!("Another Zoom Connections process (pid {}) already serves the broker.", running.pid),
-        ));
+        return Err(EngineError::new(ErrorCode::InvalidSettings, format!("Another Zoom Connections process (pid {}) already serves the broker.", running.pid)));
     }
     let (stop, stopped) = watch::channel(false);
     let state = server::BrokerState::new(engine.clone(), engine.data_dir().join(AUDIT_LOG));

@@ -140,13 +140,7 @@ pub(crate) async fn forward(State(state): State<BrokerState>, request: Request) 
     let mut retried = false;
     loop {
         let url = format!("{}/{rest}{query}", token.api_url.trim_end_matches('/'));
-        let sent = http
-            .request(parts.method.clone(), &url)
-            .headers(headers.clone())
-            .bearer_auth(token.access.expose())
-            .body(body.clone())
-            .send()
-            .await;
+        let sent = http.request(parts.method.clone(), &url).headers(headers.clone()).bearer_auth(token.access.expose()).body(body.clone()).send().await;
         let upstream = match sent {
             Ok(r) => r,
             Err(e) => {

@@ -9,9 +9,9 @@ use std::sync::Arc;
 use zoom_connections_engine::clock::{Clock, SystemClock};
 use zoom_connections_engine::model::{access_key, refresh_key, Org, RedirectMode};
 use zoom_connections_engine::scopes::Capability;
-use zoom_connections_engine::{Moment, Want};
 use zoom_connections_engine::vault::{KeychainStore, MemoryStore, SharedStore};
 use zoom_connections_engine::{CallbackOutcome, Engine, EngineConfig, FlowStarted};
+use zoom_connections_engine::{Moment, Want};
 use zoom_sandbox::user_agent::{SignIn, UserAgent};
 use zoom_sandbox::{RunningSandbox, SandboxConfig};
 
@@ -194,8 +194,7 @@ impl World {
     }
 
     pub async fn grants(&self) -> Vec<serde_json::Value> {
-        let v: serde_json::Value =
-            self.http.get(format!("{}/_sandbox/grants", self.sandbox_url)).send().await.unwrap().json().await.unwrap();
+        let v: serde_json::Value = self.http.get(format!("{}/_sandbox/grants", self.sandbox_url)).send().await.unwrap().json().await.unwrap();
         v["grants"].as_array().unwrap().clone()
     }
 
@@ -300,7 +299,14 @@ pub async fn refresh_due(engine: &Engine, id: &str, margin: i64) -> Result<zoom_
 /// The process that owns the Secret Service's bus name, if one does right now.
 pub fn secret_service_pid() -> Option<String> {
     let out = std::process::Command::new("dbus-send")
-        .args(["--session", "--print-reply", "--dest=org.freedesktop.DBus", "/", "org.freedesktop.DBus.GetConnectionUnixProcessID", "string:org.freedesktop.secrets"])
+        .args([
+            "--session",
+            "--print-reply",
+            "--dest=org.freedesktop.DBus",
+            "/",
+            "org.freedesktop.DBus.GetConnectionUnixProcessID",
+            "string:org.freedesktop.secrets",
+        ])
         .output()
         .expect("dbus-send (package dbus) is installed by make test");
     let text = String::from_utf8_lossy(&out.stdout);

@@ -49,12 +49,7 @@ impl Sandbox {
         let base = running.base_url();
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert("x-sandbox-control", running.control_secret().expect("control on").parse().unwrap());
-        let http = reqwest::Client::builder()
-            .redirect(redirect::Policy::none())
-            .timeout(Duration::from_secs(10))
-            .default_headers(headers)
-            .build()
-            .unwrap();
+        let http = reqwest::Client::builder().redirect(redirect::Policy::none()).timeout(Duration::from_secs(10)).default_headers(headers).build().unwrap();
         Self { running, base, http }
     }
 
@@ -116,9 +111,7 @@ impl Sandbox {
 
     /// The owner signs in with a password, pre-approves and authorizes; returns the code.
     pub async fn code_for(&self, req: &str, email: &str) -> String {
-        let res = self
-            .post_form("/oauth/signin", &[("req", req), ("email", email), ("password", PASSWORD), ("robot", "yes")])
-            .await;
+        let res = self.post_form("/oauth/signin", &[("req", req), ("email", email), ("password", PASSWORD), ("robot", "yes")]).await;
         assert!(res.status().is_redirection(), "sign-in: {}", res.status());
         query(&self.approve(req, "authorize").await, "code").expect("a code")
     }
@@ -146,19 +139,13 @@ impl Sandbox {
         let mut req = self.http.post(self.url("/oauth/token"));
         match client {
             Client::Public(id) => form.push(("client_id", id)),
-            Client::Confidential(id, secret) => {
-                req = req.header("Authorization", format!("Basic {}", STANDARD.encode(format!("{id}:{secret}"))))
-            }
+            Client::Confidential(id, secret) => req = req.header("Authorization", format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")))),
         }
         req.form(&form).send().await.unwrap()
     }
 
     pub async fn exchange(&self, client: Client<'_>, code: &str, redirect_uri: &str) -> Response {
-        self.token_request(
-            client,
-            &[("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirect_uri), ("code_verifier", VERIFIER)],
-        )
-        .await
+        self.token_request(client, &[("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirect_uri), ("code_verifier", VERIFIER)]).await
     }
 
     pub async fn refresh(&self, client: Client<'_>, refresh_token: &str) -> Response {
