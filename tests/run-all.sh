@@ -51,10 +51,12 @@ build_e2e_app() {
     && cp target/debug/bundle/deb/*.deb target/e2e/zoom-connections.deb
 }
 
-# Which layers: all by default; `tests/run-all.sh rust|ui|e2e [e2e test files…]` runs one.
+# Which layers: all by default; `tests/run-all.sh lint|rust|ui|e2e [e2e test files…]` runs one.
 only=${1:-all}
 shift || true
 want() { [ "$only" = all ] || [ "$only" = "$1" ]; }
+
+want lint && layer "Lint: rustfmt, clippy, tsc" scripts/lint.sh
 
 # The real keychain for the engine's tests, and the tests that need it (ignored in a plain run).
 export ZC_REAL_KEYCHAIN=1

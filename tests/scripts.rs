@@ -97,6 +97,18 @@ async fn exec_injects_a_lasting_token_masks_it_and_passes_on_the_exit_code() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(code(&out), Some(42));
     assert!(stdout(&out).contains("cleaned"));
+
+    // SIGINT from outside a terminal (timeout -s INT, a supervisor) reaches the child too.
+    let mut child = s
+        .cli(&["exec", "Production", "--", "sh", "-c", "trap 'echo interrupted; exit 3' INT; echo ready; while :; do sleep 0.05; done"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(code(&out), Some(3));
+    assert!(stdout(&out).contains("interrupted"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -251,6 +263,14 @@ async fn the_proxy_outlives_a_rotation_elsewhere_without_a_401_or_a_second_rotat
     assert_eq!(s.refreshes().await, before + 1, "the proxy took the other process's token, it did not rotate again");
     // The app's own keepalive still owns a live grant.
     assert_eq!(common::rotate(&s.engine, &id).await.unwrap().status, Status::Active);
+    assert_eq!(call(uds.clone()).await, 200);
+
+    // A 401 that is not Zoom's "invalid access token" (124) says nothing about the token: it
+    // is passed on, and nothing is rotated.
+    let before = s.refreshes().await;
+    s.control("/faults", json!({"endpoint": "users_me", "fault": {"kind": "proxy_page", "status": 401}, "count": 1})).await;
+    assert_eq!(call(uds.clone()).await, 401);
+    assert_eq!(s.refreshes().await, before, "no rotation for a 401 without code 124");
     assert_eq!(call(uds).await, 200);
 }
 
@@ -526,4 +546,41 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         }
     }
     out
+}
+
+/// The command line trusts a broker's discovery file only in a directory that is the user's
+/// alone: in a shared temporary directory, another user could plant one that sends a script's
+/// token requests to a server of theirs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a Secret Service: run through make test"]
+async fn a_planted_discovery_file_is_not_trusted() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Setup::new().await;
+    s.connect("Production", "owner@contoso.example").await;
+    // Someone else's "broker": it answers every token request with its own token.
+    let dir = s.broker_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    let socket = dir.join(broker::SOCKET_FILE);
+    let listener = tokio::net::UnixListener::bind(&socket).unwrap();
+    let fake = axum::Router::new().fallback(|| async {
+        axum::Json(json!({"access_token": "PLANTED", "token_type": "bearer", "expires_at": 0, "valid_until": 0, "api_url": "https://attacker.example",
+            "account_id": "x", "connection_id": "x", "nickname": "Production", "org_id": "sandbox"}))
+    });
+    tokio::spawn(async move { axum::serve(listener, fake).await.unwrap() });
+    let discovery = json!({"pid": std::process::id(), "data_dir": s.data_dir, "socket": socket, "tcp": null});
+    std::fs::write(dir.join(broker::DISCOVERY_FILE), discovery.to_string()).unwrap();
+    std::fs::set_permissions(dir.join(broker::DISCOVERY_FILE), std::fs::Permissions::from_mode(0o600)).unwrap();
+
+    // Open to others: ignored, the token comes from the keychain.
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = s.run(&["token", "Production"]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    assert_ne!(stdout(&out).trim(), "PLANTED");
+    assert_eq!(s.me(stdout(&out).trim()).await, 200);
+    // The same file in a private directory is the broker's, and used (what the check protects).
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    assert_eq!(stdout(&s.run(&["token", "Production"])).trim(), "PLANTED");
+    // A discovery file others may read is not trusted either.
+    std::fs::set_permissions(dir.join(broker::DISCOVERY_FILE), std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert_ne!(stdout(&s.run(&["token", "Production"])).trim(), "PLANTED");
 }

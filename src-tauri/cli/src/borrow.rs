@@ -63,7 +63,13 @@ pub(crate) async fn token(named: Option<&str>, text: &'static Text) -> Result<i3
             return Ok(exit::USAGE);
         }
     };
-    let lent = lend(&key).await?;
+    // A signal waits for the borrowing (which may be rotating) to finish, then stops `token`.
+    let mut signals = crate::signals::Signals::install();
+    let (lent, caught) = crate::signals::finishing(&mut signals, lend(&key)).await;
+    let lent = lent?;
+    if let Some(caught) = caught {
+        return Ok(128 + caught.signo);
+    }
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{}", lent.access.expose());
     Ok(exit::OK)

@@ -129,17 +129,28 @@ pub(crate) async fn run(fallback: &'static Text) -> i32 {
         ok(d.no_connections);
     }
     // Without the keychain no grant can be tested; that line already said why.
-    for conn in connections.iter().filter(|_| !found.keychain) {
+    for conn in &connections {
+        if found.keychain {
+            break;
+        }
         match engine.test_connection(&conn.id).await {
             Ok(result) => ok(&fill(d.grant_ok, &[("nickname", &conn.nickname), ("summary", &result.summary)])),
             Err(e) => {
-                let transient = exit_code(e.code) == exit::ZOOM_UNREACHABLE || e.code == ErrorCode::KeychainUnavailable;
-                if transient {
+                let transient = exit_code(e.code) == exit::ZOOM_UNREACHABLE;
+                if e.code == ErrorCode::KeychainUnavailable {
+                    found.keychain = true;
+                } else if transient {
                     found.unreachable += 1;
                 } else {
                     found.other += 1;
                 }
-                let fix = if transient { d.grant_fix_later } else { d.grant_fix_reconnect };
+                let fix = if e.code == ErrorCode::KeychainUnavailable {
+                    d.keychain_fix
+                } else if transient {
+                    d.grant_fix_later
+                } else {
+                    d.grant_fix_reconnect
+                };
                 bad(text, &fill(d.grant_bad, &[("nickname", &conn.nickname), ("message", &e.message)]), fix);
             }
         }

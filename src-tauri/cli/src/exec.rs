@@ -10,6 +10,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use crate::args::ExecArgs;
 use crate::borrow::{lend, Lent};
 use crate::mask::Masker;
+use crate::signals::{finishing, forward, Signals};
 use crate::text::{fill, Text};
 use crate::{exit, fail, target};
 
@@ -44,18 +45,23 @@ async fn exec(args: ExecArgs, text: &'static Text) -> i32 {
         }
     };
     let Some((program, program_args)) = args.command.split_first() else { return exit::USAGE };
-    let lent = match lend(&key).await {
+    // Installed before the token is borrowed: a signal then waits for the borrowing (which may
+    // be rotating) to finish, and before the child exists, so that none meant for it is lost.
+    let mut signals = Signals::install();
+    let (lent, early) = finishing(&mut signals, lend(&key)).await;
+    let lent = match lent {
         Ok(l) => l,
         Err(e) => return fail(&e),
     };
+    if let Some(caught) = early {
+        return 128 + caught.signo;
+    }
     let masking = !args.no_masking;
     let mut command = tokio::process::Command::new(program);
     command.args(program_args).envs(environment(&lent)).stdin(Stdio::inherit());
     if masking {
         command.stdout(Stdio::piped()).stderr(Stdio::piped());
     }
-    // Installed before the child exists, so that no signal meant for it is lost in between.
-    let mut signals = Signals::install();
     let mut child = match command.spawn() {
         Ok(c) => c,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -126,65 +132,3 @@ fn code_of(status: std::process::ExitStatus) -> i32 {
 fn code_of(status: std::process::ExitStatus) -> i32 {
     status.code().unwrap_or(exit::FAILURE)
 }
-
-/// Signals `exec` passes on to the child. Ctrl-C and Ctrl-\ already reach the child from the
-/// terminal (one process group); `exec` only has to outlive them to report the child's code.
-#[cfg(unix)]
-struct Signals(Option<[tokio::signal::unix::Signal; 6]>);
-
-#[cfg(unix)]
-impl Signals {
-    fn install() -> Self {
-        use tokio::signal::unix::{signal, SignalKind};
-        let all = (|| {
-            Ok::<_, std::io::Error>([
-                signal(SignalKind::terminate())?,
-                signal(SignalKind::hangup())?,
-                signal(SignalKind::user_defined1())?,
-                signal(SignalKind::user_defined2())?,
-                signal(SignalKind::interrupt())?,
-                signal(SignalKind::quit())?,
-            ])
-        })();
-        Self(all.ok())
-    }
-
-    /// The next signal to pass on (0: one only to outlive).
-    async fn next(&mut self) -> Option<i32> {
-        let Some([term, hup, usr1, usr2, int, quit]) = &mut self.0 else { return std::future::pending().await };
-        tokio::select! {
-            Some(()) = term.recv() => Some(libc::SIGTERM),
-            Some(()) = hup.recv() => Some(libc::SIGHUP),
-            Some(()) = usr1.recv() => Some(libc::SIGUSR1),
-            Some(()) = usr2.recv() => Some(libc::SIGUSR2),
-            Some(()) = int.recv() => Some(0),
-            Some(()) = quit.recv() => Some(0),
-        }
-    }
-}
-
-#[cfg(unix)]
-fn forward(pid: Option<u32>, signal: i32) {
-    if let (Some(pid), true) = (pid, signal != 0) {
-        // SAFETY: kill has no memory effects; a child that has just exited makes it fail (ESRCH).
-        unsafe {
-            libc::kill(pid as libc::pid_t, signal);
-        }
-    }
-}
-
-#[cfg(not(unix))]
-struct Signals;
-
-#[cfg(not(unix))]
-impl Signals {
-    fn install() -> Self {
-        Signals
-    }
-    async fn next(&mut self) -> Option<i32> {
-        std::future::pending().await
-    }
-}
-
-#[cfg(not(unix))]
-fn forward(_pid: Option<u32>, _signal: i32) {}

@@ -14,6 +14,7 @@ mod exec;
 pub mod logging;
 pub mod mask;
 mod serve;
+mod signals;
 mod status;
 mod table;
 mod target;
@@ -148,10 +149,21 @@ pub(crate) fn open_engine() -> Result<Engine, EngineError> {
 async fn keepalive(text: &'static text::Text) -> Result<i32, EngineError> {
     let engine = open_engine()?;
     // Alerts for what this sweep changes (docs/cli.md, Alerts): this process made the change.
-    let mut events = engine.subscribe();
+    // Read from the statuses before and after, not from events, which a sweep of many
+    // connections can emit faster than a channel keeps.
+    engine.reload();
+    let before: std::collections::HashMap<String, zoom_connections_engine::model::Status> = engine.connections().into_iter().map(|c| (c.id, c.status)).collect();
     let report = engine.sweep(DEFAULT_CONCURRENCY).await;
-    while let Ok(event) = events.try_recv() {
-        if let Some(alert) = zoom_connections_engine::alerts::alert_for(&engine, &event) {
+    for conn in engine.connections() {
+        let Some(&from) = before.get(&conn.id) else { continue };
+        let changed = zoom_connections_engine::EngineEvent::StatusChanged {
+            connection_id: conn.id.clone(),
+            nickname: conn.nickname.clone(),
+            from,
+            to: conn.status,
+            reason: conn.status_reason.clone(),
+        };
+        if let Some(alert) = zoom_connections_engine::alerts::alert_for(&engine, &changed) {
             engine.deliver(&alert).await;
         }
     }

@@ -27,12 +27,30 @@ pub fn resolve(named: Option<&str>, command: &str, text: &crate::text::Text) -> 
 pub fn from_file(dir: &Path) -> Option<String> {
     let mut at: Option<PathBuf> = Some(dir.to_path_buf());
     while let Some(dir) = at {
-        if let Ok(text) = std::fs::read_to_string(dir.join(FILE)) {
-            return text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_string);
+        let file = dir.join(FILE);
+        if trusted(&file) {
+            if let Ok(text) = std::fs::read_to_string(&file) {
+                return text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_string);
+            }
         }
         at = dir.parent().map(Path::to_path_buf);
     }
     None
+}
+
+/// A file another user owns (in /tmp, say) does not choose this user's connection: only the
+/// user's own files and root's count.
+#[cfg(unix)]
+fn trusted(file: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    std::fs::metadata(file).is_ok_and(|m| m.uid() == me || m.uid() == 0)
+}
+
+#[cfg(not(unix))]
+fn trusted(file: &Path) -> bool {
+    file.exists()
 }
 
 #[cfg(test)]

@@ -111,14 +111,20 @@ pub fn alert_for(engine: &Engine, event: &EngineEvent) -> Option<Alert> {
     } else {
         return None;
     };
-    let org = engine.connection(connection_id).ok().and_then(|c| engine.org(&c.org_id).ok()).map(|o| o.name);
+    let conn = engine.connection(connection_id).ok();
+    let org = conn.as_ref().and_then(|c| engine.org(&c.org_id).ok()).map(|o| o.name);
+    let s2s = conn.as_ref().is_some_and(|c| c.is_s2s());
     let ja = engine.settings().language.as_deref() == Some("ja");
     let reason_text = reason.clone().unwrap_or_default();
     let text = match (kind, ja) {
-        (AlertKind::NeedsUser, false) => format!("Zoom Connections: “{nickname}” needs you: {reason_text} Open Zoom Connections and reconnect it."),
-        (AlertKind::NeedsUser, true) => {
-            format!("Zoom Connections：「{nickname}」に対応が必要です：{reason_text} Zoom Connections を開いて再接続してください。")
+        (AlertKind::NeedsUser, false) if s2s => {
+            format!("Zoom Connections: “{nickname}” needs you: {reason_text}. Check the app in the Zoom App Marketplace, then Test or Rotate secret in Zoom Connections.")
         }
+        (AlertKind::NeedsUser, true) if s2s => {
+            format!("Zoom Connections：「{nickname}」に対応が必要です：{reason_text}。Zoom App Marketplace でアプリを確認し、Zoom Connections で［テスト］または［シークレットを更新］を実行してください。")
+        }
+        (AlertKind::NeedsUser, false) => format!("Zoom Connections: “{nickname}” needs you: {reason_text}. Open Zoom Connections and reconnect it."),
+        (AlertKind::NeedsUser, true) => format!("Zoom Connections：「{nickname}」に対応が必要です：{reason_text}。Zoom Connections を開いて再接続してください。"),
         (_, false) => format!("Zoom Connections: “{nickname}” is active again."),
         (_, true) => format!("Zoom Connections：「{nickname}」が復旧しました。"),
     };

@@ -298,7 +298,7 @@ impl Engine {
 
     /// Takes in what another process wrote (a refresh by the command line). A list this
     /// version cannot read is not taken in: the app keeps its own and says so.
-    pub(crate) fn reload(&self) {
+    pub fn reload(&self) {
         match self.inner.store.read() {
             Ok(crate::store::OnDisk::Readable(current)) => lock(&self.inner.meta).replace(current),
             Ok(crate::store::OnDisk::Corrupt) if self.inner.config.owns_data => {

@@ -29,6 +29,9 @@
 //!    (a rotation anywhere changes it; this process's own writes drop the copy). Handouts to
 //!    scripts then cost no keychain round trip; the short bound keeps a pair that another
 //!    process wrote late (after a keychain failure) from being missed for longer than that.
+//! 9. The entry points that may rotate (`refresh`, `hand_out`, `use_token`) run on a task of
+//!    their own: a caller that goes away (a script hanging up on the broker) stops waiting, not
+//!    the rotation.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -194,8 +197,23 @@ impl Engine {
         tokio::task::spawn_blocking(move || secrets.delete(&key)).await.map_err(|_| interrupted("keychain call"))?
     }
 
+    /// Runs `work` on a task of its own and waits for it (invariant 9): a caller that goes away
+    /// — a script hanging up on the broker, a request timing out — drops only the waiting, never
+    /// a rotation between Zoom's answer and the keychain write.
+    async fn detached<T: Send + 'static>(&self, what: &str, work: impl std::future::Future<Output = Result<T>> + Send + 'static) -> Result<T> {
+        tokio::spawn(work).await.unwrap_or_else(|_| Err(interrupted(what)))
+    }
+
     /// Refreshes as `want` asks, deciding after taking the locks (invariants 4 and 5).
     pub async fn refresh(&self, id: &str, want: Want) -> std::result::Result<(Connection, Refreshed), ZoomFailure> {
+        let (engine, id) = (self.clone(), id.to_string());
+        match tokio::spawn(async move { engine.refresh_held(&id, want).await }).await {
+            Ok(result) => result,
+            Err(_) => Err(interrupted("refresh").into()),
+        }
+    }
+
+    async fn refresh_held(&self, id: &str, want: Want) -> std::result::Result<(Connection, Refreshed), ZoomFailure> {
         let held = self.hold(id).await?;
         let conn = held.connection()?;
         if conn.needs_user() {
@@ -216,6 +234,11 @@ impl Engine {
     /// An access token for a script (`token`, `exec`, the broker): valid for at least
     /// `HANDOUT_MIN_LIFETIME`, and promised not to be rotated away before then (invariant 6).
     pub async fn hand_out(&self, id: &str) -> Result<Handout> {
+        let (engine, id) = (self.clone(), id.to_string());
+        self.detached("handout", async move { engine.hand_out_held(&id).await }).await
+    }
+
+    async fn hand_out_held(&self, id: &str) -> Result<Handout> {
         let held = self.hold(id).await?;
         let handout = held.fresh(HANDOUT_MIN_LIFETIME + ROTATION_FLOOR).await?;
         let until = self.now_for(&held.connection()?) + HANDOUT_MIN_LIFETIME;
@@ -229,7 +252,8 @@ impl Engine {
 
     /// The app's own use of a token (Test, Delete): valid for `min_secs`, no promise recorded.
     pub(crate) async fn use_token(&self, id: &str, min_secs: i64) -> Result<Handout> {
-        self.hold(id).await?.fresh(min_secs).await
+        let (engine, id) = (self.clone(), id.to_string());
+        self.detached("token", async move { engine.hold(&id).await?.fresh(min_secs).await }).await
     }
 
     /// A valid access token, for the command line's `token`.
@@ -404,6 +428,9 @@ impl Held {
         tracing::info!(connection = %self.id, "the rotated tokens were saved to the keychain");
         let _ = self
             .set_state(|c| {
+                // The keychain's pair changed: other processes must not reuse what they read
+                // before (invariant 8).
+                c.generation += 1;
                 if c.status == Status::Retrying && c.next_attempt_at.is_none() {
                     c.status = Status::Active;
                     c.status_reason = None;

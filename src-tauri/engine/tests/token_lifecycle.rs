@@ -303,3 +303,30 @@ async fn ids_are_checked_before_any_file_is_touched() {
     let made: Vec<_> = std::fs::read_dir(&locks).map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name()).collect()).unwrap_or_default();
     assert!(made.is_empty(), "lock files made for refused ids: {made:?}");
 }
+
+/// Invariant 9: a caller that goes away at the worst moment — a script hanging up on the broker
+/// after Zoom has rotated, before the keychain write — leaves the rotation to finish on its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caller_that_goes_away_does_not_stop_a_rotation() {
+    let (w, gate, _store, clock) = world_with_gate().await;
+    let id = w.connect(SANDBOX_ORG_ID, "n", OWNER).await.connection.id;
+    let before = generation(&w, &id);
+    // Due: a handout must rotate first.
+    clock.advance(3300);
+    gate.arm(Moment::RotationAnswered, &id);
+    let engine = w.engine.clone();
+    let rid = id.clone();
+    let caller = tokio::spawn(async move { engine.hand_out(&rid).await });
+    gate.reached().await;
+    caller.abort();
+    assert!(caller.await.unwrap_err().is_cancelled());
+    gate.release();
+    for _ in 0..100 {
+        if generation(&w, &id) > before {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(generation(&w, &id), before + 1, "the rotation finished without its caller");
+    assert!(w.stored_refresh_is_live(&id).await, "the keychain holds the live refresh token");
+}

@@ -69,9 +69,15 @@ const TIMEOUT: Duration = Duration::from_secs(90);
 
 impl BrokerClient {
     /// The broker in `dir` that serves `data_dir`, if its discovery file says one runs.
+    /// The broker's directory and discovery file must be this user's alone (a planted file in
+    /// a shared temporary directory would send a script's token requests elsewhere), and the
+    /// broker it names must still run.
     pub fn discover(dir: &Path, data_dir: &Path) -> Option<Self> {
+        if !super::peer::private_to_us(dir) || !super::peer::private_to_us(&dir.join(super::DISCOVERY_FILE)) {
+            return None;
+        }
         let found = read_discovery(dir)?;
-        if !same_dir(&found.data_dir, data_dir) {
+        if !same_dir(&found.data_dir, data_dir) || !super::peer::alive(found.pid) {
             return None;
         }
         Self::from_discovery(&found)
@@ -88,11 +94,11 @@ impl BrokerClient {
             .tls_built_in_native_certs(false)
             .tls_built_in_webpki_certs(false);
         #[cfg(unix)]
-        if let Some(socket) = &found.socket {
+        if let Some(socket) = found.socket.as_ref().filter(|s| super::peer::owned_by_us(s)) {
             let http = builder.unix_socket(socket.clone()).build().ok()?;
             return Some(Self { http, base: "http://localhost".into(), secret: None, pid: found.pid });
         }
-        let tcp = found.tcp.as_ref()?;
+        let tcp = found.tcp.as_ref().filter(|t| t.url.starts_with("http://127.0.0.1:"))?;
         let http = builder.build().ok()?;
         Some(Self { http, base: tcp.url.clone(), secret: Some(tcp.secret.clone()), pid: found.pid })
     }

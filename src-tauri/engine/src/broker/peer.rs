@@ -79,6 +79,40 @@ pub(crate) fn prepare_dir(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| dir_error(dir, e))
 }
 
+/// Whether `path` is this user's own and nobody else's: not a link, owned by this user, no
+/// access for group or others. What a client checks before it trusts the broker's directory and
+/// discovery file: in a shared temporary directory another user could have made them.
+#[cfg(unix)]
+pub(crate) fn private_to_us(path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(path).is_ok_and(|m| !m.file_type().is_symlink() && m.uid() == current_uid() && m.mode() & 0o077 == 0)
+}
+
+#[cfg(not(unix))]
+pub(crate) fn private_to_us(path: &Path) -> bool {
+    path.exists()
+}
+
+/// Whether `path` (the socket) is this user's, not a link.
+#[cfg(unix)]
+pub(crate) fn owned_by_us(path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(path).is_ok_and(|m| !m.file_type().is_symlink() && m.uid() == current_uid())
+}
+
+/// Whether a process of this user with this pid runs (the discovery file may be stale, and a
+/// freed loopback port could be another user's by now).
+#[cfg(unix)]
+pub(crate) fn alive(pid: u32) -> bool {
+    // SAFETY: signal 0 only checks that the process exists and may be signalled by us.
+    i32::try_from(pid).is_ok_and(|pid| unsafe { libc::kill(pid, 0) } == 0)
+}
+
+#[cfg(not(unix))]
+pub(crate) fn alive(_pid: u32) -> bool {
+    true
+}
+
 #[cfg(unix)]
 pub(crate) fn make_private(path: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
@@ -129,9 +163,14 @@ mod tests {
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
         prepare_dir(&dir).unwrap();
         assert_eq!(std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
+        assert!(private_to_us(&dir));
         let link = tmp.path().join("link");
         std::os::unix::fs::symlink(&dir, &link).unwrap();
         assert!(prepare_dir(&link).is_err());
+        assert!(!private_to_us(&link), "a link is not trusted");
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert!(!private_to_us(&dir), "readable by others is not private");
+        assert!(alive(std::process::id()));
     }
 
     #[test]

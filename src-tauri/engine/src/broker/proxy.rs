@@ -19,7 +19,6 @@ use super::server::{body_too_large, error_response, find, with_connection, Broke
 use crate::engine::{lock, Engine};
 use crate::error::{EngineError, ErrorCode, Result};
 use crate::tokens::{Handout, Want};
-use crate::zoom::FailureClass;
 
 /// Zoom's API bodies are small (a SCIM user is a few KiB); this bounds what a script can make
 /// the app hold in memory.
@@ -50,10 +49,16 @@ const DROPPED_REQUEST_HEADERS: [HeaderName; 12] = [
 const DROPPED_RESPONSE_HEADERS: [HeaderName; 6] =
     [header::CONNECTION, header::TRANSFER_ENCODING, header::UPGRADE, header::TRAILER, header::CONTENT_LENGTH, header::PROXY_AUTHENTICATE];
 
+/// After the proxy's own rotation, how long a refusal of the new token is passed on instead of
+/// rotating again (a token that dies at once points at something a rotation cannot fix).
+const ROTATION_PAUSE: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// The token each connection's proxied calls use, until Zoom refuses it or it nears its end.
 #[derive(Default)]
 pub(crate) struct ProxyTokens {
     cache: Mutex<HashMap<String, Handout>>,
+    /// When the proxy last rotated a connection's token itself.
+    rotated: Mutex<HashMap<String, std::time::Instant>>,
 }
 
 impl ProxyTokens {
@@ -71,16 +76,29 @@ impl ProxyTokens {
     }
 
     /// Zoom refused `refused`: a new token, rotating only if no one has since it was issued.
-    async fn replace(&self, engine: &Engine, id: &str, refused: &Handout) -> Result<Handout> {
-        engine.refresh(id, Want::Replace { generation: refused.generation }).await.map_err(EngineError::from)?;
+    /// None: the proxy rotated this connection moments ago and will not again so soon.
+    async fn replace(&self, engine: &Engine, id: &str, refused: &Handout) -> Result<Option<Handout>> {
+        if lock(&self.rotated).get(id).is_some_and(|at| at.elapsed() < ROTATION_PAUSE) && engine.connection(id)?.generation == refused.generation {
+            return Ok(None);
+        }
+        let (_, refreshed) = engine.refresh(id, Want::Replace { generation: refused.generation }).await.map_err(EngineError::from)?;
+        if refreshed == crate::tokens::Refreshed::Rotated {
+            lock(&self.rotated).insert(id.to_string(), std::time::Instant::now());
+        }
         {
             let mut cache = lock(&self.cache);
             if cache.get(id).is_some_and(|c| c.generation == refused.generation) {
                 cache.remove(id);
             }
         }
-        self.current(engine, id).await
+        self.current(engine, id).await.map(Some)
     }
+}
+
+/// Zoom's answer to a token it does not take: 401 with code 124 (docs/zoom.md, Errors). Other
+/// 401s (a call the account may not make) say nothing about the token and rotate nothing.
+fn token_refused(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(body).ok().and_then(|j| j.get("code").and_then(|c| c.as_i64())) == Some(124)
 }
 
 /// `/zoom/KEY/REST` → (KEY decoded, REST as sent), if REST is under `v2/` or `scim2/` and has
@@ -96,6 +114,11 @@ fn split_path(path: &str) -> Option<(String, &str)> {
 
 fn headers_for_zoom(from: &HeaderMap) -> HeaderMap {
     let mut headers = from.clone();
+    // Hop-by-hop too: the ones the caller names in `Connection`, and the legacy ones.
+    let named: Vec<String> = from.get_all(header::CONNECTION).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',').map(|n| n.trim().to_ascii_lowercase())).collect();
+    for name in named.iter().map(String::as_str).chain(["keep-alive", "proxy-connection"]) {
+        headers.remove(name);
+    }
     for name in DROPPED_REQUEST_HEADERS {
         headers.remove(name);
     }
@@ -126,8 +149,19 @@ pub(crate) async fn forward(State(state): State<BrokerState>, request: Request) 
         Ok(c) => c,
         Err(e) => return error_response(&e),
     };
-    let Ok(body) = axum::body::to_bytes(body, MAX_REQUEST_BODY).await else {
+    let declared = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_REQUEST_BODY) {
         return with_connection(body_too_large(), &conn.id);
+    }
+    let body = match axum::body::to_bytes(body, MAX_REQUEST_BODY).await {
+        Ok(b) => b,
+        Err(e) if std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>()) => {
+            return with_connection(body_too_large(), &conn.id)
+        }
+        Err(_) => {
+            let e = EngineError::new(ErrorCode::InvalidSettings, "The request's body was cut off; nothing was sent to Zoom.");
+            return with_connection(error_response(&e), &conn.id);
+        }
     };
     let query = parts.uri.query().map(|q| format!("?{q}")).unwrap_or_default();
     let headers = headers_for_zoom(&parts.headers);
@@ -156,15 +190,12 @@ pub(crate) async fn forward(State(state): State<BrokerState>, request: Request) 
         }
         let headers = upstream.headers().clone();
         let refusal = read_bounded(upstream).await;
-        let token_refused = matches!(
-            crate::zoom_answers::api_answer(401, None, &refusal),
-            Err(f) if f.class == FailureClass::TokenRefused
-        );
-        if token_refused && !retried {
+        if token_refused(&refusal) && !retried {
             retried = true;
             tracing::info!(connection = %conn.id, "the proxy's token was refused; replacing it and sending the call again");
             token = match state.tokens.replace(&state.engine, &conn.id, &token).await {
-                Ok(t) => t,
+                Ok(Some(t)) => t,
+                Ok(None) => return with_connection(answer(status, &headers, Body::from(refusal)), &conn.id),
                 Err(e) => return with_connection(error_response(&e), &conn.id),
             };
             continue;

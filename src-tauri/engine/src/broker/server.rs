@@ -90,7 +90,8 @@ fn refusal(state: &BrokerState, caller: &Caller, headers: &HeaderMap) -> Option<
     match caller {
         Caller::Unix { uid, .. } => (*uid != Some(current_uid())).then_some((StatusCode::FORBIDDEN, "another user")),
         Caller::Tcp { .. } => {
-            let Some(guard) = &state.tcp else { return Some((StatusCode::FORBIDDEN, "no secret configured")) };
+            // The socket's state has no secret: nothing may come in over TCP without one.
+            let Some(guard) = &state.tcp else { return Some((StatusCode::UNAUTHORIZED, "secret")) };
             let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
             let loopback_host = host == format!("127.0.0.1:{}", guard.port) || host == format!("localhost:{}", guard.port);
             if !loopback_host {
