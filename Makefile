@@ -1,11 +1,25 @@
 # The two commands of the README, and helpers. Everything installs what it needs first.
-.PHONY: run test bench bundle fuzz bindings setup-run setup-test
+.PHONY: run test setup lint test-rust test-ui test-e2e bench bundle fuzz bindings setup-run setup-test
 
 run: setup-run
 	scripts/run.sh
 
+# Every layer: lint, Rust, SIGKILL, UI, the app built, end to end, the package.
 test: setup-test
 	tests/run-all.sh
+
+# Installs what `make test` needs (and says what before installing), without running anything.
+setup: setup-test
+
+# One layer at a time (CONTRIBUTING.md, Fast loops).
+lint: setup-test
+	scripts/lint.sh
+test-rust: setup-test
+	tests/run-all.sh rust
+test-ui: setup-test
+	tests/run-all.sh ui
+test-e2e: setup-test
+	tests/run-all.sh e2e
 
 # Figures, not assertions: keepalive of 1,000 connections vs a bare reqwest loop (heap per
 # connection, idle wake-ups); start-up time and memory of the release build vs a bare Tauri

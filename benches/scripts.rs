@@ -237,7 +237,7 @@ async fn run(setup: &(Bench, App), app_rt: &tokio::runtime::Runtime) {
     let before = bench.refreshes().await;
     let socket = bench.broker_dir().join(broker::SOCKET_FILE);
     let script = |i: usize, socket: &Path| -> Command {
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             let mut c = bench.cli(&["exec", "Bench", "--", "sh", "-c", r#"for i in 1 2 3; do curl -s -o /dev/null -w '%{http_code}\n' -H "Authorization: Bearer $ZOOM_ACCESS_TOKEN" "$ZOOM_API_URL/v2/users/me"; done"#]);
             c.stdout(std::process::Stdio::piped());
             c

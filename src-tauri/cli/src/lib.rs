@@ -152,7 +152,8 @@ async fn keepalive(text: &'static text::Text) -> Result<i32, EngineError> {
     // Read from the statuses before and after, not from events, which a sweep of many
     // connections can emit faster than a channel keeps.
     engine.reload();
-    let before: std::collections::HashMap<String, zoom_connections_engine::model::Status> = engine.connections().into_iter().map(|c| (c.id, c.status)).collect();
+    let before: std::collections::HashMap<String, zoom_connections_engine::model::Status> =
+        engine.connections().into_iter().map(|c| (c.id, c.status)).collect();
     let report = engine.sweep(DEFAULT_CONCURRENCY).await;
     for conn in engine.connections() {
         let Some(&from) = before.get(&conn.id) else { continue };

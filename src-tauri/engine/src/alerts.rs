@@ -124,7 +124,9 @@ pub fn alert_for(engine: &Engine, event: &EngineEvent) -> Option<Alert> {
             format!("Zoom Connections：「{nickname}」に対応が必要です：{reason_text}。Zoom App Marketplace でアプリを確認し、Zoom Connections で［テスト］または［シークレットを更新］を実行してください。")
         }
         (AlertKind::NeedsUser, false) => format!("Zoom Connections: “{nickname}” needs you: {reason_text}. Open Zoom Connections and reconnect it."),
-        (AlertKind::NeedsUser, true) => format!("Zoom Connections：「{nickname}」に対応が必要です：{reason_text}。Zoom Connections を開いて再接続してください。"),
+        (AlertKind::NeedsUser, true) => {
+            format!("Zoom Connections：「{nickname}」に対応が必要です：{reason_text}。Zoom Connections を開いて再接続してください。")
+        }
         (_, false) => format!("Zoom Connections: “{nickname}” is active again."),
         (_, true) => format!("Zoom Connections：「{nickname}」が復旧しました。"),
     };

@@ -179,7 +179,10 @@ impl Engine {
                 // (a double click, two windows) must not both be stored.
                 let app = |c: &Connection| c.s2s.as_ref().map(|s| s.client_id.clone());
                 if let Some(same) = m.connections.iter().find(|c| c.s2s.is_some() && app(c) == app(&stored)) {
-                    return Err(EngineError::new(ErrorCode::InvalidSettings, format!("This Server-to-Server app is already connected as “{}”.", same.nickname)));
+                    return Err(EngineError::new(
+                        ErrorCode::InvalidSettings,
+                        format!("This Server-to-Server app is already connected as “{}”.", same.nickname),
+                    ));
                 }
                 if m.connections.iter().any(|c| c.org_id == stored.org_id && c.nickname.eq_ignore_ascii_case(&stored.nickname)) {
                     return Err(EngineError::new(ErrorCode::InvalidNickname, "Another connection in this org already has this nickname."));

@@ -6,6 +6,7 @@
 //!   counted and the connection reconnected, so later kills keep testing it.
 //! - Delete: it is gone with its grant revoked, or still here (revoked or not: a second Delete
 //!   finishes the job); never gone from this computer with its grant still alive at Zoom.
+//!
 //! Ignored in a plain `cargo test` (it needs a Secret Service); `make test` runs it in the
 //! SIGKILL layer with a keyring of its own. The keepalive sweep's kills are in tests/cli.rs.
 
@@ -88,7 +89,7 @@ async fn sigkill_during_test_delete_and_reconnect_loses_nothing_outside_the_wind
         let (http, url) = (http.clone(), url.clone());
         async move {
             let v: serde_json::Value = http.get(format!("{url}/_sandbox/grants")).send().await.unwrap().json().await.unwrap();
-            v["grants"].as_array().unwrap().iter().filter(|g| g["email"] == email).last().map(|g| g["status"].as_str().unwrap().to_string())
+            v["grants"].as_array().unwrap().iter().rfind(|g| g["email"] == email).map(|g| g["status"].as_str().unwrap().to_string())
         }
     };
 

@@ -248,7 +248,7 @@ pub async fn patch(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(i
         return scim_error(StatusCode::BAD_REQUEST, "Operations is required");
     };
     let mut inner = shared.lock();
-    if !inner.user(&id).is_some_and(|u| u.account_id == account) {
+    if inner.user(&id).is_none_or(|u| u.account_id != account) {
         return not_found();
     }
     for op in ops {
@@ -270,7 +270,7 @@ pub async fn patch(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(i
 pub async fn delete(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
     let account = admitted!(shared, headers);
     let mut inner = shared.lock();
-    if !inner.user(&id).is_some_and(|u| u.account_id == account) {
+    if inner.user(&id).is_none_or(|u| u.account_id != account) {
         return not_found();
     }
     // The user's grants end with the user (4735 on their next refresh).

@@ -115,7 +115,8 @@ fn split_path(path: &str) -> Option<(String, &str)> {
 fn headers_for_zoom(from: &HeaderMap) -> HeaderMap {
     let mut headers = from.clone();
     // Hop-by-hop too: the ones the caller names in `Connection`, and the legacy ones.
-    let named: Vec<String> = from.get_all(header::CONNECTION).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',').map(|n| n.trim().to_ascii_lowercase())).collect();
+    let named: Vec<String> =
+        from.get_all(header::CONNECTION).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',').map(|n| n.trim().to_ascii_lowercase())).collect();
     for name in named.iter().map(String::as_str).chain(["keep-alive", "proxy-connection"]) {
         headers.remove(name);
     }
