@@ -3,8 +3,11 @@
 # nightly compiler for its sanitizers; the machine has only stable, so this builds the same
 # cargo-fuzz targets (fuzz/) with the stable SanitizerCoverage flags cargo-fuzz itself passes, minus
 # AddressSanitizer (safe Rust; a panic or an overflow is what is hunted: overflow checks and debug
-# assertions are on). Each target runs FUZZ_SECONDS (default 120); new inputs are merged,
-# minimized, into fuzz/corpus/, which `make test` replays.
+# assertions are on). Each target runs FUZZ_SECONDS (default 120), starting from the named seeds
+# (fuzz/seeds/), the crash regressions (fuzz/regressions/) and this machine's earlier corpus
+# (fuzz/corpus/, not in git: libFuzzer names its thousands of inputs by hash and rewrites them
+# on every merge). A crash lands in artifacts/fuzz/; once fixed, copy it into fuzz/regressions/
+# under a name that says what it was: `make test` replays seeds and regressions.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
@@ -19,11 +22,13 @@ bin=target/fuzz/$triple/release
 mkdir -p artifacts/fuzz
 for target in callback_url zoom_answers; do
   work=$(mktemp -d)
-  cp fuzz/corpus/$target/* "$work"/
+  mkdir -p fuzz/corpus/$target
+  cp fuzz/seeds/$target/* fuzz/regressions/$target/* "$work"/
+  cp fuzz/corpus/$target/* "$work"/ 2>/dev/null || true
   echo "==> fuzzing $target for ${seconds}s"
   "$bin/$target" -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 \
     -artifact_prefix=artifacts/fuzz/$target- "$work" 2>&1 | tee "artifacts/fuzz/$target.log" | grep -E '^(stat::|==|SUMMARY)' || true
-  # Keep a minimal corpus that covers everything found (seeds included).
+  # Keep (locally) a minimal corpus that covers everything found.
   fresh=$(mktemp -d)
   "$bin/$target" -merge=1 "$fresh" fuzz/corpus/$target "$work" >/dev/null 2>&1
   rm -f fuzz/corpus/$target/*

@@ -1,14 +1,20 @@
-//! Replays the fuzzers' corpus (fuzz/corpus/): every input the fuzzers kept — the seeds written
-//! from real Zoom and sandbox answers and hostile callback URLs, and what libFuzzer found that
-//! reaches new code — goes through the same checks as in the fuzz targets
+//! Replays the fuzzers' named inputs: the seeds (fuzz/seeds/: real Zoom and sandbox answers,
+//! hostile callback URLs) and the crash regressions (fuzz/regressions/: each input that once
+//! broke an invariant), and this machine's own corpus when `make fuzz` has left one
+//! (fuzz/corpus/, not in git), through the same checks as the fuzz targets
 //! (`zoom_connections_engine::fuzzing`), in every `make test`, without fuzzing instrumentation.
 
 use std::path::{Path, PathBuf};
 
 fn corpus(target: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus").join(target);
-    let mut files: Vec<PathBuf> =
-        std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())).map(|e| e.unwrap().path()).filter(|p| p.is_file()).collect();
+    let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
+    let mut files: Vec<PathBuf> = ["seeds", "regressions", "corpus"]
+        .iter()
+        .map(|kind| fuzz.join(kind).join(target))
+        .filter(|dir| dir.is_dir())
+        .flat_map(|dir| std::fs::read_dir(&dir).into_iter().flatten().flatten().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
     files.sort();
     files
 }
