@@ -156,6 +156,24 @@ describe("Delete Connection", () => {
     expect(root.querySelector('[data-testid="notice"]')?.textContent).toBe("removed locally; the grant remains in Zoom");
   });
 
+  it("offers it too when something else than Zoom answered, but not when this computer is the problem", async () => {
+    for (const [code, offered] of [["zoom_bad_response", true], ["zoom_error", true], ["keychain_unavailable", false]] as const) {
+      shell([conn("c1", "Production")], {
+        delete_connection: () => {
+          throw { code, message: "m", reason: null };
+        },
+      });
+      const root = await page();
+      click(root.querySelector('[data-action="delete"][data-id="c1"]'));
+      click(document.querySelector('[data-testid="confirm-delete"]'));
+      await tick();
+      expect(document.querySelector('[data-testid="delete-locally-dialog"]') !== null, code).toBe(offered);
+      if (!offered) expect(document.querySelector('[data-testid="delete-dialog"] [role="alert"]')?.textContent).toBe(en.errorKeychainUnavailable);
+      clearMocks();
+      document.body.replaceChildren();
+    }
+  });
+
   it("Cancel changes nothing", async () => {
     const calls = shell([conn("c1", "Production")]);
     const root = await page();

@@ -28,8 +28,9 @@ export function button(label: string, onClick: () => void, attrs: Record<string,
   return b;
 }
 
-/** Delete Connection: names it, says that deleting deauthorizes it in Zoom. If Zoom cannot be
- * reached, a second dialog offers to delete it from this computer only. */
+/** Delete Connection: names it, says that deleting deauthorizes it in Zoom. If Zoom does not
+ * confirm (unreachable, or something else answered), a second dialog offers to delete it from
+ * this computer only. */
 export function openDeleteDialog(t: Catalog, conn: Connection, announce: (text: string) => void): HTMLDialogElement {
   const error = h("p", { class: "error", role: "alert" });
   let dialog: HTMLDialogElement;
@@ -42,7 +43,10 @@ export function openDeleteDialog(t: Catalog, conn: Connection, announce: (text: 
     } catch (e) {
       const err = asEngineError(e);
       confirm.disabled = false;
-      if (err.code === "network") {
+      // Nothing was deleted because Zoom did not confirm (unreachable, or an answer that is not
+      // Zoom's): deleting from this computer only is the way on. Not when this computer itself
+      // is the problem (the keychain, the list, a lock held elsewhere).
+      if (!["keychain_unavailable", "storage", "not_found", "lock_timeout", "shutting_down"].includes(err.code)) {
         dialog.close();
         openDeleteLocallyDialog(t, conn, announce);
       } else {

@@ -11,6 +11,7 @@ mod engine;
 pub mod error;
 pub mod flows;
 pub mod fsutil;
+#[cfg(any(test, feature = "test-util"))]
 pub mod fuzzing;
 pub mod history;
 pub mod keepalive;

@@ -742,16 +742,17 @@ impl Held {
         self.engine.pause(Moment::RevokeRequested, &self.id).await;
         match self.engine.inner.zoom.revoke(&app, &access).await? {
             Revocation::Revoked => Ok(()),
-            Revocation::TokenRejected => {
-                // A dead token proves nothing about the grant; a refresh does.
+            // A dead token proves nothing about the grant, nor does a 2xx that is not Zoom's
+            // answer; a refresh does: `invalid_grant` means gone, a new token is revoked again.
+            Revocation::TokenRejected | Revocation::Unconfirmed => {
                 let access = self.rotated_or_gone().await?;
                 if access.expose().is_empty() {
                     return Ok(());
                 }
                 match self.engine.inner.zoom.revoke(&app, &access).await? {
                     Revocation::Revoked => Ok(()),
-                    Revocation::TokenRejected => Err(ZoomFailure {
-                        error: EngineError::new(ErrorCode::ZoomError, "Zoom refused to revoke an access token it had just issued"),
+                    Revocation::TokenRejected | Revocation::Unconfirmed => Err(ZoomFailure {
+                        error: EngineError::new(ErrorCode::ZoomError, "Zoom did not confirm that it revoked an access token it had just issued"),
                         class: FailureClass::Ambiguous,
                         retry_after: None,
                         reason: None,

@@ -2,8 +2,7 @@
 //! keychain implementation is the real one, the in-memory one serves unit tests only.
 //! No plaintext fallback: an unreachable keychain is the error `keychain_unavailable`.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::{EngineError, ErrorCode, Result};
@@ -24,52 +23,66 @@ pub trait SecretStore: Send + Sync + 'static {
 
 pub type SharedStore = Arc<dyn SecretStore>;
 
-/// In-memory secrets for unit tests. `fail` makes every call fail like an unreachable keychain,
-/// `fail_writes` only the writes (a keychain that locks between a read and a write).
-#[derive(Default)]
-pub struct MemoryStore {
-    map: Mutex<HashMap<String, String>>,
-    pub fail: std::sync::atomic::AtomicBool,
-    pub fail_writes: std::sync::atomic::AtomicBool,
-}
+#[cfg(any(test, feature = "test-util"))]
+pub use memory::MemoryStore;
 
-impl MemoryStore {
-    fn check(&self) -> Result<()> {
-        if self.fail.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err(EngineError::new(ErrorCode::KeychainUnavailable, "no keychain service reachable: test failure"));
+/// Only for tests (feature `test-util`).
+#[cfg(any(test, feature = "test-util"))]
+mod memory {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    use super::SecretStore;
+    use crate::error::{EngineError, ErrorCode, Result};
+    use crate::secret::Secret;
+
+    /// In-memory secrets for unit tests. `fail` makes every call fail like an unreachable keychain,
+    /// `fail_writes` only the writes (a keychain that locks between a read and a write).
+    #[derive(Default)]
+    pub struct MemoryStore {
+        map: Mutex<HashMap<String, String>>,
+        pub fail: std::sync::atomic::AtomicBool,
+        pub fail_writes: std::sync::atomic::AtomicBool,
+    }
+
+    impl MemoryStore {
+        fn check(&self) -> Result<()> {
+            if self.fail.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err(EngineError::new(ErrorCode::KeychainUnavailable, "no keychain service reachable: test failure"));
+            }
+            Ok(())
         }
-        Ok(())
-    }
-    pub fn len(&self) -> usize {
-        self.map.lock().map(|m| m.len()).unwrap_or(0)
-    }
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
-impl SecretStore for MemoryStore {
-    fn set(&self, key: &str, value: &Secret) -> Result<()> {
-        self.check()?;
-        if self.fail_writes.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err(EngineError::new(ErrorCode::KeychainUnavailable, "no keychain service reachable: test write failure"));
+        pub fn len(&self) -> usize {
+            self.map.lock().map(|m| m.len()).unwrap_or(0)
         }
-        self.map.lock().map_err(|_| poisoned())?.insert(key.into(), value.expose().into());
-        Ok(())
+        pub fn is_empty(&self) -> bool {
+            self.len() == 0
+        }
     }
-    fn get(&self, key: &str) -> Result<Option<Secret>> {
-        self.check()?;
-        Ok(self.map.lock().map_err(|_| poisoned())?.get(key).map(Secret::new))
-    }
-    fn delete(&self, key: &str) -> Result<()> {
-        self.check()?;
-        self.map.lock().map_err(|_| poisoned())?.remove(key);
-        Ok(())
-    }
-}
 
-fn poisoned() -> EngineError {
-    EngineError::new(ErrorCode::KeychainUnavailable, "the in-memory secret store is unusable")
+    impl SecretStore for MemoryStore {
+        fn set(&self, key: &str, value: &Secret) -> Result<()> {
+            self.check()?;
+            if self.fail_writes.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err(EngineError::new(ErrorCode::KeychainUnavailable, "no keychain service reachable: test write failure"));
+            }
+            self.map.lock().map_err(|_| poisoned())?.insert(key.into(), value.expose().into());
+            Ok(())
+        }
+        fn get(&self, key: &str) -> Result<Option<Secret>> {
+            self.check()?;
+            Ok(self.map.lock().map_err(|_| poisoned())?.get(key).map(Secret::new))
+        }
+        fn delete(&self, key: &str) -> Result<()> {
+            self.check()?;
+            self.map.lock().map_err(|_| poisoned())?.remove(key);
+            Ok(())
+        }
+    }
+
+    fn poisoned() -> EngineError {
+        EngineError::new(ErrorCode::KeychainUnavailable, "the in-memory secret store is unusable")
+    }
 }
 
 /// The OS keychain: the Secret Service on Linux (over one long-lived connection, see

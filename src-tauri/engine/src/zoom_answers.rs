@@ -507,8 +507,12 @@ pub fn scim_answer(status: u16, body: &[u8]) -> Result<u64, ZoomFailure> {
 /// What a revocation answer proves.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Revocation {
-    /// A 2xx from the org's token host: revoked, whatever the body (RFC 7009 §2.2).
+    /// A 2xx from the org's token host with an empty or JSON body: revoked (RFC 7009 §2.2;
+    /// Zoom answers `{"status":"success"}`).
     Revoked,
+    /// A 2xx whose body is neither: something in between may have answered (a captive portal,
+    /// a proxy's page), so a refresh must tell whether the grant is gone (`tokens.rs`, revoke).
+    Unconfirmed,
     /// An OAuth error naming the token (`invalid_grant`, `invalid_request` "Invalid Token!"):
     /// the token is unknown or dead, which proves nothing about the grant until a refresh
     /// answers `invalid_grant` too (`tokens.rs`, revoke).
@@ -518,7 +522,8 @@ pub enum Revocation {
 /// The revocation answer.
 pub fn revoke_answer(status: u16, body: &[u8]) -> Result<Revocation, ZoomFailure> {
     if (200..300).contains(&status) {
-        return Ok(Revocation::Revoked);
+        let zoom_shaped = body.iter().all(u8::is_ascii_whitespace) || serde_json::from_slice::<serde_json::Value>(body).is_ok();
+        return Ok(if zoom_shaped { Revocation::Revoked } else { Revocation::Unconfirmed });
     }
     let err: Option<ZoomOAuthError> = serde_json::from_slice(body).ok().filter(|e: &ZoomOAuthError| !e.error.is_empty());
     match err {
@@ -622,7 +627,9 @@ mod tests {
     #[test]
     fn revocation_answers() {
         assert_eq!(revoke_answer(200, b"").unwrap(), Revocation::Revoked);
-        assert_eq!(revoke_answer(200, b"<html>ok</html>").unwrap(), Revocation::Revoked);
+        assert_eq!(revoke_answer(200, br#"{"status":"success"}"#).unwrap(), Revocation::Revoked);
+        // A 2xx that is not Zoom's answer (a captive portal's page) proves nothing by itself.
+        assert_eq!(revoke_answer(200, b"<html>ok</html>").unwrap(), Revocation::Unconfirmed);
         assert_eq!(revoke_answer(400, br#"{"reason":"Invalid Token!","error":"invalid_request"}"#).unwrap(), Revocation::TokenRejected);
         assert_eq!(revoke_answer(403, b"<html>Forbidden by proxy</html>").unwrap_err().class, FailureClass::Ambiguous);
         assert_eq!(revoke_answer(404, b"not here").unwrap_err().class, FailureClass::Ambiguous);

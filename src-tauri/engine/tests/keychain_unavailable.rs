@@ -20,7 +20,8 @@ async fn without_a_secret_service_the_error_says_so_and_nothing_is_written() {
     assert!(err.message.contains("Secret Service"), "says how to fix it: {}", err.message);
     assert!(!err.message.contains("never-stored"));
 
-    let dir = std::env::temp_dir().join(format!("zc-nokeychain-{}", std::process::id()));
+    let scratch = tempfile::Builder::new().prefix("zc-nokeychain-").tempdir().unwrap();
+    let dir = scratch.path().to_path_buf();
     let engine = Engine::open(EngineConfig::new(dir.clone(), Arc::new(store))).unwrap();
     assert_eq!(engine.orgs()[0].id, SANDBOX_ORG_ID, "the app still starts and lists");
     assert!(engine.connections().is_empty());

@@ -9,7 +9,8 @@ use zoom_connections_engine::model::{Status, SANDBOX_ORG_ID};
 
 #[tokio::test]
 async fn a_sandbox_connection_follows_the_sandbox_to_its_new_address() {
-    let state_file = temp_dir().join("sandbox-state.json");
+    let scratch = temp_dir();
+    let state_file = scratch.path().join("sandbox-state.json");
     let mut w = World::with_sandbox_state(state_file.clone()).await;
     let connection = w.connect(SANDBOX_ORG_ID, "Survivor", "owner@contoso.example").await.connection.id;
     let old_url = w.sandbox_url.clone();

@@ -60,7 +60,8 @@ async fn sigkill_during_test_delete_and_reconnect_loses_nothing_outside_the_wind
     };
     // 30-second tokens: every Test rotates first (it wants a minute), the worst case for kills.
     control("/settings", json!({"access_token_lifetime": 30, "qps_limits": {"acct_contoso": 10_000, "acct_fabrikam": 10_000}})).await;
-    let data = temp_dir();
+    let scratch = temp_dir();
+    let data = scratch.path().to_path_buf();
     let service = format!("zoom-connections-sigkill-{}", rand::random::<u64>());
     let secrets = Arc::new(KeychainStore::with_service(service.clone()));
     // The running app: opened afresh after each kill, so that it reads what the killed process

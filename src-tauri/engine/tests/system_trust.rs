@@ -97,7 +97,8 @@ fn engine_on(data: &std::path::Path, port: u16) -> Engine {
 #[tokio::test]
 async fn https_trusts_the_system_store_and_goes_through_the_system_proxy() {
     let (port, ca_pem) = https_server().await;
-    let data = temp_dir();
+    let scratch = temp_dir();
+    let data = scratch.path().to_path_buf();
     for var in ["SSL_CERT_FILE", "SSL_CERT_DIR", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"] {
         std::env::remove_var(var);
     }

@@ -8,10 +8,11 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use zoom_sandbox::SandboxConfig;
 
-fn state_file() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("zc-sandbox-state-{}-{}", std::process::id(), rand::random::<u64>()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join("sandbox-state.json")
+/// A state file in a scratch directory that goes when the returned guard is dropped.
+fn state_file() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::Builder::new().prefix("zc-sandbox-state-").tempdir().unwrap();
+    let path = dir.path().join("sandbox-state.json");
+    (dir, path)
 }
 
 fn config(path: &std::path::Path) -> SandboxConfig {
@@ -20,7 +21,7 @@ fn config(path: &std::path::Path) -> SandboxConfig {
 
 #[tokio::test]
 async fn grants_and_tokens_survive_a_restart_and_the_file_holds_no_token() {
-    let path = state_file();
+    let (_scratch, path) = state_file();
     let first = Sandbox::start_with(config(&path)).await;
     let tokens = first.connect(OWNER).await;
     let (access, refresh) = (tokens["access_token"].as_str().unwrap().to_string(), tokens["refresh_token"].as_str().unwrap().to_string());
@@ -56,7 +57,7 @@ async fn grants_and_tokens_survive_a_restart_and_the_file_holds_no_token() {
 
 #[tokio::test]
 async fn a_broken_state_file_is_set_aside_and_the_sandbox_starts_fresh() {
-    let path = state_file();
+    let (_scratch, path) = state_file();
     std::fs::write(&path, b"{\"version\": 1, \"grants\": [trunc").unwrap();
     let sandbox = Sandbox::start_with(config(&path)).await;
     assert!(sandbox.grants().await.is_empty());
@@ -71,7 +72,7 @@ async fn a_broken_state_file_is_set_aside_and_the_sandbox_starts_fresh() {
 
 #[tokio::test]
 async fn without_a_state_file_nothing_is_written_and_nothing_survives() {
-    let path = state_file();
+    let (_scratch, path) = state_file();
     let first = Sandbox::start().await;
     let tokens = first.connect(OWNER).await;
     drop(first);
@@ -82,7 +83,7 @@ async fn without_a_state_file_nothing_is_written_and_nothing_survives() {
 
 #[tokio::test]
 async fn the_file_keeps_only_tokens_that_can_still_be_used() {
-    let path = state_file();
+    let (_scratch, path) = state_file();
     let sandbox = Sandbox::start_with(config(&path)).await;
     let mut refresh = sandbox.connect(OWNER).await["refresh_token"].as_str().unwrap().to_string();
     let refresh_once = |refresh: String| {

@@ -221,7 +221,8 @@ async fn forms_posted_from_another_site_are_refused() {
 
 #[tokio::test]
 async fn the_clock_moves_by_bounded_steps_and_its_offset_survives_a_restart() {
-    let path = std::env::temp_dir().join(format!("zc-sandbox-clock-{}.json", rand_suffix()));
+    let scratch = tempfile::Builder::new().prefix("zc-sandbox-clock-").tempdir().unwrap();
+    let path = scratch.path().join("clock.json");
     let sb = Sandbox::start_with(SandboxConfig { state_file: Some(path.clone()), ..SandboxConfig::default() }).await;
     for too_far in [i64::MAX, 20 * 365 * 24 * 3600] {
         let res = sb.http.post(sb.url("/_sandbox/clock/advance")).json(&json!({"seconds": too_far})).send().await.unwrap();
@@ -234,8 +235,4 @@ async fn the_clock_moves_by_bounded_steps_and_its_offset_survives_a_restart() {
     let clock: Value = again.get("/_sandbox/clock").await.json().await.unwrap();
     assert_eq!(clock["offset"], 7200);
     let _ = std::fs::remove_file(path);
-}
-
-fn rand_suffix() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
 }

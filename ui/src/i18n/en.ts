@@ -76,7 +76,7 @@ export const en = {
   deleteTitle: "Delete Connection",
   deleteExplain: "Delete “{name}”? Deleting deauthorizes it in Zoom: its grant is revoked and its tokens are removed from this computer.",
   confirm: "Confirm",
-  deleteLocallyTitle: "Zoom cannot be reached",
+  deleteLocallyTitle: "Not deauthorized in Zoom",
   deleteLocallyExplain: "“{name}” could not be deauthorized in Zoom. You can delete it from this computer only; its grant then remains in Zoom until it is uninstalled there (Zoom App Marketplace → Manage → Added Apps).",
   deleteLocally: "Delete from this computer",
   testing: "Testing…",

@@ -77,8 +77,8 @@ export const ja: Catalog = {
   deleteTitle: "接続の削除",
   deleteExplain: "「{name}」を削除しますか？削除すると Zoom での承認が取り消され、このコンピューターからトークンが削除されます。",
   confirm: "確認",
-  deleteLocallyTitle: "Zoom に接続できません",
-  deleteLocallyExplain: "「{name}」の Zoom での承認を取り消せませんでした。このコンピューターからのみ削除できます。その場合、Zoom でアンインストールするまで承認は残ります（Zoom App Marketplace → 管理 → 追加したアプリ）。",
+  deleteLocallyTitle: "Zoom で承認解除されていません",
+  deleteLocallyExplain: "Zoom で「{name}」を承認解除できませんでした。このコンピューターからのみ削除できます。その場合、Zoom でアンインストールするまで承認は残ります（Zoom App Marketplace → 管理 → 追加したアプリ）。",
   deleteLocally: "このコンピューターから削除",
   testing: "テスト中…",
 

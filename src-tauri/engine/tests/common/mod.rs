@@ -19,6 +19,8 @@ pub struct World {
     pub sandbox: Option<RunningSandbox>,
     pub sandbox_url: String,
     pub data_dir: PathBuf,
+    /// Holds the data directory for as long as the world lives.
+    pub scratch: tempfile::TempDir,
     pub secrets: SharedStore,
     pub engine: Engine,
     pub browser: UserAgent,
@@ -34,10 +36,9 @@ pub fn secret_store() -> SharedStore {
     }
 }
 
-pub fn temp_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("zc-engine-{}-{}", std::process::id(), rand::random::<u64>()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A scratch directory, removed when dropped.
+pub fn temp_dir() -> tempfile::TempDir {
+    tempfile::Builder::new().prefix("zc-engine-").tempdir().unwrap()
 }
 
 impl World {
@@ -89,7 +90,8 @@ impl World {
     ) -> Self {
         let sandbox = zoom_sandbox::start(sandbox_config).await.unwrap();
         let sandbox_url = sandbox.base_url();
-        let data_dir = temp_dir();
+        let scratch = temp_dir();
+        let data_dir = scratch.path().to_path_buf();
         let mut config = EngineConfig::new(data_dir.clone(), secrets.clone());
         config.sandbox_url = Some(sandbox_url.clone());
         config.sandbox_clock = Some(clock.clone());
@@ -100,7 +102,7 @@ impl World {
         }
         let engine = Engine::open(config).unwrap();
         let http = control_client(&sandbox);
-        Self { sandbox: Some(sandbox), sandbox_url, data_dir, secrets, engine, browser: UserAgent::new(), http }
+        Self { sandbox: Some(sandbox), sandbox_url, data_dir, scratch, secrets, engine, browser: UserAgent::new(), http }
     }
 
     /// A second engine on the same data directory and keychain (an app restart).
