@@ -93,6 +93,28 @@ mod tests {
         assert!(committed == generated, "{BINDINGS_PATH} is stale: run `make bindings` and commit the result");
     }
 
+    /// One list of commands (src/command_names.rs, which build.rs declares to tauri-build): the
+    /// capability allows exactly these, and the specta builder exports exactly these.
+    #[test]
+    fn the_command_list_the_capability_and_the_builder_agree() {
+        let listed: std::collections::BTreeSet<String> = crate::command_names::COMMANDS.iter().map(|c| c.to_string()).collect();
+        let capability: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(repo_path("src-tauri/capabilities/main-window.json")).unwrap()).unwrap();
+        let allowed: std::collections::BTreeSet<String> = capability["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p.as_str())
+            .filter_map(|p| p.strip_prefix("allow-"))
+            .map(|p| p.replace('-', "_"))
+            .collect();
+        assert_eq!(allowed, listed, "src-tauri/capabilities/main-window.json allows other commands than src/command_names.rs lists");
+        let generated = builder().export_str(typescript()).expect("bindings export");
+        let exported: std::collections::BTreeSet<String> =
+            generated.split("TAURI_INVOKE(\"").skip(1).filter_map(|rest| rest.split('"').next()).map(String::from).collect();
+        assert_eq!(exported, listed, "the specta builder (ipc.rs) exports other commands than src/command_names.rs lists");
+    }
+
     #[test]
     fn event_names_are_the_ones_the_ui_listens_to() {
         assert_eq!(ConnectionsChanged::NAME, "connections-changed");
