@@ -303,6 +303,7 @@ async fn status_says_who_needs_the_user_with_its_exit_code_and_json() {
     assert_eq!(report["healthy"], false);
     let staging = report["connections"].as_array().unwrap().iter().find(|c| c["nickname"] == "Staging").unwrap();
     assert_eq!(staging["status"], "needs_reconnect");
+    assert_eq!(staging["why"], json!({"code": "refused", "error": "zoom_invalid_grant", "zoom": "grant_gone"}), "{staging}");
     assert_eq!(staging["healthy"], false);
     assert_eq!(staging["check"]["ok"], false);
     // One connection alone, by name: Production is fine.

@@ -136,12 +136,15 @@ fn forward_events<R: Runtime>(app: &AppHandle<R>, engine: &Engine) {
                     crate::tray::refresh(&app);
                     let _ = ConnectionsChanged.emit(&app);
                 }
-                Ok(EngineEvent::StatusChanged { nickname, from, to, reason, .. }) => {
+                Ok(EngineEvent::StatusChanged { nickname, from, to, reason, why, .. }) => {
                     let t = crate::i18n::strings(engine.settings().language.as_deref());
+                    // The typed reason in the app's language; Zoom's English details otherwise.
+                    let reason = why.as_ref().map(|w| zoom_connections_engine::reasons::words(w, t.japanese)).or(reason);
                     show(&app, &engine, notification(t, &nickname, from, to, reason.as_deref()));
                 }
-                Ok(EngineEvent::Attention { nickname, message, .. }) => {
+                Ok(EngineEvent::Attention { nickname, message, why, .. }) => {
                     let t = crate::i18n::strings(engine.settings().language.as_deref());
+                    let message = why.as_ref().map(|w| zoom_connections_engine::reasons::words(w, t.japanese)).unwrap_or(message);
                     show(&app, &engine, Some((fill(t.attention_title, &[("nickname", &nickname)]), message)));
                 }
                 Ok(event @ EngineEvent::FlowEnded { .. }) => {

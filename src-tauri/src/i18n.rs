@@ -6,6 +6,8 @@
 use zoom_connections_engine::model::Status;
 
 pub struct Strings {
+    /// Japanese: how the engine words typed reasons (`reasons::words`).
+    pub japanese: bool,
     pub status_active: &'static str,
     pub status_refreshing: &'static str,
     pub status_retrying: &'static str,
@@ -38,6 +40,7 @@ pub struct Strings {
 }
 
 pub const EN: Strings = Strings {
+    japanese: false,
     status_active: "Active",
     status_refreshing: "Refreshing",
     status_retrying: "Retrying",
@@ -64,6 +67,7 @@ pub const EN: Strings = Strings {
 };
 
 pub const JA: Strings = Strings {
+    japanese: true,
     status_active: "有効",
     status_refreshing: "更新中",
     status_retrying: "再試行中",

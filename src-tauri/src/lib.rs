@@ -1,6 +1,7 @@
 //! The shell: the Tauri app around the engine. It owns the window, the tray, the deep-link and
 //! single-instance wiring and logging; every decision about connections is the engine's.
 
+#[cfg(test)]
 mod command_names;
 mod commands;
 mod deep_link;

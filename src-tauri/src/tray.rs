@@ -171,6 +171,7 @@ mod tests {
             api_url: String::new(),
             status,
             status_reason: None,
+            reason: None,
             created_at: 0,
             access_expires_at: 1_900_000_000,
             last_success_at: None,

@@ -116,7 +116,7 @@ describe("main window in Japanese", () => {
       return h1.length > 0 && (await h1[0].getText().catch(() => "")) === "接続";
     }, 20000);
     assert.equal(await driver.findElement(By.css('[data-testid="empty-state"] h2')).getText(), "接続はまだありません");
-    assert.equal(await driver.findElement(By.css('[data-testid="new-connection"]')).getText(), "新しい接続");
+    assert.equal(await driver.findElement(By.css('[data-testid="new-connection"]')).getText(), "新規接続");
     await shot(driver, "empty-state-ja.png");
     await clickFresh(driver, By, '[data-testid="open-settings"]');
     await driver.wait(until.elementLocated(By.css('[data-testid="margin"]')), 5000);

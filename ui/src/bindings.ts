@@ -173,7 +173,15 @@ s2s?: S2sApp | null; identity: ZoomIdentity; granted_scopes: string[];
 /**
  * From the token response (`api_url`); the org's `api_base` if Zoom named none.
  */
-api_url: string; status: Status; status_reason: string | null; created_at: number; 
+api_url: string; status: Status; 
+/**
+ * Why, in English with Zoom's details (logs, the command line's JSON, the timeline).
+ */
+status_reason: string | null; 
+/**
+ * Why, typed: what the window, the tray and notifications word in the user's language.
+ */
+reason?: StatusReason | null; created_at: number; 
 /**
  * Wall-clock expiry of the current access token: received_at + expires_in.
  */
@@ -490,7 +498,45 @@ export type Status = "active" | "refreshing" | "retrying" | "needs_reconnect" |
  * A newer connection of the same Zoom user replaced it (rule 1).
  */
 "superseded"
-export type TestResult = { probe: Probe; summary: string }
+export type StatusReason = 
+/**
+ * Zoom refused a refresh or a mint: only the user can fix it.
+ */
+{ code: "refused"; error: ErrorCode; zoom: ZoomReason | null } | 
+/**
+ * A failure that is retried by itself (`attempt` so far).
+ */
+{ code: "failing"; error: ErrorCode; zoom: ZoomReason | null; attempt: number } | 
+/**
+ * Zoom asked to wait longer than an hour; the app tries again after an hour.
+ */
+{ code: "wait_capped"; error: ErrorCode; attempt: number } | 
+/**
+ * Every refresh for `hours` has had an answer that proves nothing.
+ */
+{ code: "gave_up"; hours: number; attempts: number } | 
+/**
+ * The new tokens could not be written to the keychain: kept in memory, written later.
+ */
+{ code: "keychain_write" } | 
+/**
+ * Zoom refused the new token at once (401, code 124): the app was uninstalled.
+ */
+{ code: "deauthorized" } | 
+/**
+ * A newer connection of the same Zoom user replaced it (rule 1).
+ */
+{ code: "superseded" }
+export type TestResult = { probe: Probe; 
+/**
+ * In English, for logs and the command line's JSON.
+ */
+summary: string; 
+/**
+ * What the window words in the user's language: the users counted (SCIM, the user list),
+ * or who signed in and their role (users/me).
+ */
+users: number | null; email: string | null; role: string | null }
 /**
  * What the settings show of the webhook (the URL itself stays in the keychain).
  */

@@ -66,6 +66,7 @@ describe("connections page", () => {
       connections: [
         connection(),
         connection({ id: "c2", nickname: "Preview", status: "needs_reconnect", status_reason: "deauthorized or uninstalled in Zoom", identity: { ...connection().identity, role_name: "Admin", user_type: 3 } }),
+        connection({ id: "c3", nickname: "Staging", status: "retrying", status_reason: "Zoom could not be reached: timed out (attempt 2; next in 60 s)", reason: { code: "failing", error: "network", zoom: null, attempt: 2 } }),
       ],
       warning: null,
       now: Math.floor(Date.now() / 1000), sandbox_now: Math.floor(Date.now() / 1000),
@@ -73,7 +74,7 @@ describe("connections page", () => {
     const root = document.createElement("div");
     await mount(root, ["en-US"]);
     const rows = [...root.querySelectorAll('[data-testid="connections"] tbody tr')];
-    expect(rows.map((r) => r.querySelector("th")?.textContent)).toEqual(["Production", "Preview"]);
+    expect(rows.map((r) => r.querySelector("th")?.textContent)).toEqual(["Production", "Preview", "Staging"]);
     const cells = (r: Element) => [...r.querySelectorAll("td")].map((c) => c.textContent);
     expect(cells(rows[0]).slice(0, 5)).toEqual(["owner@contoso.example", "acct_contoso", "Owner", "Licensed", "Active"]);
     // A narrow column breaks the email after its "@", not mid-word.
@@ -82,10 +83,14 @@ describe("connections page", () => {
     expect(cells(rows[0])[6]).toMatch(/^in 4\d minutes$/);
     const chip = rows[1].querySelector('[data-testid="status"]');
     expect(chip?.textContent).toBe("Needs reconnect");
-    expect(chip?.getAttribute("title")).toBe("deauthorized or uninstalled in Zoom");
-    expect(chip?.getAttribute("tabindex")).toBe("0");
+    // The reason is written out (the engine's English only for a list without a typed reason),
+    // and the chip is no tab stop of its own.
+    expect(rows[1].querySelector('[data-testid="status-reason"]')?.textContent).toBe("deauthorized or uninstalled in Zoom");
+    expect(chip?.hasAttribute("tabindex")).toBe(false);
     expect(cells(rows[1])[3]).toBe("On-Prem");
     expect(cells(rows[1])[6]).toBe(en.needsYou);
+    // A typed reason is worded by the window, in its language.
+    expect(rows[2].querySelector('[data-testid="status-reason"]')?.textContent).toBe("Zoom could not be reached (attempt 2)");
   });
 
   it("measures relative times against the engine's clock (it runs ahead when on the sandbox's time)", async () => {

@@ -1,6 +1,6 @@
 import { h } from "./dom";
 import { exactTime, relativeTime } from "./format";
-import type { Catalog, Language } from "./i18n";
+import { fill, type Catalog, type Language } from "./i18n";
 import { renderDetails } from "./details";
 import type { Connection, HistoryEvent, Overview } from "./ipc";
 import { statusChip } from "./status-chip";
@@ -23,9 +23,10 @@ function timeCell(lang: Language, unix: number | null, nowMs: number, fallback: 
   return h("td", { title: exactTime(unix, lang) }, relativeTime(unix, nowMs, lang));
 }
 
-function actionButton(label: string, action: string, c: Connection): HTMLElement {
-  // The name in the accessible label: "Delete Production", not three anonymous "Delete"s.
-  return h("button", { type: "button", "data-action": action, "data-id": c.id, "aria-label": `${label} ${c.nickname}` }, label);
+function actionButton(label: string, aria: string, action: string, c: Connection): HTMLElement {
+  // The name in the accessible label, in the language's word order: "Delete Production",
+  // 「Production」を削除 — not three anonymous "Delete"s.
+  return h("button", { type: "button", "data-action": action, "data-id": c.id, "aria-label": fill(aria, { name: c.nickname }) }, label);
 }
 
 function row(t: Catalog, lang: Language, c: Connection, margin: number, nowMs: number, highlight: string | null, detailsId: string | null): HTMLElement {
@@ -53,9 +54,9 @@ function row(t: Catalog, lang: Language, c: Connection, margin: number, nowMs: n
       h(
         "div",
         { class: "actions" },
-        actionButton(t.actionTest, "test", c),
-        s2s ? actionButton(t.actionRotateSecret, "rotate-secret", c) : actionButton(t.actionReconnect, "reconnect", c),
-        actionButton(t.actionDelete, "delete", c),
+        actionButton(t.actionTest, t.ariaTest, "test", c),
+        s2s ? actionButton(t.actionRotateSecret, t.ariaRotateSecret, "rotate-secret", c) : actionButton(t.actionReconnect, t.ariaReconnect, "reconnect", c),
+        actionButton(t.actionDelete, t.ariaDelete, "delete", c),
       ),
     ),
   );

@@ -79,6 +79,6 @@ describe("timeline", () => {
   it("says so when nothing happened in 24 hours, and the legend names every shape", () => {
     expect(renderTimeline(en, "en", [{ at: now - 90000, kind: "refreshed" }], nowMs).textContent).toBe(en.timelineEmpty);
     const legend = renderLegend(catalogs.ja).textContent ?? "";
-    for (const word of ["更新", "失敗（再試行）", "再接続が必要", "回復", "承認"]) expect(legend).toContain(word);
+    for (const word of ["更新", "失敗（再試行）", "再接続が必要", "復旧", "承認"]) expect(legend).toContain(word);
   });
 });

@@ -2,7 +2,7 @@
 // never the token), status and reason, the last Test's result, and the 24-hour timeline.
 import { h } from "./dom";
 import { exactTime, relativeTime } from "./format";
-import { fill, type Catalog, type Language } from "./i18n";
+import { fill, reasonText, type Catalog, type Language } from "./i18n";
 import type { TestOutcome } from "./connections-page";
 import type { Connection, HistoryEvent, Org } from "./ipc";
 import { statusChip } from "./status-chip";
@@ -28,7 +28,9 @@ export function renderDetails(
       "dl",
       {},
       ...item(t.colStatus, statusChip(t, conn)),
-      ...(conn.status_reason ? item(t.detailsReason, conn.status_reason) : []),
+      ...(conn.reason || conn.status_reason
+        ? item(t.detailsReason, h("span", conn.reason ? {} : ({ lang: "en" } as Record<string, string>), reasonText(t, conn.reason, conn.status_reason) ?? ""))
+        : []),
       ...item(t.detailsOrg, org?.name ?? conn.org_id),
       ...(conn.s2s
         ? [

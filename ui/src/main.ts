@@ -1,7 +1,7 @@
 import { getVersion } from "@tauri-apps/api/app";
 import { renderConnectionsPage, renderFooter, type PageState } from "./connections-page";
 import { openDeleteDialog } from "./dialogs";
-import { catalogs, errorMessage, pickLanguage, type Language } from "./i18n";
+import { catalogs, errorMessage, pickLanguage, testText, type Language } from "./i18n";
 import { h } from "./dom";
 import { asEngineError, ipc, type AppSettings, type OrgSettings } from "./ipc";
 import { renderSettingsPage } from "./settings-page";
@@ -196,8 +196,9 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
         notice(`${conn.nickname}: ${t().testing}`);
         ipc.testConnection(conn.id).then(
           (r) => {
-            if (state) state.tests[conn.id] = { ok: true, text: r.summary, atMs: Date.now() };
-            notice(`${conn.nickname}: ${r.summary}`);
+            const text = testText(t(), r);
+            if (state) state.tests[conn.id] = { ok: true, text, atMs: Date.now() };
+            notice(`${conn.nickname}: ${text}`);
           },
           (err) => {
             const text = errorMessage(t(), asEngineError(err).code);

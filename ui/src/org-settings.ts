@@ -193,7 +193,8 @@ export function renderOrgSettings(t: Catalog, view: OrgSettings, saved: (org: Or
       saved(result);
     } catch (err) {
       const error = asEngineError(err);
-      status.textContent = `${errorMessage(t, error.code)} (${error.message})`;
+      // The engine's detail (which URL, which field) is English: marked so for screen readers.
+      status.replaceChildren(`${errorMessage(t, error.code)} (`, h("span", { lang: "en" }, error.message), ")");
     } finally {
       save.disabled = false;
     }

@@ -1,5 +1,5 @@
 import { h } from "./dom";
-import type { Catalog } from "./i18n";
+import { reasonText, type Catalog } from "./i18n";
 import type { Connection, Status } from "./ipc";
 
 export const STATUS_KEY: Record<Status, keyof Catalog> = {
@@ -10,13 +10,14 @@ export const STATUS_KEY: Record<Status, keyof Catalog> = {
   superseded: "statusSuperseded",
 };
 
-/** A status chip: the label in words (never colour alone), the reason on hover and focus. */
+/** A status chip: the label in words (never colour alone), and the reason written out beside
+ * it, in the user's language — not hidden in a tooltip, and not a tab stop of its own. */
 export function statusChip(t: Catalog, c: Connection): HTMLElement {
-  const chip = h("span", { class: `chip status-${c.status}`, tabindex: "0", "data-testid": "status" }, t[STATUS_KEY[c.status]]);
-  if (c.status_reason) {
-    chip.setAttribute("title", c.status_reason);
-    chip.setAttribute("aria-description", c.status_reason);
-  }
-  return chip;
+  const chip = h("span", { class: `chip status-${c.status}`, "data-testid": "status" }, t[STATUS_KEY[c.status]]);
+  const reason = c.status === "active" ? null : reasonText(t, c.reason, c.status_reason);
+  if (!reason) return chip;
+  // Without a typed reason (a list written by an older version) it is the engine's English.
+  const attrs: Record<string, string> = { class: "status-reason", "data-testid": "status-reason" };
+  if (!c.reason) attrs.lang = "en";
+  return h("span", { class: "status-cell" }, chip, h("span", attrs, reason));
 }
-

@@ -163,6 +163,7 @@ async fn keepalive(text: &'static text::Text) -> Result<i32, EngineError> {
             from,
             to: conn.status,
             reason: conn.status_reason.clone(),
+            why: conn.reason.clone(),
         };
         if let Some(alert) = zoom_connections_engine::alerts::alert_for(&engine, &changed) {
             engine.deliver(&alert).await;

@@ -102,7 +102,7 @@ pub fn webhook_info(url: &str) -> Result<WebhookInfo> {
 
 /// The alert a status change calls for, if any: into needing the user, and back out of it.
 pub fn alert_for(engine: &Engine, event: &EngineEvent) -> Option<Alert> {
-    let EngineEvent::StatusChanged { connection_id, nickname, from, to, reason } = event else { return None };
+    let EngineEvent::StatusChanged { connection_id, nickname, from, to, reason, why } = event else { return None };
     let needs = |s: &Status| matches!(s, Status::NeedsReconnect | Status::Superseded);
     let kind = if needs(to) && !needs(from) {
         AlertKind::NeedsUser
@@ -115,7 +115,8 @@ pub fn alert_for(engine: &Engine, event: &EngineEvent) -> Option<Alert> {
     let org = conn.as_ref().and_then(|c| engine.org(&c.org_id).ok()).map(|o| o.name);
     let s2s = conn.as_ref().is_some_and(|c| c.is_s2s());
     let ja = engine.settings().language.as_deref() == Some("ja");
-    let reason_text = reason.clone().unwrap_or_default();
+    // The typed reason in the alert's language; Zoom's English details when there is none.
+    let reason_text = why.as_ref().map(|w| crate::reasons::words(w, ja)).or_else(|| reason.clone()).unwrap_or_default();
     let text = match (kind, ja) {
         (AlertKind::NeedsUser, false) if s2s => {
             format!("Zoom Connections: “{nickname}” needs you: {reason_text}. Check the app in the Zoom App Marketplace, then Test or Rotate secret in Zoom Connections.")

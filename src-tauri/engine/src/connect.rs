@@ -189,6 +189,7 @@ impl Engine {
                 from: before.status,
                 to: Status::Active,
                 reason: None,
+                why: None,
             });
         }
         self.inner.history.record(
@@ -368,6 +369,7 @@ impl Engine {
                     api_url,
                     status: Status::Active,
                     status_reason: None,
+                    reason: None,
                     created_at: previous.as_ref().map_or(now, |p| p.created_at),
                     access_expires_at: tokens.expires_at,
                     last_success_at: Some(now),
@@ -415,6 +417,7 @@ impl Engine {
                     .set_state(|c| {
                         c.status = Status::Superseded;
                         c.status_reason = Some("a newer connection for this Zoom user replaced it".into());
+                        c.reason = Some(crate::reasons::StatusReason::Superseded);
                         c.next_attempt_at = None;
                     })
                     .await;

@@ -59,10 +59,18 @@ pub enum EngineEvent {
     /// The list of connections (or one's status) changed.
     ConnectionsChanged,
     /// A connection's status changed (for notifications and the tray).
-    StatusChanged { connection_id: ConnectionId, nickname: String, from: crate::model::Status, to: crate::model::Status, reason: Option<String> },
+    StatusChanged {
+        connection_id: ConnectionId,
+        nickname: String,
+        from: crate::model::Status,
+        to: crate::model::Status,
+        reason: Option<String>,
+        /// The reason, typed: what the tray, notifications and alerts word in the user's language.
+        why: Option<crate::reasons::StatusReason>,
+    },
     /// Something the user should hear about that is not a status change (Zoom asked to wait
     /// longer than the app will).
-    Attention { connection_id: ConnectionId, nickname: String, message: String },
+    Attention { connection_id: ConnectionId, nickname: String, message: String, why: Option<crate::reasons::StatusReason> },
     /// A flow ended: `connection_id` on success, `error` otherwise.
     FlowEnded { flow_id: String, connection_id: Option<ConnectionId>, superseded: Option<ConnectionId>, error: Option<EngineError> },
 }
@@ -339,6 +347,7 @@ impl Engine {
                 from: before,
                 to: after.status,
                 reason: after.status_reason.clone(),
+                why: after.reason.clone(),
             });
         }
         self.emit(EngineEvent::ConnectionsChanged);

@@ -2,11 +2,11 @@
 //! human `message` it shows. Messages are written by the engine, never copied from a token or a
 //! query value, so neither `Display` nor `Debug` can leak a secret.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Stable error codes. The UI and the CLI match on these; never rename one.
 #[cfg_attr(feature = "specta", derive(specta::Type))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// A callback URL (deep link or loopback) that is not ours or not well formed.

@@ -21,6 +21,7 @@ pub mod loopback;
 mod manage;
 pub mod model;
 pub mod orgs;
+pub mod reasons;
 pub mod redact;
 pub mod s2s;
 pub mod scopes;

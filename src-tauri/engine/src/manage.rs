@@ -26,7 +26,13 @@ pub enum Probe {
 #[derive(Debug, Clone, Serialize)]
 pub struct TestResult {
     pub probe: Probe,
+    /// In English, for logs and the command line's JSON.
     pub summary: String,
+    /// What the window words in the user's language: the users counted (SCIM, the user list),
+    /// or who signed in and their role (users/me).
+    pub users: Option<u64>,
+    pub email: Option<String>,
+    pub role: Option<String>,
 }
 
 impl Engine {
@@ -34,24 +40,30 @@ impl Engine {
         let scim = crate::scopes::Capability::Scim.granted_by(&conn.granted_scopes);
         let api_url = self.api_url_of(conn);
         if scim {
-            self.inner
-                .zoom
-                .scim_probe(&api_url, access)
-                .await
-                .map(|n| TestResult { probe: Probe::Scim, summary: format!("SCIM works: {n} users in the Zoom account.") })
+            self.inner.zoom.scim_probe(&api_url, access).await.map(|n| TestResult {
+                probe: Probe::Scim,
+                summary: format!("SCIM works: {n} users in the Zoom account."),
+                users: Some(n),
+                email: None,
+                role: None,
+            })
         } else if conn.is_s2s() {
             // A Server-to-Server token is the account's, not a user's (docs/zoom.md).
-            self.inner
-                .zoom
-                .users_probe(&api_url, access)
-                .await
-                .map(|n| TestResult { probe: Probe::UsersList, summary: format!("Server-to-Server works: {n} active users in the Zoom account.") })
+            self.inner.zoom.users_probe(&api_url, access).await.map(|n| TestResult {
+                probe: Probe::UsersList,
+                summary: format!("Server-to-Server works: {n} active users in the Zoom account."),
+                users: Some(n),
+                email: None,
+                role: None,
+            })
         } else {
-            self.inner
-                .zoom
-                .users_me(&api_url, access)
-                .await
-                .map(|me| TestResult { probe: Probe::UsersMe, summary: format!("Signed in to Zoom as {} ({}).", me.email, me.role_name) })
+            self.inner.zoom.users_me(&api_url, access).await.map(|me| TestResult {
+                probe: Probe::UsersMe,
+                summary: format!("Signed in to Zoom as {} ({}).", me.email, me.role_name),
+                users: None,
+                email: Some(me.email),
+                role: Some(me.role_name),
+            })
         }
     }
 

@@ -166,7 +166,11 @@ pub struct Connection {
     /// From the token response (`api_url`); the org's `api_base` if Zoom named none.
     pub api_url: String,
     pub status: Status,
+    /// Why, in English with Zoom's details (logs, the command line's JSON, the timeline).
     pub status_reason: Option<String>,
+    /// Why, typed: what the window, the tray and notifications word in the user's language.
+    #[serde(default)]
+    pub reason: Option<crate::reasons::StatusReason>,
     pub created_at: i64,
     /// Wall-clock expiry of the current access token: received_at + expires_in.
     pub access_expires_at: i64,
@@ -207,6 +211,8 @@ pub const ROTATION_FLOOR: i64 = 2 * 60;
 pub struct ConnectionState {
     pub status: Status,
     pub status_reason: Option<String>,
+    #[serde(default)]
+    pub reason: Option<crate::reasons::StatusReason>,
     pub access_expires_at: i64,
     pub api_url: String,
     pub last_success_at: Option<i64>,
@@ -230,6 +236,7 @@ impl Connection {
         ConnectionState {
             status: self.status,
             status_reason: self.status_reason.clone(),
+            reason: self.reason.clone(),
             access_expires_at: self.access_expires_at,
             api_url: self.api_url.clone(),
             last_success_at: self.last_success_at,
@@ -247,6 +254,7 @@ impl Connection {
     pub fn apply_state(&mut self, s: ConnectionState) {
         self.status = s.status;
         self.status_reason = s.status_reason;
+        self.reason = s.reason;
         self.access_expires_at = s.access_expires_at;
         self.api_url = s.api_url;
         self.last_success_at = s.last_success_at;

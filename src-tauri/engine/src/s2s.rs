@@ -159,6 +159,7 @@ impl Engine {
             api_url,
             status: Status::Active,
             status_reason: None,
+            reason: None,
             created_at: now,
             access_expires_at: tokens.expires_at,
             last_success_at: Some(now),

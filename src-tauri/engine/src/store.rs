@@ -241,6 +241,7 @@ mod tests {
             api_url: "x".into(),
             status: Status::Active,
             status_reason: None,
+            reason: None,
             created_at: 0,
             access_expires_at: 100,
             last_success_at: None,

@@ -24,8 +24,10 @@ pub struct ConnectionSummary {
     pub account_id: String,
     pub role: String,
     pub status: Status,
-    /// Why the status is what it is (English; `status_code` below is for machines).
+    /// Why the status is what it is, in English with Zoom's details.
     pub reason: Option<String>,
+    /// The same, typed (`{"code": …, …}`: docs/cli.md, JSON).
+    pub why: Option<crate::reasons::StatusReason>,
     /// Only the user can fix it (Needs reconnect, Superseded).
     pub needs_user: bool,
     /// Unix seconds.
@@ -54,6 +56,7 @@ impl Engine {
             role: conn.identity.role_name.clone(),
             status: conn.status,
             reason: conn.status_reason.clone(),
+            why: conn.reason.clone(),
             needs_user: conn.needs_user(),
             access_expires_at: conn.access_expires_at,
             last_success_at: conn.last_success_at,

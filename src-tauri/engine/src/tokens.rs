@@ -42,6 +42,7 @@ use crate::error::{EngineError, ErrorCode, Result};
 use crate::history::{EventKind, HistoryEvent};
 use crate::lockfile::FileLock;
 use crate::model::{access_key, check_id, refresh_key, Connection, Status, HANDOUT_MIN_LIFETIME, ROTATION_FLOOR};
+use crate::reasons::StatusReason;
 use crate::secret::Secret;
 use crate::zoom::{FailureClass, GrantEnd, Revocation, TokenSet, ZoomFailure};
 
@@ -434,6 +435,7 @@ impl Held {
                 if c.status == Status::Retrying && c.next_attempt_at.is_none() {
                     c.status = Status::Active;
                     c.status_reason = None;
+                    c.reason = None;
                 }
             })
             .await;
@@ -557,6 +559,7 @@ impl Held {
         self.set_state(move |c| {
             c.status = Status::Active;
             c.status_reason = None;
+            c.reason = None;
             c.access_expires_at = expires_at;
             c.api_url = api_url;
             c.last_success_at = Some(now);
@@ -617,6 +620,7 @@ impl Held {
                 .set_state(move |c| {
                     c.status = Status::Retrying;
                     c.status_reason = Some(reason);
+                    c.reason = Some(StatusReason::KeychainWrite);
                     c.access_expires_at = expires_at;
                     c.api_url = api_url;
                     c.generation += 1;
@@ -638,6 +642,7 @@ impl Held {
                 self.set_state(move |c| {
                     c.status = Status::NeedsReconnect;
                     c.status_reason = Some(shown);
+                    c.reason = Some(StatusReason::Deauthorized);
                     c.last_failure_at = Some(now);
                     c.next_attempt_at = None;
                     c.generation += 1;
@@ -661,6 +666,7 @@ impl Held {
                     .set_state(move |c| {
                         c.status = Status::Active;
                         c.status_reason = None;
+                        c.reason = None;
                         c.access_expires_at = expires_at;
                         c.api_url = api_url;
                         c.last_success_at = Some(now);
@@ -686,20 +692,27 @@ impl Held {
         let failures = conn.consecutive_failures + 1;
         let since = conn.failing_since.unwrap_or(now);
         let gave_up = failure.class == FailureClass::Ambiguous && failures >= AMBIGUOUS_ATTEMPTS && now - since >= AMBIGUOUS_SPAN;
+        let (code, zoom) = (e.code, failure.reason);
         let ends = match failure.class {
-            FailureClass::GrantEnded(end) => Some((end == GrantEnd::Superseded, e.message.clone())),
-            FailureClass::Refused => Some((false, e.message.clone())),
+            FailureClass::GrantEnded(GrantEnd::Superseded) => Some((true, e.message.clone(), StatusReason::Superseded)),
+            FailureClass::GrantEnded(_) | FailureClass::Refused => Some((false, e.message.clone(), StatusReason::Refused { error: code, zoom })),
             _ if gave_up => {
-                Some((false, format!("Zoom has refused every refresh for {} hours ({failures} attempts); last answer: {}", (now - since) / 3600, e.message)))
+                let hours = (now - since) / 3600;
+                Some((
+                    false,
+                    format!("Zoom has refused every refresh for {hours} hours ({failures} attempts); last answer: {}", e.message),
+                    StatusReason::GaveUp { hours, attempts: failures },
+                ))
             }
             _ => None,
         };
-        if let Some((superseded, reason)) = ends {
+        if let Some((superseded, reason, why)) = ends {
             self.record(if superseded { EventKind::Superseded } else { EventKind::NeedsReconnect }, Some(reason.clone()));
             let _ = self
                 .set_state(move |c| {
                     c.status = if superseded { Status::Superseded } else { Status::NeedsReconnect };
                     c.status_reason = Some(reason);
+                    c.reason = Some(why);
                     c.last_failure_at = Some(now);
                     c.next_attempt_at = None;
                 })
@@ -708,15 +721,23 @@ impl Held {
         }
         let wait = crate::keepalive::backoff(failures, failure.retry_after.map(|r| r.wait));
         let mut reason = format!("{} (attempt {failures}; next in {wait} s)", e.message);
+        let mut why = StatusReason::Failing { error: code, zoom, attempt: failures };
         if failure.retry_after.is_some_and(|r| r.capped) {
             reason = format!("{}; Zoom asked to wait longer than an hour, the app tries again after an hour (attempt {failures})", e.message);
-            self.engine.emit(EngineEvent::Attention { connection_id: conn.id.clone(), nickname: conn.nickname.clone(), message: reason.clone() });
+            why = StatusReason::WaitCapped { error: code, attempt: failures };
+            self.engine.emit(EngineEvent::Attention {
+                connection_id: conn.id.clone(),
+                nickname: conn.nickname.clone(),
+                message: reason.clone(),
+                why: Some(why.clone()),
+            });
         }
         self.record(EventKind::Failed, Some(reason.clone()));
         let _ = self
             .set_state(move |c| {
                 c.status = Status::Retrying;
                 c.status_reason = Some(reason);
+                c.reason = Some(why);
                 c.last_failure_at = Some(now);
                 c.consecutive_failures = failures;
                 c.failing_since = Some(since);
