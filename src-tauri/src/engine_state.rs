@@ -119,7 +119,7 @@ pub fn notification(t: &Strings, nickname: &str, from: Status, to: Status, reaso
 fn show<R: Runtime>(app: &AppHandle<R>, engine: &Engine, message: Option<(String, String)>) {
     let settings = engine.settings();
     let Some((title, body)) = message.filter(|_| settings.notifications) else { return };
-    tracing::info!(title = %title, "notification");
+    tracing::info!(title = %title, body = %body, "notification");
     if let Err(e) = app.notification().builder().title(&title).body(&body).show() {
         tracing::warn!("could not show a notification: {e}");
     }

@@ -4,11 +4,11 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { By, Key, until } from "selenium-webdriver";
-import { allFiles, control, freshHome, readLogs, startApp, waitFor } from "./lib/app.mjs";
+import { allFiles, control, ensureArtifacts, freshHome, readLogs, startApp, waitFor } from "./lib/app.mjs";
 import { clickFresh, invoke, openSession, shot } from "./lib/driver.mjs";
 import { authorizeInSandbox } from "./lib/sandbox-user.mjs";
 import { clickTrayItem, findTray, trayMenu, trayProperty } from "./lib/tray.mjs";
@@ -245,5 +245,26 @@ describe("create a connection through the real app and deep link", () => {
     assert.deepEqual(trayMenu(tray).map((i) => i.label), ["接続はまだありません", "今すぐキープアライブを実行", "Zoom Connections を開く", "終了"]);
     const grants = await control(home, "/grants");
     assert.equal(grants.grants.at(-1).status, "revoked");
+  });
+
+  it("in Japanese, the tray and a notification have no English sentence (their text recorded under artifacts/e2e/)", async () => {
+    const flow = await invoke(driver, "begin_connect", { orgId: "sandbox", nickname: "本番", reconnectOf: null });
+    const deepLink = await authorizeInSandbox(flow.authorize_url, "owner@contoso.example");
+    assert.deepEqual(await startApp(home, [deepLink]).exited, { code: 0, signal: null });
+    const id = await waitFor("the connection", async () => (await invoke(driver, "overview")).connections.find((c) => c.nickname === "本番")?.id);
+    await control(home, "/uninstall", { email: "owner@contoso.example", client_id: "sandbox-public" });
+    await invoke(driver, "run_keepalive_now");
+    await waitForStatus(driver, id, "needs_reconnect");
+    const line = await waitFor("the notification", () => readLogs(home).split("\n").find((l) => l.includes("notification title=「本番」で操作が必要です")));
+    const body = /body=(.*)$/.exec(line)[1];
+    assert.match(body, /^Zoom で承認解除またはアンインストールされたか、新しいサインインに置き換えられました。Zoom Connections を開いて再接続してください。$/, body);
+    const tray = await waitFor("the tray", () => findTray());
+    await waitFor("the tray's line", () => trayMenu(tray).some((i) => i.label === "本番 — 再接続が必要"));
+    const labels = trayMenu(tray).map((i) => i.label);
+    // Nothing English but names (the app's, the connection's): no ASCII word of three letters or more.
+    for (const text of [...labels, /title=(.*?) body=/.exec(line)[1], body]) {
+      assert.doesNotMatch(text.replace(/Zoom Connections|Zoom/g, ""), /[A-Za-z]{3,}/, text);
+    }
+    writeFileSync(join(ensureArtifacts(), "tray-and-notification-ja.txt"), `tray menu:\n${labels.join("\n")}\n\nnotification:\n${/title=(.*?) body=/.exec(line)[1]}\n${body}\n`);
   });
 });

@@ -20,7 +20,9 @@ function userType(t: Catalog, type: number | null): string {
 
 function timeCell(lang: Language, unix: number | null, nowMs: number, fallback: string): HTMLElement {
   if (unix === null) return h("td", {}, fallback);
-  return h("td", { title: exactTime(unix, lang) }, relativeTime(unix, nowMs, lang));
+  // The exact time on hover, and for screen readers in the text itself (a title is mouse-only).
+  const exact = exactTime(unix, lang);
+  return h("td", { title: exact }, relativeTime(unix, nowMs, lang), h("span", { class: "visually-hidden" }, ` (${exact})`));
 }
 
 function actionButton(label: string, aria: string, action: string, c: Connection): HTMLElement {
@@ -145,7 +147,8 @@ export function renderConnectionsPage(t: Catalog, lang: Language, state?: PageSt
     h(
       "header",
       { class: "page-header" },
-      h("h1", { id: "connections-heading" }, t.connectionsHeading),
+      // Focus lands here after Back to connections and after a Delete (not on <body>).
+      h("h1", { id: "connections-heading", tabindex: "-1", "data-testid": "connections-heading" }, t.connectionsHeading),
       h(
         "div",
         { class: "toolbar" },

@@ -73,7 +73,12 @@ describe("timeline", () => {
     const xs = marks.map((m) => Number(m.getAttribute("cx") ?? m.getAttribute("d")!.split(" ")[0].slice(1)));
     expect(xs[0]).toBeLessThan(xs[1]);
     expect(xs[1]).toBeLessThan(xs[2]);
-    expect(svg.getAttribute("aria-label")).toBe(en.timelineTitle);
+    expect(svg.querySelector("svg")?.getAttribute("aria-label")).toBe(en.timelineTitle);
+    // The same events as text, newest first, for the keyboard and screen readers.
+    const listed = [...svg.querySelectorAll('[data-testid="timeline-events"] li')].map((li) => li.textContent);
+    expect(listed.length).toBe(3);
+    expect(listed[0]).toMatch(/ — Failed, retried$/);
+    expect(listed[2]).toMatch(/ — Authorized$/);
   });
 
   it("says so when nothing happened in 24 hours, and the legend names every shape", () => {

@@ -174,6 +174,17 @@ describe("Delete Connection", () => {
     }
   });
 
+  it("focuses Cancel, so that one Enter never deletes; after a delete the focus is on the list's heading", async () => {
+    shell([conn("c1", "Production")], { delete_connection: () => null });
+    const root = await page();
+    click(root.querySelector('[data-action="delete"][data-id="c1"]'));
+    expect(document.activeElement?.getAttribute("data-testid")).toBe("cancel-delete");
+    expect(document.querySelector('[data-testid="delete-dialog"]')?.getAttribute("tabindex")).toBe("-1");
+    click(document.querySelector('[data-testid="confirm-delete"]'));
+    for (let i = 0; i < 5; i++) await tick();
+    expect(document.activeElement?.getAttribute("data-testid")).toBe("connections-heading");
+  });
+
   it("Cancel changes nothing", async () => {
     const calls = shell([conn("c1", "Production")]);
     const root = await page();

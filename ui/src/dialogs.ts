@@ -11,7 +11,8 @@ export function modal(title: string, content: Node[], buttons: HTMLElement[], te
   const id = `dialog-title-${++counter}`;
   const dialog = h(
     "dialog",
-    { "aria-labelledby": id, "data-testid": testId, class: "dialog" },
+    // Not a tab stop itself: focus goes to its first control (showModal), or the one chosen.
+    { "aria-labelledby": id, "data-testid": testId, class: "dialog", tabindex: "-1" },
     h("h2", { id }, title),
     ...content,
     h("div", { class: "dialog-buttons" }, ...buttons),
@@ -40,6 +41,7 @@ export function openDeleteDialog(t: Catalog, conn: Connection, announce: (text: 
     try {
       await ipc.deleteConnection(conn.id);
       dialog.close();
+      focusConnectionsHeading();
     } catch (e) {
       const err = asEngineError(e);
       confirm.disabled = false;
@@ -60,8 +62,14 @@ export function openDeleteDialog(t: Catalog, conn: Connection, announce: (text: 
     [button(t.cancel, () => dialog.close(), { "data-testid": "cancel-delete" }), confirm],
     "delete-dialog",
   );
-  confirm.focus();
+  // Enter must not delete and deauthorize by accident: the safe choice has the focus.
+  (dialog.querySelector('[data-testid="cancel-delete"]') as HTMLElement | null)?.focus();
   return dialog;
+}
+
+/** After a delete the row is gone: focus the list's heading rather than <body>. */
+export function focusConnectionsHeading() {
+  (document.querySelector('[data-testid="connections-heading"]') as HTMLElement | null)?.focus();
 }
 
 function openDeleteLocallyDialog(t: Catalog, conn: Connection, announce: (text: string) => void): HTMLDialogElement {
@@ -71,6 +79,7 @@ function openDeleteLocallyDialog(t: Catalog, conn: Connection, announce: (text: 
     try {
       announce(await ipc.deleteConnectionLocally(conn.id));
       dialog.close();
+      focusConnectionsHeading();
     } catch (e) {
       error.textContent = errorMessage(t, asEngineError(e).code);
     }

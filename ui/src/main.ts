@@ -25,7 +25,11 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
     document.documentElement.lang = lang;
     // Keep keyboard focus across a re-render: the same control, found again by its data.
     const focused = document.activeElement as HTMLElement | null;
-    const key = focused?.dataset?.action ? `[data-action="${focused.dataset.action}"][data-id="${focused.dataset.id ?? ""}"]` : null;
+    const key = focused?.dataset?.action
+      ? `[data-action="${focused.dataset.action}"][data-id="${focused.dataset.id ?? ""}"]`
+      : focused?.dataset?.testid
+        ? `[data-testid="${focused.dataset.testid}"]`
+        : null;
     const page =
       view === "settings" && settings
         ? h(
@@ -169,7 +173,7 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
     if (!el) return;
     if (el.dataset.action === "back") {
       view = "connections";
-      void load();
+      void load().then(() => (root.querySelector('[data-testid="connections-heading"]') as HTMLElement | null)?.focus());
       return;
     }
     if (!state) return;

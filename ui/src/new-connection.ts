@@ -193,7 +193,7 @@ function openWaitingDialog(t: Catalog, flow: FlowStarted, done: (o: FlowOutcome)
   };
   tick();
   const timer = setInterval(tick, 1000);
-  const url = h("input", { type: "text", readonly: "", value: flow.authorize_url, "aria-label": t.waitingHelp, "data-testid": "authorize-url", class: "url" }) as HTMLInputElement;
+  const url = h("input", { type: "text", readonly: "", value: flow.authorize_url, "aria-label": t.authorizeUrlLabel, "data-testid": "authorize-url", class: "url" }) as HTMLInputElement;
   const error = h("p", { class: "error", role: "alert", "data-testid": "flow-error" });
   const copy = button(t.copy, async () => {
     url.select();

@@ -67,13 +67,26 @@ export function renderTimeline(t: Catalog, lang: Language, events: HistoryEvent[
     const tx = x(now - hAgo * 3600);
     return svg("g", {}, svg("line", { x1: tx, x2: tx, y1: y - 10, y2: y + 10, class: "tick" }), svg("text", { x: tx, y: HEIGHT - 2, class: "tick-label", "text-anchor": "middle" }, document.createTextNode(hAgo === 0 ? "0" : `-${hAgo}h`)));
   });
-  return svg(
+  const chart = svg(
     "svg",
     { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: "img", "aria-label": t.timelineTitle, class: "timeline", "data-testid": "timeline" },
     svg("line", { x1: PAD, x2: WIDTH - PAD, y1: y, y2: y, class: "axis" }),
     ...ticks,
     ...marks,
   );
+  // The markers' titles show on hover only: the same events, newest first, as text for the
+  // keyboard and screen readers.
+  const list = document.createElement("ol");
+  list.className = "timeline-events";
+  list.setAttribute("data-testid", "timeline-events");
+  for (const e of [...recent].sort((a, b) => b.at - a.at).slice(0, 8)) {
+    const li = document.createElement("li");
+    li.textContent = `${exactTime(e.at, lang)} — ${t[KIND_LABEL[e.kind]]}`;
+    list.append(li);
+  }
+  const box = document.createElement("div");
+  box.append(chart, list);
+  return box;
 }
 
 /** The legend: each kind's shape and name, so the chart reads without colour. */

@@ -47,6 +47,7 @@ export const en = {
   orgLabel: "Org",
   waitingTitle: "Authorize in your browser…",
   waitingHelp: "Sign in to Zoom in the browser window that opened, then click Pre-Approve and Authorize. If no browser opened, copy this address into one:",
+  authorizeUrlLabel: "Zoom sign-in address",
   copy: "Copy",
   copied: "Copied",
   elapsed: "Waiting for",

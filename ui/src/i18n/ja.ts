@@ -48,6 +48,7 @@ export const ja: Catalog = {
   orgLabel: "Org",
   waitingTitle: "ブラウザーで承認してください…",
   waitingHelp: "開いたブラウザーで Zoom にサインインし、「事前承認」と「承認」をクリックしてください。ブラウザーが開かない場合は、このアドレスをブラウザーにコピーしてください：",
+  authorizeUrlLabel: "Zoom のサインインのアドレス",
   copy: "コピー",
   copied: "コピーしました",
   elapsed: "待機時間",

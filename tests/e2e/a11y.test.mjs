@@ -1,0 +1,95 @@
+// Accessibility of every page and dialog state, in English and Japanese: axe-core's WCAG 2.1 A
+// and AA rules in the real window (0 violations), and the keyboard behaviour its rules do not
+// cover — the Delete dialog's focus on Cancel, the focus after Back and after a delete.
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { By, until } from "selenium-webdriver";
+import { ensureArtifacts, freshHome, readLogs, startApp, waitFor } from "./lib/app.mjs";
+import { violations } from "./lib/axe.mjs";
+import { clickFresh, invoke, openSession } from "./lib/driver.mjs";
+import { authorizeInSandbox } from "./lib/sandbox-user.mjs";
+
+describe("accessibility (axe-core, keyboard)", () => {
+  let home;
+  let session;
+  let driver;
+  const report = [];
+
+  before(async () => {
+    home = freshHome();
+    session = await openSession(home, 4477);
+    driver = session.driver;
+    await waitFor("the app to start", () => readLogs(home).includes("sandbox mode"));
+  });
+
+  after(async () => {
+    writeFileSync(join(ensureArtifacts(), "axe-report.json"), JSON.stringify(report, null, 2));
+    await session?.close();
+  });
+
+  const closeDialogs = () => driver.executeScript("document.querySelectorAll('dialog[open]').forEach((d) => d.close())");
+
+  async function check(state) {
+    const found = await violations(driver);
+    report.push({ state, violations: found });
+    assert.deepEqual(found, [], `${state}: ${JSON.stringify(found, null, 1)}`);
+  }
+
+  async function states(lang) {
+    await invoke(driver, "save_settings", { settings: { ...(await invoke(driver, "get_settings")), language: lang } });
+    await clickFresh(driver, By, '[data-testid="back"]').catch(() => {});
+    await driver.wait(until.elementLocated(By.css('[data-testid="connections-heading"]')), 10000);
+    await driver.wait(async () => (await driver.executeScript("return document.documentElement.lang")) === lang, 10000);
+    await check(`${lang}: connections`);
+    await clickFresh(driver, By, '[data-testid="new-connection"]');
+    await driver.wait(until.elementLocated(By.css('[data-testid="nickname"]')), 5000);
+    await check(`${lang}: New Connection`);
+    await clickFresh(driver, By, '[data-testid="kind-s2s"]');
+    await check(`${lang}: New Connection, Server-to-Server`);
+    await closeDialogs();
+    if ((await driver.findElements(By.css('[data-testid="details"]'))).length === 0) await clickFresh(driver, By, '[data-action="details"]');
+    await driver.wait(until.elementLocated(By.css('[data-testid="details"]')), 5000);
+    await check(`${lang}: details`);
+    await clickFresh(driver, By, '[data-action="delete"]');
+    await driver.wait(until.elementLocated(By.css('[data-testid="delete-dialog"]')), 5000);
+    await check(`${lang}: Delete`);
+    await closeDialogs();
+    await clickFresh(driver, By, '[data-action="reconnect"]');
+    await driver.wait(until.elementLocated(By.css('[data-testid="waiting-dialog"]')), 10000);
+    await check(`${lang}: waiting for the sign-in`);
+    await clickFresh(driver, By, '[data-testid="cancel-flow"]');
+    await clickFresh(driver, By, '[data-testid="open-settings"]');
+    await driver.wait(until.elementLocated(By.css('[data-testid="webhook-url"]')), 5000);
+    await check(`${lang}: Settings`);
+    await driver.executeScript("const s = document.querySelector('#settings-org-picker'); s.value = '__add__'; s.dispatchEvent(new Event('change', { bubbles: true }));");
+    await new Promise((r) => setTimeout(r, 500));
+    await check(`${lang}: Settings, a new org`);
+  }
+
+  it("every page and dialog state has no WCAG 2.1 A/AA violation, in both languages", async () => {
+    const flow = await invoke(driver, "begin_connect", { orgId: "sandbox", nickname: "Accessible", reconnectOf: null });
+    const deepLink = await authorizeInSandbox(flow.authorize_url, "owner@contoso.example");
+    assert.deepEqual(await startApp(home, [deepLink]).exited, { code: 0, signal: null });
+    await waitFor("the connection", async () => (await invoke(driver, "overview")).connections.length === 1);
+    await states("en");
+    await states("ja");
+  });
+
+  it("Delete focuses Cancel; Back to connections and a delete leave the focus on the list's heading", async () => {
+    await invoke(driver, "save_settings", { settings: { ...(await invoke(driver, "get_settings")), language: "en" } });
+    await clickFresh(driver, By, '[data-testid="back"]').catch(() => {});
+    await driver.wait(until.elementLocated(By.css('[data-testid="connections-heading"]')), 10000);
+    const focused = () => driver.executeScript("return document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.tagName");
+    await clickFresh(driver, By, '[data-testid="open-settings"]');
+    await clickFresh(driver, By, '[data-testid="back"]');
+    await waitFor("the heading to take the focus", async () => (await focused()) === "connections-heading", 5000);
+    await clickFresh(driver, By, '[data-action="delete"]');
+    await driver.wait(until.elementLocated(By.css('[data-testid="delete-dialog"]')), 5000);
+    assert.equal(await focused(), "cancel-delete");
+    await clickFresh(driver, By, '[data-testid="confirm-delete"]');
+    await waitFor("the delete", async () => (await invoke(driver, "overview")).connections.length === 0);
+    await waitFor("the heading to take the focus", async () => (await focused()) === "connections-heading", 5000);
+  });
+});
