@@ -14,6 +14,17 @@
 //! instead of carrying it out late. A broken connection (the daemon restarted) is replaced once
 //! per request.
 //!
+//! `keyring` 4 was evaluated to replace this (docs/architecture.md, Storage): its Secret Service
+//! stores (keyring-core with `dbus-secret-service-keyring-store` or the zbus one) do keep one
+//! connection per store now, which answers the crash. They were not taken because (1) a store
+//! never reconnects: after the daemon restarts (a logout, a crash, `tests/keychain_restart.rs`)
+//! every call fails until the app builds a new store, which means wrapping it in the same
+//! reconnect logic as here; (2) a call blocks its thread for as long as an unlock prompt stays
+//! up, with no way to give up on it, where this thread drops a request whose caller stopped
+//! waiting (the timeout in `vault.rs`); (3) its items are found by service and user, but it
+//! writes a different label and fewer attributes, so the move would need a migration of every
+//! user's entries. Re-evaluate when the stores reconnect and time out by themselves.
+//!
 //! Items carry the attributes the `keyring` crate used (service, username, target, application),
 //! so entries written by earlier versions of the app are found and `secret-tool lookup service
 //! zoom-connections username <key>` reads them.
