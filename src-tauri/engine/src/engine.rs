@@ -94,7 +94,7 @@ pub(crate) struct Inner {
     pub pending: Mutex<HashMap<ConnectionId, crate::tokens::TokenPair>>,
     /// Pairs recently read from the keychain, with the generation they were read at (tokens.rs,
     /// invariant 8).
-    pub read_pairs: Mutex<HashMap<ConnectionId, (u64, std::time::Instant, crate::tokens::TokenPair)>>,
+    pub read_pairs: Mutex<HashMap<ConnectionId, crate::tokens::ReadPair>>,
     /// Connections held right now, and a signal when that falls to zero (the drain at quit).
     pub holders: std::sync::atomic::AtomicUsize,
     pub released: tokio::sync::Notify,

@@ -14,6 +14,23 @@ pub struct FileLock {
     file: File,
 }
 
+impl FileLock {
+    /// Counts the turns taken at this lock by every process, in the lock file itself: returns
+    /// the count before this turn and after it. A process that took a turn and died still
+    /// counted, so a holder can tell whether anyone else held the lock since its own last turn.
+    pub fn take_turn(&mut self) -> std::io::Result<(u64, u64)> {
+        use std::io::{Read, Seek, SeekFrom, Write};
+        let mut buf = [0u8; 8];
+        self.file.seek(SeekFrom::Start(0))?;
+        let read = self.file.read(&mut buf)?;
+        let before = if read == buf.len() { u64::from_le_bytes(buf) } else { 0 };
+        let after = before.wrapping_add(1);
+        self.file.seek(SeekFrom::Start(0))?;
+        self.file.write_all(&after.to_le_bytes())?;
+        Ok((before, after))
+    }
+}
+
 impl Drop for FileLock {
     fn drop(&mut self) {
         let _ = self.file.unlock();
@@ -27,6 +44,7 @@ fn open(path: &Path) -> Result<File> {
     OpenOptions::new()
         .create(true)
         .truncate(false)
+        .read(true)
         .write(true)
         .open(path)
         .map_err(|e| EngineError::new(ErrorCode::Storage, format!("could not open the lock {}: {e}", path.display())))
@@ -72,6 +90,11 @@ mod tests {
         let err = lock_async(path.clone(), Duration::from_millis(60)).await.err().expect("busy");
         assert_eq!(err.code, ErrorCode::LockTimeout);
         drop(first);
-        let _second = lock_async(path, Duration::from_millis(60)).await.unwrap();
+        let mut second = lock_async(path.clone(), Duration::from_millis(60)).await.unwrap();
+        // Turns are counted across holders (here, two in a row).
+        assert_eq!(second.take_turn().unwrap(), (0, 1));
+        drop(second);
+        let mut third = lock_async(path, Duration::from_millis(60)).await.unwrap();
+        assert_eq!(third.take_turn().unwrap(), (1, 2));
     }
 }

@@ -24,11 +24,11 @@
 //!    `ROTATION_FLOOR` of the expiry (`Connection::next_keepalive_at`).
 //! 7. Quitting: once `shutdown` starts, no rotation starts; holders are waited for (bounded),
 //!    then every pending pair is written.
-//! 8. A pair read from the keychain is reused by the same process, without reading again, for
-//!    at most `READ_REUSE` and only while the connection's generation is the one it was read at
-//!    (a rotation anywhere changes it; this process's own writes drop the copy). Handouts to
-//!    scripts then cost no keychain round trip; the short bound keeps a pair that another
-//!    process wrote late (after a keychain failure) from being missed for longer than that.
+//! 8. A pair read from the keychain is reused by the same process, without reading again, only
+//!    if no other process has held the connection since (the lock file counts every holder's
+//!    turn, and a process that wrote the keychain and died before writing the generation still
+//!    took its turn), the generation is the one it was read at, and for at most `READ_REUSE`;
+//!    this process's own writes drop the copy. Handouts to scripts then cost no keychain trip.
 //! 9. The entry points that may rotate (`refresh`, `hand_out`, `use_token`) run on a task of
 //!    their own: a caller that goes away (a script hanging up on the broker) stops waiting, not
 //!    the rotation.
@@ -75,6 +75,15 @@ pub trait Pauses: Send + Sync + 'static {
     fn at(&self, moment: Moment, connection_id: &str) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
 }
 
+/// A pair this process read from the keychain, and when (invariant 8).
+pub(crate) struct ReadPair {
+    generation: u64,
+    /// The lock-file turn of the holder that read or last reused it.
+    turn: u64,
+    at: Instant,
+    pair: TokenPair,
+}
+
 /// A connection's two tokens.
 #[derive(Debug, Clone)]
 pub(crate) struct TokenPair {
@@ -116,6 +125,9 @@ pub struct Handout {
 pub(crate) struct Held {
     engine: Engine,
     id: String,
+    /// This holder's turn at the lock file (before, after), for invariant 8; None if the lock
+    /// file could not count it (then nothing read earlier is reused).
+    turn: Option<(u64, u64)>,
     _file: FileLock,
     _mem: tokio::sync::OwnedMutexGuard<()>,
     _holding: Holding,
@@ -158,9 +170,10 @@ impl Engine {
         let id = check_id(id)?.to_string();
         let mem = self.connection_mutex(&id).lock_owned().await;
         let path = self.data_dir().join("locks").join(format!("{id}.lock"));
-        let file = crate::lockfile::lock_async(path, CROSS_PROCESS_WAIT).await?;
+        let mut file = crate::lockfile::lock_async(path, CROSS_PROCESS_WAIT).await?;
+        let turn = file.take_turn().ok();
         self.inner.holders.fetch_add(1, Ordering::SeqCst);
-        let held = Held { engine: self.clone(), id, _file: file, _mem: mem, _holding: Holding(self.inner.clone()) };
+        let held = Held { engine: self.clone(), id, turn, _file: file, _mem: mem, _holding: Holding(self.inner.clone()) };
         self.pause(Moment::Locked, &held.id).await;
         Ok(held)
     }
@@ -352,9 +365,15 @@ impl Held {
             return Ok(Some(pair.clone()));
         }
         let generation = self.connection()?.generation;
-        if let Some((read_at_generation, read_at, pair)) = lock(&self.engine.inner.read_pairs).get(&self.id) {
-            if *read_at_generation == generation && read_at.elapsed() < READ_REUSE {
-                return Ok(Some(pair.clone()));
+        if let Some((before, after)) = self.turn {
+            let mut reads = lock(&self.engine.inner.read_pairs);
+            if let Some(read) = reads.get_mut(&self.id) {
+                // Reused only if no other process has held the connection since (it may have
+                // written the keychain and died before writing the generation).
+                if read.generation == generation && read.turn == before && read.at.elapsed() < READ_REUSE {
+                    read.turn = after;
+                    return Ok(Some(read.pair.clone()));
+                }
             }
         }
         // Both reads in one trip to a blocking thread (keychain calls block; the trip itself
@@ -370,8 +389,8 @@ impl Held {
             (access, None) if s2s => Some(TokenPair { access: access.unwrap_or_else(|| Secret::new("")), refresh: Secret::new("") }),
             _ => None,
         };
-        if let Some(pair) = &pair {
-            lock(&self.engine.inner.read_pairs).insert(self.id.clone(), (generation, Instant::now(), pair.clone()));
+        if let (Some(pair), Some((_, after))) = (&pair, self.turn) {
+            lock(&self.engine.inner.read_pairs).insert(self.id.clone(), ReadPair { generation, turn: after, at: Instant::now(), pair: pair.clone() });
         }
         Ok(pair)
     }
@@ -625,6 +644,11 @@ impl Held {
                     c.api_url = api_url;
                     c.generation += 1;
                     c.handed_out_until = None;
+                    // Zoom answered: nothing is failing at Zoom, only the write is pending (its
+                    // success then makes the connection Active again, without another rotation).
+                    c.next_attempt_at = None;
+                    c.consecutive_failures = 0;
+                    c.failing_since = None;
                 })
                 .await;
             return Err(e.into());

@@ -330,3 +330,34 @@ async fn a_caller_that_goes_away_does_not_stop_a_rotation() {
     assert_eq!(generation(&w, &id), before + 1, "the rotation finished without its caller");
     assert!(w.stored_refresh_is_live(&id).await, "the keychain holds the live refresh token");
 }
+
+/// Invariant 8: a pair this process read is not reused after another process held the
+/// connection — here one that rotated at Zoom, wrote the keychain and died before it could
+/// write the new generation (what the SIGKILL test once caught the reuse missing).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pair_read_before_another_process_held_the_connection_is_not_reused() {
+    let (w, _gate, _store, _clock) = world_with_gate().await;
+    let id = w.connect(SANDBOX_ORG_ID, "n", OWNER).await.connection.id;
+    // This process reads the pair (and would reuse it for a few seconds).
+    w.engine.hand_out(&id).await.unwrap();
+    // Another process takes its turn at the lock, rotates at Zoom, writes the keychain and dies
+    // before writing the state: the generation is unchanged.
+    w.reopen().hand_out(&id).await.unwrap();
+    let (_, refresh) = w.tokens(&id);
+    let answer: serde_json::Value = w
+        .http
+        .post(format!("{}/oauth/token", w.sandbox_url))
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", refresh.as_str()), ("client_id", "sandbox-public")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let rotated = answer["refresh_token"].as_str().unwrap();
+    w.secrets.set(&refresh_key(&id), &zoom_connections_engine::Secret::new(rotated)).unwrap();
+    w.secrets.set(&zoom_connections_engine::model::access_key(&id), &zoom_connections_engine::Secret::new(answer["access_token"].as_str().unwrap())).unwrap();
+    // This process rotates next: it must use what is in the keychain now, not what it read.
+    assert_eq!(rotate(&w.engine, &id).await.unwrap().status, Status::Active);
+    assert!(w.stored_refresh_is_live(&id).await);
+}
