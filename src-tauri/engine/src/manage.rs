@@ -120,7 +120,14 @@ impl Engine {
                 _ => "Zoom did not confirm that it deauthorized",
             };
             let code = match f.error.code {
-                ErrorCode::LockTimeout | ErrorCode::KeychainUnavailable | ErrorCode::ZoomError | ErrorCode::ZoomBadResponse => f.error.code,
+                // Local problems keep their code: Delete locally is not the way out of them.
+                ErrorCode::LockTimeout
+                | ErrorCode::KeychainUnavailable
+                | ErrorCode::InvalidSettings
+                | ErrorCode::ShuttingDown
+                | ErrorCode::Storage
+                | ErrorCode::ZoomError
+                | ErrorCode::ZoomBadResponse => f.error.code,
                 _ if f.class == FailureClass::Transient => ErrorCode::Network,
                 _ => ErrorCode::ZoomError,
             };

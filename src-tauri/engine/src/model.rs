@@ -169,7 +169,8 @@ pub struct Connection {
     /// Why, in English with Zoom's details (logs, the command line's JSON, the timeline).
     pub status_reason: Option<String>,
     /// Why, typed: what the window, the tray and notifications word in the user's language.
-    #[serde(default)]
+    /// Read leniently: a reason a newer version wrote reads as none, not as a corrupt list.
+    #[serde(default, deserialize_with = "lenient")]
     pub reason: Option<crate::reasons::StatusReason>,
     pub created_at: i64,
     /// Wall-clock expiry of the current access token: received_at + expires_in.
@@ -200,6 +201,13 @@ pub struct Connection {
     pub served: u64,
 }
 
+/// An optional value that does not stop the rest from loading when it cannot be read (one
+/// written by a newer version, with a code this one does not know).
+fn lenient<'de, D: serde::Deserializer<'de>, T: serde::de::DeserializeOwned>(d: D) -> Result<Option<T>, D::Error> {
+    let value = serde_json::Value::deserialize(d)?;
+    Ok(serde_json::from_value(value).ok())
+}
+
 /// A handed-out access token stays valid at least this long (docs: `token`, `exec`).
 pub const HANDOUT_MIN_LIFETIME: i64 = 10 * 60;
 /// Keepalive rotates a token with this little left even if a handout asked it to wait.
@@ -211,7 +219,7 @@ pub const ROTATION_FLOOR: i64 = 2 * 60;
 pub struct ConnectionState {
     pub status: Status,
     pub status_reason: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub reason: Option<crate::reasons::StatusReason>,
     pub access_expires_at: i64,
     pub api_url: String,

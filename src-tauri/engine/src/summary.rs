@@ -1,6 +1,6 @@
 //! What scripts and monitoring see of a connection: the command line's `list --json` and
 //! `status --json` and the broker's `GET /v1/connections` share this one shape (docs/cli.md,
-//! JSON). Never a token. Fields are only ever added within a schema version.
+//! status and JSON). Never a token. Fields are only ever added within a schema version.
 
 use serde::{Deserialize, Serialize};
 
@@ -26,7 +26,7 @@ pub struct ConnectionSummary {
     pub status: Status,
     /// Why the status is what it is, in English with Zoom's details.
     pub reason: Option<String>,
-    /// The same, typed (`{"code": …, …}`: docs/cli.md, JSON).
+    /// The same, typed (`{"code": …, …}`: docs/cli.md, status and JSON).
     pub why: Option<crate::reasons::StatusReason>,
     /// Only the user can fix it (Needs reconnect, Superseded).
     pub needs_user: bool,

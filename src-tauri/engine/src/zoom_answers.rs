@@ -522,7 +522,7 @@ pub enum Revocation {
 /// The revocation answer.
 pub fn revoke_answer(status: u16, body: &[u8]) -> Result<Revocation, ZoomFailure> {
     if (200..300).contains(&status) {
-        let zoom_shaped = body.iter().all(u8::is_ascii_whitespace) || serde_json::from_slice::<serde_json::Value>(body).is_ok();
+        let zoom_shaped = body.iter().all(u8::is_ascii_whitespace) || serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(body).is_ok();
         return Ok(if zoom_shaped { Revocation::Revoked } else { Revocation::Unconfirmed });
     }
     let err: Option<ZoomOAuthError> = serde_json::from_slice(body).ok().filter(|e: &ZoomOAuthError| !e.error.is_empty());
@@ -630,6 +630,7 @@ mod tests {
         assert_eq!(revoke_answer(200, br#"{"status":"success"}"#).unwrap(), Revocation::Revoked);
         // A 2xx that is not Zoom's answer (a captive portal's page) proves nothing by itself.
         assert_eq!(revoke_answer(200, b"<html>ok</html>").unwrap(), Revocation::Unconfirmed);
+        assert_eq!(revoke_answer(200, b"null").unwrap(), Revocation::Unconfirmed);
         assert_eq!(revoke_answer(400, br#"{"reason":"Invalid Token!","error":"invalid_request"}"#).unwrap(), Revocation::TokenRejected);
         assert_eq!(revoke_answer(403, b"<html>Forbidden by proxy</html>").unwrap_err().class, FailureClass::Ambiguous);
         assert_eq!(revoke_answer(404, b"not here").unwrap_err().class, FailureClass::Ambiguous);
