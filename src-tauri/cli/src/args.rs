@@ -37,7 +37,7 @@ pub enum Command {
     Exec(ExecArgs),
     /// List the connections (no tokens, ever).
     List {
-        /// JSON for scripts (docs/cli.md, JSON).
+        /// JSON for scripts (docs/cli.md, status and JSON).
         #[arg(long)]
         json: bool,
     },
@@ -92,7 +92,7 @@ pub struct ExecArgs {
 pub struct StatusArgs {
     /// Only this connection (nickname or id).
     pub connection: Option<String>,
-    /// JSON (docs/cli.md, JSON).
+    /// JSON (docs/cli.md, status and JSON).
     #[arg(long)]
     pub json: bool,
     /// Ask Zoom now whether each grant answers (the connection test).

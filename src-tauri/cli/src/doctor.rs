@@ -134,7 +134,7 @@ pub(crate) async fn run(fallback: &'static Text) -> i32 {
             break;
         }
         match engine.test_connection(&conn.id).await {
-            Ok(result) => ok(&fill(d.grant_ok, &[("nickname", &conn.nickname), ("summary", &result.summary)])),
+            Ok(result) => ok(&fill(d.grant_ok, &[("nickname", &conn.nickname), ("summary", &text.test_result(&result))])),
             Err(e) => {
                 let transient = exit_code(e.code) == exit::ZOOM_UNREACHABLE;
                 if e.code == ErrorCode::KeychainUnavailable {

@@ -91,9 +91,20 @@ fn run(args: &[String]) -> i32 {
         Command::Serve(a) => serve::run(a),
         Command::Token(t) => block_on(async move { borrow::token(t.connection.as_deref(), text).await }),
         Command::List { json } => block_on(async move { status::list(json) }),
-        Command::Status(a) => block_on(status::status(a)),
-        Command::Keepalive => block_on(keepalive(text)),
-        Command::Doctor => block_on(async move { Ok(doctor::run(text).await) }),
+        // These may rotate a token: a signal lets that finish first (signals.rs).
+        Command::Status(a) => block_on(finishing(status::status(a))),
+        Command::Keepalive => block_on(finishing(keepalive(text))),
+        Command::Doctor => block_on(finishing(async move { Ok(doctor::run(text).await) })),
+    }
+}
+
+/// `work`, finished even when a signal comes meanwhile; then the signal's exit code (128+N).
+async fn finishing(work: impl std::future::Future<Output = Result<i32, EngineError>>) -> Result<i32, EngineError> {
+    let mut signals = signals::Signals::install();
+    let (result, caught) = signals::finishing(&mut signals, work).await;
+    match caught {
+        Some(c) => result.map(|_| 128 + c.signo),
+        None => result,
     }
 }
 

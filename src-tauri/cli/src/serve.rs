@@ -51,12 +51,12 @@ async fn serve(args: ServeArgs) -> i32 {
     stopped().await;
     tracing::info!("stopping: the broker takes no more requests; rotations in flight finish");
     let _ = tokio::time::timeout(STOP_WAIT, running.stop()).await;
-    // First the drain (no new rotation starts, those in flight finish and are written), then
-    // the keepalive loop: aborting it first would cancel the rotations it is waiting for.
+    // The drain: no new rotation starts, those in flight finish and are written (each runs on
+    // its own task, so stopping the keepalive loop afterwards cancels only its waiting).
     let report = engine.shutdown(STOP_WAIT).await;
     keepalive.abort();
     alerts.abort();
-    if report.unsaved > 0 {
+    if report.unsaved > 0 || report.still_holding > 0 {
         exit::FAILURE
     } else {
         exit::OK

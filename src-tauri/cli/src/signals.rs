@@ -48,12 +48,16 @@ impl Signals {
     }
 }
 
-/// Whether this process group is the foreground of the terminal on standard input.
+/// Whether this process group is the foreground of its controlling terminal (then a Ctrl-C
+/// typed there reached the whole group). The terminal itself, not standard input: `cat x |
+/// zoom-connections exec …` has a pipe there and a terminal all the same.
 #[cfg(unix)]
 fn in_terminal_foreground() -> bool {
-    // SAFETY: both calls only read the process's and the terminal's state.
+    let Ok(tty) = std::fs::File::open("/dev/tty") else { return false };
+    // SAFETY: both calls only read the process's and the terminal's state, on a descriptor
+    // that `tty` keeps open for their duration.
     unsafe {
-        let foreground = libc::tcgetpgrp(0);
+        let foreground = libc::tcgetpgrp(std::os::unix::io::AsRawFd::as_raw_fd(&tty));
         foreground != -1 && foreground == libc::getpgrp()
     }
 }
@@ -85,15 +89,20 @@ impl Signals {
 #[cfg(not(unix))]
 pub(crate) fn forward(_pid: Option<u32>, _caught: Caught) {}
 
-/// Runs `work` to its end whatever signal comes meanwhile; says which came first.
+/// Runs `work` to its end whatever signal comes meanwhile, and says which came first. A second
+/// signal ends the process at once: whoever insists has been told (on stderr) what it may cost.
 pub(crate) async fn finishing<T>(signals: &mut Signals, work: impl Future<Output = T>) -> (T, Option<Caught>) {
     tokio::pin!(work);
-    let mut caught = None;
+    let mut caught: Option<Caught> = None;
     loop {
         tokio::select! {
             done = &mut work => return (done, caught),
             Some(c) = signals.next() => {
-                caught.get_or_insert(c);
+                if caught.is_some() {
+                    std::process::exit(128 + c.signo);
+                }
+                eprintln!("zoom-connections: finishing the token work in progress before stopping (a rotation cut short loses the connection); signal again to stop at once");
+                caught = Some(c);
             }
         }
     }

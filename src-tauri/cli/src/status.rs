@@ -45,7 +45,7 @@ pub(crate) fn list(json: bool) -> Result<i32, EngineError> {
     Ok(exit::OK)
 }
 
-/// One connection in `status --json` (docs/cli.md, JSON: schema_version 1).
+/// One connection in `status --json` (docs/cli.md, status and JSON: schema_version 1).
 #[derive(Serialize)]
 struct Checked {
     #[serde(flatten)]
@@ -60,8 +60,11 @@ struct Checked {
 #[derive(Serialize)]
 struct Check {
     ok: bool,
-    /// What the test called and saw, or why it failed.
+    /// What the test called and saw, or why it failed (English: JSON is never translated).
     message: String,
+    /// The same for the human output, in its language.
+    #[serde(skip)]
+    shown: String,
     /// The error code when it failed (docs/cli.md, Error codes).
     #[serde(skip_serializing_if = "Option::is_none")]
     code: Option<&'static str>,
@@ -86,13 +89,13 @@ pub(crate) async fn status(args: StatusArgs) -> Result<i32, EngineError> {
     for conn in &chosen {
         let check = if args.check {
             Some(match engine.test_connection(&conn.id).await {
-                Ok(result) => Check { ok: true, message: result.summary, code: None },
+                Ok(result) => Check { ok: true, shown: text.test_result(&result), message: result.summary, code: None },
                 Err(e) => {
                     unreachable |= exit_code(e.code) == exit::ZOOM_UNREACHABLE;
                     if e.code == ErrorCode::KeychainUnavailable {
                         return Err(e);
                     }
-                    Check { ok: false, message: e.message, code: Some(e.code.as_str()) }
+                    Check { ok: false, shown: e.message.clone(), message: e.message, code: Some(e.code.as_str()) }
                 }
             })
         } else {
@@ -133,7 +136,7 @@ pub(crate) async fn status(args: StatusArgs) -> Result<i32, EngineError> {
         let next = next(s, text);
         println!("    {}", fill(text.last_next, &[("last", &last), ("next", &next)]));
         if let Some(check) = &c.check {
-            let line = if check.ok { fill(text.check_ok, &[("summary", &check.message)]) } else { fill(text.check_failed, &[("message", &check.message)]) };
+            let line = if check.ok { fill(text.check_ok, &[("summary", &check.shown)]) } else { fill(text.check_failed, &[("message", &check.shown)]) };
             println!("    {line}");
         }
     }

@@ -17,6 +17,10 @@ pub struct Text {
     pub last_next: &'static str,
     pub check_ok: &'static str,
     pub check_failed: &'static str,
+    /// A passed connection test: `{users}`; `{email}` and `{role}`.
+    pub test_scim: &'static str,
+    pub test_users_me: &'static str,
+    pub test_users_list: &'static str,
     pub not_found: &'static str,
     pub cannot_run: &'static str,
     pub doctor: Doctor,
@@ -66,6 +70,9 @@ pub static EN: Text = Text {
     last_next: "last keepalive {last}, next {next}",
     check_ok: "its grant answered just now: {summary}",
     check_failed: "its grant did not answer: {message}",
+    test_scim: "SCIM works: {users} users in the Zoom account.",
+    test_users_me: "signed in to Zoom as {email} ({role}).",
+    test_users_list: "Server-to-Server works: {users} active users in the Zoom account.",
     not_found: "command not found: {command}",
     cannot_run: "cannot run {command}: {why}",
     doctor: Doctor {
@@ -113,6 +120,9 @@ pub static JA: Text = Text {
     last_next: "前回のキープアライブ {last}、次回 {next}",
     check_ok: "承認を今確認しました：{summary}",
     check_failed: "承認を確認できませんでした：{message}",
+    test_scim: "SCIM が動作しています：Zoom アカウントのユーザーは {users} 人です。",
+    test_users_me: "{email}（{role}）として Zoom にサインインしています。",
+    test_users_list: "Server-to-Server が動作しています：Zoom アカウントの有効なユーザーは {users} 人です。",
     not_found: "コマンドが見つかりません：{command}",
     cannot_run: "{command} を実行できません：{why}",
     doctor: Doctor {
@@ -149,6 +159,18 @@ pub static JA: Text = Text {
 };
 
 impl Text {
+    /// A passed connection test, in this language.
+    pub fn test_result(&self, r: &zoom_connections_engine::TestResult) -> String {
+        let users = r.users.unwrap_or(0).to_string();
+        match r.probe {
+            zoom_connections_engine::Probe::Scim => fill(self.test_scim, &[("users", &users)]),
+            zoom_connections_engine::Probe::UsersList => fill(self.test_users_list, &[("users", &users)]),
+            zoom_connections_engine::Probe::UsersMe => {
+                fill(self.test_users_me, &[("email", r.email.as_deref().unwrap_or("")), ("role", r.role.as_deref().unwrap_or(""))])
+            }
+        }
+    }
+
     /// The app's language setting if given, else the locale.
     pub fn detect(setting: Option<&str>) -> &'static Text {
         let locale = || ["LC_ALL", "LC_MESSAGES", "LANG"].iter().find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty())).unwrap_or_default();
@@ -198,6 +220,9 @@ mod tests {
                 t.s2s_account,
                 t.no_target,
                 t.last_next,
+                t.test_scim,
+                t.test_users_me,
+                t.test_users_list,
                 t.check_ok,
                 t.check_failed,
                 t.not_found,

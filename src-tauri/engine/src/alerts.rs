@@ -114,7 +114,7 @@ pub fn alert_for(engine: &Engine, event: &EngineEvent) -> Option<Alert> {
     let conn = engine.connection(connection_id).ok();
     let org = conn.as_ref().and_then(|c| engine.org(&c.org_id).ok()).map(|o| o.name);
     let s2s = conn.as_ref().is_some_and(|c| c.is_s2s());
-    let ja = engine.settings().language.as_deref() == Some("ja");
+    let ja = japanese(engine);
     // The typed reason in the alert's language; Zoom's English details when there is none.
     let reason_text = why.as_ref().map(|w| crate::reasons::words(w, ja)).or_else(|| reason.clone()).unwrap_or_default();
     let text = match (kind, ja) {
@@ -143,8 +143,17 @@ pub fn alert_for(engine: &Engine, event: &EngineEvent) -> Option<Alert> {
     })
 }
 
+/// The app's language setting, else the locale's (`LC_ALL`, `LC_MESSAGES`, `LANG`), as the
+/// window and the command line choose theirs.
+fn japanese(engine: &Engine) -> bool {
+    match engine.settings().language.as_deref() {
+        Some(lang) => lang == "ja",
+        None => ["LC_ALL", "LC_MESSAGES", "LANG"].iter().find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty())).is_some_and(|l| l.starts_with("ja")),
+    }
+}
+
 fn test_alert(engine: &Engine) -> Alert {
-    let ja = engine.settings().language.as_deref() == Some("ja");
+    let ja = japanese(engine);
     let text = if ja {
         "Zoom Connections：テストアラートです。接続に対応が必要になったとき、および復旧したときに、ここに通知されます。"
     } else {
