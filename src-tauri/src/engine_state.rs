@@ -103,12 +103,13 @@ pub fn run_keepalive_now<R: Runtime>(app: &AppHandle<R>) {
 }
 
 /// What a status change tells the user, in the app's language (None: nothing to say).
-pub fn notification(t: &Strings, nickname: &str, from: Status, to: Status, reason: Option<&str>) -> Option<(String, String)> {
+pub fn notification(t: &Strings, nickname: &str, s2s: bool, from: Status, to: Status, reason: Option<&str>) -> Option<(String, String)> {
     let lost = matches!(to, Status::NeedsReconnect | Status::Superseded);
     let recovered = to == Status::Active && matches!(from, Status::NeedsReconnect | Status::Superseded | Status::Retrying);
     if lost {
         let reason = reason.unwrap_or(t.lost_reason_unknown);
-        Some((fill(t.lost_title, &[("nickname", nickname)]), fill(t.lost_body, &[("reason", reason)])))
+        let body = if s2s { t.lost_body_s2s } else { t.lost_body };
+        Some((fill(t.lost_title, &[("nickname", nickname)]), fill(body, &[("reason", reason)])))
     } else if recovered {
         Some((fill(t.recovered_title, &[("nickname", nickname)]), t.recovered_body.to_string()))
     } else {
@@ -136,11 +137,12 @@ fn forward_events<R: Runtime>(app: &AppHandle<R>, engine: &Engine) {
                     crate::tray::refresh(&app);
                     let _ = ConnectionsChanged.emit(&app);
                 }
-                Ok(EngineEvent::StatusChanged { nickname, from, to, reason, why, .. }) => {
+                Ok(EngineEvent::StatusChanged { connection_id, nickname, from, to, reason, why }) => {
                     let t = crate::i18n::strings(engine.settings().language.as_deref());
                     // The typed reason in the app's language; Zoom's English details otherwise.
                     let reason = why.as_ref().map(|w| zoom_connections_engine::reasons::words(w, t.japanese)).or(reason);
-                    show(&app, &engine, notification(t, &nickname, from, to, reason.as_deref()));
+                    let s2s = engine.connection(&connection_id).is_ok_and(|c| c.is_s2s());
+                    show(&app, &engine, notification(t, &nickname, s2s, from, to, reason.as_deref()));
                 }
                 Ok(EngineEvent::Attention { nickname, message, why, .. }) => {
                     let t = crate::i18n::strings(engine.settings().language.as_deref());
@@ -162,4 +164,20 @@ fn forward_events<R: Runtime>(app: &AppHandle<R>, engine: &Engine) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_notification_says_what_to_do_for_each_kind_in_the_app_language() {
+        let (title, body) = notification(&crate::i18n::EN, "Prod", false, Status::Active, Status::NeedsReconnect, Some("deauthorized in Zoom")).unwrap();
+        assert_eq!((title.as_str(), body.as_str()), ("“Prod” needs you", "deauthorized in Zoom. Open Zoom Connections to reconnect it."));
+        let (_, body) = notification(&crate::i18n::JA, "本番", true, Status::Active, Status::NeedsReconnect, Some("Zoom アプリが無効化されています")).unwrap();
+        assert!(body.contains("シークレットを更新") && !body.contains("再接続"), "{body}");
+        assert!(notification(&crate::i18n::EN, "Prod", false, Status::Active, Status::Refreshing, None).is_none());
+        let (title, _) = notification(&crate::i18n::JA, "本番", false, Status::NeedsReconnect, Status::Active, None).unwrap();
+        assert_eq!(title, "「本番」が復旧しました");
+    }
 }

@@ -33,6 +33,8 @@ pub struct Strings {
     pub lost_title: &'static str,
     /// `{reason}`.
     pub lost_body: &'static str,
+    /// The same for a Server-to-Server connection (nothing to reconnect).
+    pub lost_body_s2s: &'static str,
     pub lost_reason_unknown: &'static str,
     pub recovered_title: &'static str,
     pub recovered_body: &'static str,
@@ -60,6 +62,7 @@ pub const EN: Strings = Strings {
     quit: "Quit",
     lost_title: "“{nickname}” needs you",
     lost_body: "{reason}. Open Zoom Connections to reconnect it.",
+    lost_body_s2s: "{reason}. Check the app in the Zoom App Marketplace, then Test or Rotate secret in Zoom Connections.",
     lost_reason_unknown: "The connection ended",
     recovered_title: "“{nickname}” is active again",
     recovered_body: "The connection recovered; nothing to do.",
@@ -87,6 +90,7 @@ pub const JA: Strings = Strings {
     quit: "終了",
     lost_title: "「{nickname}」で操作が必要です",
     lost_body: "{reason}。Zoom Connections を開いて再接続してください。",
+    lost_body_s2s: "{reason}。Zoom App Marketplace でアプリを確認し、Zoom Connections で［テスト］または［シークレットを更新］を実行してください。",
     lost_reason_unknown: "接続が終了しました",
     recovered_title: "「{nickname}」が復旧しました",
     recovered_body: "接続は復旧しました。操作は不要です。",
@@ -138,6 +142,7 @@ mod tests {
             (EN.retry_at, JA.retry_at),
             (EN.lost_title, JA.lost_title),
             (EN.lost_body, JA.lost_body),
+            (EN.lost_body_s2s, JA.lost_body_s2s),
             (EN.recovered_title, JA.recovered_title),
             (EN.attention_title, JA.attention_title),
         ];

@@ -180,6 +180,7 @@ api_url: string; status: Status;
 status_reason: string | null; 
 /**
  * Why, typed: what the window, the tray and notifications word in the user's language.
+ * Read leniently: a reason a newer version wrote reads as none, not as a corrupt list.
  */
 reason?: StatusReason | null; created_at: number; 
 /**

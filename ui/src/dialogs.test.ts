@@ -157,7 +157,14 @@ describe("Delete Connection", () => {
   });
 
   it("offers it too when something else than Zoom answered, but not when this computer is the problem", async () => {
-    for (const [code, offered] of [["zoom_bad_response", true], ["zoom_error", true], ["keychain_unavailable", false]] as const) {
+    for (const [code, offered] of [
+      ["zoom_bad_response", true],
+      ["zoom_error", true],
+      ["network", true],
+      ["keychain_unavailable", false],
+      ["invalid_settings", false],
+      ["shutting_down", false],
+    ] as const) {
       shell([conn("c1", "Production")], {
         delete_connection: () => {
           throw { code, message: "m", reason: null };
@@ -168,7 +175,9 @@ describe("Delete Connection", () => {
       click(document.querySelector('[data-testid="confirm-delete"]'));
       await tick();
       expect(document.querySelector('[data-testid="delete-locally-dialog"]') !== null, code).toBe(offered);
-      if (!offered) expect(document.querySelector('[data-testid="delete-dialog"] [role="alert"]')?.textContent).toBe(en.errorKeychainUnavailable);
+      if (code === "keychain_unavailable") {
+        expect(document.querySelector('[data-testid="delete-dialog"] [role="alert"]')?.textContent).toBe(en.errorKeychainUnavailable);
+      }
       clearMocks();
       document.body.replaceChildren();
     }

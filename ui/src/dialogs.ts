@@ -46,9 +46,9 @@ export function openDeleteDialog(t: Catalog, conn: Connection, announce: (text: 
       const err = asEngineError(e);
       confirm.disabled = false;
       // Nothing was deleted because Zoom did not confirm (unreachable, or an answer that is not
-      // Zoom's): deleting from this computer only is the way on. Not when this computer itself
-      // is the problem (the keychain, the list, a lock held elsewhere).
-      if (!["keychain_unavailable", "storage", "not_found", "lock_timeout", "shutting_down"].includes(err.code)) {
+      // Zoom's): deleting from this computer only is the way on. Not for any other reason (the
+      // keychain, the settings, a lock held elsewhere): fixing that is.
+      if (["network", "zoom_error", "zoom_bad_response", "zoom_rate_limited"].includes(err.code)) {
         dialog.close();
         openDeleteLocallyDialog(t, conn, announce);
       } else {

@@ -146,7 +146,9 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
   };
   const notice = (text: string) => {
     if (state) state.notice = text;
-    render();
+    // Not under the user's hands in Settings (a Test's result arriving would rebuild the form
+    // they are typing in); the connections page shows it on return.
+    if (view !== "settings") render();
   };
   const created = (o: FlowOutcome) => {
     if (state) state.highlight = o.connectionId;

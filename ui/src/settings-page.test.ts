@@ -37,6 +37,43 @@ describe("settings", () => {
     for (const bad of ["0", "51", "2.5", "", "ten"]) expect(parseMargin(bad)).toBeNull();
   });
 
+  it("a Test's result arriving while Settings is open leaves the form being typed in alone, and shows on return", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const c1 = {
+      id: "c1", org_id: "sandbox", nickname: "Production", granted_scopes: [], api_url: "http://127.0.0.1:1", status: "active", status_reason: null,
+      identity: { user_id: "u1", email: "owner@contoso.example", display_name: "Olivia Owner", account_id: "acct_contoso", account_number: 1, role_name: "Owner", user_type: 2 },
+      created_at: now - 100, access_expires_at: now + 3000, last_success_at: now - 120, last_failure_at: null, next_attempt_at: null, consecutive_failures: 0,
+    };
+    let answerTest: (r: unknown) => void = () => {};
+    mockIPC(
+      (cmd) => {
+        if (cmd === "overview") return { orgs: [sandboxOrg], connections: [c1], warning: null, now, sandbox_now: now };
+        if (cmd === "org_settings") return { org: sandboxOrg, client_secret_saved: false, redirect_url: "zoom-connections://oauth/callback" };
+        if (cmd === "get_settings") return { refresh_margin_secs: 600, notifications: true, launch_at_login: false, language: null, syslog_alerts: true, webhook: null };
+        if (cmd === "test_connection") return new Promise((resolve) => (answerTest = resolve));
+        return undefined;
+      },
+      { shouldMockEvents: true },
+    );
+    const root = document.createElement("div");
+    document.body.append(root);
+    await mount(root, ["en-US"]);
+    (root.querySelector('[data-action="test"][data-id="c1"]') as HTMLElement).click();
+    await settle();
+    (root.querySelector('[data-testid="open-settings"]') as HTMLElement).click();
+    await settle();
+    const margin = root.querySelector('[data-testid="margin"]') as HTMLInputElement;
+    margin.value = "25";
+    answerTest({ probe: "users_me", summary: "signed in as owner@contoso.example (Owner)", users: null, email: "owner@contoso.example", role: "Owner" });
+    await settle();
+    expect(root.querySelector('[data-testid="margin"]')).toBe(margin);
+    expect(margin.value).toBe("25");
+    (root.querySelector('[data-testid="back"]') as HTMLElement).click();
+    await settle();
+    expect(root.querySelector('[data-testid="notice"]')?.textContent).toContain("owner@contoso.example");
+    expect(root.querySelector('[data-testid="notice"]')?.textContent).not.toBe(`Production: ${en.testing}`);
+  });
+
   it("saves what the form says, switches the language at once, and refuses a bad margin inline", async () => {
     let current = { refresh_margin_secs: 600, notifications: true, launch_at_login: false, language: null as string | null, syslog_alerts: true, webhook: null };
     const saves: unknown[] = [];

@@ -80,7 +80,7 @@ export const ja: Catalog = {
   detailsServed: "発行後にスクリプトへ貸し出した回数",
   detailsServedCount: "{count} 回",
   deleteTitle: "接続の削除",
-  deleteExplain: "「{name}」を削除しますか？削除すると Zoom での承認が取り消され、このコンピューターからトークンが削除されます。",
+  deleteExplain: "「{name}」を削除しますか？削除すると Zoom で承認解除され、このコンピューターからトークンが削除されます。",
   confirm: "確認",
   deleteLocallyTitle: "Zoom で承認解除されていません",
   deleteLocallyExplain: "Zoom で「{name}」を承認解除できませんでした。このコンピューターからのみ削除できます。その場合、Zoom でアンインストールするまで承認は残ります（Zoom App Marketplace → 管理 → 追加したアプリ）。",
