@@ -27,7 +27,16 @@ export async function openSession(home, port) {
     .build();
   const close = async () => {
     await within(10000, "ending the WebDriver session", driver.quit()).catch(() => {});
+    const exited = new Promise((resolve) => (driverProcess.child.exitCode !== null || driverProcess.child.signalCode !== null ? resolve() : driverProcess.child.once("exit", resolve)));
     driverProcess.kill();
+    // A session opened next on the same port must not reach this dying tauri-driver (seen: the
+    // port still answered, then refused the new session's first request).
+    await within(10000, "tauri-driver to exit", exited);
+    const closedBy = Date.now() + 10000;
+    while ((await portOpen(port)) || (await portOpen(port + 1))) {
+      if (Date.now() > closedBy) throw new Error(`port ${port} still open after tauri-driver exited`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
   };
   return { driver, close };
 }
