@@ -4,6 +4,11 @@
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+/// How far ahead of the wall clock the sandbox's clock may be, in all (ten years): further would
+/// overflow somebody's arithmetic. The control API refuses a step past it, and a saved offset
+/// is read back within it.
+pub const MAX_OFFSET: i64 = 10 * 365 * 24 * 3600;
+
 #[derive(Debug, Default)]
 pub struct Clock {
     offset_secs: AtomicI64,

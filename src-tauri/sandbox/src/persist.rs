@@ -76,7 +76,7 @@ pub fn load(path: &Path, seed: Seed, access_token_lifetime: i64) -> Inner {
             inner.next_token_seq = snapshot.tokens.values().map(|t| t.seq + 2).max().unwrap_or(1);
             inner.tokens = snapshot.tokens;
             inner.next_grant_id = snapshot.next_grant_id;
-            inner.clock_offset = snapshot.clock_offset.clamp(0, 10 * 365 * 24 * 3600);
+            inner.clock_offset = snapshot.clock_offset.clamp(0, crate::clock::MAX_OFFSET);
             inner
         }
         _ => {

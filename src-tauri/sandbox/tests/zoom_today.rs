@@ -229,10 +229,17 @@ async fn the_clock_moves_by_bounded_steps_and_its_offset_survives_a_restart() {
         assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     }
     sb.advance(7200).await;
+    // Steps that each pass alone but would take the clock past ten years ahead in all: the
+    // second is refused, so the offset read back after a restart is the one that was in effect.
+    let nine_years = 9 * 365 * 24 * 3600;
+    let res = sb.http.post(sb.url("/_sandbox/clock/advance")).json(&json!({"seconds": nine_years})).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = sb.http.post(sb.url("/_sandbox/clock/advance")).json(&json!({"seconds": nine_years})).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     sb.connect(OWNER).await;
     drop(sb);
     let again = Sandbox::start_with(SandboxConfig { state_file: Some(path.clone()), ..SandboxConfig::default() }).await;
     let clock: Value = again.get("/_sandbox/clock").await.json().await.unwrap();
-    assert_eq!(clock["offset"], 7200);
+    assert_eq!(clock["offset"], 7200 + nine_years);
     let _ = std::fs::remove_file(path);
 }
