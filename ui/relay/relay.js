@@ -23,6 +23,6 @@ if (page) {
   const target = relayTarget(location.search);
   // Keep the code out of the address bar and the history once it has been read.
   history.replaceState(null, "", location.pathname);
-  document.getElementById("open")?.setAttribute("href", target);
+  for (const link of document.querySelectorAll("a.open")) link.setAttribute("href", target);
   location.replace(target);
 }

@@ -60,6 +60,20 @@ describe("connections page", () => {
     expect(document.title).toBe("Zoom Connections");
   });
 
+  it("says a startup problem in the user's language, keeping the engine's sentence for the file's name", async () => {
+    const warning = { code: "storage" as const, reason: null, message: "The list of connections was unreadable and was kept aside as /data/connections.json.corrupt-1." };
+    for (const [locale, lang] of [["ja-JP", "ja"], ["en-US", "en"]] as const) {
+      shell(() => ({ orgs: [sandboxOrg], connections: [], warning, now: Math.floor(Date.now() / 1000), sandbox_now: Math.floor(Date.now() / 1000) }));
+      const root = document.createElement("div");
+      await mount(root, [locale]);
+      const notice = root.querySelector('[data-testid="notice"]')?.textContent ?? "";
+      expect(notice).toContain("connections.json.corrupt-1");
+      if (lang === "ja") expect(notice.startsWith(catalogs.ja.errorStorage)).toBe(true);
+      else expect(notice).toBe(warning.message);
+      clearMocks();
+    }
+  });
+
   it("lists connections with their account, role, type, status in words and keepalive times", async () => {
     shell(() => ({
       orgs: [sandboxOrg],

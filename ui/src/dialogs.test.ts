@@ -1,7 +1,7 @@
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import { afterEach, describe, expect, it } from "vitest";
-import { catalogs } from "./i18n";
+import { catalogs, fill } from "./i18n";
 import type { Connection, Capability } from "./ipc";
 import { mount } from "./main";
 import { nicknameProblem } from "./new-connection";
@@ -153,7 +153,8 @@ describe("Delete Connection", () => {
     click(second.querySelector('[data-testid="confirm-delete-locally"]'));
     await tick();
     expect(calls.some(([c]) => c === "delete_connection_locally")).toBe(true);
-    expect(root.querySelector('[data-testid="notice"]')?.textContent).toBe("removed locally; the grant remains in Zoom");
+    // Said in the user's language by the window, not with the engine's English sentence.
+    expect(root.querySelector('[data-testid="notice"]')?.textContent).toBe(fill(en.deletedLocally, { name: "Production" }));
   });
 
   it("offers it too when something else than Zoom answered, but not when this computer is the problem", async () => {

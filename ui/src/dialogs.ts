@@ -77,7 +77,8 @@ function openDeleteLocallyDialog(t: Catalog, conn: Connection, announce: (text: 
   const error = h("p", { class: "error", role: "alert" });
   const local = button(t.deleteLocally, async () => {
     try {
-      announce(await ipc.deleteConnectionLocally(conn.id));
+      await ipc.deleteConnectionLocally(conn.id);
+      announce(fill(t.deletedLocally, { name: conn.nickname }));
       dialog.close();
       focusConnectionsHeading();
     } catch (e) {

@@ -1,7 +1,7 @@
 import { getVersion } from "@tauri-apps/api/app";
 import { renderConnectionsPage, renderFooter, type PageState } from "./connections-page";
 import { openDeleteDialog } from "./dialogs";
-import { catalogs, errorMessage, pickLanguage, testText, type Language } from "./i18n";
+import { catalogs, errorMessage, pickLanguage, testText, warningText, type Language } from "./i18n";
 import { h } from "./dom";
 import { asEngineError, ipc, type AppSettings, type OrgSettings } from "./ipc";
 import { renderSettingsPage } from "./settings-page";
@@ -124,7 +124,7 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
         marginSecs: current.refresh_margin_secs,
         orgId,
         highlight: state?.highlight ?? null,
-        notice: state?.notice ?? (overview.warning?.message ?? ""),
+        notice: state?.notice ?? (overview.warning ? warningText(catalogs[lang], lang, overview.warning) : ""),
         detailsId: state?.detailsId ?? null,
         history: state?.detailsId ? await ipc.connectionHistory(state.detailsId).catch(() => []) : [],
         tests: state?.tests ?? {},

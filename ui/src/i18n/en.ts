@@ -84,6 +84,7 @@ export const en = {
   deleteLocallyTitle: "Not deauthorized in Zoom",
   deleteLocallyExplain: "“{name}” could not be deauthorized in Zoom. You can delete it from this computer only; its grant then remains in Zoom until it is uninstalled there (Zoom App Marketplace → Manage → Added Apps).",
   deleteLocally: "Delete from this computer",
+  deletedLocally: "“{name}” was removed from this computer. Its grant still exists in Zoom: uninstall the app in the Zoom App Marketplace (Manage → Added Apps) to end it.",
   testing: "Testing…",
 
   showDetails: "Details of {name}",

@@ -65,6 +65,13 @@ export function errorMessage(t: Catalog, code: string): string {
   return key ? t[key] : t.errorZoomError;
 }
 
+/** A problem the engine reported at start (an unreadable list kept aside, a newer version's
+ * file): in English its own sentence, which names the file; in another language the code's
+ * message, with that sentence after it for the file's name. */
+export function warningText(t: Catalog, lang: Language, warning: { code: ErrorCode; message: string }): string {
+  return lang === "en" ? warning.message : `${errorMessage(t, warning.code)}（${warning.message}）`;
+}
+
 /** Why a connection's status is what it is, in the user's language: from the engine's typed
  * reason; the engine's English sentence only when it has none (a list written by an older
  * version). */

@@ -1,6 +1,6 @@
 import type { Catalog } from "./en";
 
-// Japanese (the product's source document is Japanese). Same keys as en.ts.
+// Japanese: every key of en.ts, checked by tsc through the `Catalog` type (docs/i18n.md).
 export const ja: Catalog = {
   appTitle: "Zoom Connections",
   connectionsHeading: "接続",
@@ -85,6 +85,7 @@ export const ja: Catalog = {
   deleteLocallyTitle: "Zoom で承認解除されていません",
   deleteLocallyExplain: "Zoom で「{name}」を承認解除できませんでした。このコンピューターからのみ削除できます。その場合、Zoom でアンインストールするまで承認は残ります（Zoom App Marketplace → 管理 → 追加したアプリ）。",
   deleteLocally: "このコンピューターから削除",
+  deletedLocally: "「{name}」をこのコンピューターから削除しました。Zoom には承認が残っています。終わらせるには Zoom App Marketplace（管理 → 追加したアプリ）でアプリをアンインストールしてください。",
   testing: "テスト中…",
 
   showDetails: "{name} の詳細",
