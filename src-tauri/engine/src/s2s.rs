@@ -126,15 +126,22 @@ impl Engine {
             Some(named) if crate::orgs::api_url_allowed(&org, named, self.inner.config.sandbox_url.as_deref()) => named.trim_end_matches('/').to_string(),
             _ => self.api_base(&org),
         };
-        // The account, read with the new token: the call a Server-to-Server token is for.
-        let probe = if crate::scopes::Capability::Scim.granted_by(&granted) && !crate::scopes::Capability::ManageUsers.granted_by(&granted) {
-            self.inner.zoom.scim_probe(&api_url, &tokens.access).await
-        } else {
-            self.inner.zoom.users_probe(&api_url, &tokens.access).await
-        };
-        probe.map_err(|f| {
-            EngineError::new(f.error.code, format!("The app's token could not read the account's users: {}. Nothing was stored.", f.error.message))
-        })?;
+        // The account, read with the new token: the users list, the call a Server-to-Server
+        // token is for, and the SCIM test when the org requires SCIM (or SCIM is all it has).
+        use crate::scopes::Capability;
+        let scim = org.required.contains(&Capability::Scim) || (Capability::Scim.granted_by(&granted) && !Capability::ManageUsers.granted_by(&granted));
+        if !scim || Capability::ManageUsers.granted_by(&granted) {
+            self.inner.zoom.users_probe(&api_url, &tokens.access).await.map_err(|f| {
+                EngineError::new(f.error.code, format!("The app's token could not read the account's users: {}. Nothing was stored.", f.error.message))
+            })?;
+        }
+        if scim {
+            self.inner
+                .zoom
+                .scim_probe(&api_url, &tokens.access)
+                .await
+                .map_err(|f| EngineError::new(f.error.code, format!("The app's token could not use SCIM: {}. Nothing was stored.", f.error.message)))?;
+        }
 
         let id = format!("c{}", rand::random::<u64>() % 1_000_000_000_000);
         let held = self.lock_connection(&id).await?;

@@ -151,3 +151,18 @@ async fn a_secret_is_replaced_only_by_one_that_mints_and_a_deactivated_app_recov
     let e = w.engine.create_s2s(new("Twice", "acct_contoso", "sandbox-s2s"), Secret::new(SECRET)).await.unwrap_err();
     assert!(e.message.contains("already connected as “Again”"), "{}", e.message);
 }
+
+/// An org that requires SCIM: creating also runs the SCIM test, and a failing one stores nothing.
+#[tokio::test]
+async fn an_org_requiring_scim_creates_only_after_the_scim_test_answers() {
+    let w = World::new().await;
+    let mut org = w.engine.org(SANDBOX_ORG_ID).unwrap();
+    org.required = vec![zoom_connections_engine::scopes::Capability::ManageUsers, zoom_connections_engine::scopes::Capability::Scim];
+    w.engine.save_org(org, None).unwrap();
+    w.control("/faults", json!({"endpoint": "scim", "fault": {"kind": "proxy_page", "status": 403}, "count": 1})).await;
+    let e = w.engine.create_s2s(new("Provisioning", "acct_contoso", "sandbox-s2s"), Secret::new(SECRET)).await.unwrap_err();
+    assert!(e.message.contains("SCIM") && e.message.contains("Nothing was stored"), "{}", e.message);
+    assert!(w.engine.connections().is_empty());
+    let conn = w.engine.create_s2s(new("Provisioning", "acct_contoso", "sandbox-s2s"), Secret::new(SECRET)).await.unwrap();
+    assert_eq!(conn.status, Status::Active);
+}
