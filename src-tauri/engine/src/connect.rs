@@ -69,7 +69,7 @@ impl Engine {
     }
 
     async fn begin(&self, org: crate::model::Org, nickname: String, reconnect_of: Option<String>) -> Result<FlowStarted> {
-        let app = self.credentials(&org)?;
+        let app = self.credentials(&org).await?;
         let now = self.now();
         let flow_id = format!("flow-{}", rand::random::<u64>());
         let (redirect_uri, listener) = match &org.redirect {
@@ -83,7 +83,7 @@ impl Engine {
                         // On its own task, so that the sign-in completes even if the browser disconnects.
                         let done = tokio::spawn(async move { engine.handle_callback(&url).await });
                         match done.await {
-                            Ok(Ok(outcome)) => Ok(format!("“{}” is connected.", outcome.connection.nickname)),
+                            Ok(Ok(outcome)) => Ok(outcome.connection.nickname),
                             Ok(Err(e)) => Err(e.message),
                             Err(_) => Err("The sign-in could not be completed.".to_string()),
                         }
@@ -217,7 +217,7 @@ impl Engine {
         let code =
             callback.param("code").ok_or_else(|| EngineError::new(ErrorCode::InvalidCallback, "The sign-in response has no code. Nothing was changed."))?;
         let org = self.org(&flow.org_id)?;
-        let app = self.credentials(&org)?;
+        let app = self.credentials(&org).await?;
         // The verifier is used once; what remains of the flow is only needed to store the result.
         let verifier = std::mem::replace(&mut flow.verifier, oauth2::PkceCodeVerifier::new(String::new()));
         // From here until "grant persisted", a crash loses a Reconnect's connection: Zoom ends

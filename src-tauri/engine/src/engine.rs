@@ -33,7 +33,8 @@ pub struct EngineConfig {
     /// The app owns the data directory: it sets an unreadable list aside and reports it. The
     /// command line refuses to go on instead, and never writes a list of its own over it.
     pub owns_data: bool,
-    /// Where tests hold a path at a named moment (`tokens::Moment`); none in the app.
+    /// Where tests hold a path at a named moment (`tokens::Moment`); not in the app's build.
+    #[cfg(any(test, feature = "test-util"))]
     pub pauses: Option<Arc<dyn crate::tokens::Pauses>>,
 }
 
@@ -47,6 +48,7 @@ impl EngineConfig {
             sandbox_clock: None,
             http_timeout: std::time::Duration::from_secs(20),
             owns_data: true,
+            #[cfg(any(test, feature = "test-util"))]
             pauses: None,
         }
     }
@@ -386,6 +388,10 @@ impl Engine {
 
     /// Adds or replaces an org; a client secret, when given, goes to the keychain only.
     pub fn save_org(&self, org: Org, client_secret: Option<Secret>) -> Result<Org> {
+        // The id names a keychain entry: checked here, at the engine's edge, like a connection's.
+        if check_id(&org.id).is_err() {
+            return Err(EngineError::new(ErrorCode::InvalidSettings, "An org id is 1 to 64 letters, digits, '-' or '_'."));
+        }
         if org.client_id.trim().is_empty() {
             return Err(EngineError::new(ErrorCode::InvalidSettings, "The Zoom app's client id is required."));
         }
@@ -402,17 +408,34 @@ impl Engine {
                 return Err(EngineError::new(ErrorCode::InvalidSettings, "The relay page must be an https URL."));
             }
         }
-        if let Some(secret) = client_secret.filter(|s| !s.expose().is_empty()) {
-            self.inner.config.secrets.set(&client_secret_key(&org.id), &secret)?;
-        }
+        let secrets = &self.inner.config.secrets;
+        let key = client_secret_key(&org.id);
+        // The secret goes first (an org saved without it would fail its next sign-in); if the
+        // list then cannot be saved, the keychain is put back as it was.
+        let previous = match client_secret.filter(|s| !s.expose().is_empty()) {
+            Some(secret) => {
+                let previous = secrets.get(&key)?;
+                secrets.set(&key, &secret)?;
+                Some(previous)
+            }
+            None => None,
+        };
         let saved = org.clone();
-        self.update_meta(|m| {
+        let listed = self.update_meta(|m| {
             match m.orgs.iter_mut().find(|o| o.id == org.id) {
                 Some(existing) => *existing = org,
                 None => m.orgs.push(org),
             }
             Ok(())
-        })?;
+        });
+        if let Err(e) = listed {
+            let _ = match previous {
+                Some(Some(old)) => secrets.set(&key, &old),
+                Some(None) => secrets.delete(&key),
+                None => Ok(()),
+            };
+            return Err(e);
+        }
         self.emit(EngineEvent::ConnectionsChanged);
         Ok(saved)
     }
@@ -423,10 +446,12 @@ impl Engine {
         self.inner.config.sandbox_url.clone().ok_or_else(|| EngineError::new(ErrorCode::InvalidSettings, "The embedded Zoom sandbox is not running."))
     }
 
-    pub(crate) fn credentials(&self, org: &Org) -> Result<AppCredentials> {
+    /// The keychain read runs on a blocking thread: a locked keychain can hold it for seconds,
+    /// and the command line's runtime has one thread.
+    pub(crate) async fn credentials(&self, org: &Org) -> Result<AppCredentials> {
         let auth_base = if org.sandbox { self.sandbox_url()? } else { org.auth_base.clone() };
         let client_secret = if org.confidential {
-            let secret = self.inner.config.secrets.get(&client_secret_key(&org.id))?;
+            let secret = self.secret_get(client_secret_key(&org.id)).await?;
             Some(secret.ok_or_else(|| {
                 EngineError::new(ErrorCode::InvalidSettings, "This org's Zoom app is confidential but has no client secret yet: enter it in Settings.")
             })?)

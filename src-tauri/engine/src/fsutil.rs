@@ -39,7 +39,6 @@ pub fn write_atomic_cache(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
-/// The same, readable by this user only (a file that holds a secret of this run).
 /// Overwrites `path` from its start with `bytes`, padded with spaces to at least the file's
 /// current length (JSON ignores trailing whitespace), so that no truncation or new file is
 /// needed after the first write (see the module's comment).
@@ -59,6 +58,7 @@ pub fn overwrite_record(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     file.write_all(&record)
 }
 
+/// `write_atomic`, readable by this user only (a file that holds a secret of this run).
 #[cfg(unix)]
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;

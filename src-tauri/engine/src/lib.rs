@@ -45,4 +45,6 @@ pub use keepalive::{backoff, SweepReport, TickState, DEFAULT_CONCURRENCY, DEFAUL
 pub use manage::{Probe, TestResult};
 pub use orgs::registered_redirect_url;
 pub use secret::Secret;
-pub use tokens::{Handout, Moment, Pauses, Refreshed, ShutdownReport, Want};
+pub use tokens::{Handout, Refreshed, ShutdownReport, Want};
+#[cfg(any(test, feature = "test-util"))]
+pub use tokens::{Moment, Pauses};

@@ -1,13 +1,16 @@
 //! The loopback redirect (RFC 8252): a one-shot HTTP listener on 127.0.0.1 at an ephemeral port
 //! that exists only while its flow is pending. It hands the full callback URL to the engine and
-//! answers the browser with a short page.
+//! answers the browser with a short page, in English and Japanese (the browser's language is
+//! not the app's to guess). A request naming another host is refused before the engine sees it:
+//! a web page that rebinds its own name to 127.0.0.1 must not read this page (docs/security.md).
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
 use axum::extract::{OriginalUri, State};
-use axum::response::Html;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use tokio::net::TcpListener;
@@ -16,7 +19,7 @@ use tokio::sync::oneshot;
 use crate::callback_url::LOOPBACK_PATH;
 use crate::error::{EngineError, ErrorCode, Result};
 
-/// Gets the full callback URL; returns the page text for the browser.
+/// Gets the full callback URL; returns the new connection's nickname, or why it failed.
 pub type Handler = Arc<dyn Fn(String) -> Pin<Box<dyn Future<Output = std::result::Result<String, String>> + Send>> + Send + Sync>;
 
 /// Stops listening when dropped.
@@ -44,18 +47,28 @@ pub async fn listen(handler: Handler) -> Result<LoopbackListener> {
     Ok(LoopbackListener { redirect_uri: format!("{base}{LOOPBACK_PATH}"), _stop: stop })
 }
 
-async fn callback(State((handler, base)): State<(Handler, String)>, OriginalUri(uri): OriginalUri) -> Html<String> {
-    let (title, text) = match handler(format!("{base}{uri}")).await {
-        Ok(text) => ("Connected", text),
-        Err(text) => ("Not connected", text),
+async fn callback(State((handler, base)): State<(Handler, String)>, OriginalUri(uri): OriginalUri, headers: HeaderMap) -> Response {
+    let ours = base.strip_prefix("http://");
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    if host.is_none() || host != ours {
+        return (StatusCode::BAD_REQUEST, "wrong host").into_response();
+    }
+    let (title_en, title_ja, text_en, text_ja) = match handler(format!("{base}{uri}")).await {
+        Ok(nickname) => ("Connected", "接続しました", format!("“{nickname}” is connected."), format!("「{nickname}」を接続しました。")),
+        // The engine's reason is in English; its Japanese reading is in the app's window.
+        Err(reason) => ("Not connected", "接続できませんでした", reason, "理由はアプリの画面に表示されます。".to_string()),
     };
     Html(format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>Zoom Connections</title></head>\
-         <body style=\"font:16px system-ui,sans-serif;margin:15vh auto;max-width:32em\"><h1>{}</h1><p>{}</p>\
-         <p>You can close this tab and return to Zoom Connections.</p></body></html>",
-        escape(title),
-        escape(&text)
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Zoom Connections</title></head>\
+         <body style=\"font:16px system-ui,sans-serif;margin:15vh auto;max-width:32em\">\
+         <h1>{}</h1><p>{}</p><p>You can close this tab and return to Zoom Connections.</p>\
+         <div lang=\"ja\"><h1>{}</h1><p>{}</p><p>このタブを閉じて Zoom Connections に戻ってください。</p></div></body></html>",
+        escape(title_en),
+        escape(&text_en),
+        escape(title_ja),
+        escape(&text_ja)
     ))
+    .into_response()
 }
 
 fn escape(s: &str) -> String {

@@ -95,7 +95,7 @@ impl Engine {
             _ => crate::orgs::registered_redirect_url(&org),
         };
         let shown = crate::orgs::registered_redirect_url(&org);
-        let app = match self.credentials(&org) {
+        let app = match self.credentials(&org).await {
             Ok(app) => app,
             Err(e) if e.code == ErrorCode::InvalidSettings && org.confidential => {
                 return Ok(SetupCheck { problem: Some(SetupProblem::NoClientSecret), redirect_url: shown });

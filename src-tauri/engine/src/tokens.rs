@@ -21,7 +21,10 @@
 //! 5. Keepalive decides "due" again after locking, never "rotate regardless": what another
 //!    process has just rotated is not rotated again.
 //! 6. A handout promises `HANDOUT_MIN_LIFETIME`; keepalive waits for it except within
-//!    `ROTATION_FLOOR` of the expiry (`Connection::next_keepalive_at`).
+//!    `ROTATION_FLOOR` of the expiry (`Connection::next_keepalive_at`), and so does the app's
+//!    own use (`use_token`). Another handout breaks it only when the token cannot carry a
+//!    second promise; a handout with no promise outstanding rotates early enough that a second
+//!    one within its promise can share the token.
 //! 7. Quitting: once `shutdown` starts, no rotation starts; holders are waited for (bounded),
 //!    then every pending pair is written.
 //! 8. A pair read from the keychain is reused by the same process, without reading again, only
@@ -58,7 +61,7 @@ pub const AMBIGUOUS_SPAN: i64 = 2 * 3600;
 
 /// Named moments of a connection's token lifecycle. Tests that must make two paths interleave in
 /// one exact order (a Delete arriving while a rotation waits for the keychain) hold a path at
-/// one through `EngineConfig::pauses`; the app sets none, and then each is one `None` check.
+/// one through `EngineConfig::pauses` (feature `test-util`); the app is built without it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Moment {
     /// Both locks are held (before anything is read).
@@ -71,6 +74,7 @@ pub enum Moment {
     RevokeRequested,
 }
 
+#[cfg(any(test, feature = "test-util"))]
 pub trait Pauses: Send + Sync + 'static {
     fn at(&self, moment: Moment, connection_id: &str) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
 }
@@ -179,9 +183,12 @@ impl Engine {
     }
 
     pub(crate) async fn pause(&self, moment: Moment, id: &str) {
+        #[cfg(any(test, feature = "test-util"))]
         if let Some(pauses) = &self.inner.config.pauses {
             pauses.at(moment, id).await;
         }
+        #[cfg(not(any(test, feature = "test-util")))]
+        let _ = (moment, id);
     }
 
     /// Holds an existing connection: both locks, its state as last written by any process, and
@@ -254,7 +261,17 @@ impl Engine {
 
     async fn hand_out_held(&self, id: &str) -> Result<Handout> {
         let held = self.hold(id).await?;
-        let handout = held.fresh(HANDOUT_MIN_LIFETIME + ROTATION_FLOOR).await?;
+        // With a promise outstanding, the token is rotated (breaking that promise) only when it
+        // cannot carry one more. With none, it is rotated while it still could, when it would
+        // not carry a second handout within this one's promise: two scripts starting minutes
+        // apart then share a token instead of the second killing the first's (docs/zoom.md).
+        // Tokens too short-lived to ever carry two promises are rotated only when they must.
+        let one = HANDOUT_MIN_LIFETIME + ROTATION_FLOOR;
+        let two = one + HANDOUT_MIN_LIFETIME;
+        let conn = held.connection()?;
+        let lifetime = conn.last_success_at.map_or(i64::MAX, |issued| conn.access_expires_at - issued);
+        let needed = if held.promise_outstanding()? || lifetime < two { one } else { two };
+        let handout = held.fresh(needed).await?;
         let until = self.now_for(&held.connection()?) + HANDOUT_MIN_LIFETIME;
         held.set_state(move |c| {
             c.handed_out_until = Some(c.handed_out_until.map_or(until, |u| u.max(until)));
@@ -264,10 +281,17 @@ impl Engine {
         Ok(Handout { valid_until: until, ..handout })
     }
 
-    /// The app's own use of a token (Test, Delete): valid for `min_secs`, no promise recorded.
+    /// The app's own use of a token (Test, the proxy): valid for `min_secs`, no promise
+    /// recorded. While a script's promise runs, the token lives at least `ROTATION_FLOOR` more
+    /// (invariant 6), which is enough for one call: the app's own use never rotates it away.
     pub(crate) async fn use_token(&self, id: &str, min_secs: i64) -> Result<Handout> {
         let (engine, id) = (self.clone(), id.to_string());
-        self.detached("token", async move { engine.hold(&id).await?.fresh(min_secs).await }).await
+        self.detached("token", async move {
+            let held = engine.hold(&id).await?;
+            let needed = if held.promise_outstanding()? { min_secs.min(ROTATION_FLOOR) } else { min_secs };
+            held.fresh(needed).await
+        })
+        .await
     }
 
     /// A valid access token, for the command line's `token`.
@@ -484,6 +508,13 @@ impl Held {
         self.engine.inner.history.record(&self.id, &HistoryEvent { at, kind, detail });
     }
 
+    /// Whether a script was promised the current access token until a time still to come.
+    fn promise_outstanding(&self) -> Result<bool> {
+        let conn = self.connection()?;
+        let now = self.engine.now_for(&conn);
+        Ok(conn.handed_out_until.is_some_and(|until| until > now))
+    }
+
     /// An access token valid for at least `min_secs`, rotating first if needed.
     async fn fresh(&self, min_secs: i64) -> Result<Handout> {
         let mut conn = self.connection()?;
@@ -516,7 +547,7 @@ impl Held {
             return self.mint(&conn).await;
         }
         let prepared = async {
-            let app = self.engine.credentials(&self.engine.org(&conn.org_id)?)?;
+            let app = self.engine.credentials(&self.engine.org(&conn.org_id)?).await?;
             Ok::<_, EngineError>((app, self.require_tokens().await?))
         };
         let (app, old) = match prepared.await {
@@ -780,7 +811,7 @@ impl Held {
             // Nothing in the keychain: there is no grant this computer could end.
             return Ok(());
         };
-        let app = self.engine.credentials(&self.engine.org(&conn.org_id)?)?;
+        let app = self.engine.credentials(&self.engine.org(&conn.org_id)?).await?;
         let usable = !conn.needs_user() && !pair.access.expose().is_empty() && conn.access_expires_at - self.engine.now_for(&conn) > 60;
         let access = if usable { pair.access } else { self.rotated_or_gone().await? };
         let Some(access) = Some(access).filter(|a| !a.expose().is_empty()) else { return Ok(()) };

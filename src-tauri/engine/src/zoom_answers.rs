@@ -248,7 +248,9 @@ pub fn token_set(fields: TokenFields, now: i64) -> TokenAnswer {
             // Computed once, in wall-clock time (docs/zoom.md: the expiry-arithmetic bug).
             expires_at: now + expires_in,
             scopes: fields.scopes,
-            api_url: fields.api_url.filter(|u| u.starts_with("https://") || u.starts_with("http://127.0.0.1")),
+            // Kept as Zoom named it: whether it may receive tokens is decided where it would
+            // be used, host by host (`orgs::api_url_allowed`), never by a prefix here.
+            api_url: fields.api_url,
         })
     })();
     TokenAnswer { tokens, refresh }
@@ -441,7 +443,15 @@ pub fn api_answer(status: u16, retry_after: Option<RetryAfter>, body: &[u8]) -> 
         (500..=599, _) => (ErrorCode::Network, FailureClass::Transient, format!("Zoom had a server error (HTTP {status})")),
         // Not Zoom's shape at all: a proxy's or firewall's page says nothing about the grant.
         _ if json.is_none() => (ErrorCode::ZoomBadResponse, FailureClass::Ambiguous, format!("Zoom answered something unexpected (HTTP {status})")),
-        (401, _) | (_, Some(124)) => (ErrorCode::ZoomInvalidGrant, FailureClass::TokenRefused, "Zoom refused the access token (401, code 124)".to_string()),
+        (_, Some(124)) => (ErrorCode::ZoomInvalidGrant, FailureClass::TokenRefused, "Zoom refused the access token (401, code 124)".to_string()),
+        // A 401 without Zoom's "invalid access token" code (a gateway's JSON, a call the
+        // account may not make) says nothing about the token: one such answer must not end a
+        // connection whose refresh has just worked.
+        (401, _) => (
+            ErrorCode::ZoomError,
+            FailureClass::Ambiguous,
+            format!("Zoom answered HTTP 401 without saying the token is invalid: {}", message.unwrap_or_default()),
+        ),
         (_, Some(4711)) | (_, Some(4700)) if message.as_deref().is_some_and(|m| m.contains("scope")) => {
             (ErrorCode::MissingScope, FailureClass::Refused, format!("the connection lacks a scope this call needs: {}", message.unwrap_or_default()))
         }

@@ -83,11 +83,17 @@ async fn create_through_the_loopback_listener_with_public_and_confidential_apps(
         let flow = w.engine.begin_create(org, "via loopback").await.unwrap();
         assert!(flow.redirect_uri.starts_with("http://127.0.0.1:") && flow.redirect_uri.ends_with("/oauth/callback"));
         let redirect = w.sign_in(&flow, SignIn::password(email)).await;
+        // A page that rebinds its own name to 127.0.0.1 reaches the listener under that name:
+        // refused, and the sign-in is still waiting for the browser.
+        let port = redirect.port().unwrap();
+        let rebound = w.http.get(redirect.as_str()).header("host", format!("attacker.example:{port}")).send().await.unwrap();
+        assert_eq!(rebound.status(), 400);
+        assert!(!rebound.text().await.unwrap().contains("connected"));
         // The browser follows the redirect to the listener, which answers with a page.
         let page = w.http.get(redirect.as_str()).send().await.unwrap();
         assert_eq!(page.status(), 200);
         let html = page.text().await.unwrap();
-        assert!(html.contains("is connected"), "{html}");
+        assert!(html.contains("“via loopback” is connected.") && html.contains("「via loopback」を接続しました。"), "{html}");
         // One shot: the listener is gone with its flow.
         assert!(w.http.get(redirect.as_str()).send().await.is_err(), "{org}: the listener still answers");
     }
@@ -368,4 +374,18 @@ async fn a_list_of_a_newer_version_is_never_written_over() {
     assert_eq!(std::fs::read(&path).unwrap(), newer);
     assert_eq!(w.reopen_result().err().map(|e| e.code), Some(ErrorCode::Storage));
     assert_eq!(std::fs::read(&path).unwrap(), newer);
+}
+
+/// An org's id names its keychain entry: one that is not an id is refused before anything is
+/// written, and the list is unchanged.
+#[tokio::test]
+async fn an_org_whose_id_is_not_an_id_is_refused_and_nothing_is_written() {
+    let w = World::new().await;
+    let orgs_before = w.engine.orgs().len();
+    let mut org = w.engine.org(SANDBOX_ORG_ID).unwrap();
+    org.id = "../elsewhere".into();
+    let err = w.engine.save_org(org, Some(zoom_connections_engine::Secret::new("s3cret-value"))).unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidSettings);
+    assert_eq!(w.engine.orgs().len(), orgs_before);
+    assert!(w.secrets.get(&zoom_connections_engine::model::client_secret_key("../elsewhere")).unwrap().is_none());
 }

@@ -23,6 +23,8 @@ use zoom_connections_engine::{Engine, EngineConfig, ErrorCode, Want};
 struct Script {
     token: Mutex<VecDeque<(u16, String)>>,
     revoke: Mutex<VecDeque<(u16, String)>>,
+    /// users/me answers; a plain identity when none is scripted.
+    me: Mutex<VecDeque<(u16, String)>>,
 }
 
 async fn scripted(queue: &Mutex<VecDeque<(u16, String)>>) -> Response {
@@ -40,8 +42,12 @@ async fn hostile() -> (String, Arc<Script>) {
         .route("/oauth/revoke", post(|State(s): State<Arc<Script>>| async move { scripted(&s.revoke).await }))
         .route(
             "/v2/users/me",
-            get(|| async {
+            get(|State(s): State<Arc<Script>>| async move {
+                if !s.me.lock().unwrap().is_empty() {
+                    return scripted(&s.me).await;
+                }
                 axum::Json(serde_json::json!({"id": "usr_contoso_owner", "email": "owner@contoso.example", "role_name": "Owner", "account_id": "acct_contoso"}))
+                    .into_response()
             }),
         )
         .with_state(script.clone());
@@ -87,6 +93,25 @@ async fn a_numeric_string_expires_in_is_read_and_the_new_refresh_token_kept() {
     assert_eq!(c.status, Status::Active);
     assert!((c.access_expires_at - SystemClock.now()).abs() <= 3600 && c.access_expires_at > SystemClock.now() + 3500);
     assert_eq!(c.granted_scopes, vec!["user:write:admin".to_string()], "the answer's scope is the granted one now");
+}
+
+/// The probe after a refresh that worked: only Zoom's "invalid access token" (code 124) says
+/// the app was uninstalled; a 401 without it (a gateway's JSON) is a line, not a lost connection.
+#[tokio::test]
+async fn a_401_without_code_124_after_a_working_refresh_keeps_the_connection_active() {
+    let (url, script) = hostile().await;
+    let (w, engine, id) = connection_facing(&url).await;
+    let new_pair = r#"{"access_token":"A5","token_type":"Bearer","refresh_token":"R5","expires_in":3599}"#;
+    script.token.lock().unwrap().push_back((200, new_pair.into()));
+    script.me.lock().unwrap().push_back((401, r#"{"code":401,"message":"Unauthorized by the gateway"}"#.into()));
+    rotate_now(&engine, &id).await.unwrap();
+    assert_eq!(engine.connection(&id).unwrap().status, Status::Active);
+    assert_eq!(stored(&w, &id), ("A5".to_string(), "R5".to_string()));
+    // Code 124 on a token Zoom has just issued: the app is gone at Zoom.
+    script.token.lock().unwrap().push_back((200, new_pair.replace("A5", "A6").replace("R5", "R6")));
+    script.me.lock().unwrap().push_back((401, r#"{"code":124,"message":"Invalid access token."}"#.into()));
+    assert!(rotate_now(&engine, &id).await.is_err());
+    assert_eq!(engine.connection(&id).unwrap().status, Status::NeedsReconnect);
 }
 
 #[tokio::test]
@@ -160,4 +185,21 @@ async fn a_2xx_revocation_counts_whatever_its_body_and_a_proxy_page_does_not() {
     engine.delete(&id).await.unwrap();
     assert!(engine.connection(&id).is_err());
     assert_eq!(stored(&w, &id), (String::new(), String::new()));
+
+    // A 2xx with a body that is not Zoom's (a page): a refresh asks Zoom whether the grant is
+    // gone. It is (`invalid_grant`): deleted.
+    let (w, engine, id) = connection_facing(&url).await;
+    script.revoke.lock().unwrap().push_back((200, "<html>ok</html>".into()));
+    script.token.lock().unwrap().push_back((400, r#"{"reason":"Invalid Token!","error":"invalid_grant"}"#.into()));
+    engine.delete(&id).await.unwrap();
+    assert!(engine.connection(&id).is_err());
+    assert_eq!(stored(&w, &id), (String::new(), String::new()));
+    // It is not (the refresh works): the new token is revoked, then the connection deleted.
+    let (w, engine, id) = connection_facing(&url).await;
+    script.revoke.lock().unwrap().extend([(200, "null".to_string()), (200, String::new())]);
+    script.token.lock().unwrap().push_back((200, r#"{"access_token":"A7","token_type":"Bearer","refresh_token":"R7","expires_in":3599}"#.into()));
+    engine.delete(&id).await.unwrap();
+    assert!(engine.connection(&id).is_err());
+    assert_eq!(stored(&w, &id), (String::new(), String::new()));
+    assert!(script.revoke.lock().unwrap().is_empty(), "revoked twice");
 }

@@ -73,20 +73,55 @@ async fn a_handed_out_token_is_not_rotated_away_before_its_promised_lifetime() {
     let first = w.engine.hand_out(&id).await.unwrap();
     assert!(first.expires_at - clock.now_secs() >= 3500, "a fresh token");
     assert!(first.valid_until >= clock.now_secs() + HANDOUT_MIN_LIFETIME);
-    // With 13 minutes left, a second handout is served the same token (it lasts the promise)...
-    w.advance(&clock, 2800).await;
+    // With 22 minutes left and no promise outstanding, a second handout is served the same
+    // token (a third within its promise can still share it)...
+    w.advance(&clock, 2274).await;
     let second = w.engine.hand_out(&id).await.unwrap();
     assert_eq!(second.access, first.access);
-    // ...and 4 minutes later keepalive, due by its 10-minute margin, waits for the promise.
-    w.advance(&clock, 250).await;
+    // ...and so is a third, with the second's promise running and 12 minutes and 10 seconds
+    // left: its promise runs to 2 minutes and 10 seconds before the expiry.
+    w.advance(&clock, 595).await;
+    let third = w.engine.hand_out(&id).await.unwrap();
+    assert_eq!(third.access, first.access);
+    // Keepalive, due by its 10-minute margin, waits for the promise.
+    w.advance(&clock, 330).await;
     let report = w.engine.tick(&mut TickState::default(), 4).await;
     assert_eq!(report.refreshed, 0, "{report:?}");
     assert_eq!(w.me_status(first.access.expose()).await, 200, "the script's token still works");
+    // So does the API proxy, which would otherwise take a token with 5 minutes left for its calls.
+    w.advance(&clock, 150).await;
+    let broker_dir = temp_dir();
+    let broker = zoom_connections_engine::broker::start(w.engine.clone(), zoom_connections_engine::broker::BrokerConfig::new(broker_dir.path().join("b")))
+        .await
+        .unwrap();
+    let socket = broker.socket.clone().unwrap();
+    let proxied = reqwest::Client::builder().unix_socket(socket).build().unwrap().get("http://localhost/zoom/n/v2/users/me").send().await.unwrap();
+    assert_eq!(proxied.status(), 200);
+    assert_eq!(w.me_status(first.access.expose()).await, 200, "the proxy did not rotate the promised token away");
+    broker.stop().await;
     // When the promise has run out, keepalive rotates (and that token dies, as Zoom does it).
-    w.advance(&clock, HANDOUT_MIN_LIFETIME - 250).await;
+    w.advance(&clock, 150).await;
     let report = w.engine.tick(&mut TickState::default(), 4).await;
     assert_eq!(report.refreshed, 1, "{report:?}");
     assert_eq!(w.me_status(first.access.expose()).await, 401);
+}
+
+/// Two scripts starting minutes apart: the first handout, with no promise outstanding, rotates
+/// while the token could still carry a second promise, so the second shares it instead of
+/// killing the first one's token (one live access token per user and app).
+#[tokio::test]
+async fn a_second_handout_minutes_after_the_first_shares_its_token() {
+    let clock = FakeClock::at(real_now());
+    let w = World::with_clock(clock.clone()).await;
+    let id = w.connect(SANDBOX_ORG_ID, "n", OWNER).await.connection.id;
+    // 13 minutes left: enough for one promise, not for a second one within it.
+    w.advance(&clock, 2820).await;
+    let first = w.engine.hand_out(&id).await.unwrap();
+    w.advance(&clock, 90).await;
+    let second = w.engine.hand_out(&id).await.unwrap();
+    assert_eq!(second.access, first.access, "the second script shares the first one's token");
+    assert_eq!(w.me_status(first.access.expose()).await, 200, "the first script's token still works");
+    assert!(second.valid_until >= clock.now_secs() + HANDOUT_MIN_LIFETIME);
 }
 
 /// Delete revokes with the access token, as Zoom documents it: the sandbox refuses refresh
