@@ -393,8 +393,9 @@ impl Held {
             let mut reads = lock(&self.engine.inner.read_pairs);
             if let Some(read) = reads.get_mut(&self.id) {
                 // Reused only if no other process has held the connection since (it may have
-                // written the keychain and died before writing the generation).
-                if read.generation == generation && read.turn == before && read.at.elapsed() < READ_REUSE {
+                // written the keychain and died before writing the generation): read or reused
+                // in the turn before this one, or earlier in this one.
+                if read.generation == generation && (read.turn == before || read.turn == after) && read.at.elapsed() < READ_REUSE {
                     read.turn = after;
                     return Ok(Some(read.pair.clone()));
                 }

@@ -43,6 +43,8 @@ mod memory {
         map: Mutex<HashMap<String, String>>,
         pub fail: std::sync::atomic::AtomicBool,
         pub fail_writes: std::sync::atomic::AtomicBool,
+        /// How many reads were asked of it (tests of what the engine spares the keychain).
+        pub reads: std::sync::atomic::AtomicUsize,
     }
 
     impl MemoryStore {
@@ -70,6 +72,7 @@ mod memory {
             Ok(())
         }
         fn get(&self, key: &str) -> Result<Option<Secret>> {
+            self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             self.check()?;
             Ok(self.map.lock().map_err(|_| poisoned())?.get(key).map(Secret::new))
         }

@@ -331,6 +331,22 @@ async fn a_caller_that_goes_away_does_not_stop_a_rotation() {
     assert!(w.stored_refresh_is_live(&id).await, "the keychain holds the live refresh token");
 }
 
+/// Invariant 8, the other way: handouts in a row read the keychain once, not once per handout
+/// (the check compared only with the previous turn, so a second read in the same turn missed
+/// and every handout cost a keychain trip: ~1 ms of the broker's 0.1).
+#[tokio::test]
+async fn handouts_in_a_row_read_the_keychain_once() {
+    let store = Arc::new(MemoryStore::default());
+    let w = World::build(Arc::new(zoom_connections_engine::clock::SystemClock), store.clone(), None).await;
+    let id = w.connect(SANDBOX_ORG_ID, "n", OWNER).await.connection.id;
+    w.engine.hand_out(&id).await.unwrap();
+    let reads = store.reads.load(Ordering::SeqCst);
+    for _ in 0..5 {
+        w.engine.hand_out(&id).await.unwrap();
+    }
+    assert_eq!(store.reads.load(Ordering::SeqCst), reads, "no keychain read for the handouts that followed");
+}
+
 /// Invariant 8: a pair this process read is not reused after another process held the
 /// connection — here one that rotated at Zoom, wrote the keychain and died before it could
 /// write the new generation (what the SIGKILL test once caught the reuse missing).
