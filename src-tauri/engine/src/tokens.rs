@@ -271,7 +271,16 @@ impl Engine {
         let conn = held.connection()?;
         let lifetime = conn.last_success_at.map_or(i64::MAX, |issued| conn.access_expires_at - issued);
         let needed = if held.promise_outstanding()? || lifetime < two { one } else { two };
-        let handout = held.fresh(needed).await?;
+        let handout = match held.fresh(needed).await {
+            Ok(handout) => handout,
+            // Rotating early is a nicety: when Zoom does not answer it, the token there still
+            // carries this promise if it has `one` left (`fresh` then rotates nothing).
+            Err(e) if needed > one => {
+                tracing::info!(connection = %id, error_code = e.code.as_str(), "an early rotation for a handout failed; the current token is handed out");
+                held.fresh(one).await?
+            }
+            Err(e) => return Err(e),
+        };
         let until = self.now_for(&held.connection()?) + HANDOUT_MIN_LIFETIME;
         held.set_state(move |c| {
             c.handed_out_until = Some(c.handed_out_until.map_or(until, |u| u.max(until)));

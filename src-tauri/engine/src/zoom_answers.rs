@@ -444,6 +444,10 @@ pub fn api_answer(status: u16, retry_after: Option<RetryAfter>, body: &[u8]) -> 
         // Not Zoom's shape at all: a proxy's or firewall's page says nothing about the grant.
         _ if json.is_none() => (ErrorCode::ZoomBadResponse, FailureClass::Ambiguous, format!("Zoom answered something unexpected (HTTP {status})")),
         (_, Some(124)) => (ErrorCode::ZoomInvalidGrant, FailureClass::TokenRefused, "Zoom refused the access token (401, code 124)".to_string()),
+        // SCIM's own error shape has no `code` (docs/zoom.md, SCIM 2): its 401 is Zoom's.
+        (401, _) if json.as_ref().is_some_and(|j| j.get("schemas").is_some()) => {
+            (ErrorCode::ZoomInvalidGrant, FailureClass::TokenRefused, "Zoom's SCIM API refused the access token (401)".to_string())
+        }
         // A 401 without Zoom's "invalid access token" code (a gateway's JSON, a call the
         // account may not make) says nothing about the token: one such answer must not end a
         // connection whose refresh has just worked.
@@ -632,6 +636,16 @@ mod tests {
         assert_eq!(far, RetryAfter { wait: RETRY_AFTER_CEILING, capped: true });
         assert_eq!(parse_retry_after("2026-11-30T22:00:00Z", now).unwrap().wait, Duration::ZERO);
         assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn only_zoom_s_own_401_refuses_the_token() {
+        let class = |body: &[u8]| api_answer(401, None, body).unwrap_err().class;
+        assert_eq!(class(br#"{"code":124,"message":"Invalid access token."}"#), FailureClass::TokenRefused);
+        let scim = br#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"detail":"Invalid access token","status":401}"#;
+        assert_eq!(class(scim), FailureClass::TokenRefused);
+        // A gateway's JSON 401 says nothing about the token.
+        assert_eq!(class(br#"{"code":401,"message":"Unauthorized"}"#), FailureClass::Ambiguous);
     }
 
     #[test]

@@ -124,6 +124,23 @@ async fn a_second_handout_minutes_after_the_first_shares_its_token() {
     assert!(second.valid_until >= clock.now_secs() + HANDOUT_MIN_LIFETIME);
 }
 
+/// Rotating early for a handout is a nicety: when Zoom fails it, a token that still carries the
+/// promise is handed out rather than an error.
+#[tokio::test]
+async fn a_failed_early_rotation_still_hands_out_a_token_that_carries_the_promise() {
+    let clock = FakeClock::at(real_now());
+    let w = World::with_clock(clock.clone()).await;
+    let id = w.connect(SANDBOX_ORG_ID, "n", OWNER).await.connection.id;
+    let (before, _) = w.tokens(&id);
+    // 15 minutes left, no promise outstanding: a handout would rotate now, and Zoom answers 500.
+    w.advance(&clock, 2700).await;
+    w.control("/faults", json!({"endpoint": "refresh", "fault": {"kind": "http500"}, "count": 1})).await;
+    let handout = w.engine.hand_out(&id).await.unwrap();
+    assert_eq!(handout.access.expose(), before);
+    assert!(handout.valid_until >= clock.now_secs() + HANDOUT_MIN_LIFETIME);
+    assert_eq!(w.me_status(handout.access.expose()).await, 200);
+}
+
 /// Delete revokes with the access token, as Zoom documents it: the sandbox refuses refresh
 /// tokens at revocation, so a Delete that used one would not revoke anything.
 #[tokio::test]

@@ -25,6 +25,12 @@ impl Clock {
         self.offset_secs.fetch_add(secs, Ordering::SeqCst);
     }
 
+    /// Moves the clock forward by `secs` unless that would take it past `MAX_OFFSET` in all:
+    /// checked and moved in one step, so two steps at once cannot both pass.
+    pub fn advance_within_bound(&self, secs: i64) -> bool {
+        secs >= 0 && self.offset_secs.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |o| o.checked_add(secs).filter(|n| *n <= MAX_OFFSET)).is_ok()
+    }
+
     pub fn offset(&self) -> i64 {
         self.offset_secs.load(Ordering::SeqCst)
     }
