@@ -229,10 +229,7 @@ impl Engine {
         timed(zoom_started);
         let tokens = tokens?;
         tracing::debug!(connection = %flow.reconnect_of.as_deref().unwrap_or("new"), "grant answered");
-        let api_url = match &tokens.api_url {
-            Some(named) if crate::orgs::api_url_allowed(&org, named, self.inner.config.sandbox_url.as_deref()) => named.trim_end_matches('/').to_string(),
-            _ => self.api_base(&org),
-        };
+        let api_url = self.first_api_url(&org, tokens.api_url.as_deref());
         let zoom_started = std::time::Instant::now();
         let identity = self.inner.zoom.users_me(&api_url, &tokens.access).await;
         timed(zoom_started);

@@ -487,6 +487,15 @@ impl Engine {
     /// The `api_url` of a token answer, if it may be trusted with the connection's tokens: its
     /// host must be exactly a Zoom API host of the org's region, the org's own API host, or the
     /// sandbox's (docs/zoom.md, OAuth endpoints). Otherwise the connection's current one stays.
+    /// Where a new grant's API calls go: the host Zoom named, if it may receive the org's
+    /// tokens, else the org's API base.
+    pub(crate) fn first_api_url(&self, org: &Org, named: Option<&str>) -> String {
+        match named {
+            Some(named) if crate::orgs::api_url_allowed(org, named, self.inner.config.sandbox_url.as_deref()) => named.trim_end_matches('/').to_string(),
+            _ => self.api_base(org),
+        }
+    }
+
     pub(crate) fn accepted_api_url(&self, conn: &Connection, named: Option<&str>) -> String {
         let current = conn.api_url.clone();
         let Some(named) = named else { return current };

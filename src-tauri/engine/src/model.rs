@@ -259,6 +259,22 @@ impl Connection {
         }
     }
 
+    /// A new access token from Zoom, stored: Active, nothing failing, a new generation. The old
+    /// access token is dead (one live token per user and app), so its promise is void.
+    pub(crate) fn succeeded(&mut self, expires_at: i64, api_url: String, now: i64) {
+        self.status = Status::Active;
+        self.status_reason = None;
+        self.reason = None;
+        self.access_expires_at = expires_at;
+        self.api_url = api_url;
+        self.last_success_at = Some(now);
+        self.next_attempt_at = None;
+        self.consecutive_failures = 0;
+        self.failing_since = None;
+        self.generation += 1;
+        self.handed_out_until = None;
+    }
+
     pub fn apply_state(&mut self, s: ConnectionState) {
         self.status = s.status;
         self.status_reason = s.status_reason;

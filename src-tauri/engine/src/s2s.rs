@@ -122,10 +122,7 @@ impl Engine {
                 ));
             }
         }
-        let api_url = match &tokens.api_url {
-            Some(named) if crate::orgs::api_url_allowed(&org, named, self.inner.config.sandbox_url.as_deref()) => named.trim_end_matches('/').to_string(),
-            _ => self.api_base(&org),
-        };
+        let api_url = self.first_api_url(&org, tokens.api_url.as_deref());
         // The account, read with the new token: the users list, the call a Server-to-Server
         // token is for, and the SCIM test when the org requires SCIM (or SCIM is all it has).
         use crate::scopes::Capability;

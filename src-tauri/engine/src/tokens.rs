@@ -45,7 +45,6 @@ use crate::error::{EngineError, ErrorCode, Result};
 use crate::history::{EventKind, HistoryEvent};
 use crate::lockfile::FileLock;
 use crate::model::{access_key, check_id, refresh_key, Connection, Status, HANDOUT_MIN_LIFETIME, ROTATION_FLOOR};
-use crate::reasons::StatusReason;
 use crate::secret::Secret;
 use crate::zoom::{FailureClass, GrantEnd, Revocation, TokenSet, ZoomFailure};
 
@@ -127,8 +126,8 @@ pub struct Handout {
 
 /// A connection held under both of its locks (see the invariants above).
 pub(crate) struct Held {
-    engine: Engine,
-    id: String,
+    pub(crate) engine: Engine,
+    pub(crate) id: String,
     /// This holder's turn at the lock file (before, after), for invariant 8; None if the lock
     /// file could not count it (then nothing read earlier is reused).
     turn: Option<(u64, u64)>,
@@ -434,7 +433,7 @@ impl Held {
         lock(&self.engine.inner.read_pairs).remove(&self.id);
     }
 
-    async fn require_tokens(&self) -> Result<TokenPair> {
+    pub(crate) async fn require_tokens(&self) -> Result<TokenPair> {
         self.tokens()
             .await?
             .ok_or_else(|| EngineError::new(ErrorCode::ZoomInvalidGrant, "This connection's tokens are missing from the keychain; reconnect it."))
@@ -443,7 +442,7 @@ impl Held {
     /// Writes a pair, refresh token first (invariant 3), in one trip to a blocking thread; on
     /// failure keeps it in memory. Returns when the refresh token was in the keychain (the end of
     /// a rotation's loss window), and logs that moment as it happens.
-    async fn persist_pair(&self, pair: &TokenPair) -> (Result<()>, Option<Instant>) {
+    pub(crate) async fn persist_pair(&self, pair: &TokenPair) -> (Result<()>, Option<Instant>) {
         self.forget_read_pair();
         let (id, refresh, access) = (self.id.clone(), pair.refresh.clone(), pair.access.clone());
         let outcome = self
@@ -469,7 +468,7 @@ impl Held {
         (result, durable)
     }
 
-    async fn persist(&self, pair: &TokenPair) -> Result<()> {
+    pub(crate) async fn persist(&self, pair: &TokenPair) -> Result<()> {
         self.persist_pair(pair).await.0
     }
 
@@ -513,7 +512,7 @@ impl Held {
         self.engine.write_connection_state(&self.id, f)
     }
 
-    fn record(&self, kind: EventKind, detail: Option<String>) {
+    pub(crate) fn record(&self, kind: EventKind, detail: Option<String>) {
         let at = self.connection().map(|c| self.engine.now_for(&c)).unwrap_or_else(|_| self.engine.now());
         self.engine.inner.history.record(&self.id, &HistoryEvent { at, kind, detail });
     }
@@ -544,272 +543,6 @@ impl Held {
             api_url: self.engine.api_url_of(&conn),
             generation: conn.generation,
         })
-    }
-
-    /// Rotates at Zoom and keeps the result (invariant 3). The one place that calls Zoom's
-    /// refresh.
-    pub(crate) async fn rotate(&self) -> std::result::Result<Connection, ZoomFailure> {
-        if self.engine.closing() {
-            return Err(EngineError::new(ErrorCode::ShuttingDown, "the app is quitting; the refresh was not started").into());
-        }
-        let conn = self.connection()?;
-        if conn.is_s2s() {
-            return self.mint(&conn).await;
-        }
-        let prepared = async {
-            let app = self.engine.credentials(&self.engine.org(&conn.org_id)?).await?;
-            Ok::<_, EngineError>((app, self.require_tokens().await?))
-        };
-        let (app, old) = match prepared.await {
-            Ok(p) => p,
-            Err(error) => return Err(self.after_failure(&conn, error.into()).await),
-        };
-        // From here until "rotation persisted" a crash loses the connection: Zoom rotates when
-        // it answers, whether or not the answer arrives. Both legs are measured.
-        self.engine.pause(Moment::RotationRequested, &self.id).await;
-        tracing::debug!(connection = %self.id, "rotation requested");
-        let requested = Instant::now();
-        let answer = self.engine.inner.zoom.refresh(&app, &old.refresh, self.engine.now_for(&conn)).await;
-        self.engine.inner.metrics.record_request(requested.elapsed());
-        self.engine.pause(Moment::RotationAnswered, &self.id).await;
-        match answer.tokens {
-            Ok(tokens) => self.after_rotation(&conn, &old, tokens).await,
-            Err(failure) => {
-                if let Some(refresh) = answer.refresh {
-                    // A 2xx whose access token cannot be used: the refresh token is the live one.
-                    self.keep_rotated_refresh(&conn, &old, refresh).await;
-                }
-                Err(self.after_failure(&conn, failure).await)
-            }
-        }
-    }
-
-    /// Server-to-Server: a new token minted with the app's client secret (docs/zoom.md,
-    /// Server-to-Server). There is no refresh token to lose, so no loss window; a refused mint
-    /// (a wrong secret, a deactivated app) needs the user like a lost grant does.
-    async fn mint(&self, conn: &Connection) -> std::result::Result<Connection, ZoomFailure> {
-        let app = match self.engine.s2s_credentials(conn, None).await {
-            Ok(app) => app,
-            Err(error) => return Err(self.after_failure(conn, error.into()).await),
-        };
-        let account_id = conn.s2s.as_ref().map(|s| s.account_id.clone()).unwrap_or_default();
-        let answer = self.engine.inner.zoom.account_credentials(&app, &account_id, self.engine.now_for(conn)).await;
-        match answer.tokens {
-            Ok(tokens) => self.keep_minted(conn, tokens).await.map_err(Into::into),
-            Err(failure) => Err(self.after_failure(conn, failure).await),
-        }
-    }
-
-    /// Stores a minted token and says so in the connection's state.
-    pub(crate) async fn keep_minted(&self, conn: &Connection, tokens: TokenSet) -> Result<Connection> {
-        self.persist(&TokenPair { access: tokens.access.clone(), refresh: Secret::new("") }).await?;
-        let api_url = self.engine.accepted_api_url(conn, tokens.api_url.as_deref());
-        let (expires_at, now) = (tokens.expires_at, self.engine.now_for(conn));
-        if let Some(granted) = tokens.scopes.filter(|s| *s != conn.granted_scopes) {
-            let id = self.id.clone();
-            let _ = self.engine.update_meta(move |m| {
-                if let Some(c) = m.connections.iter_mut().find(|c| c.id == id) {
-                    c.granted_scopes = granted;
-                }
-                Ok(())
-            });
-        }
-        let was_failing = conn.status != Status::Active;
-        self.record(if was_failing { EventKind::Recovered } else { EventKind::Refreshed }, Some("minted".into()));
-        self.set_state(move |c| {
-            c.status = Status::Active;
-            c.status_reason = None;
-            c.reason = None;
-            c.access_expires_at = expires_at;
-            c.api_url = api_url;
-            c.last_success_at = Some(now);
-            c.next_attempt_at = None;
-            c.consecutive_failures = 0;
-            c.failing_since = None;
-            c.generation += 1;
-            c.handed_out_until = None;
-            c.minted_at = Some(now);
-            c.served = 0;
-        })
-        .await
-    }
-
-    async fn keep_rotated_refresh(&self, conn: &Connection, old: &TokenPair, refresh: Secret) {
-        let pair = TokenPair { access: old.access.clone(), refresh };
-        let answered = Instant::now();
-        if let (_, Some(durable)) = self.persist_pair(&pair).await {
-            self.engine.inner.metrics.record_persist(durable.duration_since(answered));
-        }
-        let now = self.engine.now_for(conn);
-        // The old access token is dead at Zoom (one live access token per user and app): due now.
-        let _ = self
-            .set_state(move |c| {
-                c.generation += 1;
-                c.access_expires_at = now;
-                c.handed_out_until = None;
-            })
-            .await;
-    }
-
-    async fn after_rotation(&self, conn: &Connection, old: &TokenPair, tokens: TokenSet) -> std::result::Result<Connection, ZoomFailure> {
-        let id = self.id.as_str();
-        let pair = TokenPair { access: tokens.access.clone(), refresh: tokens.refresh.clone().unwrap_or_else(|| old.refresh.clone()) };
-        // The loss window's second leg: Zoom's answer until the new refresh token is durable.
-        let answered = Instant::now();
-        tracing::debug!(connection = %id, "rotation answered");
-        let (persisted, durable) = self.persist_pair(&pair).await;
-        if let Some(durable) = durable {
-            self.engine.inner.metrics.record_persist(durable.duration_since(answered));
-        }
-        let api_url = self.engine.accepted_api_url(conn, tokens.api_url.as_deref());
-        let expires_at = tokens.expires_at;
-        if let Some(granted) = tokens.scopes.filter(|s| *s != conn.granted_scopes) {
-            let id = id.to_string();
-            let _ = self.engine.update_meta(move |m| {
-                if let Some(c) = m.connections.iter_mut().find(|c| c.id == id) {
-                    c.granted_scopes = granted;
-                }
-                Ok(())
-            });
-        }
-        if let Err(e) = persisted {
-            let reason = format!("could not save the new token to the keychain ({}); it is kept in memory and the save is retried", e.message);
-            tracing::error!(connection = %id, "{reason}");
-            self.record(EventKind::Failed, Some(reason.clone()));
-            let _ = self
-                .set_state(move |c| {
-                    c.status = Status::Retrying;
-                    c.status_reason = Some(reason);
-                    c.reason = Some(StatusReason::KeychainWrite);
-                    c.access_expires_at = expires_at;
-                    c.api_url = api_url;
-                    c.generation += 1;
-                    c.handed_out_until = None;
-                    // Zoom answered: nothing is failing at Zoom, only the write is pending (its
-                    // success then makes the connection Active again, without another rotation).
-                    c.next_attempt_at = None;
-                    c.consecutive_failures = 0;
-                    c.failing_since = None;
-                })
-                .await;
-            return Err(e.into());
-        }
-        // The probe: a light call that proves the new token works (and that the app is still
-        // installed: Zoom answers 401 code 124 after an uninstall).
-        let probe = self.engine.inner.zoom.users_me(&self.engine.api_url_for(conn, &api_url), &tokens.access).await;
-        let now = self.engine.now_for(conn);
-        let was_failing = conn.status == Status::Retrying;
-        match probe {
-            Err(f) if f.class == FailureClass::TokenRefused => {
-                let reason = "deauthorized or uninstalled in Zoom".to_string();
-                self.record(EventKind::NeedsReconnect, Some(reason.clone()));
-                let shown = reason.clone();
-                self.set_state(move |c| {
-                    c.status = Status::NeedsReconnect;
-                    c.status_reason = Some(shown);
-                    c.reason = Some(StatusReason::Deauthorized);
-                    c.last_failure_at = Some(now);
-                    c.next_attempt_at = None;
-                    c.generation += 1;
-                    c.access_expires_at = expires_at;
-                })
-                .await?;
-                Err(ZoomFailure {
-                    error: EngineError::new(ErrorCode::ZoomInvalidGrant, reason),
-                    class: FailureClass::GrantEnded(GrantEnd::Ended),
-                    retry_after: None,
-                    reason: None,
-                })
-            }
-            probe => {
-                if let Err(f) = &probe {
-                    // The tokens are fresh and stored; a failed probe is worth a line, not a status.
-                    self.record(EventKind::Failed, Some(format!("probe: {}", f.error.message)));
-                }
-                self.record(if was_failing { EventKind::Recovered } else { EventKind::Refreshed }, None);
-                Ok(self
-                    .set_state(move |c| {
-                        c.status = Status::Active;
-                        c.status_reason = None;
-                        c.reason = None;
-                        c.access_expires_at = expires_at;
-                        c.api_url = api_url;
-                        c.last_success_at = Some(now);
-                        c.next_attempt_at = None;
-                        c.consecutive_failures = 0;
-                        c.failing_since = None;
-                        c.generation += 1;
-                        // The old access token is dead: what was promised about it is void.
-                        c.handed_out_until = None;
-                    })
-                    .await?)
-            }
-        }
-    }
-
-    /// What a failed rotation means for the connection (docs/zoom.md, Errors).
-    async fn after_failure(&self, conn: &Connection, failure: ZoomFailure) -> ZoomFailure {
-        if failure.error.code == ErrorCode::ShuttingDown {
-            return failure;
-        }
-        let now = self.engine.now_for(conn);
-        let e = &failure.error;
-        let failures = conn.consecutive_failures + 1;
-        let since = conn.failing_since.unwrap_or(now);
-        let gave_up = failure.class == FailureClass::Ambiguous && failures >= AMBIGUOUS_ATTEMPTS && now - since >= AMBIGUOUS_SPAN;
-        let (code, zoom) = (e.code, failure.reason);
-        let ends = match failure.class {
-            FailureClass::GrantEnded(GrantEnd::Superseded) => Some((true, e.message.clone(), StatusReason::Superseded)),
-            FailureClass::GrantEnded(_) | FailureClass::Refused => Some((false, e.message.clone(), StatusReason::Refused { error: code, zoom })),
-            _ if gave_up => {
-                let hours = (now - since) / 3600;
-                Some((
-                    false,
-                    format!("Zoom has refused every refresh for {hours} hours ({failures} attempts); last answer: {}", e.message),
-                    StatusReason::GaveUp { hours, attempts: failures },
-                ))
-            }
-            _ => None,
-        };
-        if let Some((superseded, reason, why)) = ends {
-            self.record(if superseded { EventKind::Superseded } else { EventKind::NeedsReconnect }, Some(reason.clone()));
-            let _ = self
-                .set_state(move |c| {
-                    c.status = if superseded { Status::Superseded } else { Status::NeedsReconnect };
-                    c.status_reason = Some(reason);
-                    c.reason = Some(why);
-                    c.last_failure_at = Some(now);
-                    c.next_attempt_at = None;
-                })
-                .await;
-            return failure;
-        }
-        let wait = crate::keepalive::backoff(failures, failure.retry_after.map(|r| r.wait));
-        let mut reason = format!("{} (attempt {failures}; next in {wait} s)", e.message);
-        let mut why = StatusReason::Failing { error: code, zoom, attempt: failures };
-        if failure.retry_after.is_some_and(|r| r.capped) {
-            reason = format!("{}; Zoom asked to wait longer than an hour, the app tries again after an hour (attempt {failures})", e.message);
-            why = StatusReason::WaitCapped { error: code, attempt: failures };
-            self.engine.emit(EngineEvent::Attention {
-                connection_id: conn.id.clone(),
-                nickname: conn.nickname.clone(),
-                message: reason.clone(),
-                why: Some(why.clone()),
-            });
-        }
-        self.record(EventKind::Failed, Some(reason.clone()));
-        let _ = self
-            .set_state(move |c| {
-                c.status = Status::Retrying;
-                c.status_reason = Some(reason);
-                c.reason = Some(why);
-                c.last_failure_at = Some(now);
-                c.consecutive_failures = failures;
-                c.failing_since = Some(since);
-                c.next_attempt_at = Some(now + wait);
-            })
-            .await;
-        failure
     }
 
     /// Ends the grant at Zoom with an access token, as Zoom documents revocation. Ok means
