@@ -18,7 +18,7 @@ disk_free_gib() {
   [ -d "$dir" ] || dir=.
   df -Pk "$dir" | awk 'NR == 2 { printf "%d", $4 / 1048576 }'
 }
-ZC_DISK_NEEDED_GIB=7
+ZC_DISK_NEEDED_GIB=6
 
 if [ -z "${ZC_TEST_SESSION:-}" ]; then
   export ZC_TEST_SESSION=1
