@@ -360,9 +360,14 @@ export type FlowStarted = { flow_id: string;
 authorize_url: string; redirect_uri: string; expires_at: number }
 export type HistoryEvent = { at: number; kind: EventKind; 
 /**
- * A human reason (never a token).
+ * A human reason, in English with Zoom's details (never a token).
  */
-detail?: string | null }
+detail?: string | null; 
+/**
+ * The same reason typed, for the window to say in its own language (files written before
+ * it existed have none).
+ */
+why?: StatusReason | null }
 /**
  * What the window's form sends.
  */

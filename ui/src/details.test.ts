@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { renderDetails } from "./details";
-import { catalogs } from "./i18n";
+import { catalogs, fill } from "./i18n";
 import type { Connection, HistoryEvent, Capability } from "./ipc";
 import { renderLegend, renderTimeline } from "./timeline";
 
@@ -29,7 +29,7 @@ const history: HistoryEvent[] = [
   { at: now - 30 * 3600, kind: "refreshed" }, // older than 24 h: not shown
   { at: now - 20 * 3600, kind: "authorized" },
   { at: now - 3600, kind: "refreshed" },
-  { at: now - 30, kind: "failed", detail: "Zoom had a server error (HTTP 500)" },
+  { at: now - 30, kind: "failed", detail: "Zoom had a server error (HTTP 500)", why: { code: "failing", error: "zoom_error", zoom: null, attempt: 1 } },
 ];
 
 describe("connection details", () => {
@@ -77,8 +77,20 @@ describe("timeline", () => {
     // The same events as text, newest first, for the keyboard and screen readers.
     const listed = [...svg.querySelectorAll('[data-testid="timeline-events"] li')].map((li) => li.textContent);
     expect(listed.length).toBe(3);
-    expect(listed[0]).toMatch(/ — Failed, retried$/);
+    expect(listed[0]).toMatch(/ — Failed, retried: Zoom had a server error \(HTTP 500\)$/);
     expect(listed[2]).toMatch(/ — Authorized$/);
+  });
+
+  it("says why in Japanese from the typed reason, never with the engine's English sentence", () => {
+    const ja = catalogs.ja;
+    const minted: HistoryEvent = { at: now - 60, kind: "refreshed", detail: "minted" };
+    const box = renderTimeline(ja, "ja", [...history, minted], nowMs);
+    const failed = box.querySelector('[data-kind="failed"] title')?.textContent ?? "";
+    expect(failed).toContain(`${ja.eventFailed}：`);
+    expect(failed).toContain(fill(ja.reasonFailing, { what: ja.errorZoomError.split(/[.。]/)[0], attempt: "1" }));
+    const texts = [...box.querySelectorAll("title, li")].map((el) => el.textContent ?? "");
+    expect(texts.length).toBe(8);
+    for (const text of texts) expect(text, text).not.toMatch(/Zoom had|minted|[A-Za-z]{3,} [a-z]{3,}/);
   });
 
   it("says so when nothing happened in 24 hours, and the legend names every shape", () => {

@@ -1,7 +1,7 @@
 // The 24-hour keepalive timeline: one marker per event on a time axis. Each kind has its own
 // shape (and a text title), so the chart does not rely on colour.
 import { exactTime } from "./format";
-import type { Catalog, Language } from "./i18n";
+import { reasonText, type Catalog, type Language } from "./i18n";
 import type { HistoryEvent, HistoryKind } from "./ipc";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -44,6 +44,16 @@ export function marker(kind: HistoryKind, x: number, y: number): SVGElement {
   }
 }
 
+/** One event as a line: when, what and why. English keeps the engine's sentence (it has Zoom's
+ * own words and the next attempt); another language says the typed reason, and nothing for an
+ * event without one (an older file, a passing detail such as "minted") rather than English. */
+export function eventText(t: Catalog, lang: Language, e: HistoryEvent): string {
+  const head = `${exactTime(e.at, lang)} — ${t[KIND_LABEL[e.kind]]}`;
+  if (lang === "en") return e.detail ? `${head}: ${e.detail}` : head;
+  const why = e.why ? reasonText(t, e.why, null) : null;
+  return why ? `${head}：${why}` : head;
+}
+
 export function renderTimeline(t: Catalog, lang: Language, events: HistoryEvent[], nowMs: number): Element {
   const now = nowMs / 1000;
   const recent = events.filter((e) => now - e.at < DAY && e.at <= now + 60);
@@ -57,8 +67,7 @@ export function renderTimeline(t: Catalog, lang: Language, events: HistoryEvent[
   const y = HEIGHT / 2;
   const marks = recent.map((e) => {
     const m = marker(e.kind, Math.min(x(e.at), WIDTH - PAD), y);
-    const title = `${exactTime(e.at, lang)} — ${t[KIND_LABEL[e.kind]]}${e.detail ? `: ${e.detail}` : ""}`;
-    m.append(svg("title", {}, document.createTextNode(title)));
+    m.append(svg("title", {}, document.createTextNode(eventText(t, lang, e))));
     m.setAttribute("data-kind", e.kind);
     return m;
   });
@@ -81,7 +90,7 @@ export function renderTimeline(t: Catalog, lang: Language, events: HistoryEvent[
   list.setAttribute("data-testid", "timeline-events");
   for (const e of [...recent].sort((a, b) => b.at - a.at).slice(0, 8)) {
     const li = document.createElement("li");
-    li.textContent = `${exactTime(e.at, lang)} — ${t[KIND_LABEL[e.kind]]}`;
+    li.textContent = eventText(t, lang, e);
     list.append(li);
   }
   const box = document.createElement("div");

@@ -194,7 +194,7 @@ impl Engine {
         }
         self.inner.history.record(
             &outcome.connection.id,
-            &crate::history::HistoryEvent { at: self.now_for(&outcome.connection), kind: crate::history::EventKind::Authorized, detail: None },
+            &crate::history::HistoryEvent { at: self.now_for(&outcome.connection), kind: crate::history::EventKind::Authorized, detail: None, why: None },
         );
         Ok(outcome)
     }

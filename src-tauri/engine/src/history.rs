@@ -36,9 +36,13 @@ pub enum EventKind {
 pub struct HistoryEvent {
     pub at: i64,
     pub kind: EventKind,
-    /// A human reason (never a token).
+    /// A human reason, in English with Zoom's details (never a token).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// The same reason typed, for the window to say in its own language (files written before
+    /// it existed have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<crate::reasons::StatusReason>,
 }
 
 pub struct History {
@@ -110,7 +114,7 @@ mod tests {
         // Three days of a refresh every 50 minutes, with a reason long enough to grow the file.
         let detail = Some("x".repeat(300));
         for i in 0..(3 * 24 * 60 / 50) {
-            h.record("c1", &HistoryEvent { at: i * 3000, kind: EventKind::Refreshed, detail: detail.clone() });
+            h.record("c1", &HistoryEvent { at: i * 3000, kind: EventKind::Refreshed, detail: detail.clone(), why: None });
         }
         let size = fs::metadata(h.path("c1")).unwrap().len();
         assert!(size <= COMPACT_ABOVE + 200, "the file keeps growing: {size} bytes");
@@ -125,7 +129,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let dir = dir.path();
         let h = History::new(dir);
-        let ev = |at, kind| HistoryEvent { at, kind, detail: None };
+        let ev = |at, kind| HistoryEvent { at, kind, detail: None, why: None };
         h.record("c1", &ev(1_000, EventKind::Authorized));
         h.record("c1", &ev(50_000, EventKind::Refreshed));
         h.record("c1", &ev(90_000, EventKind::Failed));

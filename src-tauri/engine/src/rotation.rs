@@ -75,7 +75,7 @@ impl Held {
         let (expires_at, now) = (tokens.expires_at, self.engine.now_for(conn));
         self.keep_granted_scopes(conn, tokens.scopes);
         let was_failing = conn.status != Status::Active;
-        self.record(if was_failing { EventKind::Recovered } else { EventKind::Refreshed }, Some("minted".into()));
+        self.record(if was_failing { EventKind::Recovered } else { EventKind::Refreshed }, Some("minted".into()), None);
         self.set_state(move |c| {
             c.succeeded(expires_at, api_url, now);
             c.minted_at = Some(now);
@@ -131,7 +131,7 @@ impl Held {
         if let Err(e) = persisted {
             let reason = format!("could not save the new token to the keychain ({}); it is kept in memory and the save is retried", e.message);
             tracing::error!(connection = %id, "{reason}");
-            self.record(EventKind::Failed, Some(reason.clone()));
+            self.record(EventKind::Failed, Some(reason.clone()), Some(StatusReason::KeychainWrite));
             let _ = self
                 .set_state(move |c| {
                     c.status = Status::Retrying;
@@ -158,7 +158,7 @@ impl Held {
         match probe {
             Err(f) if f.class == FailureClass::TokenRefused => {
                 let reason = "deauthorized or uninstalled in Zoom".to_string();
-                self.record(EventKind::NeedsReconnect, Some(reason.clone()));
+                self.record(EventKind::NeedsReconnect, Some(reason.clone()), Some(StatusReason::Deauthorized));
                 let shown = reason.clone();
                 self.set_state(move |c| {
                     c.status = Status::NeedsReconnect;
@@ -180,9 +180,9 @@ impl Held {
             probe => {
                 if let Err(f) = &probe {
                     // The tokens are fresh and stored; a failed probe is worth a line, not a status.
-                    self.record(EventKind::Failed, Some(format!("probe: {}", f.error.message)));
+                    self.record(EventKind::Failed, Some(format!("probe: {}", f.error.message)), None);
                 }
-                self.record(if was_failing { EventKind::Recovered } else { EventKind::Refreshed }, None);
+                self.record(if was_failing { EventKind::Recovered } else { EventKind::Refreshed }, None, None);
                 Ok(self.set_state(move |c| c.succeeded(expires_at, api_url, now)).await?)
             }
         }
@@ -213,7 +213,7 @@ impl Held {
             _ => None,
         };
         if let Some((superseded, reason, why)) = ends {
-            self.record(if superseded { EventKind::Superseded } else { EventKind::NeedsReconnect }, Some(reason.clone()));
+            self.record(if superseded { EventKind::Superseded } else { EventKind::NeedsReconnect }, Some(reason.clone()), Some(why.clone()));
             let _ = self
                 .set_state(move |c| {
                     c.status = if superseded { Status::Superseded } else { Status::NeedsReconnect };
@@ -238,7 +238,7 @@ impl Held {
                 why: Some(why.clone()),
             });
         }
-        self.record(EventKind::Failed, Some(reason.clone()));
+        self.record(EventKind::Failed, Some(reason.clone()), Some(why.clone()));
         let _ = self
             .set_state(move |c| {
                 c.status = Status::Retrying;

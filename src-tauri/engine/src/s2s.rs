@@ -209,9 +209,10 @@ impl Engine {
             return Err(e);
         }
         drop(held);
-        self.inner
-            .history
-            .record(&id, &crate::history::HistoryEvent { at: now, kind: crate::history::EventKind::Authorized, detail: Some("Server-to-Server".into()) });
+        self.inner.history.record(
+            &id,
+            &crate::history::HistoryEvent { at: now, kind: crate::history::EventKind::Authorized, detail: Some("Server-to-Server".into()), why: None },
+        );
         tracing::info!(connection = %id, "Server-to-Server connection created");
         self.emit(EngineEvent::ConnectionsChanged);
         self.connection(&id)

@@ -45,6 +45,7 @@ use crate::error::{EngineError, ErrorCode, Result};
 use crate::history::{EventKind, HistoryEvent};
 use crate::lockfile::FileLock;
 use crate::model::{access_key, check_id, refresh_key, Connection, Status, HANDOUT_MIN_LIFETIME, ROTATION_FLOOR};
+use crate::reasons::StatusReason;
 use crate::secret::Secret;
 use crate::zoom::{FailureClass, GrantEnd, Revocation, TokenSet, ZoomFailure};
 
@@ -512,9 +513,9 @@ impl Held {
         self.engine.write_connection_state(&self.id, f)
     }
 
-    pub(crate) fn record(&self, kind: EventKind, detail: Option<String>) {
+    pub(crate) fn record(&self, kind: EventKind, detail: Option<String>, why: Option<StatusReason>) {
         let at = self.connection().map(|c| self.engine.now_for(&c)).unwrap_or_else(|_| self.engine.now());
-        self.engine.inner.history.record(&self.id, &HistoryEvent { at, kind, detail });
+        self.engine.inner.history.record(&self.id, &HistoryEvent { at, kind, detail, why });
     }
 
     /// Whether a script was promised the current access token until a time still to come.

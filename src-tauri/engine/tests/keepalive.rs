@@ -11,6 +11,7 @@ use common::*;
 use serde_json::json;
 use zoom_connections_engine::clock::FakeClock;
 use zoom_connections_engine::model::{Status, SANDBOX_ORG_ID};
+use zoom_connections_engine::reasons::StatusReason;
 use zoom_connections_engine::vault::MemoryStore;
 use zoom_connections_engine::TickState;
 
@@ -123,6 +124,11 @@ async fn each_transient_fault_retries_and_recovers_by_itself() {
         assert_eq!(report.failed, 1, "{fault}");
         let c = w.engine.connection(&id).unwrap();
         assert_eq!(c.status, Status::Retrying, "{fault}");
+        // The timeline's event carries the reason typed, as the connection does, so that the
+        // window can say it in Japanese too.
+        let failed = w.engine.history(&id).into_iter().rev().find(|e| e.kind == zoom_connections_engine::history::EventKind::Failed).unwrap();
+        assert!(matches!(failed.why, Some(StatusReason::Failing { .. })), "{fault}: {:?}", failed.why);
+        assert_eq!(failed.why, c.reason, "{fault}");
         let wait = c.next_attempt_at.unwrap() - clock.now_secs();
         if fault["kind"] == "rate_limit" {
             assert!(wait >= 240, "Retry-After honoured: {wait}");
@@ -162,6 +168,9 @@ async fn permanent_failures_need_the_user_and_stop_the_attempts() {
         let c = w.engine.connection(id).unwrap();
         assert_eq!(c.status, Status::NeedsReconnect);
         assert_eq!(c.status_reason.as_deref(), Some(reason));
+        let ended = w.engine.history(id).into_iter().rev().find(|e| e.kind == zoom_connections_engine::history::EventKind::NeedsReconnect).unwrap();
+        assert!(matches!(ended.why, Some(StatusReason::Refused { .. })), "{:?}", ended.why);
+        assert_eq!(ended.why, c.reason);
     }
     let before = attempts(&w).await;
     for _ in 0..3 {
