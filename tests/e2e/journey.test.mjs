@@ -6,12 +6,11 @@
 // Then a leak scan: no token the sandbox issued may appear in any file the app wrote, its logs,
 // the webview's storage, the page, or the IPC payloads the UI received.
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
 import { By, Key, until } from "selenium-webdriver";
-import { allFiles, control as controlApi, freshHome, openedUrls, readLogs, startApp, waitFor } from "./lib/app.mjs";
+import { allFiles, control as controlApi, freshHome, openedUrls, readLogs, scratchDir, startApp, waitFor } from "./lib/app.mjs";
 import { deepLinkReached, openBrowser, signIn, startRelayServer } from "./lib/browser.mjs";
 import { clickFresh, invoke, openSession, shot } from "./lib/driver.mjs";
 
@@ -254,9 +253,11 @@ describe("the whole journey, in the real window and a real browser", () => {
       return found;
     };
     // The scan itself finds a planted token (outside the app's directories).
-    const canary = join(mkdtempSync(join(tmpdir(), "zc-canary-")), "canary.txt");
+    const canary = join(scratchDir("zc-canary-"), "canary.txt");
     writeFileSync(canary, `x${tokens.at(-1)}x`);
     assert.equal(scan([canary]).length, 1);
+    // A token does not stay in a file of its own making.
+    rmSync(canary);
     const hits = scan(files);
     await collect();
     const ipc = received.join("\n");

@@ -85,7 +85,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_second_holder_waits_until_the_first_lets_go() {
-        let path = std::env::temp_dir().join(format!("zc-lock-{}.lock", rand::random::<u64>()));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c1.lock");
         let first = lock_blocking(&path).unwrap();
         let err = lock_async(path.clone(), Duration::from_millis(60)).await.err().expect("busy");
         assert_eq!(err.code, ErrorCode::LockTimeout);

@@ -1,7 +1,7 @@
 // Helpers to run the real app binary in isolation: its own data, config and cache directories,
 // and readers for its log files.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, statSync, mkdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, statSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,10 +15,25 @@ export function appBinary() {
   return bin;
 }
 
+/** Scratch directories of this test file, removed when its process exits (ZC_KEEP_E2E_DIRS=1
+ * keeps them, to read a failed run's logs). */
+const scratchDirs = [];
+process.on("exit", () => {
+  if (process.env.ZC_KEEP_E2E_DIRS) return;
+  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A new directory under the system's temporary directory, removed at exit (above). */
+export function scratchDir(prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  scratchDirs.push(dir);
+  return dir;
+}
+
 /** A fresh HOME and XDG directories, so that every test starts from an empty app and nothing
  * it writes (autostart entries use $HOME/.config) lands in the real home. */
 export function freshHome() {
-  const base = mkdtempSync(join(tmpdir(), "zc-e2e-"));
+  const base = scratchDir("zc-e2e-");
   const env = {
     HOME: base,
     XDG_DATA_HOME: join(base, "data"),

@@ -2,12 +2,11 @@
 // webview the app itself uses) driven by WebKitWebDriver. It loads the sandbox's sign-in pages,
 // runs the relay page's script, and shows where Zoom sends it back, like a desktop browser.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:https";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Builder, By } from "selenium-webdriver";
-import { repoRoot, spawnGroup, within } from "./app.mjs";
+import { repoRoot, scratchDir, spawnGroup, within } from "./app.mjs";
 
 const MINIBROWSER = ["/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser", "/usr/libexec/webkit2gtk-4.1/MiniBrowser"];
 
@@ -117,7 +116,7 @@ export async function deepLinkReached(driver) {
  * the test (openssl), as an admin would host it on any https address.
  */
 export async function startRelayServer() {
-  const dir = mkdtempSync(join(tmpdir(), "zc-relay-"));
+  const dir = scratchDir("zc-relay-");
   execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
     "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")], { stdio: "ignore" });
   const files = { "/relay/": ["index.html", "text/html"], "/relay/relay.js": ["relay.js", "text/javascript"] };
