@@ -65,7 +65,7 @@ struct Check {
     /// The same for the human output, in its language.
     #[serde(skip)]
     shown: String,
-    /// The error code when it failed (docs/cli.md, Error codes).
+    /// The error code when it failed (docs/cli.md, Exit codes: the error codes on stderr).
     #[serde(skip_serializing_if = "Option::is_none")]
     code: Option<&'static str>,
 }
