@@ -1,4 +1,4 @@
-//! `make bench`: what connections for scripts cost (docs/benchmarks.md, Scripts). Prints
+//! `make bench`: what connections for scripts cost (docs/benchmarks.md, Figures: Scripts). Prints
 //! figures; asserts nothing about time. Runs in a D-Bus session with gnome-keyring (the real
 //! keychain), against the sandbox, with an engine in this process playing the running app and
 //! the release `zoom-connections` binary as the scripts' command line.

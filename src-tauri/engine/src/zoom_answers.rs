@@ -218,7 +218,7 @@ pub fn token_fields(body: &[u8]) -> Option<TokenFields> {
 
 /// A token answer judged: the tokens, or why they cannot be used. `refresh` is set whenever the
 /// answer carried a refresh token, usable rest or not: after a refresh Zoom has rotated, and
-/// that token must be kept (docs/zoom.md, Lifetimes and rotation).
+/// that token must be kept (docs/zoom.md, Tokens: lifetimes and rotation).
 #[derive(Debug)]
 pub struct TokenAnswer {
     pub tokens: Result<TokenSet, ZoomFailure>,

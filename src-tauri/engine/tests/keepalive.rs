@@ -141,7 +141,7 @@ async fn each_transient_fault_retries_and_recovers_by_itself() {
         assert_eq!(attempts(&w).await, before, "{fault}: retried too early");
         w.advance(&clock, wait).await;
         // A delayed refresh may have gone through at the sandbox after the client gave up:
-        // then the connection is lost (docs/zoom.md, Lifetimes and rotation: a lost answer), which the test must not hide.
+        // then the connection is lost (docs/zoom.md, Tokens: lifetimes and rotation), which the test must not hide.
         let report = w.engine.tick(&mut state, 4).await;
         let c = w.engine.connection(&id).unwrap();
         if fault["kind"] == "delay" && c.status == Status::NeedsReconnect {

@@ -1,7 +1,7 @@
 //! HTTPS to Zoom trusts the operating system's certificate store, as well as the bundled web
 //! roots, and goes through the system's proxy settings: where admins work, a TLS-inspecting
 //! proxy re-signs traffic with its own root, which IT puts in the system store
-//! (docs/zoom.md; README, Corporate networks). One test in its own process: the trust store
+//! (docs/zoom.md; README, Behind a corporate proxy). One test in its own process: the trust store
 //! (`SSL_CERT_FILE`) and the proxy (`HTTPS_PROXY`) are process-wide settings, read when the
 //! engine builds its HTTP client.
 

@@ -1,4 +1,4 @@
-//! The broker's audit log (docs/cli.md, Audit log): one JSON line per request, refused ones
+//! The broker's audit log (docs/cli.md, The broker: Audit): one JSON line per request, refused ones
 //! included — when, who (uid, pid and command line where the OS tells; the peer address on the
 //! loopback port), what (method and path, redacted), which connection, the answer and how long
 //! it took. Never a token: paths and command lines pass through the log redaction, and the

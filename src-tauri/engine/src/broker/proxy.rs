@@ -1,6 +1,6 @@
 //! The API proxy: `/zoom/{nickname or id}/v2/...` and `/zoom/{…}/scim2/...` forwarded to the
 //! connection's API host with its access token added. Scripts never hold a token, so Zoom's one
-//! live access token per user and app (docs/zoom.md, Token tolerance) cannot be taken from under
+//! live access token per user and app (docs/zoom.md, One live access token) cannot be taken from under
 //! them: when Zoom refuses the token the proxy used (401, code 124) — another process rotated
 //! it — the proxy asks for a replacement of exactly that token (`Want::Replace`: concurrent
 //! refusals share one rotation) and sends the call once more. The request body is buffered (at
