@@ -44,6 +44,13 @@ async fn help_list_and_token() {
     let unknown = s.run(&["token", "nope"]);
     assert_eq!(unknown.status.code(), Some(3));
     assert!(stdout(&unknown).is_empty());
+    let english = String::from_utf8_lossy(&unknown.stderr).to_string();
+    assert!(english.starts_with("zoom-connections: ") && english.trim_end().ends_with("[not_found]"), "{english}");
+    // In Japanese: the code's sentence, the engine's English after it for the names it gives.
+    let japanese = s.cli(&["token", "nope"]).env("LANG", "ja_JP.UTF-8").output().unwrap();
+    assert_eq!(japanese.status.code(), Some(3));
+    let japanese = String::from_utf8_lossy(&japanese.stderr).to_string();
+    assert!(japanese.starts_with("zoom-connections: その接続または Org は存在しません。（") && japanese.trim_end().ends_with("） [not_found]"), "{japanese}");
     assert_eq!(s.run(&["token"]).status.code(), Some(2));
 }
 

@@ -151,7 +151,7 @@ pub(crate) async fn run(fallback: &'static Text) -> i32 {
                 } else {
                     d.grant_fix_reconnect
                 };
-                bad(text, &fill(d.grant_bad, &[("nickname", &conn.nickname), ("message", &e.message)]), fix);
+                bad(text, &fill(d.grant_bad, &[("nickname", &conn.nickname), ("message", &text.error(&e))]), fix);
             }
         }
     }

@@ -126,7 +126,7 @@ fn block_on(work: impl std::future::Future<Output = Result<i32, EngineError>>) -
 
 /// Says what went wrong on stderr and gives its exit code.
 pub(crate) fn fail(e: &EngineError) -> i32 {
-    eprintln!("zoom-connections: {} [{}]", e.message, e.code.as_str());
+    eprintln!("zoom-connections: {} [{}]", text::Text::current().error(e), e.code.as_str());
     exit_code(e.code)
 }
 
@@ -156,7 +156,9 @@ pub(crate) fn open_engine() -> Result<Engine, EngineError> {
     config.owns_data = false;
     // Sandbox connections live in the running app's embedded sandbox.
     config.sandbox_url = std::fs::read_to_string(dir.join(SANDBOX_URL_FILE)).ok().map(|s| s.trim().to_string());
-    Engine::open(config)
+    let engine = Engine::open(config)?;
+    text::remember_setting(engine.settings().language);
+    Ok(engine)
 }
 
 async fn keepalive(text: &'static text::Text) -> Result<i32, EngineError> {

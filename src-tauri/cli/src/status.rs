@@ -95,7 +95,7 @@ pub(crate) async fn status(args: StatusArgs) -> Result<i32, EngineError> {
                     if e.code == ErrorCode::KeychainUnavailable {
                         return Err(e);
                     }
-                    Check { ok: false, shown: e.message.clone(), message: e.message, code: Some(e.code.as_str()) }
+                    Check { ok: false, shown: text.error(&e), message: e.message, code: Some(e.code.as_str()) }
                 }
             })
         } else {
