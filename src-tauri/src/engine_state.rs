@@ -61,13 +61,11 @@ fn serve_scripts<R: Runtime>(app: &AppHandle<R>, engine: &Engine) {
     tauri::async_runtime::spawn(async move {
         // Inside the runtime: the alerts' task is spawned on it.
         let _alerts = engine.spawn_alerts();
-        #[allow(unused_mut)]
         let mut config = zoom_connections_engine::broker::BrokerConfig::new(zoom_connections_engine::broker::default_dir());
-        // Without Unix sockets (Windows), scripts reach the broker on 127.0.0.1 with its secret.
-        #[cfg(not(unix))]
-        {
-            config.tcp_port = Some(0);
-        }
+        // Tools that cannot use a Unix socket reach the broker on 127.0.0.1 with this run's
+        // secret when the user asks for it, as `serve --tcp` does (docs/cli.md, The broker);
+        // without Unix sockets (Windows) always.
+        config.tcp_port = broker_tcp_port(std::env::var(BROKER_TCP_ENV).ok().as_deref());
         match zoom_connections_engine::broker::start(engine, config).await {
             Ok(running) => {
                 if let Ok(mut slot) = app.state::<AppBroker>().0.lock() {
@@ -77,6 +75,26 @@ fn serve_scripts<R: Runtime>(app: &AppHandle<R>, engine: &Engine) {
             Err(e) => tracing::warn!(error_code = e.code.as_str(), "no broker for scripts: {e}"),
         }
     });
+}
+
+/// `ZOOM_CONNECTIONS_BROKER_TCP=PORT` (0: any free port): the app's broker also listens on
+/// 127.0.0.1.
+pub const BROKER_TCP_ENV: &str = "ZOOM_CONNECTIONS_BROKER_TCP";
+
+/// The loopback port the broker listens on, if any: the variable's port; on Windows, which has
+/// no Unix sockets here, any free port without it. A value that is not a port is said in the
+/// log and ignored (the socket still serves).
+fn broker_tcp_port(variable: Option<&str>) -> Option<u16> {
+    match variable.map(str::trim).filter(|v| !v.is_empty()) {
+        Some(v) => match v.parse::<u16>() {
+            Ok(port) => Some(port),
+            Err(_) => {
+                tracing::warn!("{BROKER_TCP_ENV} is not a port number (0 to 65535): the broker serves its socket only");
+                cfg!(not(unix)).then_some(0)
+            }
+        },
+        None => cfg!(not(unix)).then_some(0),
+    }
 }
 
 /// The running broker; dropped (and its socket removed) when the app quits.
@@ -169,6 +187,16 @@ fn forward_events<R: Runtime>(app: &AppHandle<R>, engine: &Engine) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_loopback_port_is_asked_for_with_a_port_number() {
+        assert_eq!(broker_tcp_port(Some("0")), Some(0));
+        assert_eq!(broker_tcp_port(Some(" 47100 ")), Some(47100));
+        let default = if cfg!(unix) { None } else { Some(0) };
+        for ignored in [None, Some(""), Some("yes"), Some("70000"), Some("-1")] {
+            assert_eq!(broker_tcp_port(ignored), default, "{ignored:?}");
+        }
+    }
 
     #[test]
     fn a_notification_says_what_to_do_for_each_kind_in_the_app_language() {

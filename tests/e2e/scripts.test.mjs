@@ -40,6 +40,8 @@ describe("scripts use the running app's connections", () => {
 
   before(async () => {
     home = freshHome();
+    // The broker also on 127.0.0.1, for tools that cannot use a Unix socket (docs/cli.md).
+    home.env.ZOOM_CONNECTIONS_BROKER_TCP = "0";
     hook = await receiver();
     session = await openSession(home, 4457);
     driver = session.driver;
@@ -73,6 +75,20 @@ describe("scripts use the running app's connections", () => {
     assert.equal(JSON.parse(out.stdout).email, "owner@contoso.example");
     const listed = JSON.parse(spawnSync("curl", ["-sS", "--unix-socket", socket(), "http://localhost/v1/connections"], { encoding: "utf8" }).stdout);
     assert.equal(listed.connections[0].nickname, "Scripted");
+  });
+
+  it("the app's broker on 127.0.0.1 when asked: the run's secret, its own Host, no web page", () => {
+    const discovery = JSON.parse(readFileSync(join(home.env.XDG_RUNTIME_DIR, "zoom-connections", "broker.json"), "utf8"));
+    const { url, secret } = discovery.tcp;
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    const curl = (...args) => spawnSync("curl", ["-sS", "-o", "/dev/null", "-w", "%{http_code}", ...args], { encoding: "utf8" }).stdout;
+    const me = `${url}/zoom/Scripted/v2/users/me`;
+    const body = spawnSync("curl", ["-sS", "-H", `Authorization: Bearer ${secret}`, me], { encoding: "utf8" });
+    assert.equal(JSON.parse(body.stdout).email, "owner@contoso.example", body.stderr);
+    assert.equal(curl(me), "401", "no secret");
+    assert.equal(curl("-H", "Authorization: Bearer wrong", me), "401", "a wrong secret");
+    assert.equal(curl("-H", `Authorization: Bearer ${secret}`, "-H", "Host: rebound.example", me), "421", "a rebound name");
+    assert.equal(curl("-H", `Authorization: Bearer ${secret}`, "-H", "Origin: https://evil.example", me), "403", "a web page");
   });
 
   it("Settings takes a webhook (never shown again), sends a test alert, and the app alerts when a connection needs the user", async () => {
