@@ -1,0 +1,82 @@
+// Quitting never loses a rotation (docs/architecture.md, Token invariants): SIGTERM while a
+// refresh is at Zoom waits for Zoom's answer, stores the rotated refresh token and only then
+// exits; after a restart the connection keeps refreshing with it. The real app, started by
+// tauri-driver, its embedded sandbox holding the refresh's answer back (the `delay` fault). The
+// sandbox lives in the app's process: an app that exited at once would take the unanswered
+// refresh with it, so the test checks that Zoom answered before the exit and that the quit waited.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { control, freshHome, readLogs, startApp, waitFor } from "./lib/app.mjs";
+import { invoke, openSession } from "./lib/driver.mjs";
+import { authorizeInSandbox } from "./lib/sandbox-user.mjs";
+
+/** How long the sandbox holds the refresh's answer, and how long the test lets the refresh
+ * reach it before the signal (a local call takes milliseconds; the margin is for a busy machine). */
+const HELD_MS = 8000;
+const REACH_MS = 2500;
+
+const running = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe("SIGTERM while a refresh is in flight", () => {
+  let home;
+  let session;
+
+  before(async () => {
+    home = freshHome();
+    // The app's clock follows the sandbox's time travel (a token due without waiting an hour).
+    home.env.ZOOM_CONNECTIONS_SANDBOX_TIME = "1";
+    session = await openSession(home, 4481);
+    await waitFor("the broker", () => readLogs(home).includes("broker serving"));
+    const flow = await invoke(session.driver, "begin_connect", { orgId: "sandbox", nickname: "Draining", reconnectOf: null });
+    const deepLink = await authorizeInSandbox(flow.authorize_url, "owner@contoso.example");
+    assert.deepEqual(await startApp(home, [deepLink]).exited, { code: 0, signal: null });
+    await waitFor("the connection", async () => (await invoke(session.driver, "overview")).connections.find((c) => c.status === "active"));
+  });
+
+  after(async () => {
+    await session?.close();
+  });
+
+  const refreshes = async () => (await control(home, "/grants")).grants.filter((g) => g.status === "active").map((g) => g.refreshes);
+
+  it("waits for Zoom's answer, keeps the rotated refresh token, and the connection refreshes again after a restart", async () => {
+    const { pid } = JSON.parse(readFileSync(join(home.env.XDG_RUNTIME_DIR, "zoom-connections", "broker.json"), "utf8"));
+    assert.deepEqual(await refreshes(), [0]);
+    await control(home, "/clock/advance", { seconds: 3000 }); // inside the 10-minute margin
+    await control(home, "/faults", { endpoint: "refresh", fault: { kind: "delay", millis: HELD_MS }, count: 1 });
+    // Not awaited: the sweep is held at the sandbox while the app is told to quit.
+    invoke(session.driver, "run_keepalive_now").catch(() => {});
+    await new Promise((r) => setTimeout(r, REACH_MS));
+    process.kill(pid, "SIGTERM");
+    await waitFor("the app to exit", () => !running(pid), 30000);
+
+    const log = readLogs(home);
+    assert.ok(log.includes("SIGTERM: quitting"), log.slice(-2000));
+    const quit = log.split("\n").find((l) => l.includes("every token is in the keychain"));
+    assert.ok(quit, `the app did not say that it quit cleanly:\n${log.slice(-2000)}`);
+    const waited = Number(/waited_ms=(\d+)/.exec(quit)?.[1]);
+    assert.ok(waited >= HELD_MS - REACH_MS - 1000, `the quit waited for the refresh at Zoom: ${quit}\n${log.slice(-3000)}`);
+
+    // The app is gone; its tauri-driver session with it. The same home, started again.
+    await session.close();
+    session = await openSession(home, 4483);
+    assert.deepEqual(await refreshes(), [1], "Zoom answered the refresh before the app exited");
+    const conn = await waitFor("the connection after the restart", async () => (await invoke(session.driver, "overview")).connections.find((c) => c.nickname === "Draining"));
+    assert.equal(conn.status, "active");
+    // The refresh token the quitting app stored is the live one: the next refresh works.
+    await control(home, "/clock/advance", { seconds: 3000 });
+    await invoke(session.driver, "run_keepalive_now");
+    await waitFor("the next refresh", async () => (await refreshes())[0] === 2, 20000);
+    const after = (await invoke(session.driver, "overview")).connections.find((c) => c.nickname === "Draining");
+    assert.equal(after.status, "active", JSON.stringify(after));
+  });
+});
