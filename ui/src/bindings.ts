@@ -369,6 +369,23 @@ detail?: string | null;
  */
 why?: StatusReason | null }
 /**
+ * Why a request got no answer, for the window to say in the user's language.
+ */
+export type NetworkFault = "timeout" | 
+/**
+ * The server's certificate is not trusted: behind a TLS-inspecting proxy, its root
+ * certificate is missing from the system's store (README, Behind a corporate proxy).
+ */
+"untrusted_certificate" | 
+/**
+ * No connection (DNS, refused, unreachable, a proxy that refused the tunnel).
+ */
+"connect" | 
+/**
+ * The connection broke during the exchange.
+ */
+"other"
+/**
  * What the window's form sends.
  */
 export type NewS2s = { org_id: string; nickname: string; account_id: string; client_id: string }
@@ -492,9 +509,9 @@ export type SetupProblem =
  */
 { code: "no_client_secret" } | 
 /**
- * Zoom could not be reached (network, proxy, TLS).
+ * Zoom could not be reached (network, proxy, TLS): why, typed, and in English.
  */
-{ code: "unreachable"; detail: string } | 
+{ code: "unreachable"; fault: NetworkFault; detail: string } | 
 /**
  * Zoom answered something else; the start of its page, for the user to read.
  */

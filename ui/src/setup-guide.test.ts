@@ -18,7 +18,7 @@ const problems: SetupProblem[] = [
   { code: "user_managed_app", scope: "user:read:user:admin" },
   { code: "scope_not_on_app" },
   { code: "no_client_secret" },
-  { code: "unreachable", detail: "Zoom could not be reached: timed out" },
+  { code: "unreachable", fault: "untrusted_certificate", detail: "Zoom could not be reached: the server's TLS certificate is not trusted (…)" },
   { code: "unrecognized", status: 502, excerpt: "Bad Gateway" },
 ];
 
@@ -44,8 +44,12 @@ describe("setup guide", () => {
         expect(fix.length).toBeGreaterThan(10);
         expect(what + fix).not.toMatch(/\{\w+\}/);
         if (lang === "ja") expect(what).toMatch(/[\u3040-\u30ff]/);
+        // Zoom's own names (a scope, a URL) may stay; no English sentence from the engine does.
+        if (lang === "ja") expect(what + fix).not.toMatch(/could not|not trusted|answered/);
       }
     }
+    expect(describeProblem(catalogs.ja, problems[5]).what).toBe("Zoom にアクセスできません（Zoom の TLS 証明書がこのコンピューターで信頼されていません）。");
+    expect(describeProblem(catalogs.en, problems[5]).what).toBe("Zoom could not be reached: its TLS certificate is not trusted on this computer.");
     expect(describeProblem(catalogs.en, problems[1]).fix).toContain("http://127.0.0.1/oauth/callback");
     expect(describeProblem(catalogs.ja, problems[2]).what).toContain("user:read:user:admin");
   });

@@ -3,7 +3,7 @@
 // which asks Zoom whether it accepts the app, says in words what it refused and how to fix it,
 // and, once Zoom accepts it, starts a real sign-in.
 import { h } from "./dom";
-import { errorMessage, fill, type Catalog } from "./i18n";
+import { errorMessage, fill, NETWORK_FAULTS, type Catalog } from "./i18n";
 import { asEngineError, ipc, type Capability, type Org, type SetupCheck, type SetupProblem } from "./ipc";
 import { CAPABILITY_SCOPES } from "./org-settings";
 
@@ -28,7 +28,7 @@ export function describeProblem(t: Catalog, p: SetupProblem): { what: string; fi
     case "no_client_secret":
       return { what: t.setupNoClientSecret, fix: t.setupNoClientSecretFix };
     case "unreachable":
-      return { what: fill(t.setupUnreachable, { detail: p.detail }), fix: t.setupUnreachableFix };
+      return { what: fill(t.setupUnreachable, { why: t[NETWORK_FAULTS[p.fault]] }), fix: t.setupUnreachableFix };
     case "unrecognized":
       return { what: fill(t.setupUnrecognized, { status: String(p.status), excerpt: p.excerpt }), fix: t.setupUnrecognizedFix };
   }

@@ -28,8 +28,8 @@ pub enum SetupProblem {
     ScopeNotOnApp,
     /// A confidential app without its client secret in the keychain.
     NoClientSecret,
-    /// Zoom could not be reached (network, proxy, TLS).
-    Unreachable { detail: String },
+    /// Zoom could not be reached (network, proxy, TLS): why, typed, and in English.
+    Unreachable { fault: crate::zoom::NetworkFault, detail: String },
     /// Zoom answered something else; the start of its page, for the user to read.
     Unrecognized { status: u16, excerpt: String },
 }
@@ -114,7 +114,7 @@ impl Engine {
             problem = match self.inner.zoom.preflight_authorize(&request.url).await {
                 Ok(None) => None,
                 Ok(Some((status, page))) => Some(read_authorize_error(status, &page, &shown)),
-                Err(f) => Some(SetupProblem::Unreachable { detail: f.error.message }),
+                Err((fault, f)) => Some(SetupProblem::Unreachable { fault, detail: f.error.message }),
             };
             if problem != Some(SetupProblem::ScopeNotOnApp) {
                 break;

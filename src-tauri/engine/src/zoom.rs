@@ -12,6 +12,7 @@
 use std::time::Duration;
 
 use oauth2::{AuthUrl, ClientId, CsrfToken, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl};
+use serde::Serialize;
 
 use crate::error::{EngineError, ErrorCode, Result};
 use crate::model::ZoomIdentity;
@@ -222,30 +223,56 @@ impl ZoomClient {
     /// Zoom redirects to its sign-in when it accepts the app's client id and redirect URL, and
     /// shows an error page otherwise (docs/zoom.md, Setup errors). Returns the page's status and
     /// text (bounded) when it did not redirect.
-    pub async fn preflight_authorize(&self, url: &str) -> std::result::Result<Option<(u16, String)>, ZoomFailure> {
-        let res = self.http.get(url).header(reqwest::header::ACCEPT, "text/html,application/json").send().await.map_err(network)?;
+    /// A request that never got an answer says why, typed (`NetworkFault`).
+    pub async fn preflight_authorize(&self, url: &str) -> std::result::Result<Option<(u16, String)>, (NetworkFault, ZoomFailure)> {
+        let res = self.http.get(url).header(reqwest::header::ACCEPT, "text/html,application/json").send().await.map_err(|e| (network_fault(&e), network(e)))?;
         if res.status().is_redirection() {
             return Ok(None);
         }
-        let answer = read(res).await?;
+        let answer = read(res).await.map_err(|f| (NetworkFault::Other, f))?;
         Ok(Some((answer.status, String::from_utf8_lossy(&answer.body).into_owned())))
     }
 }
 
-pub(crate) fn network(e: reqwest::Error) -> ZoomFailure {
-    let what = if e.is_timeout() {
-        "timed out".to_string()
-    } else if e.is_connect() {
-        // Name TLS trouble: behind a TLS-inspecting proxy it is the certificate store.
-        let chain = std::iter::successors(std::error::Error::source(&e), |s| s.source()).map(|s| s.to_string()).collect::<Vec<_>>().join(": ");
-        if chain.contains("certificate") || chain.contains("UnknownIssuer") {
-            "the server's TLS certificate is not trusted (behind a TLS-inspecting proxy, its root certificate must be in the system's certificate store)"
-                .to_string()
-        } else {
-            "could not connect".to_string()
-        }
+/// Why a request got no answer, for the window to say in the user's language.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NetworkFault {
+    Timeout,
+    /// The server's certificate is not trusted: behind a TLS-inspecting proxy, its root
+    /// certificate is missing from the system's store (README, Behind a corporate proxy).
+    UntrustedCertificate,
+    /// No connection (DNS, refused, unreachable, a proxy that refused the tunnel).
+    Connect,
+    /// The connection broke during the exchange.
+    Other,
+}
+
+pub(crate) fn network_fault(e: &reqwest::Error) -> NetworkFault {
+    if e.is_timeout() {
+        return NetworkFault::Timeout;
+    }
+    if !e.is_connect() {
+        return NetworkFault::Other;
+    }
+    // reqwest has no error kind for TLS: the text of its source chain names an untrusted chain.
+    let chain = std::iter::successors(std::error::Error::source(e), |s| s.source()).map(|s| s.to_string()).collect::<Vec<_>>().join(": ");
+    if chain.contains("certificate") || chain.contains("UnknownIssuer") {
+        NetworkFault::UntrustedCertificate
     } else {
-        "the connection failed".to_string()
+        NetworkFault::Connect
+    }
+}
+
+pub(crate) fn network(e: reqwest::Error) -> ZoomFailure {
+    let what = match network_fault(&e) {
+        NetworkFault::Timeout => "timed out",
+        NetworkFault::UntrustedCertificate => {
+            "the server's TLS certificate is not trusted (behind a TLS-inspecting proxy, its root certificate must be in the system's certificate store)"
+        }
+        NetworkFault::Connect => "could not connect",
+        NetworkFault::Other => "the connection failed",
     };
     failure(ErrorCode::Network, &format!("Zoom could not be reached: {what}"))
 }

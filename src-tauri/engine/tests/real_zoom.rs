@@ -247,5 +247,8 @@ async fn check_settings_names_what_zoom_refuses_before_any_sign_in() {
     gone.auth_base = "https://127.0.0.1:9".into();
     gone.api_base = "https://127.0.0.1:9".into();
     w.engine.save_org(gone, None).unwrap();
-    assert!(matches!(w.engine.check_org_settings("gone").await.unwrap().problem, Some(SetupProblem::Unreachable { .. })));
+    assert!(matches!(
+        w.engine.check_org_settings("gone").await.unwrap().problem,
+        Some(SetupProblem::Unreachable { fault: zoom_connections_engine::zoom::NetworkFault::Connect, .. })
+    ));
 }

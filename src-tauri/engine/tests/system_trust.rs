@@ -105,7 +105,10 @@ async fn https_trusts_the_system_store_and_goes_through_the_system_proxy() {
     // The scratch root is in no store yet: the certificate is not trusted, and the check says so.
     let untrusting = engine_on(&data.join("a"), port);
     match untrusting.check_org_settings("behind-the-proxy").await.unwrap().problem {
-        Some(SetupProblem::Unreachable { detail }) => assert!(detail.contains("not trusted"), "{detail}"),
+        Some(SetupProblem::Unreachable { fault, detail }) => {
+            assert_eq!(fault, zoom_connections_engine::zoom::NetworkFault::UntrustedCertificate, "{detail}");
+            assert!(detail.contains("not trusted"), "{detail}");
+        }
         other => panic!("{other:?}"),
     }
     // The root in the system's store (here a scratch one, as SSL_CERT_FILE names it).

@@ -1,6 +1,6 @@
 import { en, type Catalog, type StringKey } from "./en";
 import { ja } from "./ja";
-import type { ErrorCode, StatusReason, TestResult, ZoomReason } from "../bindings";
+import type { ErrorCode, NetworkFault, StatusReason, TestResult, ZoomReason } from "../bindings";
 
 export type { Catalog, StringKey };
 export const catalogs = { en, ja } as const;
@@ -56,6 +56,14 @@ export const ZOOM_REASONS: Record<ZoomReason, StringKey> = {
   account_unknown: "zoomAccountUnknown",
   grant_gone: "zoomGrantGone",
   unexpected: "zoomUnexpected",
+};
+
+/** Why Zoom could not be reached, worded. Exhaustive, as above. */
+export const NETWORK_FAULTS: Record<NetworkFault, StringKey> = {
+  timeout: "networkTimeout",
+  untrusted_certificate: "networkUntrustedCertificate",
+  connect: "networkConnect",
+  other: "networkOther",
 };
 
 /** The message for an engine error code, in the user's language (a code this build does not
