@@ -194,7 +194,7 @@ export function renderOrgSettings(t: Catalog, view: OrgSettings, saved: (org: Or
     } catch (err) {
       const error = asEngineError(err);
       // The engine's detail (which URL, which field) is English: marked so for screen readers.
-      status.replaceChildren(`${errorMessage(t, error.code)} (`, h("span", { lang: "en" }, error.message), ")");
+      status.replaceChildren(`${errorMessage(t, error.code)}${t.detailOpen}`, h("span", { lang: "en" }, error.message), t.detailClose);
     } finally {
       save.disabled = false;
     }

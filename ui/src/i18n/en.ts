@@ -50,6 +50,9 @@ export const en = {
   authorizeUrlLabel: "Zoom sign-in address",
   copy: "Copy",
   copied: "Copied",
+  /** Around an English detail after a sentence. */
+  detailOpen: " (",
+  detailClose: ")",
   elapsed: "Waiting for",
   supersededExplain: "Zoom keeps only the newest connection of a Zoom user: the older connection “{old}” no longer works.",
   removeOlder: "Remove the older connection",

@@ -51,6 +51,8 @@ export const ja: Catalog = {
   authorizeUrlLabel: "Zoom のサインインのアドレス",
   copy: "コピー",
   copied: "コピーしました",
+  detailOpen: "（",
+  detailClose: "）",
   elapsed: "待機時間",
   supersededExplain: "Zoom は Zoom ユーザーごとに最新の接続だけを有効にします。以前の接続「{old}」は使えなくなりました。",
   removeOlder: "以前の接続を削除",
