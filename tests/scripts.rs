@@ -345,12 +345,44 @@ async fn doctor_names_a_broken_keychain_and_an_unreachable_host_with_their_fixes
     org.api_base = "https://api.zoom.invalid".into();
     org.redirect = RedirectMode::Loopback;
     s.engine.save_org(org, None).unwrap();
-    let out = s.cli(&["doctor"]).env_remove("HTTPS_PROXY").env_remove("https_proxy").output().unwrap();
+    let no_proxy_variable = |cmd: &mut std::process::Command| {
+        for v in ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"] {
+            cmd.env_remove(v);
+        }
+    };
+    // GNOME's settings as this test sets them: gsettings' keyfile backend in a folder of its own.
+    let desktop = tempfile::tempdir().unwrap();
+    let desktop_settings = |cmd: &mut std::process::Command| {
+        cmd.env("GSETTINGS_BACKEND", "keyfile").env("XDG_CONFIG_HOME", desktop.path());
+    };
+    let mut doctor = s.cli(&["doctor"]);
+    no_proxy_variable(&mut doctor);
+    desktop_settings(&mut doctor);
+    let out = doctor.output().unwrap();
     assert_eq!(code(&out), Some(6), "{}", stdout(&out));
     let text = stdout(&out);
     assert!(text.contains("✗ Zoom: zoom.invalid cannot be resolved"), "{text}");
     assert!(text.contains("fix: check DNS"), "{text}");
     assert!(text.contains("✓ org “Typo”: settings complete"), "{text}");
+    assert!(!text.contains("proxy:"), "no desktop proxy to name: {text}");
+
+    // GNOME names a proxy that no variable does (an app started from the desktop has none).
+    for (schema, key, value) in [
+        ("org.gnome.system.proxy", "mode", "manual"),
+        ("org.gnome.system.proxy.https", "host", "proxy.corp.example"),
+        ("org.gnome.system.proxy.https", "port", "3128"),
+    ] {
+        let mut set = std::process::Command::new("gsettings");
+        set.args(["set", schema, key, value]);
+        desktop_settings(&mut set);
+        assert!(set.status().unwrap().success(), "gsettings set {schema} {key}");
+    }
+    let mut doctor = s.cli(&["doctor"]);
+    no_proxy_variable(&mut doctor);
+    desktop_settings(&mut doctor);
+    let text = stdout(&doctor.output().unwrap());
+    assert!(text.contains("✗ proxy: GNOME's settings name proxy.corp.example:3128, but the app and the command line use only HTTPS_PROXY"), "{text}");
+    assert!(text.contains("fix: put HTTPS_PROXY=http://HOST:PORT"), "{text}");
 
     // The same in Japanese, from the app's language setting.
     let mut settings = s.engine.settings();

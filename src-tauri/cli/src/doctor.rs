@@ -43,6 +43,28 @@ fn proxy_shown() -> Option<String> {
     Some(host.trim_end_matches('/').to_string())
 }
 
+/// The proxy GNOME's settings name (`host:port`, or `PAC URL`), asked with `gsettings`, GNOME's
+/// own tool (the settings' storage is dconf's to read). reqwest, and so the app, reads only the
+/// proxy variables: a proxy set only in GNOME's settings is not used. None: no tool, no GNOME,
+/// or no proxy there.
+async fn desktop_proxy() -> Option<String> {
+    async fn get(schema: &str, key: &str) -> Option<String> {
+        let run = tokio::process::Command::new("gsettings").args(["get", schema, key]).stdin(std::process::Stdio::null()).output();
+        let out = tokio::time::timeout(std::time::Duration::from_secs(3), run).await.ok()?.ok()?;
+        let value = String::from_utf8(out.stdout).ok()?;
+        out.status.success().then(|| value.trim().trim_matches('\'').to_string())
+    }
+    match get("org.gnome.system.proxy", "mode").await?.as_str() {
+        "manual" => {
+            let host = get("org.gnome.system.proxy.https", "host").await.filter(|h| !h.is_empty())?;
+            let port = get("org.gnome.system.proxy.https", "port").await.unwrap_or_default();
+            Some(format!("{host}:{port}"))
+        }
+        "auto" => get("org.gnome.system.proxy", "autoconfig-url").await.map(|url| format!("PAC {url}")),
+        _ => None,
+    }
+}
+
 pub(crate) async fn run(fallback: &'static Text) -> i32 {
     let mut found = Findings::default();
     let dir = match require_data_dir() {
@@ -121,6 +143,12 @@ pub(crate) async fn run(fallback: &'static Text) -> i32 {
                 found.unreachable += 1;
                 bad(text, &fill(d.zoom_tls, &[("host", host), ("why", &why), ("proxy", &proxy)]), d.zoom_tls_fix);
             }
+        }
+    }
+    // Out of reach with no proxy variable: a proxy the desktop names may be the way out.
+    if found.unreachable > 0 && proxy_shown().is_none() {
+        if let Some(desktop) = desktop_proxy().await {
+            bad(text, &fill(d.desktop_proxy, &[("proxy", &desktop)]), d.desktop_proxy_fix);
         }
     }
 

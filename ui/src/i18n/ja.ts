@@ -218,9 +218,9 @@ export const ja: Catalog = {
   setupUnreachable: "Zoom にアクセスできません（{why}）。",
   networkTimeout: "時間内に応答がありませんでした",
   networkUntrustedCertificate: "Zoom の TLS 証明書がこのコンピューターで信頼されていません",
-  networkConnect: "接続を確立できませんでした（名前解決、ファイアウォールまたはプロキシー）",
+  networkConnect: "通信を開始できませんでした（名前解決、ファイアウォール、プロキシのいずれか）",
   networkOther: "通信が途中で切断されました",
-  setupUnreachableFix: "ネットワークを確認してください。TLS を検査するプロキシーを使っている場合は、そのルート証明書をシステムの証明書ストアに入れる必要があります（README を参照）。",
+  setupUnreachableFix: "ネットワークを確認してください。TLS を検査するプロキシを使っている場合は、そのルート証明書をシステムの証明書ストアに入れる必要があります（README を参照）。",
   setupUnrecognized: "Zoom から予期しない応答がありました（HTTP {status}）：{excerpt}",
   setupUnrecognizedFix: "下の設定のサインインのエンドポイントを確認してください。正しければ、時間をおいてもう一度お試しください。",
 
