@@ -6,7 +6,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { By, until } from "selenium-webdriver";
-import { ensureArtifacts, freshHome, readLogs, startApp, waitFor } from "./lib/app.mjs";
+import { control, ensureArtifacts, freshHome, readLogs, startApp, waitFor } from "./lib/app.mjs";
 import { violations } from "./lib/axe.mjs";
 import { clickFresh, invoke, openSession } from "./lib/driver.mjs";
 import { authorizeInSandbox } from "./lib/sandbox-user.mjs";
@@ -55,6 +55,11 @@ describe("accessibility (axe-core, keyboard)", () => {
     await clickFresh(driver, By, '[data-action="delete"]');
     await driver.wait(until.elementLocated(By.css('[data-testid="delete-dialog"]')), 5000);
     await check(`${lang}: Delete`);
+    // Zoom refuses the revoke: the second dialog offers to delete on this computer only.
+    await control(home, "/faults", { endpoint: "revoke", fault: { kind: "http500" }, count: 1 });
+    await clickFresh(driver, By, '[data-testid="confirm-delete"]');
+    await driver.wait(until.elementLocated(By.css('[data-testid="delete-locally-dialog"]')), 10000);
+    await check(`${lang}: Delete on this computer only`);
     await closeDialogs();
     await clickFresh(driver, By, '[data-action="reconnect"]');
     await driver.wait(until.elementLocated(By.css('[data-testid="waiting-dialog"]')), 10000);
@@ -66,9 +71,22 @@ describe("accessibility (axe-core, keyboard)", () => {
     await driver.executeScript("const s = document.querySelector('#settings-org-picker'); s.value = '__add__'; s.dispatchEvent(new Event('change', { bubbles: true }));");
     await new Promise((r) => setTimeout(r, 500));
     await check(`${lang}: Settings, a new org`);
+    await driver.executeScript("const s = document.querySelector('#settings-org-picker'); s.value = 'wrong-client'; s.dispatchEvent(new Event('change', { bubbles: true }));");
+    await clickFresh(driver, By, '[data-testid="check-settings"]');
+    await driver.wait(until.elementLocated(By.css('[data-testid="check-problem"]')), 10000);
+    await check(`${lang}: Settings, Check settings found a problem`);
   }
 
   it("every page and dialog state has no WCAG 2.1 A/AA violation, in both languages", async () => {
+    for (const lang of ["en", "ja"]) {
+      await invoke(driver, "save_settings", { settings: { ...(await invoke(driver, "get_settings")), language: lang } });
+      await driver.wait(until.elementLocated(By.css('[data-testid="empty-state"]')), 10000);
+      await driver.wait(async () => (await driver.executeScript("return document.documentElement.lang")) === lang, 10000);
+      await check(`${lang}: no connections yet`);
+    }
+    // An org set up wrong, for Check settings' answer (as in setup-guide.test.mjs).
+    const sandbox = (await invoke(driver, "overview")).orgs[0];
+    await invoke(driver, "save_org", { org: { ...sandbox, id: "wrong-client", name: "Try: wrong client", client_id: "no-such-app" }, clientSecret: null });
     const flow = await invoke(driver, "begin_connect", { orgId: "sandbox", nickname: "Accessible", reconnectOf: null });
     const deepLink = await authorizeInSandbox(flow.authorize_url, "owner@contoso.example");
     assert.deepEqual(await startApp(home, [deepLink]).exited, { code: 0, signal: null });
