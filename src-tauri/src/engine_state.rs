@@ -127,12 +127,19 @@ pub fn notification(t: &Strings, nickname: &str, s2s: bool, from: Status, to: St
     if lost {
         let reason = reason.unwrap_or(t.lost_reason_unknown);
         let body = if s2s { t.lost_body_s2s } else { t.lost_body };
-        Some((fill(t.lost_title, &[("nickname", nickname)]), fill(body, &[("reason", reason)])))
+        Some((fill(t.lost_title, &[("nickname", nickname)]), fill(body, &[("reason", &sentence_start(reason))])))
     } else if recovered {
         Some((fill(t.recovered_title, &[("nickname", nickname)]), t.recovered_body.to_string()))
     } else {
         None
     }
+}
+
+/// A reason worded to follow a colon ("deauthorized in Zoom"), as the first words of a sentence
+/// (the notification's body starts with it). Scripts without case are left as they are.
+fn sentence_start(reason: &str) -> String {
+    let mut chars = reason.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 fn show<R: Runtime>(app: &AppHandle<R>, engine: &Engine, message: Option<(String, String)>) {
@@ -201,7 +208,7 @@ mod tests {
     #[test]
     fn a_notification_says_what_to_do_for_each_kind_in_the_app_language() {
         let (title, body) = notification(&crate::i18n::EN, "Prod", false, Status::Active, Status::NeedsReconnect, Some("deauthorized in Zoom")).unwrap();
-        assert_eq!((title.as_str(), body.as_str()), ("“Prod” needs you", "deauthorized in Zoom. Open Zoom Connections to reconnect it."));
+        assert_eq!((title.as_str(), body.as_str()), ("“Prod” needs you", "Deauthorized in Zoom. Open Zoom Connections to reconnect it."));
         let (_, body) = notification(&crate::i18n::JA, "本番", true, Status::Active, Status::NeedsReconnect, Some("Zoom アプリが無効化されています")).unwrap();
         assert!(body.contains("シークレットを更新") && !body.contains("再接続"), "{body}");
         assert!(notification(&crate::i18n::EN, "Prod", false, Status::Active, Status::Refreshing, None).is_none());

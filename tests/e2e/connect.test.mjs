@@ -142,6 +142,9 @@ describe("create a connection through the real app and deep link", () => {
     const items = trayMenu(tray);
     assert.deepEqual(items.slice(0, 2).map((i) => [i.label, i.enabled]), [["1 connection needs you", false], ["E2E owner — Needs reconnect", false]]);
     assert.deepEqual(items.slice(-3).map((i) => i.label), ["Run keepalive now", "Open Zoom Connections", "Quit"]);
+    // The English counterpart of tray-and-notification-ja.txt (below).
+    const notified = readLogs(home).split("\n").find((l) => l.includes("notification title=“E2E owner” needs you"));
+    writeFileSync(join(ensureArtifacts(), "tray-and-notification-en.txt"), `tray menu:\n${items.map((i) => i.label).join("\n")}\n\nnotification:\n${/title=(.*?) body=/.exec(notified)[1]}\n${/body=(.*)$/.exec(notified)[1]}\n`);
     // The icon is a file in the app's own cache folder (not the shared /tmp/tray-icon), and its
     // picture is the error one.
     const themePath = /<'([^']+)'>/.exec(trayProperty(tray, "IconThemePath"))[1];
