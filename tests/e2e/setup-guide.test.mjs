@@ -26,6 +26,9 @@ describe("the guided first connection", () => {
     for (const [id, clientId] of [["wrong-client", "no-such-app"], ["user-managed", "sandbox-readonly"]]) {
       await invoke(driver, "save_org", { org: { ...sandbox, id, name: `Try: ${id}`, client_id: clientId }, clientSecret: null });
     }
+    // A relay page the app does not list among its redirect URLs.
+    const relay = { kind: "relay", url: "https://relay.unregistered.example/" };
+    await invoke(driver, "save_org", { org: { ...sandbox, id: "unregistered", name: "Try: unregistered", redirect: relay }, clientSecret: null });
   });
 
   after(async () => session?.close());
@@ -86,6 +89,12 @@ describe("the guided first connection", () => {
       assert.equal(await managed.getAttribute("data-code"), "user_managed_app");
       assert.match(await managed.getText(), /:admin/);
       await shot(driver, `check-user-managed${suffix}.png`);
+      await check("unregistered");
+      const redirect = await driver.findElement(By.css('[data-testid="check-problem"]'));
+      assert.equal(await redirect.getAttribute("data-code"), "redirect_not_registered");
+      // The fix names the exact URL to add to the app's allow list.
+      assert.match(await driver.findElement(By.css('[data-testid="check-fix"]')).getText(), /https:\/\/relay\.unregistered\.example\//);
+      await shot(driver, `check-redirect-not-registered${suffix}.png`);
       await back();
     });
   }
