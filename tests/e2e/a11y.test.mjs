@@ -93,6 +93,21 @@ describe("accessibility (axe-core, keyboard)", () => {
     await waitFor("the connection", async () => (await invoke(driver, "overview")).connections.length === 1);
     await states("en");
     await states("ja");
+    // The same Zoom user signs in again: Zoom ends the older grant, and the window explains and
+    // offers to remove the older connection.
+    await closeDialogs();
+    await clickFresh(driver, By, '[data-testid="back"]').catch(() => {});
+    await clickFresh(driver, By, '[data-testid="new-connection"]');
+    await (await driver.wait(until.elementLocated(By.css('[data-testid="nickname"]')), 5000)).sendKeys("Accessible again");
+    await clickFresh(driver, By, '[data-testid="create"]');
+    const url = await (await driver.wait(until.elementLocated(By.css('[data-testid="authorize-url"]')), 10000)).getAttribute("value");
+    assert.deepEqual(await startApp(home, [await authorizeInSandbox(url, "owner@contoso.example")]).exited, { code: 0, signal: null });
+    await driver.wait(until.elementLocated(By.css('[data-testid="superseded-dialog"]')), 10000);
+    await check("ja: the older connection superseded");
+    await clickFresh(driver, By, '[data-testid="remove-older"]');
+    await driver.wait(until.elementLocated(By.css('[data-testid="delete-dialog"]')), 5000);
+    await clickFresh(driver, By, '[data-testid="confirm-delete"]');
+    await waitFor("the older connection to go", async () => (await invoke(driver, "overview")).connections.length === 1);
   });
 
   it("Delete focuses Cancel; Back to connections and a delete leave the focus on the list's heading", async () => {

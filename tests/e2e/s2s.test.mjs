@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { By, until } from "selenium-webdriver";
 import { allFiles, freshHome, readLogs, waitFor } from "./lib/app.mjs";
+import { violations } from "./lib/axe.mjs";
 import { clickFresh, invoke, openSession, shot } from "./lib/driver.mjs";
 
 const SECRET = "sandbox-s2s-secret";
@@ -85,6 +86,8 @@ describe("a Server-to-Server connection in the window", () => {
     await clickFresh(driver, By, '[data-testid="save-secret"]');
     await waitFor("the refusal", async () => (await text('[data-testid="rotate-error"]')).startsWith("Zoom refused the client ID or secret."));
     assert.equal(keychain(`conn/${id}/client_secret`), SECRET, "the old secret stays");
+    // The dialog with Zoom's refusal in it passes axe-core's WCAG 2.1 A/AA rules (a11y.test.mjs).
+    assert.deepEqual(await violations(driver), []);
     await secret.clear();
     await secret.sendKeys(SECRET);
     await clickFresh(driver, By, '[data-testid="save-secret"]');

@@ -227,7 +227,7 @@ export function openSupersededDialog(t: Catalog, older: Connection, remove: () =
   dialog = modal(
     t.statusSuperseded,
     [h("p", {}, fill(t.supersededExplain, { old: older.nickname }))],
-    [button(t.keepOlder, () => dialog.close()), button(t.removeOlder, () => (dialog.close(), remove()), { class: "danger" })],
+    [button(t.keepOlder, () => dialog.close(), { "data-testid": "keep-older" }), button(t.removeOlder, () => (dialog.close(), remove()), { class: "danger", "data-testid": "remove-older" })],
     "superseded-dialog",
   );
   return dialog;
