@@ -66,7 +66,14 @@ fn serve_scripts<R: Runtime>(app: &AppHandle<R>, engine: &Engine) {
         // secret when the user asks for it, as `serve --tcp` does (docs/cli.md, The broker);
         // without Unix sockets (Windows) always.
         config.tcp_port = broker_tcp_port(std::env::var(BROKER_TCP_ENV).ok().as_deref());
-        match zoom_connections_engine::broker::start(engine, config).await {
+        let mut started = zoom_connections_engine::broker::start(engine.clone(), config.clone()).await;
+        // A port that cannot be had (taken, privileged) costs the port, not the socket.
+        if let (Err(e), Some(port), true) = (&started, config.tcp_port, cfg!(unix)) {
+            tracing::warn!(port, error_code = e.code.as_str(), "the broker cannot listen on 127.0.0.1 ({e}); it serves its socket only");
+            config.tcp_port = None;
+            started = zoom_connections_engine::broker::start(engine, config).await;
+        }
+        match started {
             Ok(running) => {
                 if let Ok(mut slot) = app.state::<AppBroker>().0.lock() {
                     *slot = Some(running);
@@ -89,7 +96,7 @@ fn broker_tcp_port(variable: Option<&str>) -> Option<u16> {
         Some(v) => match v.parse::<u16>() {
             Ok(port) => Some(port),
             Err(_) => {
-                tracing::warn!("{BROKER_TCP_ENV} is not a port number (0 to 65535): the broker serves its socket only");
+                tracing::warn!("{BROKER_TCP_ENV} is not a port number (0 to 65535); it is ignored");
                 cfg!(not(unix)).then_some(0)
             }
         },

@@ -152,6 +152,13 @@ pub async fn start(engine: Engine, config: BrokerConfig) -> Result<RunningBroker
     let state = server::BrokerState::new(engine.clone(), engine.data_dir().join(AUDIT_LOG));
     let mut served = Vec::new();
 
+    // The port first: a port that cannot be had fails the start before anything serves (a
+    // socket server already running would stop with this function's error, its file left).
+    let tcp_listener = match config.tcp_port {
+        Some(port) => Some(tokio::net::TcpListener::bind(("127.0.0.1", port)).await.map_err(|e| broker_error("the loopback port", e))?),
+        None => None,
+    };
+
     #[cfg(unix)]
     let socket = {
         let path = config.dir.join(SOCKET_FILE);
@@ -166,8 +173,7 @@ pub async fn start(engine: Engine, config: BrokerConfig) -> Result<RunningBroker
 
     let mut tcp = None;
     let mut tcp_endpoint = None;
-    if let Some(port) = config.tcp_port {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.map_err(|e| broker_error("the loopback port", e))?;
+    if let Some(listener) = tcp_listener {
         let addr = listener.local_addr().map_err(|e| broker_error("the loopback port", e))?;
         let secret = peer::new_secret();
         served.push(server::serve_tcp(listener, state.clone().with_tcp(addr.port(), &secret), stopped.clone()));
