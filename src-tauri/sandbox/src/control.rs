@@ -46,6 +46,12 @@ fn bad(msg: impl Into<String>) -> Response {
     (StatusCode::BAD_REQUEST, Json(json!({"error": msg.into()}))).into_response()
 }
 
+/// The faults still armed: a test sees a call reach the sandbox when its fault is taken (a
+/// `delay` is taken as the call arrives, before it sleeps).
+pub async fn faults(State(shared): State<Arc<Shared>>) -> Response {
+    Json(json!({"armed": shared.lock().faults})).into_response()
+}
+
 pub async fn add_fault(State(shared): State<Arc<Shared>>, Json(fault): Json<Fault>) -> Response {
     if fault.count == 0 {
         return bad("count must be at least 1");

@@ -29,6 +29,34 @@ async fn faults_hit_the_next_n_calls_of_their_endpoint_only() {
 }
 
 #[tokio::test]
+async fn armed_faults_are_listed_until_taken_and_a_delay_is_taken_as_its_call_arrives() {
+    let sb = Sandbox::start().await;
+    let tokens = sb.connect(OWNER).await;
+    let armed = || async { sb.get("/_sandbox/faults").await.json::<Value>().await.unwrap()["armed"].as_array().unwrap().len() };
+    assert_eq!(armed().await, 0);
+    arm(&sb, "refresh", json!({"kind": "delay", "millis": 1500}), 1).await;
+    assert_eq!(armed().await, 1);
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let held = async {
+        let status = sb.refresh(Client::Public(PUBLIC), tokens["refresh_token"].as_str().unwrap()).await.status();
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        status
+    };
+    // Taken while the refresh is still held: what a test waits for before acting mid-call.
+    let taken = async {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while armed().await == 1 {
+            assert!(std::time::Instant::now() < deadline, "the delay was not taken");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        done.load(std::sync::atomic::Ordering::SeqCst)
+    };
+    let (status, finished_when_taken) = tokio::join!(held, taken);
+    assert!(!finished_when_taken, "the refresh is still held when its fault is gone from the list");
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
 async fn each_fault_kind_fails_the_way_it_says() {
     let sb = Sandbox::start().await;
     let rt = sb.connect(OWNER).await["refresh_token"].as_str().unwrap().to_string();
