@@ -381,7 +381,8 @@ async fn doctor_names_a_broken_keychain_and_an_unreachable_host_with_their_fixes
     no_proxy_variable(&mut doctor);
     desktop_settings(&mut doctor);
     let text = stdout(&doctor.output().unwrap());
-    assert!(text.contains("✗ proxy: GNOME's settings name proxy.corp.example:3128, but the app and the command line use only HTTPS_PROXY"), "{text}");
+    assert!(text.contains("✗ proxy: GNOME's settings name proxy.corp.example:3128, but the app and the command line use only the HTTPS_PROXY"), "{text}");
+    assert!(text.contains("3 problem(s) above need you"), "two hosts and the proxy: {text}");
     assert!(text.contains("fix: put HTTPS_PROXY=http://HOST:PORT"), "{text}");
 
     // The same in Japanese, from the app's language setting.

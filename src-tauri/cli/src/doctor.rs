@@ -49,7 +49,7 @@ fn proxy_shown() -> Option<String> {
 /// or no proxy there.
 async fn desktop_proxy() -> Option<String> {
     async fn get(schema: &str, key: &str) -> Option<String> {
-        let run = tokio::process::Command::new("gsettings").args(["get", schema, key]).stdin(std::process::Stdio::null()).output();
+        let run = tokio::process::Command::new("gsettings").args(["get", schema, key]).stdin(std::process::Stdio::null()).kill_on_drop(true).output();
         let out = tokio::time::timeout(std::time::Duration::from_secs(3), run).await.ok()?.ok()?;
         let value = String::from_utf8(out.stdout).ok()?;
         out.status.success().then(|| value.trim().trim_matches('\'').to_string())
@@ -60,7 +60,7 @@ async fn desktop_proxy() -> Option<String> {
             let port = get("org.gnome.system.proxy.https", "port").await.unwrap_or_default();
             Some(format!("{host}:{port}"))
         }
-        "auto" => get("org.gnome.system.proxy", "autoconfig-url").await.map(|url| format!("PAC {url}")),
+        "auto" => get("org.gnome.system.proxy", "autoconfig-url").await.filter(|url| !url.is_empty()).map(|url| format!("PAC {url}")),
         _ => None,
     }
 }
@@ -148,6 +148,7 @@ pub(crate) async fn run(fallback: &'static Text) -> i32 {
     // Out of reach with no proxy variable: a proxy the desktop names may be the way out.
     if found.unreachable > 0 && proxy_shown().is_none() {
         if let Some(desktop) = desktop_proxy().await {
+            found.unreachable += 1;
             bad(text, &fill(d.desktop_proxy, &[("proxy", &desktop)]), d.desktop_proxy_fix);
         }
     }

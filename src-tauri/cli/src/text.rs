@@ -104,7 +104,8 @@ pub static EN: Text = Text {
         zoom_tls_fix: "check the firewall and the proxy (HTTPS_PROXY); a TLS-inspecting proxy's root certificate must be in the system's store",
         zoom_none: "Zoom: no org uses real Zoom yet; nothing to reach",
         via_proxy: " via the proxy {proxy}",
-        desktop_proxy: "proxy: GNOME's settings name {proxy}, but the app and the command line use only HTTPS_PROXY and NO_PROXY, which are not set",
+        desktop_proxy:
+            "proxy: GNOME's settings name {proxy}, but the app and the command line use only the HTTPS_PROXY or ALL_PROXY variable, and neither is set",
         desktop_proxy_fix: "put HTTPS_PROXY=http://HOST:PORT (and NO_PROXY) in ~/.config/environment.d/proxy.conf, then log out and back in",
         grant_ok: "connection “{nickname}”: {summary}",
         grant_bad: "connection “{nickname}”: {message}",
@@ -157,7 +158,7 @@ pub static JA: Text = Text {
         zoom_tls_fix: "ファイアウォールとプロキシ（HTTPS_PROXY）を確認してください。TLS を検査するプロキシのルート証明書はシステムの証明書ストアに必要です",
         zoom_none: "Zoom：実際の Zoom を使う Org はまだありません。確認する接続先はありません",
         via_proxy: "（プロキシ {proxy} 経由）",
-        desktop_proxy: "プロキシ：GNOME の設定では {proxy} を使いますが、アプリとコマンドラインが使うのは HTTPS_PROXY と NO_PROXY だけで、どちらも設定されていません",
+        desktop_proxy: "プロキシ：GNOME の設定では {proxy} を使いますが、アプリとコマンドラインが使うのは HTTPS_PROXY または ALL_PROXY 変数だけで、どちらも設定されていません",
         desktop_proxy_fix: "~/.config/environment.d/proxy.conf に HTTPS_PROXY=http://ホスト:ポート（と NO_PROXY）を書き、ログインし直してください",
         grant_ok: "接続「{nickname}」：{summary}",
         grant_bad: "接続「{nickname}」：{message}",
