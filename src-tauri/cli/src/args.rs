@@ -11,8 +11,8 @@ use clap::{Args, Parser, Subcommand};
 ///
 /// Exit codes: 0 ok, 1 other failure (status, doctor, keepalive: something needs you), 2 usage,
 /// 3 unknown connection, 4 needs reconnect, 5 keychain unavailable, 6 try again later (Zoom
-/// unreachable, or the connection held by another process too long). exec exits with its
-/// command's code.
+/// unreachable, rate-limiting or unreadable, or the connection held by another process too
+/// long). exec exits with its command's code.
 #[derive(Parser, Debug)]
 #[command(name = "zoom-connections", version, propagate_version = true, max_term_width = 100)]
 pub struct Cli {

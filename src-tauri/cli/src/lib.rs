@@ -45,8 +45,9 @@ pub mod exit {
     pub const UNKNOWN_CONNECTION: i32 = 3;
     pub const NEEDS_RECONNECT: i32 = 4;
     pub const KEYCHAIN_UNAVAILABLE: i32 = 5;
-    /// Try again later: Zoom did not answer, or another process held the connection's lock
-    /// longer than the wait (the error code on stderr tells which: `lock_timeout`).
+    /// Try again later: Zoom did not answer, rate-limited or answered something unreadable, or
+    /// another process held the connection's lock longer than the wait (the error code on
+    /// stderr tells which).
     pub const ZOOM_UNREACHABLE: i32 = 6;
     /// `exec`: the command exists but cannot be run / is not found (shell conventions).
     pub const CANNOT_RUN: i32 = 126;
