@@ -80,6 +80,9 @@ impl Setup {
             .env_remove("ZOOM_CONNECTION")
             .env_remove("ZOOM_CONNECTIONS_LOG")
             .env("LANG", "C.UTF-8")
+            // LANG decides (tests that want Japanese set it): the machine's own locale must not.
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
             .stdin(Stdio::null());
         cmd
     }
