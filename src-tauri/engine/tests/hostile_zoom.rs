@@ -174,7 +174,7 @@ async fn an_endless_answer_is_cut_and_changes_nothing() {
 }
 
 #[tokio::test]
-async fn a_2xx_revocation_counts_whatever_its_body_and_a_proxy_page_does_not() {
+async fn a_2xx_revocation_with_zoom_s_body_counts_any_other_is_confirmed_by_a_refresh_and_a_proxy_s_403_does_not() {
     let (url, script) = hostile().await;
     let (w, engine, id) = connection_facing(&url).await;
     script.revoke.lock().unwrap().push_back((403, "<html><h1>Forbidden</h1> by the proxy</html>".into()));
