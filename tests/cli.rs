@@ -50,7 +50,7 @@ async fn help_list_and_token() {
     let japanese = s.cli(&["token", "nope"]).env("LANG", "ja_JP.UTF-8").output().unwrap();
     assert_eq!(japanese.status.code(), Some(3));
     let japanese = String::from_utf8_lossy(&japanese.stderr).to_string();
-    assert!(japanese.starts_with("zoom-connections: その接続または Org は存在しません。（") && japanese.trim_end().ends_with("） [not_found]"), "{japanese}");
+    assert!(japanese.starts_with("zoom-connections: その接続または Org は存在しません（") && japanese.trim_end().ends_with("） [not_found]"), "{japanese}");
     assert_eq!(s.run(&["token"]).status.code(), Some(2));
 }
 

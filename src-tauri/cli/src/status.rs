@@ -126,7 +126,7 @@ pub(crate) async fn status(args: StatusArgs) -> Result<i32, EngineError> {
     for c in &checked {
         let s = &c.summary;
         let mark = if c.healthy { "✓" } else { "✗" };
-        let reason = s.why.as_ref().map(|w| zoom_connections_engine::reasons::words(w, std::ptr::eq(text, &crate::text::JA))).or_else(|| s.reason.clone());
+        let reason = s.why.as_ref().map(|w| zoom_connections_engine::reasons::words(w, text.japanese)).or_else(|| s.reason.clone());
         let state = match (reason, c.healthy) {
             (Some(reason), false) => format!("{} — {reason}", text.status(s.status)),
             _ => text.status(s.status).to_string(),

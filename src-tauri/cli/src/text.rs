@@ -3,7 +3,7 @@
 //! (`LC_ALL`, `LC_MESSAGES`, `LANG`). JSON output and error codes are never translated.
 
 use zoom_connections_engine::model::Status;
-use zoom_connections_engine::{EngineError, ErrorCode};
+use zoom_connections_engine::EngineError;
 
 pub struct Text {
     pub keepalive_report: &'static str,
@@ -25,8 +25,9 @@ pub struct Text {
     pub not_found: &'static str,
     pub cannot_run: &'static str,
     pub doctor: Doctor,
-    /// An engine error's sentence in this language; None: the engine's own (English) message.
-    pub error_message: Option<fn(ErrorCode) -> &'static str>,
+    /// Engine errors and reasons are worded in Japanese (`reasons.rs`); else the engine's own
+    /// English.
+    pub japanese: bool,
 }
 
 pub struct Doctor {
@@ -115,7 +116,7 @@ pub static EN: Text = Text {
         summary_ok: "Everything the app needs is in place.",
         summary_bad: "{count} problem(s) above need you.",
     },
-    error_message: None,
+    japanese: false,
 };
 
 pub static JA: Text = Text {
@@ -168,7 +169,7 @@ pub static JA: Text = Text {
         summary_ok: "アプリに必要なものはすべてそろっています。",
         summary_bad: "上記の {count} 件の問題に対応が必要です。",
     },
-    error_message: Some(japanese_error),
+    japanese: true,
 };
 
 impl Text {
@@ -184,12 +185,14 @@ impl Text {
         }
     }
 
-    /// An engine error in this language: in Japanese the code's sentence, with the engine's
-    /// English message after it for its details (the names, Zoom's own words), as the window does.
+    /// An engine error in this language: in Japanese the code's words (`reasons.rs`), with the
+    /// engine's English message after it for its details (the names, Zoom's own words), as the
+    /// window does.
     pub fn error(&self, e: &EngineError) -> String {
-        match self.error_message {
-            Some(message) => format!("{}（{}）", message(e.code), e.message),
-            None => e.message.clone(),
+        if self.japanese {
+            format!("{}（{}）", zoom_connections_engine::reasons::error_words(e.code, true), e.message)
+        } else {
+            e.message.clone()
         }
     }
 
@@ -227,34 +230,6 @@ static LANGUAGE_SETTING: std::sync::OnceLock<Option<String>> = std::sync::OnceLo
 /// Remembers the app's language setting for `Text::current` (the first engine opened wins).
 pub fn remember_setting(language: Option<String>) {
     let _ = LANGUAGE_SETTING.set(language);
-}
-
-/// Each engine error code's sentence in Japanese, worded as the window's catalog words it
-/// (ui/src/i18n/ja.ts). A match without a catch-all: a new code without a sentence does not build.
-fn japanese_error(code: ErrorCode) -> &'static str {
-    match code {
-        ErrorCode::InvalidCallback => "サインインの応答が正しくありません。変更は行われていません。",
-        ErrorCode::StateMismatch => "このサインインの応答は、進行中のサインインのものではありません。変更は行われていません。",
-        ErrorCode::FlowExpired => "サインインが 10 分を超えたため期限切れになりました。もう一度やり直してください。",
-        ErrorCode::AccessDenied => "Zoom で承認が拒否されました。変更は行われていません。",
-        ErrorCode::ZoomInvalidGrant => "Zoom はこの接続の承認を受け付けなくなりました。アプリで再接続してください。",
-        ErrorCode::ZoomInvalidClient => "Zoom がアプリのクライアント ID またはシークレットを拒否しました。Org の設定を確認してください。",
-        ErrorCode::ZoomError => "Zoom が要求を拒否しました。",
-        ErrorCode::ZoomRateLimited => "Zoom のレート制限に達しました。しばらくしてからもう一度お試しください。",
-        ErrorCode::ZoomBadResponse => "Zoom から予期しない応答がありました。しばらくしてからもう一度お試しください。",
-        ErrorCode::Network => "Zoom にアクセスできません。ネットワークを確認して、もう一度お試しください。",
-        ErrorCode::KeychainUnavailable => "キーチェーンサービスにアクセスできないため、トークンを読み書きできません。",
-        ErrorCode::Storage => "接続の一覧を読み書きできませんでした。",
-        ErrorCode::RoleNotAllowed => "アカウントを接続できるのは、Zoom アカウントのオーナーまたは管理者だけです。",
-        ErrorCode::MissingScope => "必要なスコープが Zoom で許可されませんでした。Zoom アプリに追加してから、もう一度お試しください。",
-        ErrorCode::AccountInOtherOrg => "この Zoom アカウントは、すでに別の Org で接続されています。",
-        ErrorCode::InvalidNickname => "接続ニックネームを確認してください。1〜64 文字で、この Org 内で重複しない名前にしてください。",
-        ErrorCode::NotFound => "その接続または Org は存在しません。",
-        ErrorCode::InvalidSettings => "この設定では動作しません。確認して、もう一度お試しください。",
-        ErrorCode::LockTimeout => "別の Zoom Connections のプロセスがこの接続を長く使用しています。1 分ほどしてからもう一度お試しください。",
-        ErrorCode::WrongZoomUser => "接続とは別のユーザーで Zoom にサインインしました。何も変更していません。",
-        ErrorCode::ShuttingDown => "アプリを終了中のため、何も開始していません。",
-    }
 }
 
 /// `{name}` placeholders filled in.
@@ -336,9 +311,9 @@ mod tests {
             let untranslated = e == j && e.chars().any(|c| c.is_ascii_lowercase()) && !matches!(*e, "ID");
             assert!(!untranslated, "not translated: {e}");
         }
-        // Every error code has its own Japanese sentence.
-        let e = EngineError::new(ErrorCode::LockTimeout, "held");
-        assert!(JA.error(&e).starts_with("別の Zoom Connections のプロセス") && JA.error(&e).ends_with("（held）"), "{}", JA.error(&e));
+        // An error in Japanese: the code's words, the English details after them.
+        let e = EngineError::new(zoom_connections_engine::ErrorCode::LockTimeout, "held");
+        assert_eq!(JA.error(&e), "別の Zoom Connections のプロセスがこの接続を長く使用していました（held）");
         assert_eq!(EN.error(&e), "held");
         assert_eq!(Text::detect(Some("ja")).needs_you, JA.needs_you);
         assert_eq!(Text::detect(Some("en")).needs_you, EN.needs_you);

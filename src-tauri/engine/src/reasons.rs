@@ -78,7 +78,10 @@ fn zoom_words(reason: ZoomReason, ja: bool) -> String {
     (if ja { jp } else { en }).to_string()
 }
 
-fn error_words(code: ErrorCode, ja: bool) -> &'static str {
+/// An engine error code worded as a phrase that fits after a colon or before （details）: for
+/// status reasons, and for the command line's errors in Japanese. A match without a catch-all:
+/// a new code without words does not build.
+pub fn error_words(code: ErrorCode, ja: bool) -> &'static str {
     match (code, ja) {
         (ErrorCode::Network, false) => "Zoom could not be reached",
         (ErrorCode::Network, true) => "Zoom にアクセスできません",
@@ -96,8 +99,32 @@ fn error_words(code: ErrorCode, ja: bool) -> &'static str {
         (ErrorCode::ZoomInvalidClient, true) => "Zoom がアプリのクライアント ID またはシークレットを受け付けませんでした",
         (ErrorCode::InvalidSettings, false) => "the settings cannot work",
         (ErrorCode::InvalidSettings, true) => "この設定では動作しません",
-        (_, false) => "Zoom refused the request",
-        (_, true) => "Zoom がリクエストを拒否しました",
+        (ErrorCode::ZoomError, false) => "Zoom refused the request",
+        (ErrorCode::ZoomError, true) => "Zoom がリクエストを拒否しました",
+        (ErrorCode::InvalidCallback, false) => "the sign-in's answer is not valid",
+        (ErrorCode::InvalidCallback, true) => "サインインの応答が正しくありません",
+        (ErrorCode::StateMismatch, false) => "the answer belongs to no sign-in in progress",
+        (ErrorCode::StateMismatch, true) => "この応答は進行中のサインインのものではありません",
+        (ErrorCode::FlowExpired, false) => "the sign-in took longer than 10 minutes",
+        (ErrorCode::FlowExpired, true) => "サインインが 10 分を超えて期限切れになりました",
+        (ErrorCode::AccessDenied, false) => "the authorization was declined in Zoom",
+        (ErrorCode::AccessDenied, true) => "Zoom で承認が拒否されました",
+        (ErrorCode::Storage, false) => "the list of connections could not be read or written",
+        (ErrorCode::Storage, true) => "接続の一覧を読み書きできませんでした",
+        (ErrorCode::RoleNotAllowed, false) => "only an Owner or Admin of the Zoom account can connect it",
+        (ErrorCode::RoleNotAllowed, true) => "Zoom アカウントのオーナーまたは管理者だけが接続できます",
+        (ErrorCode::MissingScope, false) => "Zoom did not grant a required scope",
+        (ErrorCode::MissingScope, true) => "必要なスコープが Zoom で許可されませんでした",
+        (ErrorCode::AccountInOtherOrg, false) => "this Zoom account is already connected in another Org",
+        (ErrorCode::AccountInOtherOrg, true) => "この Zoom アカウントはすでに別の Org で接続されています",
+        (ErrorCode::InvalidNickname, false) => "the nickname cannot be used (1 to 64 characters, unique in its Org)",
+        (ErrorCode::InvalidNickname, true) => "この接続ニックネームは使用できません（1〜64 文字、Org 内で重複しない名前）",
+        (ErrorCode::NotFound, false) => "no such connection or Org",
+        (ErrorCode::NotFound, true) => "その接続または Org は存在しません",
+        (ErrorCode::WrongZoomUser, false) => "another Zoom user signed in than the connection's",
+        (ErrorCode::WrongZoomUser, true) => "接続とは別のユーザーで Zoom にサインインしました",
+        (ErrorCode::ShuttingDown, false) => "the app is quitting",
+        (ErrorCode::ShuttingDown, true) => "アプリを終了中です",
     }
 }
 
