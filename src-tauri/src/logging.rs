@@ -15,7 +15,9 @@ const KEEP_DAYS: usize = 7;
 
 pub fn init<R: Runtime>(app: &AppHandle<R>) -> Result<(), Box<dyn std::error::Error>> {
     let dir = app.path().app_log_dir()?;
-    std::fs::create_dir_all(&dir)?;
+    // Private from its creation (fsutil.rs): the appender makes its daily files with the
+    // umask's mode, which this folder keeps from other users.
+    zoom_connections_engine::fsutil::create_private_dir(&dir)?;
     let file = RollingFileAppender::builder()
         .rotation(Rotation::DAILY)
         .filename_prefix("zoom-connections")

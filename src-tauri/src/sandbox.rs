@@ -28,7 +28,7 @@ pub const CONTROL_FILE: &str = "sandbox-control.json";
 /// Returns the sandbox's base URL for the engine's sandbox org.
 pub fn start<R: Runtime>(app: &AppHandle<R>) -> Option<String> {
     let state_file = app.path().app_data_dir().ok().and_then(|dir| {
-        std::fs::create_dir_all(&dir).ok()?;
+        zoom_connections_engine::fsutil::create_private_dir(&dir).ok()?;
         Some(dir.join(STATE_FILE))
     });
     if state_file.is_none() {

@@ -13,26 +13,99 @@
 //! overwritten in place. A torn record (a crash mid-write, a reader racing the writer) is not
 //! JSON, is ignored by its readers (the list's own copy stands, store.rs), and costs at most an
 //! early refresh: the tokens are in the keychain.
+//!
+//! Every file and folder made here is this user's alone from the moment it exists (0600 files,
+//! 0700 folders; docs/security.md, Another local user): a file made readable and narrowed after
+//! is open for a moment to another user's inotify watcher, and a lock file another user can open
+//! is a lock that user can hold (`lockfile.rs`). `make_tree_private` fixes what older versions
+//! left readable.
 
 use std::io::Write;
 use std::path::Path;
 
 use atomic_write_file::AtomicWriteFile;
 
-/// Replaces `path` with `bytes` durably, creating its folder if needed.
+/// Creates `dir`, and its missing parents, with every folder this makes private (0700) from
+/// its creation. An existing folder is left as it is (`make_tree_private` narrows the data
+/// directory's own).
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Options for a file only this user may read or write, whatever the umask (0600 on creation).
+pub fn private_options() -> std::fs::OpenOptions {
+    let mut options = std::fs::OpenOptions::new();
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+}
+
+fn atomic_private(path: &Path) -> std::io::Result<AtomicWriteFile> {
+    let mut options = AtomicWriteFile::options();
+    #[cfg(unix)]
+    {
+        use atomic_write_file::unix::OpenOptionsExt as _;
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        // The replaced file's mode is not carried over: one from an older version may be 0644.
+        options.preserve_mode(false);
+    }
+    options.open(path)
+}
+
+/// Replaces `path` with `bytes` durably, creating its folder if needed; the file is 0600 from
+/// its creation.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+        create_private_dir(dir)?;
     }
-    let mut file = AtomicWriteFile::open(path)?;
+    let mut file = atomic_private(path)?;
     file.write_all(bytes)?;
     file.commit()
+}
+
+/// The data directory and everything in it made this user's alone: the directory 0700, every
+/// folder in it 0700 and every file 0600 (docs/security.md, Another local user). For installs of
+/// versions that created them with the umask's modes; links are not followed, and what another
+/// user owns is left alone (it cannot be changed, and is not read as ours: `store.rs`).
+#[cfg(unix)]
+pub fn make_tree_private(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    create_private_dir(dir)?;
+    let me = crate::broker::current_uid();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(at) = pending.pop() {
+        let meta = std::fs::symlink_metadata(&at)?;
+        if meta.file_type().is_symlink() || meta.uid() != me {
+            continue;
+        }
+        let wanted = if meta.is_dir() { 0o700 } else { 0o600 };
+        if meta.mode() & 0o777 & !wanted != 0 {
+            std::fs::set_permissions(&at, std::fs::Permissions::from_mode(meta.mode() & 0o777 & wanted))?;
+        }
+        if meta.is_dir() {
+            for entry in std::fs::read_dir(&at)?.flatten() {
+                pending.push(entry.path());
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+pub fn make_tree_private(dir: &Path) -> std::io::Result<()> {
+    // The user's profile folder is private to the user on Windows.
+    std::fs::create_dir_all(dir)
 }
 
 /// Replaces `path` with `bytes` atomically but without syncing (see the module's comment).
 pub fn write_atomic_cache(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().ok_or_else(|| std::io::Error::other("no folder"))?;
-    std::fs::create_dir_all(dir)?;
+    create_private_dir(dir)?;
+    // tempfile creates its files 0600.
     let mut file = tempfile::NamedTempFile::new_in(dir)?;
     file.write_all(bytes)?;
     file.persist(path).map_err(|e| e.error)?;
@@ -58,22 +131,9 @@ pub fn overwrite_record(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     file.write_all(&record)
 }
 
-/// `write_atomic`, readable by this user only (a file that holds a secret of this run).
-#[cfg(unix)]
+/// `write_atomic`, for a file that holds a secret of this run: the name says why it must stay
+/// private (every file `write_atomic` makes is 0600 from its creation).
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let mut file = AtomicWriteFile::open(path)?;
-    file.as_file().set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    file.write_all(bytes)?;
-    file.commit()
-}
-
-#[cfg(not(unix))]
-pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    // The user's profile folder is private to the user on Windows.
     write_atomic(path, bytes)
 }
 
@@ -100,6 +160,10 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             let secret = dir.path().join("s");
             write_private(&secret, b"x").unwrap();
+            assert_eq!(std::fs::metadata(&secret).unwrap().permissions().mode() & 0o777, 0o600);
+            // A file an older version left readable is replaced by a private one.
+            std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o644)).unwrap();
+            write_atomic(&secret, b"y").unwrap();
             assert_eq!(std::fs::metadata(&secret).unwrap().permissions().mode() & 0o777, 0o600);
         }
     }

@@ -2,7 +2,7 @@
 //! append-only file per connection (`history/<id>.jsonl`), so that recording an event never
 //! rewrites the metadata file. Older events are dropped when the file is compacted.
 
-use std::fs::{self, OpenOptions};
+use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -67,10 +67,10 @@ impl History {
             self.compact(id, event.at);
         }
         let write = || -> std::io::Result<()> {
-            fs::create_dir_all(&self.dir)?;
+            crate::fsutil::create_private_dir(&self.dir)?;
             let mut line = serde_json::to_vec(event).map_err(std::io::Error::other)?;
             line.push(b'\n');
-            OpenOptions::new().create(true).append(true).open(self.path(id))?.write_all(&line)
+            crate::fsutil::private_options().create(true).append(true).open(self.path(id))?.write_all(&line)
         };
         if let Err(e) = write() {
             tracing::warn!(connection = %id, "could not record keepalive history: {e}");

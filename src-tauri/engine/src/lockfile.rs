@@ -2,8 +2,12 @@
 //! the `zoom-connections` command line): one file per connection for its refresh, one for the
 //! metadata file's read-modify-write. OS advisory locks (flock on Unix, LockFileEx on Windows)
 //! are released by the OS when a process dies, so a killed process never leaves a lock behind.
+//!
+//! Any process that can open a lock file can hold its lock, for ever: so lock files are 0600 in
+//! a 0700 folder (`fsutil`), and no wait here is unbounded — a lock held past its wait is an
+//! error that says so (docs/security.md, Another local user).
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -39,9 +43,9 @@ impl Drop for FileLock {
 
 fn open(path: &Path) -> Result<File> {
     if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir).map_err(|e| EngineError::new(ErrorCode::Storage, format!("could not create {}: {e}", dir.display())))?;
+        crate::fsutil::create_private_dir(dir).map_err(|e| EngineError::new(ErrorCode::Storage, format!("could not create {}: {e}", dir.display())))?;
     }
-    OpenOptions::new()
+    crate::fsutil::private_options()
         .create(true)
         .truncate(false)
         .read(true)
@@ -50,11 +54,31 @@ fn open(path: &Path) -> Result<File> {
         .map_err(|e| EngineError::new(ErrorCode::Storage, format!("could not open the lock {}: {e}", path.display())))
 }
 
-/// Blocks until the lock is ours: for short critical sections (a metadata write).
-pub fn lock_blocking(path: &Path) -> Result<FileLock> {
+/// How long a short critical section (a metadata write) waits for another process: such
+/// sections take milliseconds, so a lock held this long is held by something that is not
+/// writing (a hung or hostile process).
+pub const SHORT_WAIT: Duration = Duration::from_secs(10);
+
+fn held_too_long(timeout: Duration) -> EngineError {
+    EngineError::new(
+        ErrorCode::LockTimeout,
+        format!("another Zoom Connections process has been working on this connection for over {} s; try again", timeout.as_secs()),
+    )
+}
+
+/// Waits, blocking this thread, until the lock is ours, up to `timeout`: for short critical
+/// sections (a metadata write). Never call it with a process-wide mutex held.
+pub fn lock_blocking(path: &Path, timeout: Duration) -> Result<FileLock> {
     let file = open(path)?;
-    file.lock().map_err(|e| EngineError::new(ErrorCode::Storage, format!("could not lock {}: {e}", path.display())))?;
-    Ok(FileLock { file })
+    let deadline = Instant::now() + timeout;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(FileLock { file }),
+            Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
+            Err(std::fs::TryLockError::WouldBlock) => return Err(held_too_long(timeout)),
+            Err(std::fs::TryLockError::Error(e)) => return Err(EngineError::new(ErrorCode::Storage, format!("could not lock {}: {e}", path.display()))),
+        }
+    }
 }
 
 /// Waits (without blocking the runtime) until the lock is ours, up to `timeout`: for a refresh,
@@ -68,12 +92,7 @@ pub async fn lock_async(path: PathBuf, timeout: Duration) -> Result<FileLock> {
             Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(EngineError::new(
-                    ErrorCode::LockTimeout,
-                    format!("another Zoom Connections process has been working on this connection for over {} s; try again", timeout.as_secs()),
-                ))
-            }
+            Err(std::fs::TryLockError::WouldBlock) => return Err(held_too_long(timeout)),
             Err(std::fs::TryLockError::Error(e)) => return Err(EngineError::new(ErrorCode::Storage, format!("could not lock {}: {e}", path.display()))),
         }
     }
@@ -87,7 +106,8 @@ mod tests {
     async fn a_second_holder_waits_until_the_first_lets_go() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c1.lock");
-        let first = lock_blocking(&path).unwrap();
+        let first = lock_blocking(&path, SHORT_WAIT).unwrap();
+        assert_eq!(lock_blocking(&path, Duration::from_millis(30)).err().map(|e| e.code), Some(ErrorCode::LockTimeout), "bounded, not for ever");
         let err = lock_async(path.clone(), Duration::from_millis(60)).await.err().expect("busy");
         assert_eq!(err.code, ErrorCode::LockTimeout);
         drop(first);

@@ -52,7 +52,15 @@ pub fn save(path: &Path, inner: &Inner, now: i64) -> std::io::Result<()> {
         clock_offset: inner.clock_offset,
     };
     let text = serde_json::to_vec(&snapshot).map_err(std::io::Error::other)?;
-    let mut file = atomic_write_file::AtomicWriteFile::open(path)?;
+    // Its grants' tokens are secrets of the sandbox's users: this user's alone from the start.
+    let mut options = atomic_write_file::AtomicWriteFile::options();
+    #[cfg(unix)]
+    {
+        use atomic_write_file::unix::OpenOptionsExt as _;
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        options.preserve_mode(false);
+    }
+    let mut file = options.open(path)?;
     std::io::Write::write_all(&mut file, &text)?;
     file.commit()
 }

@@ -33,6 +33,7 @@ use crate::error::{EngineError, ErrorCode, Result};
 
 pub use audit::AUDIT_LOG;
 pub use client::{BrokerClient, TokenLoan};
+pub(crate) use peer::current_uid;
 
 /// The broker's files in its directory.
 pub const SOCKET_FILE: &str = "broker.sock";
