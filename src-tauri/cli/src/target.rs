@@ -17,25 +17,56 @@ pub fn resolve(named: Option<&str>, command: &str, text: &crate::text::Text) -> 
         return Ok(from_env);
     }
     if let Some(from_file) = std::env::current_dir().ok().and_then(|dir| from_file(&dir)) {
-        return Ok(from_file);
+        return from_file;
     }
     Err(crate::text::fill(text.no_target, &[("command", command)]))
 }
 
+/// The most a `.zoom-connection` file may hold: a nickname and a comment or two.
+const MAX_FILE_BYTES: u64 = 4096;
+
 /// The first `.zoom-connection` from `dir` upward: its first line that is not empty or a `#`
-/// comment.
-pub fn from_file(dir: &Path) -> Option<String> {
+/// comment. A cloned repository chooses what is in it (docs/security.md, A hostile repository):
+/// only a small regular file counts (a link to `/proc/self/environ` or a FIFO does not), and
+/// its line must be a nickname's characters and length; anything else is an error that shows
+/// the file's path, never its content.
+pub fn from_file(dir: &Path) -> Option<Result<String, String>> {
     let mut at: Option<PathBuf> = Some(dir.to_path_buf());
     while let Some(dir) = at {
         let file = dir.join(FILE);
-        if trusted(&file) {
-            if let Ok(text) = std::fs::read_to_string(&file) {
-                return text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_string);
-            }
+        if std::fs::symlink_metadata(&file).is_ok() && trusted(&file) {
+            return Some(read_name(&file));
         }
         at = dir.parent().map(Path::to_path_buf);
     }
     None
+}
+
+fn read_name(file: &Path) -> Result<String, String> {
+    use std::io::Read;
+    let refuse = |why: &str| format!("{} {why}; it was not used (docs/cli.md, Which connection).", file.display());
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    // Not through a link (checked by the open itself, not before it), and without waiting on a
+    // FIFO that no one writes.
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    let opened = options.open(file).map_err(|e| refuse(&format!("cannot be read ({})", e.kind())))?;
+    let meta = opened.metadata().map_err(|e| refuse(&format!("cannot be read ({})", e.kind())))?;
+    if !meta.is_file() {
+        return Err(refuse("is not a regular file"));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(refuse(&format!("is larger than {MAX_FILE_BYTES} bytes")));
+    }
+    let mut bytes = Vec::new();
+    opened.take(MAX_FILE_BYTES).read_to_end(&mut bytes).map_err(|e| refuse(&format!("cannot be read ({})", e.kind())))?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| refuse("is not UTF-8 text"))?;
+    let name = text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#')).ok_or_else(|| refuse("names no connection"))?;
+    if name.chars().count() > zoom_connections_engine::NICKNAME_MAX || name.chars().any(char::is_control) {
+        return Err(refuse("does not hold a connection's nickname or id"));
+    }
+    Ok(name.to_string())
 }
 
 /// A file another user owns (in /tmp, say) does not choose this user's connection: only the
@@ -45,7 +76,7 @@ fn trusted(file: &Path) -> bool {
     use std::os::unix::fs::MetadataExt;
     // SAFETY: geteuid has no preconditions and cannot fail.
     let me = unsafe { libc::geteuid() };
-    std::fs::metadata(file).is_ok_and(|m| m.uid() == me || m.uid() == 0)
+    std::fs::symlink_metadata(file).is_ok_and(|m| m.uid() == me || m.uid() == 0)
 }
 
 #[cfg(not(unix))]
@@ -64,8 +95,48 @@ mod tests {
         std::fs::create_dir_all(&deep).unwrap();
         assert_eq!(from_file(&deep), None);
         std::fs::write(root.path().join("project").join(FILE), "# the tenant these scripts manage\n\n  Production \n").unwrap();
-        assert_eq!(from_file(&deep).as_deref(), Some("Production"));
+        assert_eq!(from_file(&deep), Some(Ok("Production".to_string())));
         std::fs::write(deep.join(FILE), "Staging").unwrap();
-        assert_eq!(from_file(&deep).as_deref(), Some("Staging"));
+        assert_eq!(from_file(&deep), Some(Ok("Staging".to_string())));
+    }
+
+    /// A cloned repository's `.zoom-connection` that links to the environment, is not a file,
+    /// is large, or holds no nickname is refused without a byte of it shown.
+    #[cfg(unix)]
+    #[test]
+    fn a_hostile_file_is_refused_and_never_echoed() {
+        let root = tempfile::tempdir().unwrap();
+        let file = root.path().join(FILE);
+        let refused = |why: &str| {
+            let err = from_file(root.path()).expect("found").expect_err(why);
+            assert!(err.contains(&root.path().display().to_string()), "{err}");
+            err
+        };
+        std::env::set_var("ZC_TARGET_TEST_SECRET", "s3cr3t-in-the-environment");
+        std::os::unix::fs::symlink("/proc/self/environ", &file).unwrap();
+        assert!(!refused("a link").contains("s3cr3t"));
+        std::fs::remove_file(&file).unwrap();
+        std::os::unix::fs::symlink(root.path().join("elsewhere"), &file).unwrap();
+        std::fs::write(root.path().join("elsewhere"), "Production").unwrap();
+        refused("a link to a good file too");
+        std::fs::remove_file(&file).unwrap();
+        std::fs::create_dir(&file).unwrap();
+        refused("a folder");
+        std::fs::remove_dir(&file).unwrap();
+        let fifo = std::ffi::CString::new(file.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+        refused("a FIFO, without waiting for a writer");
+        std::fs::remove_file(&file).unwrap();
+        std::fs::write(&file, "x".repeat(5000)).unwrap();
+        refused("too large");
+        std::fs::write(&file, "Prod\u{1b}]0;owned\u{7}").unwrap();
+        assert!(!refused("escape sequences").contains('\u{1b}'));
+        std::fs::write(&file, "n".repeat(65)).unwrap();
+        refused("longer than a nickname");
+        std::fs::write(&file, "# only a comment\n").unwrap();
+        refused("no name");
+        std::fs::write(&file, "  Production\n").unwrap();
+        assert_eq!(from_file(root.path()), Some(Ok("Production".to_string())));
     }
 }

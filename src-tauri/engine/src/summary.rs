@@ -81,17 +81,27 @@ impl Engine {
         let named: Vec<&Connection> = all.iter().filter(|c| c.nickname.to_lowercase() == key.to_lowercase()).collect();
         match named.as_slice() {
             [one] => Ok((*one).clone()),
-            [] => Err(EngineError::new(ErrorCode::NotFound, format!("No connection is called “{key}” (see: zoom-connections list)."))),
+            [] => Err(EngineError::new(ErrorCode::NotFound, format!("No connection is called {} (see: zoom-connections list).", quoted(key)))),
             many => Err(EngineError::new(
                 ErrorCode::NotFound,
                 format!(
-                    "“{key}” names {} connections in different orgs; use the id: {}.",
+                    "{} names {} connections in different orgs; use the id: {}.",
+                    quoted(key),
                     many.len(),
                     many.iter().map(|c| c.id.as_str()).collect::<Vec<_>>().join(", ")
                 ),
             )),
         }
     }
+}
+
+/// A name that matched nothing, as an error shows it: it may come from a cloned repository's
+/// file or a script's variable, so it is quoted, its control characters escaped (no terminal
+/// escape sequence passes) and its length bounded.
+pub fn quoted(name: &str) -> String {
+    let escaped: String = name.chars().flat_map(char::escape_debug).take(crate::NICKNAME_MAX * 2).collect();
+    let cut = if escaped.chars().count() < name.chars().flat_map(char::escape_debug).count() { "…" } else { "" };
+    format!("“{escaped}{cut}”")
 }
 
 impl Status {
@@ -104,5 +114,16 @@ impl Status {
             Status::NeedsReconnect => "needs_reconnect",
             Status::Superseded => "superseded",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn unknown_names_are_quoted_escaped_and_bounded() {
+        assert_eq!(super::quoted("Prod"), "“Prod”");
+        assert_eq!(super::quoted("a\u{1b}]0;x\u{7}"), "“a\\u{1b}]0;x\\u{7}”");
+        let long = super::quoted(&"n".repeat(1000));
+        assert!(long.chars().count() < 140 && long.ends_with("…”"), "{long}");
     }
 }
