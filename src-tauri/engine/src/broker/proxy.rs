@@ -101,15 +101,21 @@ fn token_refused(body: &[u8]) -> bool {
     serde_json::from_slice::<serde_json::Value>(body).ok().and_then(|j| j.get("code").and_then(|c| c.as_i64())) == Some(124)
 }
 
-/// `/zoom/KEY/REST` → (KEY decoded, REST as sent), if REST is under `v2/` or `scim2/` and has
-/// no dot segments (which a URL parser would resolve to another path of the API host).
+/// `/zoom/KEY/REST` → (KEY decoded, REST as sent), if REST is under `v2/` or `scim2/` and no
+/// segment of it could be read as another path of the API host: none that decodes, once or
+/// twice, to `.` or `..` or holds a `/` or `\` (a server or proxy that decodes again would
+/// resolve it), and none with a `;` (`..;/` is a parent segment to servlet containers).
 fn split_path(path: &str) -> Option<(String, &str)> {
     let (raw_key, rest) = path.strip_prefix("/zoom/")?.split_once('/')?;
     let key = percent_encoding::percent_decode_str(raw_key).decode_utf8().ok()?.into_owned();
     let under_api = rest.starts_with("v2/") || rest.starts_with("scim2/");
-    let lower = rest.to_ascii_lowercase();
-    let dotted = rest.split('/').any(|s| s == "." || s == "..") || lower.contains("%2e") || lower.contains("%2f") || rest.contains('\\');
-    (under_api && !dotted && !key.is_empty()).then_some((key, rest))
+    (under_api && !key.is_empty() && rest.split('/').all(plain_segment)).then_some((key, rest))
+}
+
+fn plain_segment(segment: &str) -> bool {
+    let once = percent_encoding::percent_decode_str(segment).decode_utf8_lossy();
+    let twice = percent_encoding::percent_decode_str(&once).decode_utf8_lossy().into_owned();
+    [segment, &once, &twice].iter().all(|s| *s != "." && *s != ".." && !s.contains(['/', '\\', ';']))
 }
 
 fn headers_for_zoom(from: &HeaderMap) -> HeaderMap {
@@ -224,12 +230,22 @@ mod tests {
     fn forwards_only_the_api_paths() {
         assert_eq!(split_path("/zoom/Prod/v2/users/me"), Some(("Prod".to_string(), "v2/users/me")));
         assert_eq!(split_path("/zoom/My%20Org/scim2/Users"), Some(("My Org".to_string(), "scim2/Users")));
+        // A dot inside a segment is an ordinary character (an email address as a user id).
+        assert_eq!(split_path("/zoom/Prod/v2/users/a.b%40example.com"), Some(("Prod".to_string(), "v2/users/a.b%40example.com")));
+        assert_eq!(split_path("/zoom/Prod/v2/users/a%2Eb%40example.com"), Some(("Prod".to_string(), "v2/users/a%2Eb%40example.com")));
         for refused in [
             "/zoom/Prod/oauth/token",
             "/zoom/Prod/v2/../oauth/revoke",
             "/zoom/Prod/v2/%2e%2e/oauth/revoke",
             "/zoom/Prod/v2/users%2Fme",
             "/zoom/Prod/v2/./users",
+            "/zoom/Prod/v2/..;/oauth/revoke",
+            "/zoom/Prod/v2/users;x=1",
+            "/zoom/Prod/v2/%252e%252e/oauth/revoke",
+            "/zoom/Prod/v2/%252E./oauth/revoke",
+            "/zoom/Prod/v2/users%252Fme",
+            "/zoom/Prod/v2/%2e%2e%3b/oauth",
+            "/zoom/Prod/v2/.%2E/oauth/revoke",
             "/zoom//v2/users",
             "/zoom/Prod",
             "/v2/users/me",
