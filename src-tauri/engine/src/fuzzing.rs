@@ -91,7 +91,7 @@ pub fn zoom_answer(data: &[u8]) {
             }
         }
         _ => {
-            if let Err(f) = api_answer(status, None, body) {
+            if let Err(f) = api_answer(status, None, None, body) {
                 bounded(&f.error.message)
             }
         }

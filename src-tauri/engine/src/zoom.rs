@@ -56,21 +56,29 @@ fn unix_now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
-fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<RetryAfter> {
-    // Absolute dates in Retry-After are real time, whatever clock the engine runs on.
-    parse_retry_after(headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?, unix_now())
+/// When Zoom says to come back: `Retry-After`, else `X-RateLimit-Reset` (docs/zoom.md, Rate
+/// limits: Zoom does not document the latter's form, so both readings are taken).
+pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<RetryAfter> {
+    // Absolute dates are real time, whatever clock the engine runs on.
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    header("retry-after")
+        .and_then(|v| parse_retry_after(v, unix_now()))
+        .or_else(|| header("x-ratelimit-reset").and_then(|v| crate::zoom_answers::parse_rate_limit_reset(v, unix_now())))
 }
 
-/// An answer as far as the client reads it: status, `Retry-After`, and at most `MAX_BODY` bytes.
+/// An answer as far as the client reads it: status, `Retry-After`, a 401's challenge, and at
+/// most `MAX_BODY` bytes.
 struct Answer {
     status: u16,
     retry_after: Option<RetryAfter>,
+    www_authenticate: Option<String>,
     body: Vec<u8>,
 }
 
 async fn read(res: reqwest::Response) -> std::result::Result<Answer, ZoomFailure> {
     let status = res.status().as_u16();
     let retry_after = retry_after(res.headers());
+    let www_authenticate = res.headers().get(reqwest::header::WWW_AUTHENTICATE).and_then(|v| v.to_str().ok()).map(|v| v.chars().take(1024).collect());
     let mut res = res;
     let mut body = Vec::new();
     while let Some(chunk) = res.chunk().await.map_err(network)? {
@@ -79,7 +87,7 @@ async fn read(res: reqwest::Response) -> std::result::Result<Answer, ZoomFailure
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(Answer { status, retry_after, body })
+    Ok(Answer { status, retry_after, www_authenticate, body })
 }
 
 impl ZoomClient {
@@ -197,7 +205,7 @@ impl ZoomClient {
     async fn api_get(&self, url: &str, access: &Secret, accept: &str) -> std::result::Result<serde_json::Value, ZoomFailure> {
         let res = self.http.get(url).bearer_auth(access.expose()).header(reqwest::header::ACCEPT, accept).send().await.map_err(network)?;
         let answer = read(res).await?;
-        api_answer(answer.status, answer.retry_after, &answer.body)
+        api_answer(answer.status, answer.retry_after, answer.www_authenticate.as_deref(), &answer.body)
     }
 
     /// `GET /v2/users/me`: who signed in.

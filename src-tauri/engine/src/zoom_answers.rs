@@ -184,6 +184,20 @@ pub fn parse_retry_after(value: &str, now: i64) -> Option<RetryAfter> {
     Some(RetryAfter { wait: Duration::from_secs(secs.min(ceiling)), capped: secs > ceiling })
 }
 
+/// `X-RateLimit-Reset`, which Zoom does not document (docs/zoom.md, Rate limits), read every way
+/// it is seen: Unix seconds (any number past the year 2001), else seconds to wait, else a date.
+pub fn parse_rate_limit_reset(value: &str, now: i64) -> Option<RetryAfter> {
+    let value = value.trim();
+    match value.parse::<u64>() {
+        Ok(epoch) if epoch >= 1_000_000_000 => {
+            let wait = u64::try_from(i64::try_from(epoch).unwrap_or(i64::MAX).saturating_sub(now)).unwrap_or(0);
+            let ceiling = RETRY_AFTER_CEILING.as_secs();
+            Some(RetryAfter { wait: Duration::from_secs(wait.min(ceiling)), capped: wait > ceiling })
+        }
+        _ => parse_retry_after(value, now),
+    }
+}
+
 /// What a 2xx token answer carried, field by field; nothing judged yet.
 #[derive(Debug, Clone, Default)]
 pub struct TokenFields {
@@ -430,8 +444,25 @@ pub fn token_answer(call: TokenCall, status: u16, retry_after: Option<RetryAfter
     TokenAnswer { tokens: Err(failure), refresh: None }
 }
 
+/// Whether a 401 says the access token itself is refused (and a refresh may fix it): Zoom's
+/// own answer (code 124; SCIM's error shape), or a resource server's as RFC 6750 3.1 words it —
+/// `WWW-Authenticate: Bearer error="invalid_token"` — or as OAuth-style servers put it in the
+/// body (`{"error":"invalid_token"}`). Any other 401 is "something in between answered".
+pub fn refuses_token(www_authenticate: Option<&str>, body: &[u8]) -> bool {
+    static CHALLENGE: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r#"(?i)\bbearer\b[^\n]*?\berror\s*=\s*"?invalid_token"?"#).expect("a valid pattern"));
+    if www_authenticate.is_some_and(|h| CHALLENGE.is_match(h)) {
+        return true;
+    }
+    let Ok(json) = serde_json::from_slice::<serde_json::Value>(body) else { return false };
+    json.get("code").and_then(|c| c.as_i64()) == Some(124)
+        || json.get("schemas").is_some()
+        || json.get("error").and_then(|e| e.as_str()) == Some("invalid_token")
+}
+
 /// An API answer (`/v2/…`, `/scim2/…`): its JSON on success, else the failure, classified.
-pub fn api_answer(status: u16, retry_after: Option<RetryAfter>, body: &[u8]) -> Result<serde_json::Value, ZoomFailure> {
+/// `www_authenticate`: the answer's challenge, if any (a 401's is read, `refuses_token`).
+pub fn api_answer(status: u16, retry_after: Option<RetryAfter>, www_authenticate: Option<&str>, body: &[u8]) -> Result<serde_json::Value, ZoomFailure> {
     let json: Option<serde_json::Value> = serde_json::from_slice(body).ok();
     if (200..300).contains(&status) {
         return json.ok_or_else(|| failure(ErrorCode::ZoomBadResponse, "Zoom answered with something that is not JSON"));
@@ -441,12 +472,19 @@ pub fn api_answer(status: u16, retry_after: Option<RetryAfter>, body: &[u8]) -> 
     let (code_kind, class, text) = match (status, code) {
         (429, _) => (ErrorCode::ZoomRateLimited, FailureClass::Transient, "Zoom's rate limit was reached; the call will be retried".to_string()),
         (500..=599, _) => (ErrorCode::Network, FailureClass::Transient, format!("Zoom had a server error (HTTP {status})")),
+        // RFC 6750's answer, whatever the body: the header is the resource server's own word.
+        (401, _) if json.is_none() && refuses_token(www_authenticate, body) => {
+            (ErrorCode::ZoomInvalidGrant, FailureClass::TokenRefused, "the API refused the access token (401, invalid_token)".to_string())
+        }
         // Not Zoom's shape at all: a proxy's or firewall's page says nothing about the grant.
         _ if json.is_none() => (ErrorCode::ZoomBadResponse, FailureClass::Ambiguous, format!("Zoom answered something unexpected (HTTP {status})")),
         (_, Some(124)) => (ErrorCode::ZoomInvalidGrant, FailureClass::TokenRefused, "Zoom refused the access token (401, code 124)".to_string()),
         // SCIM's own error shape has no `code` (docs/zoom.md, SCIM 2): its 401 is Zoom's.
         (401, _) if json.as_ref().is_some_and(|j| j.get("schemas").is_some()) => {
             (ErrorCode::ZoomInvalidGrant, FailureClass::TokenRefused, "Zoom's SCIM API refused the access token (401)".to_string())
+        }
+        (401, _) if refuses_token(www_authenticate, body) => {
+            (ErrorCode::ZoomInvalidGrant, FailureClass::TokenRefused, "the API refused the access token (401, invalid_token)".to_string())
         }
         // A 401 without Zoom's "invalid access token" code (a gateway's JSON, a call the
         // account may not make) says nothing about the token: one such answer must not end a
@@ -508,13 +546,13 @@ pub fn parse_identity(me: &serde_json::Value) -> Option<ZoomIdentity> {
 
 /// `GET /v2/users/me` as the engine reads it.
 pub fn identity_answer(status: u16, body: &[u8]) -> Result<ZoomIdentity, ZoomFailure> {
-    let me = api_answer(status, None, body)?;
+    let me = api_answer(status, None, None, body)?;
     parse_identity(&me).ok_or_else(|| failure(ErrorCode::ZoomBadResponse, "Zoom's answer about the signed-in user lacks its id"))
 }
 
 /// `GET /scim2/Users?count=1` as the engine reads it: the number of users.
 pub fn scim_answer(status: u16, body: &[u8]) -> Result<u64, ZoomFailure> {
-    let list = api_answer(status, None, body)?;
+    let list = api_answer(status, None, None, body)?;
     list.get("totalResults").and_then(|t| t.as_u64()).ok_or_else(|| failure(ErrorCode::ZoomBadResponse, "Zoom's SCIM answer lacks totalResults"))
 }
 
@@ -636,16 +674,29 @@ mod tests {
         assert_eq!(far, RetryAfter { wait: RETRY_AFTER_CEILING, capped: true });
         assert_eq!(parse_retry_after("2026-11-30T22:00:00Z", now).unwrap().wait, Duration::ZERO);
         assert_eq!(parse_retry_after("soon", now), None);
+        // X-RateLimit-Reset: Unix seconds, seconds to wait, or a date.
+        assert_eq!(parse_rate_limit_reset(&(now + 2).to_string(), now).unwrap().wait, Duration::from_secs(2));
+        assert_eq!(parse_rate_limit_reset("3", now).unwrap().wait, Duration::from_secs(3));
+        assert_eq!(parse_rate_limit_reset("2026-12-01T00:00:00Z", now).unwrap().wait, Duration::from_secs(3600));
+        assert_eq!(parse_rate_limit_reset(&(now - 5).to_string(), now).unwrap().wait, Duration::ZERO);
     }
 
     #[test]
     fn only_zoom_s_own_401_refuses_the_token() {
-        let class = |body: &[u8]| api_answer(401, None, body).unwrap_err().class;
+        let class = |body: &[u8]| api_answer(401, None, None, body).unwrap_err().class;
         assert_eq!(class(br#"{"code":124,"message":"Invalid access token."}"#), FailureClass::TokenRefused);
         let scim = br#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"detail":"Invalid access token","status":401}"#;
         assert_eq!(class(scim), FailureClass::TokenRefused);
         // A gateway's JSON 401 says nothing about the token.
         assert_eq!(class(br#"{"code":401,"message":"Unauthorized"}"#), FailureClass::Ambiguous);
+        assert_eq!(class(b"<html>401 Authorization Required</html>"), FailureClass::Ambiguous);
+        // RFC 6750 3.1: the challenge says so, with any body; or an OAuth-style body does.
+        let challenged = |h: &str, body: &[u8]| api_answer(401, None, Some(h), body).unwrap_err().class;
+        assert_eq!(challenged(r#"Bearer realm="api", error="invalid_token", error_description="The access token expired""#, b""), FailureClass::TokenRefused);
+        assert_eq!(challenged("bearer error=invalid_token", b"<html>no</html>"), FailureClass::TokenRefused);
+        assert_eq!(challenged(r#"Bearer realm="api""#, b""), FailureClass::Ambiguous, "a bare challenge says only that a token is needed");
+        assert_eq!(challenged(r#"Bearer error="insufficient_scope""#, br#"{"code":401}"#), FailureClass::Ambiguous);
+        assert_eq!(class(br#"{"error":"invalid_token","error_description":"expired"}"#), FailureClass::TokenRefused);
     }
 
     #[test]

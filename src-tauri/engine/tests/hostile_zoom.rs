@@ -25,6 +25,8 @@ struct Script {
     revoke: Mutex<VecDeque<(u16, String)>>,
     /// users/me answers; a plain identity when none is scripted.
     me: Mutex<VecDeque<(u16, String)>>,
+    /// A `WWW-Authenticate` for the next scripted users/me answer (RFC 6750 3.1).
+    me_challenge: Mutex<Option<String>>,
 }
 
 async fn scripted(queue: &Mutex<VecDeque<(u16, String)>>) -> Response {
@@ -34,22 +36,27 @@ async fn scripted(queue: &Mutex<VecDeque<(u16, String)>>) -> Response {
     }
 }
 
+async fn me(State(s): State<Arc<Script>>) -> Response {
+    if !s.me.lock().unwrap().is_empty() {
+        let mut answer = scripted(&s.me).await;
+        if let Some(challenge) = s.me_challenge.lock().unwrap().take() {
+            answer.headers_mut().insert(axum::http::header::WWW_AUTHENTICATE, challenge.parse().unwrap());
+        }
+        return answer;
+    }
+    axum::Json(serde_json::json!({"id": "usr_contoso_owner", "email": "owner@contoso.example", "role_name": "Owner", "account_id": "acct_contoso"}))
+        .into_response()
+}
+
 /// A server standing where Zoom was: scripted token and revoke answers, a plain users/me.
 async fn hostile() -> (String, Arc<Script>) {
     let script = Arc::new(Script::default());
     let app = Router::new()
         .route("/oauth/token", post(|State(s): State<Arc<Script>>| async move { scripted(&s.token).await }))
         .route("/oauth/revoke", post(|State(s): State<Arc<Script>>| async move { scripted(&s.revoke).await }))
-        .route(
-            "/v2/users/me",
-            get(|State(s): State<Arc<Script>>| async move {
-                if !s.me.lock().unwrap().is_empty() {
-                    return scripted(&s.me).await;
-                }
-                axum::Json(serde_json::json!({"id": "usr_contoso_owner", "email": "owner@contoso.example", "role_name": "Owner", "account_id": "acct_contoso"}))
-                    .into_response()
-            }),
-        )
+        .route("/v2/users/me", get(me))
+        // Test's call when the grant has a SCIM scope: answered as users/me is.
+        .route("/scim2/Users", get(me))
         .with_state(script.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -111,6 +118,29 @@ async fn a_401_without_code_124_after_a_working_refresh_keeps_the_connection_act
     script.token.lock().unwrap().push_back((200, new_pair.replace("A5", "A6").replace("R5", "R6")));
     script.me.lock().unwrap().push_back((401, r#"{"code":124,"message":"Invalid access token."}"#.into()));
     assert!(rotate_now(&engine, &id).await.is_err());
+    assert_eq!(engine.connection(&id).unwrap().status, Status::NeedsReconnect);
+}
+
+/// A resource server that follows RFC 6750 instead of Zoom's code 124: its
+/// `WWW-Authenticate: Bearer error="invalid_token"` (or `{"error":"invalid_token"}`) on a token
+/// just issued is a refused token too, so a revoked grant ends as Needs reconnect, not Active.
+#[tokio::test]
+async fn an_rfc_6750_invalid_token_answer_is_a_refused_token() {
+    let (url, script) = hostile().await;
+    let (_w, engine, id) = connection_facing(&url).await;
+    let new_pair = r#"{"access_token":"A7","token_type":"Bearer","refresh_token":"R7","expires_in":3599}"#;
+    script.token.lock().unwrap().push_back((200, new_pair.into()));
+    script.me.lock().unwrap().push_back((401, String::new()));
+    *script.me_challenge.lock().unwrap() = Some(r#"Bearer realm="api", error="invalid_token", error_description="The access token was revoked""#.into());
+    assert!(rotate_now(&engine, &id).await.is_err());
+    assert_eq!(engine.connection(&id).unwrap().status, Status::NeedsReconnect);
+
+    // The same in the body, on Test: confirmed by a refresh that Zoom refuses.
+    let (url, script) = hostile().await;
+    let (_w, engine, id) = connection_facing(&url).await;
+    script.me.lock().unwrap().push_back((401, r#"{"error":"invalid_token","error_description":"revoked"}"#.into()));
+    script.token.lock().unwrap().push_back((400, r#"{"reason":"Invalid Token!","error":"invalid_grant"}"#.into()));
+    assert!(engine.test_connection(&id).await.is_err());
     assert_eq!(engine.connection(&id).unwrap().status, Status::NeedsReconnect);
 }
 

@@ -95,10 +95,11 @@ impl ProxyTokens {
     }
 }
 
-/// Zoom's answer to a token it does not take: 401 with code 124 (docs/zoom.md, Errors). Other
-/// 401s (a call the account may not make) say nothing about the token and rotate nothing.
-fn token_refused(body: &[u8]) -> bool {
-    serde_json::from_slice::<serde_json::Value>(body).ok().and_then(|j| j.get("code").and_then(|c| c.as_i64())) == Some(124)
+/// Zoom's answer to a token it does not take: 401 with code 124 (docs/zoom.md, Errors), or a
+/// server's RFC 6750 `invalid_token` (`zoom_answers::refuses_token`). Other 401s (a call the
+/// account may not make) say nothing about the token and rotate nothing.
+fn token_refused(headers: &HeaderMap, body: &[u8]) -> bool {
+    crate::zoom_answers::refuses_token(headers.get(header::WWW_AUTHENTICATE).and_then(|v| v.to_str().ok()), body)
 }
 
 /// `/zoom/KEY/REST` → (KEY decoded, REST as sent), if REST is under `v2/` or `scim2/` and no
@@ -197,7 +198,7 @@ pub(crate) async fn forward(State(state): State<BrokerState>, request: Request) 
         }
         let headers = upstream.headers().clone();
         let refusal = read_bounded(upstream).await;
-        if token_refused(&refusal) && !retried {
+        if token_refused(&headers, &refusal) && !retried {
             retried = true;
             tracing::info!(connection = %conn.id, "the proxy's token was refused; replacing it and sending the call again");
             token = match state.tokens.replace(&state.engine, &conn.id, &token).await {
