@@ -107,12 +107,14 @@ fn refusal(state: &BrokerState, caller: &Caller, headers: &HeaderMap) -> Option<
     }
 }
 
-/// Every request: the caller checked, then served, then one audit line.
+/// Every request: the caller checked, then served, then audited (refused ones counted: audit.rs).
 async fn guard(State(state): State<BrokerState>, ConnectInfo(caller): ConnectInfo<Caller>, request: Request, next: Next) -> Response {
     let started = Instant::now();
+    // The caller checked before anything of its request is kept (the audit line is bounded).
+    let refused_because = refusal(&state, &caller, request.headers());
     let path = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/").to_string();
     let mut entry = Entry::new(&caller, request.method().as_str(), &path);
-    let response = match refusal(&state, &caller, request.headers()) {
+    let response = match refused_because {
         Some((status, why)) => {
             entry.refused = Some(why);
             let message = match why {
