@@ -79,16 +79,47 @@ impl BrokerConfig {
 }
 
 /// `$XDG_RUNTIME_DIR/zoom-connections` (private to the user, emptied at logout); without a
-/// runtime directory (macOS, Windows, a bare `su`), a directory of the user's own in the
-/// temporary directory, checked to belong to the user (`prepare_dir`).
+/// runtime directory (macOS, a bare `su`, a cron job), a folder under the user's own cache
+/// directory, which no other user can create first (a predictable name in the shared temporary
+/// directory could be taken by another user and stop `serve`: docs/security.md, The broker).
 pub fn default_dir() -> PathBuf {
-    if let Some(runtime) = std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
-        return PathBuf::from(runtime).join("zoom-connections");
+    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    dir_from(var("XDG_RUNTIME_DIR"), var("XDG_CACHE_HOME"), var("HOME"))
+}
+
+fn dir_from(runtime: Option<PathBuf>, cache_home: Option<PathBuf>, home: Option<PathBuf>) -> PathBuf {
+    if let Some(runtime) = runtime.filter(|d| d.is_absolute()) {
+        return runtime.join("zoom-connections");
     }
     if cfg!(unix) {
+        // XDG: a relative XDG_CACHE_HOME is to be ignored.
+        if let Some(cache) = cache_home.filter(|d| d.is_absolute()).or_else(|| home.filter(|h| h.is_absolute()).map(|h| h.join(".cache"))) {
+            return cache.join("zoom-connections").join("run");
+        }
+        // No home at all: the temporary directory, whose folder `prepare_dir` refuses if another
+        // user made it.
         std::env::temp_dir().join(format!("zoom-connections-{}", peer::current_uid()))
     } else {
+        // The temporary directory is the user's own on Windows.
         std::env::temp_dir().join("zoom-connections")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dir_from;
+    use std::path::PathBuf;
+
+    #[test]
+    fn without_a_runtime_directory_the_broker_lives_under_the_user_s_own_folders() {
+        let p = |s: &str| Some(PathBuf::from(s));
+        assert_eq!(dir_from(p("/run/user/1000"), None, p("/home/a")), PathBuf::from("/run/user/1000/zoom-connections"));
+        if cfg!(unix) {
+            assert_eq!(dir_from(None, None, p("/home/a")), PathBuf::from("/home/a/.cache/zoom-connections/run"));
+            assert_eq!(dir_from(None, p("/var/cache/a"), p("/home/a")), PathBuf::from("/var/cache/a/zoom-connections/run"));
+            assert_eq!(dir_from(p("relative"), p("also-relative"), p("/home/a")), PathBuf::from("/home/a/.cache/zoom-connections/run"));
+            assert!(!dir_from(None, None, p("/home/a")).starts_with(std::env::temp_dir()));
+        }
     }
 }
 

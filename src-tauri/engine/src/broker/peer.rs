@@ -53,7 +53,7 @@ fn dir_error(dir: &Path, why: impl std::fmt::Display) -> EngineError {
 pub(crate) fn prepare_dir(dir: &Path) -> Result<()> {
     use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
     if let Some(parent) = dir.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| dir_error(dir, e))?;
+        crate::fsutil::create_private_dir(parent).map_err(|e| dir_error(dir, e))?;
     }
     match std::fs::DirBuilder::new().mode(0o700).create(dir) {
         Ok(()) => {}
