@@ -42,6 +42,25 @@ const MAX_BODY: usize = 1024 * 1024;
 
 pub struct ZoomClient {
     http: reqwest::Client,
+    /// The proxy's client, made at its first use (`proxy_http`).
+    proxy_http: std::sync::OnceLock<std::result::Result<reqwest::Client, String>>,
+}
+
+/// The proxy's limits: a connection is made within `PROXY_CONNECT`, and an answer may take as
+/// long as it takes while bytes keep coming, at most `PROXY_IDLE` apart. No total: a slow
+/// answer cut mid-body, or a slow POST that Zoom carried out answered 502, would be worse (a
+/// script that retries runs it twice).
+const PROXY_CONNECT: Duration = Duration::from_secs(10);
+const PROXY_IDLE: Duration = Duration::from_secs(120);
+
+fn builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        // An OAuth client must not follow redirects (it could be sent anywhere with a code).
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("zoom-connections/", env!("CARGO_PKG_VERSION")))
+        // The OS store too: where a TLS-inspecting proxy re-signs traffic, its root is there.
+        .tls_built_in_native_certs(true)
+        .tls_built_in_webpki_certs(true)
 }
 
 fn bad_settings(what: &str) -> EngineError {
@@ -91,24 +110,25 @@ async fn read(res: reqwest::Response) -> std::result::Result<Answer, ZoomFailure
 }
 
 impl ZoomClient {
-    /// The HTTP client itself, for the broker's proxy (no redirects, the same trust and proxy).
+    /// The HTTP client itself (no redirects, the system's trust and proxy).
     pub(crate) fn http(&self) -> &reqwest::Client {
         &self.http
     }
 
+    /// The broker's proxy's client: the same trust, proxy and redirect rules, but its own
+    /// timeouts (`PROXY_IDLE`).
+    pub(crate) fn proxy_http(&self) -> Result<&reqwest::Client> {
+        let made = self.proxy_http.get_or_init(|| builder().connect_timeout(PROXY_CONNECT).read_timeout(PROXY_IDLE).build().map_err(|e| e.to_string()));
+        made.as_ref().map_err(|e| EngineError::new(ErrorCode::Network, format!("could not set up HTTP: {e}")))
+    }
+
     pub fn with_timeout(timeout: Duration) -> Result<Self> {
-        let http = reqwest::Client::builder()
-            // An OAuth client must not follow redirects (it could be sent anywhere with a code).
-            .redirect(reqwest::redirect::Policy::none())
+        let http = builder()
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(10)))
-            .user_agent(concat!("zoom-connections/", env!("CARGO_PKG_VERSION")))
-            // The OS store too: where a TLS-inspecting proxy re-signs traffic, its root is there.
-            .tls_built_in_native_certs(true)
-            .tls_built_in_webpki_certs(true)
             .build()
             .map_err(|e| EngineError::new(ErrorCode::Network, format!("could not set up HTTP: {e}")))?;
-        Ok(Self { http })
+        Ok(Self { http, proxy_http: std::sync::OnceLock::new() })
     }
 
     /// PKCE S256 and a random state, always (Zoom's default method would be `plain`).

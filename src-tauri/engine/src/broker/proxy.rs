@@ -173,7 +173,10 @@ pub(crate) async fn forward(State(state): State<BrokerState>, request: Request) 
     };
     let query = parts.uri.query().map(|q| format!("?{q}")).unwrap_or_default();
     let headers = headers_for_zoom(&parts.headers);
-    let http = state.engine.inner.zoom.http();
+    let http = match state.engine.inner.zoom.proxy_http() {
+        Ok(http) => http,
+        Err(e) => return with_connection(error_response(&e), &conn.id),
+    };
 
     let mut token = match state.tokens.current(&state.engine, &conn.id).await {
         Ok(t) => t,
