@@ -36,14 +36,12 @@ pub async fn listen(handler: Handler) -> Result<LoopbackListener> {
     let base = format!("http://127.0.0.1:{port}");
     let app = Router::new().route(LOOPBACK_PATH, get(callback)).with_state((handler, base.clone()));
     let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(async move {
-        let served = axum::serve(listener, app).with_graceful_shutdown(async {
-            let _ = stopped.await;
-        });
-        if let Err(e) = served.await {
-            tracing::warn!("loopback listener stopped: {e}");
-        }
-    });
+    // A web page or another local user can reach it too: bounded (src-tauri/listener).
+    let limits = zoom_connections_listener::Limits::new(16, std::time::Duration::from_secs(10));
+    let until_stopped = async move {
+        let _ = stopped.await;
+    };
+    tokio::spawn(zoom_connections_listener::serve(listener, app, limits, |_, _| (), until_stopped));
     Ok(LoopbackListener { redirect_uri: format!("{base}{LOOPBACK_PATH}"), _stop: stop })
 }
 

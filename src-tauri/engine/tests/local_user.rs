@@ -149,3 +149,96 @@ fn a_held_list_lock_is_waited_for_boundedly_and_never_under_the_list_mutex() {
     settings.refresh_margin_secs = 700;
     engine.save_settings(settings).unwrap();
 }
+
+/// Another user floods the broker's loopback port with 1,000 half-sent requests: the broker
+/// holds at most its cap of them, closes each within the header timeout, and its socket goes on
+/// serving its owner. Without the limits, the flood took every descriptor and `token` hung.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_the_loopback_port_leaves_the_socket_to_its_owner() {
+    use zoom_connections_engine::broker::{self, BrokerConfig};
+    let w = common::World::new().await;
+    let scratch = common::temp_dir();
+    let running = broker::start(w.engine.clone(), BrokerConfig { dir: scratch.path().join("broker"), tcp_port: Some(0) }).await.unwrap();
+    let port = running.tcp.unwrap().port();
+    let descriptors = || std::fs::read_dir("/proc/self/fd").unwrap().count();
+    let before = descriptors();
+
+    // The attacker: its own process (as uid 65534 where the test may), connections held open.
+    let flood = format!(
+        r#"
+import socket, sys, time
+held = []
+for _ in range(1000):
+    s = socket.create_connection(("127.0.0.1", {port}))
+    try:
+        s.send(b"GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nX-Slow: ")
+    except OSError:
+        pass
+    held.append(s)
+print("held", flush=True)
+sys.stdin.readline()
+deadline = time.time() + 40
+open_ = list(held)
+while open_ and time.time() < deadline:
+    still = []
+    for s in open_:
+        s.settimeout(0.01)
+        try:
+            if s.recv(1024):
+                still.append(s)
+        except socket.timeout:
+            still.append(s)
+        except OSError:
+            pass
+    open_ = still
+print("open", len(open_), flush=True)
+"#
+    );
+    let mut attacker = tokio::process::Command::new("python3");
+    attacker.arg("-c").arg(flood).stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped());
+    if can_be_another_user() {
+        attacker.uid(NOBODY).gid(NOBODY);
+    }
+    let mut attacker = attacker.spawn().unwrap();
+    let mut lines = tokio::io::BufReader::new(attacker.stdout.take().unwrap());
+    let mut line = String::new();
+    tokio::io::AsyncBufReadExt::read_line(&mut lines, &mut line).await.unwrap();
+    assert_eq!(line.trim(), "held");
+
+    // While flooded: the owner's socket answers, and the broker holds at most its cap.
+    let uds = reqwest::Client::builder().unix_socket(running.socket.clone().unwrap()).timeout(Duration::from_secs(10)).build().unwrap();
+    let health = uds.get("http://localhost/v1/health").send().await.expect("the socket serves its owner during the flood");
+    assert_eq!(health.status(), 200);
+    let during = descriptors();
+    assert!(during < before + 128 + 32, "the broker holds {} more descriptors during the flood", during - before);
+
+    // And every held connection is closed within the header timeout (10 s).
+    let mut stdin = attacker.stdin.take().unwrap();
+    tokio::io::AsyncWriteExt::write_all(&mut stdin, b"go\n").await.unwrap();
+    line.clear();
+    tokio::io::AsyncBufReadExt::read_line(&mut lines, &mut line).await.unwrap();
+    assert_eq!(line.trim(), "open 0", "connections the broker still held after 40 s");
+    let _ = attacker.wait().await;
+    running.stop().await;
+}
+
+/// The sign-in's loopback redirect listener is bounded too: a half-sent request is closed.
+#[tokio::test]
+async fn the_loopback_redirect_listener_closes_a_half_sent_request() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let handler: zoom_connections_engine::loopback::Handler = Arc::new(|_| Box::pin(async { Err("not used".to_string()) }));
+    let listening = zoom_connections_engine::loopback::listen(handler).await.unwrap();
+    let addr = listening.redirect_uri.trim_start_matches("http://").split('/').next().unwrap().to_string();
+    let mut half = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    half.write_all(b"GET /oauth/callback?code=").await.unwrap();
+    let mut buf = [0u8; 64];
+    let closed = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Ok(n) = half.read(&mut buf).await {
+            if n == 0 {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "the loopback listener still holds a half-sent request after 30 s");
+}

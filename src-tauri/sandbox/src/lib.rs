@@ -109,6 +109,9 @@ impl Drop for RunningSandbox {
     }
 }
 
+/// Connections at once, and how long a request's head (or an idle connection) may take.
+const LIMITS: zoom_connections_listener::Limits = zoom_connections_listener::Limits::new(256, std::time::Duration::from_secs(10));
+
 /// Starts a sandbox on 127.0.0.1 inside the current tokio runtime.
 pub async fn start(config: SandboxConfig) -> std::io::Result<RunningSandbox> {
     config.seed.check().map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
@@ -120,15 +123,11 @@ pub async fn start(config: SandboxConfig) -> std::io::Result<RunningSandbox> {
     };
     let shared = Arc::new(Shared::with_state(inner, config.seed, config.access_token_lifetime, format!("http://{addr}"), config.state_file, config.control));
     let (tx, rx) = oneshot::channel::<()>();
-    let app = router(shared.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    tokio::spawn(async move {
-        let served = axum::serve(listener, app).with_graceful_shutdown(async {
-            let _ = rx.await;
-        });
-        if let Err(e) = served.await {
-            tracing::error!("sandbox server stopped: {e}");
-        }
-    });
+    // Any local user and any web page can reach it: bounded (src-tauri/listener).
+    let stopped = async move {
+        let _ = rx.await;
+    };
+    tokio::spawn(zoom_connections_listener::serve(listener, router(shared.clone()), LIMITS, |_, peer: &SocketAddr| *peer, stopped));
     tracing::info!(url = %format!("http://{addr}"), "Zoom sandbox listening");
     Ok(RunningSandbox { addr, shutdown: Some(tx), shared })
 }

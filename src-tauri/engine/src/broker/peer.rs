@@ -3,9 +3,6 @@
 use std::net::SocketAddr;
 use std::path::Path;
 
-use axum::extract::connect_info::Connected;
-use axum::serve::IncomingStream;
-
 use crate::error::{EngineError, ErrorCode, Result};
 
 /// How a request reached the broker, and what the OS says about its sender.
@@ -15,20 +12,6 @@ pub(crate) enum Caller {
     Unix { uid: Option<u32>, pid: Option<i32> },
     /// The loopback port: only an address; who it is is proven by the secret.
     Tcp { addr: SocketAddr },
-}
-
-#[cfg(unix)]
-impl Connected<IncomingStream<'_, tokio::net::UnixListener>> for Caller {
-    fn connect_info(stream: IncomingStream<'_, tokio::net::UnixListener>) -> Self {
-        let cred = stream.io().peer_cred().ok();
-        Caller::Unix { uid: cred.map(|c| c.uid()), pid: cred.and_then(|c| c.pid()) }
-    }
-}
-
-impl Connected<IncomingStream<'_, tokio::net::TcpListener>> for Caller {
-    fn connect_info(stream: IncomingStream<'_, tokio::net::TcpListener>) -> Self {
-        Caller::Tcp { addr: *stream.remote_addr() }
-    }
 }
 
 #[cfg(unix)]

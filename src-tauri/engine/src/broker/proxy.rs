@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderName, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
 use super::server::{body_too_large, error_response, find, with_connection, BrokerState};
 use crate::engine::{lock, Engine};
@@ -23,6 +23,8 @@ use crate::tokens::{Handout, Want};
 /// Zoom's API bodies are small (a SCIM user is a few KiB); this bounds what a script can make
 /// the app hold in memory.
 pub(crate) const MAX_REQUEST_BODY: usize = 10 * 1024 * 1024;
+/// How long a request's body may take to arrive (10 MiB at well under 1 MiB/s).
+const BODY_WITHIN: std::time::Duration = std::time::Duration::from_secs(120);
 /// A 401 answer is read whole to find Zoom's code; Zoom's are well under 1 KiB.
 const MAX_REFUSAL_BODY: usize = 64 * 1024;
 /// A cached token is used while it has at least this long left (longer than any call).
@@ -161,7 +163,15 @@ pub(crate) async fn forward(State(state): State<BrokerState>, request: Request) 
     if declared.is_some_and(|n| n > MAX_REQUEST_BODY) {
         return with_connection(body_too_large(), &conn.id);
     }
-    let body = match axum::body::to_bytes(body, MAX_REQUEST_BODY).await {
+    // A body trickled in holds a connection: it must arrive within BODY_WITHIN.
+    let Ok(read) = tokio::time::timeout(BODY_WITHIN, axum::body::to_bytes(body, MAX_REQUEST_BODY)).await else {
+        let e = EngineError::new(
+            ErrorCode::InvalidSettings,
+            format!("The request's body took over {} s to arrive; nothing was sent to Zoom.", BODY_WITHIN.as_secs()),
+        );
+        return with_connection((StatusCode::REQUEST_TIMEOUT, axum::Json(serde_json::json!({"error": e}))).into_response(), &conn.id);
+    };
+    let body = match read {
         Ok(b) => b,
         Err(e) if std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>()) => {
             return with_connection(body_too_large(), &conn.id)

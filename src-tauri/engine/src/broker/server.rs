@@ -58,23 +58,24 @@ fn router(state: BrokerState) -> Router {
         .with_state(state)
 }
 
+/// Each of the broker's listeners is bounded on its own (src-tauri/listener): a flood of the
+/// port, which any local user can reach, leaves the socket's connections to its owner.
+const SOCKET_LIMITS: zoom_connections_listener::Limits = zoom_connections_listener::Limits::new(256, std::time::Duration::from_secs(10));
+const PORT_LIMITS: zoom_connections_listener::Limits = zoom_connections_listener::Limits::new(128, std::time::Duration::from_secs(10));
+
 #[cfg(unix)]
 pub(crate) fn serve_unix(listener: tokio::net::UnixListener, state: BrokerState, stopped: watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
-    let app = router(state).into_make_service_with_connect_info::<Caller>();
-    tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(until_stopped(stopped)).await {
-            tracing::warn!("the broker's socket stopped: {e}");
-        }
-    })
+    let who = |io: &tokio::net::UnixStream, _: &tokio::net::unix::SocketAddr| {
+        // The kernel names the peer (`SO_PEERCRED`).
+        let cred = io.peer_cred().ok();
+        Caller::Unix { uid: cred.map(|c| c.uid()), pid: cred.and_then(|c| c.pid()) }
+    };
+    tokio::spawn(zoom_connections_listener::serve(listener, router(state), SOCKET_LIMITS, who, until_stopped(stopped)))
 }
 
 pub(crate) fn serve_tcp(listener: tokio::net::TcpListener, state: BrokerState, stopped: watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
-    let app = router(state).into_make_service_with_connect_info::<Caller>();
-    tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(until_stopped(stopped)).await {
-            tracing::warn!("the broker's loopback port stopped: {e}");
-        }
-    })
+    let who = |_: &tokio::net::TcpStream, addr: &std::net::SocketAddr| Caller::Tcp { addr: *addr };
+    tokio::spawn(zoom_connections_listener::serve(listener, router(state), PORT_LIMITS, who, until_stopped(stopped)))
 }
 
 async fn until_stopped(mut stopped: watch::Receiver<bool>) {
