@@ -77,6 +77,25 @@ impl MetadataStore {
         &self.path
     }
 
+    /// The orgs on disk, without the connections' state files (a `token` call's check of its
+    /// loan reads only these). The sandbox org, which only the app writes, is always there.
+    pub fn read_orgs(&self) -> Result<Vec<Org>> {
+        let text = match fs::read(&self.path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![Org::sandbox()]),
+            Err(e) => return Err(storage("read", &self.path, e)),
+        };
+        let unreadable = || EngineError::new(ErrorCode::Storage, format!("{} is unreadable.", self.path.display()));
+        let mut json = serde_json::from_slice::<serde_json::Value>(&text).map_err(|_| unreadable())?;
+        migrate(&mut json);
+        let mut orgs: Vec<Org> =
+            json.get_mut("orgs").map(serde_json::Value::take).map(serde_json::from_value).transpose().map_err(|_| unreadable())?.unwrap_or_default();
+        if !orgs.iter().any(|o| o.sandbox) {
+            orgs.insert(0, Org::sandbox());
+        }
+        Ok(orgs)
+    }
+
     /// The list as it is on disk now, with every connection's state file laid over it.
     pub fn read(&self) -> Result<OnDisk> {
         let text = match fs::read(&self.path) {

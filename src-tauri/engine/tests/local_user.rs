@@ -242,3 +242,84 @@ async fn the_loopback_redirect_listener_closes_a_half_sent_request() {
     .await;
     assert!(closed.is_ok(), "the loopback listener still holds a half-sent request after 30 s");
 }
+
+/// What answers on the port `broker.json` names may not be the broker (the file is stale after a
+/// crash, the port another user's by now): the command line sends the secret only after the
+/// process there proved it knows it, and uses a loan only for an API address its org allows.
+#[tokio::test]
+async fn the_secret_goes_only_to_a_proven_broker_and_a_loan_only_to_allowed_hosts() {
+    use axum::extract::{Query, Request};
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    use zoom_connections_engine::broker::client::Reached;
+    use zoom_connections_engine::broker::{self, proof, BrokerClient, BrokerConfig, Discovery, TcpEndpoint, DISCOVERY_FILE};
+
+    let w = common::World::new().await;
+    let id = w.connect(zoom_connections_engine::model::SANDBOX_ORG_ID, "n", "owner@contoso.example").await.connection.id;
+    let secret = "5".repeat(64);
+    // `knows`: whether the impostor read the secret (it answers the proof) or not.
+    let impostor = |knows: bool, secret: String, seen: Arc<Mutex<Vec<String>>>| {
+        let loan = serde_json::json!({"access_token": "planted", "token_type": "bearer", "expires_at": 0, "valid_until": 0,
+            "api_url": "https://evil.example", "account_id": "a", "connection_id": "c1", "nickname": "n", "org_id": "sandbox"});
+        axum::Router::new()
+            .route(
+                proof::PATH,
+                axum::routing::get(move |Query(q): Query<HashMap<String, String>>| async move {
+                    let nonce = q.get("nonce").cloned().unwrap_or_default();
+                    axum::Json(serde_json::json!({"proof": if knows { proof::answer(&secret, &nonce) } else { "0".repeat(64) }}))
+                }),
+            )
+            .fallback(move |request: Request| async move {
+                let auth = request.headers().get("authorization").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+                seen.lock().unwrap().push(auth);
+                axum::Json(loan)
+            })
+    };
+    let discovery_dir = |port: u16, secret: &str| {
+        let dir = common::temp_dir();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+        let discovery = Discovery {
+            pid: std::process::id(),
+            data_dir: w.data_dir.clone(),
+            socket: None,
+            tcp: Some(TcpEndpoint { url: format!("http://127.0.0.1:{port}"), secret: secret.to_string() }),
+        };
+        zoom_connections_engine::fsutil::write_private(&dir.path().join(DISCOVERY_FILE), &serde_json::to_vec(&discovery).unwrap()).unwrap();
+        dir
+    };
+    let serve_on_free_port = |router: axum::Router| async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        port
+    };
+
+    // Something that does not know the secret: never sent it, and no loan taken from it.
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let port = serve_on_free_port(impostor(false, secret.clone(), seen.clone())).await;
+    let dir = discovery_dir(port, &secret);
+    let client = BrokerClient::discover(dir.path(), &w.data_dir).unwrap().with_sandbox_url(Some(w.sandbox_url.clone()));
+    assert!(matches!(client.token("n").await, Reached::Unreachable));
+    assert!(seen.lock().unwrap().iter().all(|auth| !auth.contains(&secret)), "the secret went to an impostor: {:?}", seen.lock().unwrap());
+
+    // Something that knows it but lends for a host the org does not allow: refused.
+    let port = serve_on_free_port(impostor(true, secret.clone(), Arc::new(Mutex::new(Vec::new())))).await;
+    let dir = discovery_dir(port, &secret);
+    let client = BrokerClient::discover(dir.path(), &w.data_dir).unwrap().with_sandbox_url(Some(w.sandbox_url.clone()));
+    match client.token("n").await {
+        Reached::Answered(Err(e)) => assert!(e.message.contains("evil.example"), "{e}"),
+        other => panic!("a loan for another host was used: {other:?}"),
+    }
+
+    // The real broker on its port proves itself and lends for the sandbox.
+    let scratch = common::temp_dir();
+    let running = broker::start(w.engine.clone(), BrokerConfig { dir: scratch.path().join("broker"), tcp_port: Some(0) }).await.unwrap();
+    let real: Discovery = serde_json::from_slice(&std::fs::read(scratch.path().join("broker").join(DISCOVERY_FILE)).unwrap()).unwrap();
+    let tcp_only = discovery_dir(running.tcp.unwrap().port(), &real.tcp.unwrap().secret);
+    let client = BrokerClient::discover(tcp_only.path(), &w.data_dir).unwrap().with_sandbox_url(Some(w.sandbox_url.clone()));
+    match client.token("n").await {
+        Reached::Answered(Ok(loan)) => assert_eq!(loan.connection_id, id),
+        other => panic!("the real broker's loan: {other:?}"),
+    }
+    running.stop().await;
+}

@@ -56,6 +56,10 @@ pub struct BrokerClient {
     http: reqwest::Client,
     base: String,
     secret: Option<String>,
+    /// Whether what answers on the port proved it knows the secret (`proof.rs`); asked once.
+    proven: tokio::sync::OnceCell<bool>,
+    /// The data directory and sandbox address a loan's `api_url` is checked against.
+    checks: Option<(PathBuf, Option<String>)>,
     pub pid: u32,
 }
 
@@ -80,7 +84,15 @@ impl BrokerClient {
         if !same_dir(&found.data_dir, data_dir) || !super::peer::alive(found.pid) {
             return None;
         }
-        Self::from_discovery(&found)
+        Self::from_discovery(&found).map(|c| Self { checks: Some((data_dir.to_path_buf(), None)), ..c })
+    }
+
+    /// The running sandbox's address, which a sandbox org's loans must name.
+    pub fn with_sandbox_url(mut self, sandbox_url: Option<String>) -> Self {
+        if let Some((_, url)) = self.checks.as_mut() {
+            *url = sandbox_url;
+        }
+        self
     }
 
     fn from_discovery(found: &Discovery) -> Option<Self> {
@@ -96,11 +108,11 @@ impl BrokerClient {
         #[cfg(unix)]
         if let Some(socket) = found.socket.as_ref().filter(|s| super::peer::owned_by_us(s)) {
             let http = builder.unix_socket(socket.clone()).build().ok()?;
-            return Some(Self { http, base: "http://localhost".into(), secret: None, pid: found.pid });
+            return Some(Self { http, base: "http://localhost".into(), secret: None, proven: tokio::sync::OnceCell::new(), checks: None, pid: found.pid });
         }
         let tcp = found.tcp.as_ref().filter(|t| t.url.starts_with("http://127.0.0.1:"))?;
         let http = builder.build().ok()?;
-        Some(Self { http, base: tcp.url.clone(), secret: Some(tcp.secret.clone()), pid: found.pid })
+        Some(Self { http, base: tcp.url.clone(), secret: Some(tcp.secret.clone()), proven: tokio::sync::OnceCell::new(), checks: None, pid: found.pid })
     }
 
     fn get(&self, path: &str) -> reqwest::RequestBuilder {
@@ -111,7 +123,34 @@ impl BrokerClient {
         }
     }
 
+    /// On the port: whether what answers there knows this run's secret, asked without sending
+    /// it. Anything else there (a stale `broker.json`, another user's process on a freed port)
+    /// is no broker: the caller does the work itself, and the secret never left.
+    async fn proven(&self) -> bool {
+        let Some(secret) = &self.secret else { return true };
+        *self
+            .proven
+            .get_or_init(|| async {
+                let nonce = super::proof::new_nonce();
+                let url = format!("{}{}?nonce={nonce}", self.base, super::proof::PATH);
+                let answered = match self.http.get(url).send().await {
+                    Ok(r) if r.status().is_success() => r.json::<serde_json::Value>().await.ok(),
+                    _ => None,
+                };
+                let proof = answered.as_ref().and_then(|j| j["proof"].as_str()).unwrap_or("");
+                let holds = super::proof::holds(secret, &nonce, proof);
+                if !holds {
+                    tracing::warn!(url = %self.base, "what answers on the broker's port did not prove it is the broker; not using it");
+                }
+                holds
+            })
+            .await
+    }
+
     async fn call<T: serde::de::DeserializeOwned>(&self, path: &str) -> Reached<T> {
+        if !self.proven().await {
+            return Reached::Unreachable;
+        }
         let response = match self.get(path).send().await {
             Ok(r) => r,
             Err(e) if e.is_connect() => return Reached::Unreachable,
@@ -131,9 +170,28 @@ impl BrokerClient {
         Reached::Answered(Err(parse_error(&body)))
     }
 
+    /// A token for the connection `key`. Its `api_url` is checked against the org's allowed
+    /// hosts as the engine checks Zoom's (`orgs::api_url_allowed`): a script sends its data
+    /// where the loan says, so a loan from something that is not our broker must not choose.
     pub async fn token(&self, key: &str) -> Reached<TokenLoan> {
         let key: String = percent_encoding::utf8_percent_encode(key, percent_encoding::NON_ALPHANUMERIC).to_string();
-        self.call(&format!("/v1/connections/{key}/token")).await
+        match self.call::<TokenLoan>(&format!("/v1/connections/{key}/token")).await {
+            Reached::Answered(Ok(loan)) => Reached::Answered(self.check_loan(&loan).map(|()| loan)),
+            other => other,
+        }
+    }
+
+    fn check_loan(&self, loan: &TokenLoan) -> Result<(), EngineError> {
+        let Some((data_dir, sandbox_url)) = &self.checks else { return Ok(()) };
+        let orgs = crate::store::MetadataStore::new(data_dir).read_orgs()?;
+        let allowed = orgs.iter().find(|o| o.id == loan.org_id).is_some_and(|org| crate::orgs::api_url_allowed(org, &loan.api_url, sandbox_url.as_deref()));
+        if allowed {
+            return Ok(());
+        }
+        Err(EngineError::new(
+            ErrorCode::ZoomBadResponse,
+            format!("The broker lent a token for an API address its org does not allow ({}); it was not used.", crate::summary::quoted(&loan.api_url)),
+        ))
     }
 
     pub async fn connections(&self) -> Reached<Vec<ConnectionSummary>> {

@@ -19,6 +19,7 @@
 mod audit;
 pub mod client;
 mod peer;
+pub mod proof;
 mod proxy;
 mod server;
 

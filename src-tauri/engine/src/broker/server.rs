@@ -50,6 +50,7 @@ pub(crate) struct AuditedConnection(pub String);
 fn router(state: BrokerState) -> Router {
     Router::new()
         .route("/v1/health", get(health))
+        .route(super::proof::PATH, get(proof))
         .route("/v1/connections", get(connections))
         .route("/v1/connections/{key}/token", get(token))
         .route("/zoom/{*rest}", any(proxy::forward))
@@ -83,7 +84,7 @@ async fn until_stopped(mut stopped: watch::Receiver<bool>) {
 }
 
 /// Why a request is refused before any handler sees it; None: it may go on.
-fn refusal(state: &BrokerState, caller: &Caller, headers: &HeaderMap) -> Option<(StatusCode, &'static str)> {
+fn refusal(state: &BrokerState, caller: &Caller, path: &str, headers: &HeaderMap) -> Option<(StatusCode, &'static str)> {
     // A web page's request always carries its Origin; no script of ours sends one.
     if headers.contains_key(header::ORIGIN) {
         return Some((StatusCode::FORBIDDEN, "web page"));
@@ -97,6 +98,11 @@ fn refusal(state: &BrokerState, caller: &Caller, headers: &HeaderMap) -> Option<
             let loopback_host = host == format!("127.0.0.1:{}", guard.port) || host == format!("localhost:{}", guard.port);
             if !loopback_host {
                 return Some((StatusCode::MISDIRECTED_REQUEST, "host"));
+            }
+            // The one request without the secret: the client's check that this is the broker,
+            // before it sends the secret (proof.rs).
+            if path == super::proof::PATH {
+                return None;
             }
             let presented = headers
                 .get(header::AUTHORIZATION)
@@ -112,7 +118,7 @@ fn refusal(state: &BrokerState, caller: &Caller, headers: &HeaderMap) -> Option<
 async fn guard(State(state): State<BrokerState>, ConnectInfo(caller): ConnectInfo<Caller>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     // The caller checked before anything of its request is kept (the audit line is bounded).
-    let refused_because = refusal(&state, &caller, request.headers());
+    let refused_because = refusal(&state, &caller, request.uri().path(), request.headers());
     let path = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/").to_string();
     let mut entry = Entry::new(&caller, request.method().as_str(), &path);
     let response = match refused_because {
@@ -172,6 +178,17 @@ fn about(response: impl IntoResponse, connection_id: &str) -> Response {
 
 async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({"service": "zoom-connections-broker", "version": env!("CARGO_PKG_VERSION"), "pid": std::process::id()}))
+}
+
+/// `GET /v1/proof?nonce=N`: HMAC(secret, N) on the loopback port (proof.rs); the socket, whose
+/// file is the proof, has no secret.
+async fn proof(State(state): State<BrokerState>, axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>) -> Response {
+    let nonce = query.get("nonce").map(String::as_str).unwrap_or("");
+    match &state.tcp {
+        Some(guard) if super::proof::well_formed(nonce) => Json(serde_json::json!({"proof": super::proof::answer(&guard.secret, nonce)})).into_response(),
+        Some(_) => error_response(&EngineError::new(ErrorCode::InvalidSettings, "The nonce must be 64 hex digits.")),
+        None => error_response(&EngineError::new(ErrorCode::NotFound, "The socket has no secret to prove.")),
+    }
 }
 
 async fn connections(State(state): State<BrokerState>) -> Json<serde_json::Value> {
