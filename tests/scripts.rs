@@ -61,6 +61,19 @@ async fn exec_injects_a_lasting_token_masks_it_and_passes_on_the_exit_code() {
     let promised = s.reopened().connection(&id).unwrap().handed_out_until.unwrap();
     assert!(promised >= s.engine.now() + 590, "handed out until {promised}");
 
+    // Half the token on stdout and half on stderr, into one file as a terminal shows them, and
+    // the token in curl --trace-ascii's rows: no piece of it shows (one masker, pieces masked).
+    let screen = s.home.path().join("screen");
+    let both = std::fs::File::create(&screen).unwrap();
+    let split = r#"t=$ZOOM_ACCESS_TOKEN; printf 'a %s' "${t%"${t#????????????????????}"}"; printf '%s b\n' "${t#????????????????????}" >&2; printf '%s\n' "$t" | fold -w 30 | sed 's/^/0000: /'"#;
+    let out = s.cli(&["exec", "Production", "--", "sh", "-c", split]).stdout(both.try_clone().unwrap()).stderr(both).output().unwrap();
+    assert_eq!(code(&out), Some(0));
+    let shown = std::fs::read_to_string(&screen).unwrap();
+    for piece in token.as_bytes().windows(12) {
+        assert!(!shown.contains(std::str::from_utf8(piece).unwrap()), "a piece of the token shows: {shown}");
+    }
+    assert!(shown.starts_with("a <redacted> b\n"), "{shown}");
+
     // --no-masking passes the output untouched.
     let raw = s.cli(&["exec", "--no-masking", "Production", "--", "sh", "-c", "echo $ZOOM_ACCESS_TOKEN"]).output().unwrap();
     assert_eq!(code(&raw), Some(0));
@@ -77,6 +90,15 @@ async fn exec_injects_a_lasting_token_masks_it_and_passes_on_the_exit_code() {
     let unnamed = s.cli(&["exec", "--", "true"]).current_dir(s.home.path()).output().unwrap();
     assert_eq!(code(&unnamed), Some(2), "{}", stderr(&unnamed));
     assert!(stderr(&unnamed).contains(".zoom-connection"));
+    // A cloned repository's .zoom-connection that links to the environment: refused, and not
+    // a byte of the environment printed.
+    let cloned = s.home.path().join("cloned");
+    std::fs::create_dir_all(&cloned).unwrap();
+    std::os::unix::fs::symlink("/proc/self/environ", cloned.join(".zoom-connection")).unwrap();
+    let hostile = s.cli(&["exec", "--", "true"]).current_dir(&cloned).env("CI_SECRET_FOR_THIS_TEST", "do-not-print-me").output().unwrap();
+    assert_eq!(code(&hostile), Some(2), "{}", stderr(&hostile));
+    assert!(!stderr(&hostile).contains("do-not-print-me") && !stdout(&hostile).contains("do-not-print-me"), "{}", stderr(&hostile));
+    assert!(stderr(&hostile).contains(".zoom-connection"), "{}", stderr(&hostile));
 
     // A signal that ends the child is 128+N; a missing command 127; an unknown connection 3.
     let killed = s.cli(&["exec", "Production", "--", "sh", "-c", "kill -TERM $$"]).output().unwrap();

@@ -5,11 +5,11 @@
 
 use std::process::Stdio;
 
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 
 use crate::args::ExecArgs;
 use crate::borrow::{lend, Lent};
-use crate::mask::Masker;
+use crate::mask::{Masker, Stream};
 use crate::signals::{finishing, forward, Signals};
 use crate::text::{fill, Text};
 use crate::{exit, fail, target};
@@ -73,23 +73,18 @@ async fn exec(args: ExecArgs, text: &'static Text) -> i32 {
             return exit::CANNOT_RUN;
         }
     };
-    let secret = lent.access.expose().to_string();
     let pumps = match (child.stdout.take(), child.stderr.take()) {
-        (Some(out), Some(err)) => {
-            Some((tokio::spawn(pump(out, tokio::io::stdout(), Masker::new(&[&secret]))), tokio::spawn(pump(err, tokio::io::stderr(), Masker::new(&[&secret])))))
-        }
+        (Some(out), Some(err)) => Some(tokio::spawn(pump(out, err, Masker::new(&[lent.access.expose()])))),
         _ => None,
     };
-    drop(secret);
     let status = loop {
         tokio::select! {
             status = child.wait() => break status,
             Some(signal) = signals.next() => forward(child.id(), signal),
         }
     };
-    if let Some((out, err)) = pumps {
-        let _ = out.await;
-        let _ = err.await;
+    if let Some(pumps) = pumps {
+        let _ = pumps.await;
     }
     match status {
         Ok(status) => code_of(status),
@@ -100,22 +95,76 @@ async fn exec(args: ExecArgs, text: &'static Text) -> i32 {
     }
 }
 
-/// Copies the child's output with the token masked. A reader that went away (`| head`) ends
-/// the copy; the child then sees its pipe closed, as it would without `exec`.
-async fn pump(mut from: impl AsyncRead + Unpin, mut to: impl AsyncWrite + Unpin, mut masker: Masker) {
-    let mut buf = vec![0u8; 16 * 1024];
-    loop {
-        let n = match from.read(&mut buf).await {
-            Ok(0) | Err(_) => break,
-            Ok(n) => n,
+/// How long a tail held back by the masker (it could be the start of the token) waits for what
+/// follows before it is shown: a prompt without a newline must appear.
+const HOLD_AT_MOST: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// Copies the child's stdout and stderr, in the order their bytes arrive, through one masker
+/// (mask.rs: half a token on each is a token on the screen). A reader that went away (`| head`)
+/// ends the copy of its stream; the child then sees that pipe closed, as it would without `exec`.
+async fn pump(out: impl AsyncRead + Unpin, err: impl AsyncRead + Unpin, mut masker: Masker) {
+    let (mut out, mut err) = (Some(out), Some(err));
+    let (mut out_buf, mut err_buf) = (vec![0u8; 16 * 1024], vec![0u8; 16 * 1024]);
+    let mut to = Destinations { out: Some(tokio::io::stdout()), err: Some(tokio::io::stderr()) };
+    while out.is_some() || err.is_some() {
+        let (stream, read) = tokio::select! {
+            read = async { out.as_mut()?.read(&mut out_buf).await.ok() }, if out.is_some() => (Stream::Out, read),
+            read = async { err.as_mut()?.read(&mut err_buf).await.ok() }, if err.is_some() => (Stream::Err, read),
+            () = tokio::time::sleep(HOLD_AT_MOST), if masker.holding() => {
+                to.write(masker.flush()).await;
+                continue;
+            }
         };
-        let out = masker.push(&buf[..n]);
-        if to.write_all(&out).await.is_err() || to.flush().await.is_err() {
-            return;
+        let chunk = match (read, stream) {
+            (Some(n), Stream::Out) if n > 0 => &out_buf[..n],
+            (Some(n), Stream::Err) if n > 0 => &err_buf[..n],
+            (_, Stream::Out) => {
+                out = None;
+                continue;
+            }
+            (_, Stream::Err) => {
+                err = None;
+                continue;
+            }
+        };
+        to.write(masker.push(stream, chunk)).await;
+        if to.out.is_none() {
+            out = None;
+        }
+        if to.err.is_none() {
+            err = None;
         }
     }
-    let _ = to.write_all(&masker.finish()).await;
-    let _ = to.flush().await;
+    to.write(masker.flush()).await;
+}
+
+struct Destinations {
+    out: Option<tokio::io::Stdout>,
+    err: Option<tokio::io::Stderr>,
+}
+
+impl Destinations {
+    /// Writes each part to its stream; a stream whose reader went away is written no more.
+    async fn write(&mut self, parts: Vec<(Stream, Vec<u8>)>) {
+        for (stream, bytes) in parts {
+            let written = match stream {
+                Stream::Out => match self.out.as_mut() {
+                    Some(to) => to.write_all(&bytes).await.is_ok() && to.flush().await.is_ok(),
+                    None => continue,
+                },
+                Stream::Err => match self.err.as_mut() {
+                    Some(to) => to.write_all(&bytes).await.is_ok() && to.flush().await.is_ok(),
+                    None => continue,
+                },
+            };
+            if !written {
+                match stream {
+                    Stream::Out => self.out = None,
+                    Stream::Err => self.err = None,
+                }
+            }
+        }
+    }
 }
 
 #[cfg(unix)]

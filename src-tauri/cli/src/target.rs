@@ -17,7 +17,9 @@ pub fn resolve(named: Option<&str>, command: &str, text: &crate::text::Text) -> 
         return Ok(from_env);
     }
     if let Some(from_file) = std::env::current_dir().ok().and_then(|dir| from_file(&dir)) {
-        return from_file;
+        return from_file.map_err(|refused| {
+            crate::text::fill(text.target_file, &[("path", &refused.path.display().to_string()), ("why", text.target_file_why[refused.why as usize])])
+        });
     }
     Err(crate::text::fill(text.no_target, &[("command", command)]))
 }
@@ -25,12 +27,29 @@ pub fn resolve(named: Option<&str>, command: &str, text: &crate::text::Text) -> 
 /// The most a `.zoom-connection` file may hold: a nickname and a comment or two.
 const MAX_FILE_BYTES: u64 = 4096;
 
+/// A `.zoom-connection` that was not used, and why (`Text::target_file_why`, in this order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Why {
+    Unreadable = 0,
+    NotARegularFile = 1,
+    TooLarge = 2,
+    NotText = 3,
+    NoName = 4,
+    NotAName = 5,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct Refused {
+    pub path: PathBuf,
+    pub why: Why,
+}
+
 /// The first `.zoom-connection` from `dir` upward: its first line that is not empty or a `#`
 /// comment. A cloned repository chooses what is in it (docs/security.md, A hostile repository):
 /// only a small regular file counts (a link to `/proc/self/environ` or a FIFO does not), and
 /// its line must be a nickname's characters and length; anything else is an error that shows
 /// the file's path, never its content.
-pub fn from_file(dir: &Path) -> Option<Result<String, String>> {
+pub fn from_file(dir: &Path) -> Option<Result<String, Refused>> {
     let mut at: Option<PathBuf> = Some(dir.to_path_buf());
     while let Some(dir) = at {
         let file = dir.join(FILE);
@@ -42,29 +61,29 @@ pub fn from_file(dir: &Path) -> Option<Result<String, String>> {
     None
 }
 
-fn read_name(file: &Path) -> Result<String, String> {
+fn read_name(file: &Path) -> Result<String, Refused> {
     use std::io::Read;
-    let refuse = |why: &str| format!("{} {why}; it was not used (docs/cli.md, Which connection).", file.display());
+    let refuse = |why| Refused { path: file.to_path_buf(), why };
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
     // Not through a link (checked by the open itself, not before it), and without waiting on a
     // FIFO that no one writes.
     std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NOFOLLOW | libc::O_NONBLOCK);
-    let opened = options.open(file).map_err(|e| refuse(&format!("cannot be read ({})", e.kind())))?;
-    let meta = opened.metadata().map_err(|e| refuse(&format!("cannot be read ({})", e.kind())))?;
+    let opened = options.open(file).map_err(|_| refuse(Why::Unreadable))?;
+    let meta = opened.metadata().map_err(|_| refuse(Why::Unreadable))?;
     if !meta.is_file() {
-        return Err(refuse("is not a regular file"));
+        return Err(refuse(Why::NotARegularFile));
     }
     if meta.len() > MAX_FILE_BYTES {
-        return Err(refuse(&format!("is larger than {MAX_FILE_BYTES} bytes")));
+        return Err(refuse(Why::TooLarge));
     }
     let mut bytes = Vec::new();
-    opened.take(MAX_FILE_BYTES).read_to_end(&mut bytes).map_err(|e| refuse(&format!("cannot be read ({})", e.kind())))?;
-    let text = std::str::from_utf8(&bytes).map_err(|_| refuse("is not UTF-8 text"))?;
-    let name = text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#')).ok_or_else(|| refuse("names no connection"))?;
+    opened.take(MAX_FILE_BYTES).read_to_end(&mut bytes).map_err(|_| refuse(Why::Unreadable))?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| refuse(Why::NotText))?;
+    let name = text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#')).ok_or_else(|| refuse(Why::NoName))?;
     if name.chars().count() > zoom_connections_engine::NICKNAME_MAX || name.chars().any(char::is_control) {
-        return Err(refuse("does not hold a connection's nickname or id"));
+        return Err(refuse(Why::NotAName));
     }
     Ok(name.to_string())
 }
@@ -107,35 +126,33 @@ mod tests {
     fn a_hostile_file_is_refused_and_never_echoed() {
         let root = tempfile::tempdir().unwrap();
         let file = root.path().join(FILE);
-        let refused = |why: &str| {
-            let err = from_file(root.path()).expect("found").expect_err(why);
-            assert!(err.contains(&root.path().display().to_string()), "{err}");
-            err
+        let refused = |expected: Why| {
+            let err = from_file(root.path()).expect("found").expect_err("refused");
+            assert_eq!(err, Refused { path: file.clone(), why: expected });
         };
-        std::env::set_var("ZC_TARGET_TEST_SECRET", "s3cr3t-in-the-environment");
         std::os::unix::fs::symlink("/proc/self/environ", &file).unwrap();
-        assert!(!refused("a link").contains("s3cr3t"));
+        refused(Why::Unreadable);
         std::fs::remove_file(&file).unwrap();
         std::os::unix::fs::symlink(root.path().join("elsewhere"), &file).unwrap();
         std::fs::write(root.path().join("elsewhere"), "Production").unwrap();
-        refused("a link to a good file too");
+        refused(Why::Unreadable); // a link to a good file too
         std::fs::remove_file(&file).unwrap();
         std::fs::create_dir(&file).unwrap();
-        refused("a folder");
+        refused(Why::NotARegularFile);
         std::fs::remove_dir(&file).unwrap();
         let fifo = std::ffi::CString::new(file.as_os_str().as_encoded_bytes()).unwrap();
         // SAFETY: a valid NUL-terminated path.
         assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
-        refused("a FIFO, without waiting for a writer");
+        refused(Why::NotARegularFile); // a FIFO, without waiting for a writer
         std::fs::remove_file(&file).unwrap();
         std::fs::write(&file, "x".repeat(5000)).unwrap();
-        refused("too large");
+        refused(Why::TooLarge);
         std::fs::write(&file, "Prod\u{1b}]0;owned\u{7}").unwrap();
-        assert!(!refused("escape sequences").contains('\u{1b}'));
+        refused(Why::NotAName); // escape sequences
         std::fs::write(&file, "n".repeat(65)).unwrap();
-        refused("longer than a nickname");
+        refused(Why::NotAName); // longer than a nickname
         std::fs::write(&file, "# only a comment\n").unwrap();
-        refused("no name");
+        refused(Why::NoName);
         std::fs::write(&file, "  Production\n").unwrap();
         assert_eq!(from_file(root.path()), Some(Ok("Production".to_string())));
     }

@@ -15,6 +15,10 @@ pub struct Text {
     pub s2s_account: &'static str,
     pub status: [&'static str; 5],
     pub no_target: &'static str,
+    /// A `.zoom-connection` not used: `{path}`, `{why}` (one of `target_file_why`).
+    pub target_file: &'static str,
+    /// target::Why, in its order.
+    pub target_file_why: [&'static str; 6],
     pub last_next: &'static str,
     pub check_ok: &'static str,
     pub check_failed: &'static str,
@@ -74,6 +78,16 @@ pub static EN: Text = Text {
     s2s_account: "Server-to-Server app",
     status: ["Active", "Refreshing", "Retrying", "Needs reconnect", "Superseded"],
     no_target: "Name a connection: zoom-connections {command} NICKNAME — or set ZOOM_CONNECTION, or write its nickname in a .zoom-connection file.",
+    target_file:
+        "{path} was not used: {why}. Name the connection on the command line, or put only its nickname in that file (docs/cli.md, Naming a connection).",
+    target_file_why: [
+        "it cannot be opened as a file of this user (a link is not followed)",
+        "it is not a regular file",
+        "it is larger than 4 KiB",
+        "it is not UTF-8 text",
+        "it names no connection",
+        "its first line is not a connection's nickname or id",
+    ],
     last_next: "last keepalive {last}, next {next}",
     check_ok: "its grant answered just now: {summary}",
     check_failed: "its grant did not answer: {message}",
@@ -128,6 +142,15 @@ pub static JA: Text = Text {
     s2s_account: "Server-to-Server アプリ",
     status: ["有効", "更新中", "再試行中", "再接続が必要", "置き換え済み"],
     no_target: "接続を指定してください：zoom-connections {command} ニックネーム（または ZOOM_CONNECTION を設定するか、.zoom-connection ファイルにニックネームを書いてください）。",
+    target_file: "{path} は使用しませんでした：{why}。コマンドラインで接続を指定するか、このファイルには接続ニックネームだけを書いてください（docs/cli.md の「Naming a connection」）。",
+    target_file_why: [
+        "このユーザーのファイルとして開けません（シンボリックリンクはたどりません）",
+        "通常のファイルではありません",
+        "4 KiB を超えています",
+        "UTF-8 のテキストではありません",
+        "接続が書かれていません",
+        "1 行目が接続ニックネームまたは ID ではありません",
+    ],
     last_next: "前回のキープアライブ {last}、次回 {next}",
     check_ok: "承認を今確認しました：{summary}",
     check_failed: "承認を確認できませんでした：{message}",
@@ -258,6 +281,7 @@ mod tests {
                 t.on_demand,
                 t.s2s_account,
                 t.no_target,
+                t.target_file,
                 t.last_next,
                 t.test_scim,
                 t.test_users_me,
@@ -268,6 +292,7 @@ mod tests {
                 t.cannot_run,
             ];
             all.extend(t.headers);
+            all.extend(t.target_file_why);
             all.extend(t.status);
             all.extend([
                 d.keychain_ok,
