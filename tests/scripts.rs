@@ -551,8 +551,11 @@ async fn a_planted_discovery_file_is_not_trusted() {
     std::fs::create_dir_all(&dir).unwrap();
     let socket = dir.join(broker::SOCKET_FILE);
     let listener = tokio::net::UnixListener::bind(&socket).unwrap();
-    let fake = axum::Router::new().fallback(|| async {
-        axum::Json(json!({"access_token": "PLANTED", "token_type": "bearer", "expires_at": 0, "valid_until": 0, "api_url": "https://attacker.example",
+    // (Its loans name the sandbox's address: one for another host is refused on its own,
+    // engine/tests/local_user.rs.)
+    let api_url = s.sandbox_url.clone();
+    let fake = axum::Router::new().fallback(move || async move {
+        axum::Json(json!({"access_token": "PLANTED", "token_type": "bearer", "expires_at": 0, "valid_until": 0, "api_url": api_url,
             "account_id": "x", "connection_id": "x", "nickname": "Production", "org_id": "sandbox"}))
     });
     tokio::spawn(async move { axum::serve(listener, fake).await.unwrap() });

@@ -81,19 +81,31 @@ impl ProxyTokens {
     /// None: the proxy rotated this connection moments ago and will not again so soon.
     async fn replace(&self, engine: &Engine, id: &str, refused: &Handout) -> Result<Option<Handout>> {
         if lock(&self.rotated).get(id).is_some_and(|at| at.elapsed() < ROTATION_PAUSE) && engine.connection(id)?.generation == refused.generation {
-            return Ok(None);
+            // A rotation may be in flight elsewhere (keepalive, another process): Zoom ended this
+            // token when it issued the new one, before the generation moved. Holding the
+            // connection waits for whoever rotates, here or in another process, and reads the
+            // generation again; only if it has not moved is Zoom's refusal passed on.
+            let now = engine.hold(id).await?.connection()?.generation;
+            if now == refused.generation {
+                return Ok(None);
+            }
+            self.forget(id, refused.generation);
+            return self.current(engine, id).await.map(Some);
         }
         let (_, refreshed) = engine.refresh(id, Want::Replace { generation: refused.generation }).await.map_err(EngineError::from)?;
         if refreshed == crate::tokens::Refreshed::Rotated {
             lock(&self.rotated).insert(id.to_string(), std::time::Instant::now());
         }
-        {
-            let mut cache = lock(&self.cache);
-            if cache.get(id).is_some_and(|c| c.generation == refused.generation) {
-                cache.remove(id);
-            }
-        }
+        self.forget(id, refused.generation);
         self.current(engine, id).await.map(Some)
+    }
+
+    /// Drops the cached token of `generation`, if it is still the one cached.
+    fn forget(&self, id: &str, generation: u64) {
+        let mut cache = lock(&self.cache);
+        if cache.get(id).is_some_and(|c| c.generation == generation) {
+            cache.remove(id);
+        }
     }
 }
 
