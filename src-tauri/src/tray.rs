@@ -173,6 +173,7 @@ mod tests {
             status_reason: None,
             reason: None,
             created_at: 0,
+            granted_at: None,
             access_expires_at: 1_900_000_000,
             last_success_at: None,
             last_failure_at: None,

@@ -368,6 +368,7 @@ impl Engine {
                     status_reason: None,
                     reason: None,
                     created_at: previous.as_ref().map_or(now, |p| p.created_at),
+                    granted_at: Some(now),
                     access_expires_at: tokens.expires_at,
                     last_success_at: Some(now),
                     last_failure_at: None,

@@ -173,6 +173,11 @@ pub struct Connection {
     #[serde(default, deserialize_with = "lenient")]
     pub reason: Option<crate::reasons::StatusReason>,
     pub created_at: i64,
+    /// When the user last signed in for it (created or reconnected): the start of its grant,
+    /// from which Zoom may count a refresh token's fixed lifetime (`refresh_may_end_at`). None:
+    /// a Server-to-Server connection, or one made by a version that did not record it.
+    #[serde(default)]
+    pub granted_at: Option<i64>,
     /// Wall-clock expiry of the current access token: received_at + expires_in.
     pub access_expires_at: i64,
     pub last_success_at: Option<i64>,
@@ -206,6 +211,32 @@ pub struct Connection {
 fn lenient<'de, D: serde::Deserializer<'de>, T: serde::de::DeserializeOwned>(d: D) -> Result<Option<T>, D::Error> {
     let value = serde_json::Value::deserialize(d)?;
     Ok(serde_json::from_value(value).ok())
+}
+
+/// The shorter of the refresh-token lifetimes Zoom's pages give (about 90 days; another says 15
+/// years), counted from the grant in the reading where it matters (docs/zoom.md, Tokens).
+pub const SHORT_REFRESH_LIFETIME: i64 = 90 * 24 * 3600;
+/// How long before that date the window and `status` say so.
+pub const REFRESH_END_WARNING: i64 = 14 * 24 * 3600;
+
+impl Connection {
+    /// When the refresh token may end if Zoom counts 90 days from the sign-in: None for a
+    /// Server-to-Server connection (no refresh token).
+    pub fn refresh_may_end_at(&self) -> Option<i64> {
+        (self.kind == ConnectionKind::User).then(|| self.granted_at.unwrap_or(self.created_at) + SHORT_REFRESH_LIFETIME)
+    }
+
+    /// Whether a refresh refused as a dead token may be one that simply expired, and if so, how
+    /// many days old what expired is: the grant (if Zoom counts from the sign-in) or the last
+    /// rotation (if from each refresh, after the app did not run for that long).
+    pub fn refresh_expiry_days(&self, now: i64) -> Option<i64> {
+        let granted = self.granted_at.unwrap_or(self.created_at);
+        let last_rotation = self.last_success_at.unwrap_or(granted);
+        // A day's slack: Zoom's own count may start a little earlier than ours.
+        // Both may be old enough: the younger one is what ended first in its reading.
+        let since = [granted, last_rotation].into_iter().filter(|t| now - t >= SHORT_REFRESH_LIFETIME - 24 * 3600).max()?;
+        (self.kind == ConnectionKind::User).then_some((now - since) / (24 * 3600))
+    }
 }
 
 /// A handed-out access token stays valid at least this long (docs: `token`, `exec`).

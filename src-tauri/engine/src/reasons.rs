@@ -26,6 +26,9 @@ pub enum StatusReason {
     Deauthorized,
     /// A newer connection of the same Zoom user replaced it (rule 1).
     Superseded,
+    /// Zoom refused the refresh token as dead, and it is old enough to have expired (about 90
+    /// days from the sign-in or the last refresh: docs/zoom.md, Tokens): `days` old.
+    RefreshExpired { days: i64 },
 }
 
 /// The wording of a reason for the tray, notifications, alerts and the command line.
@@ -49,13 +52,22 @@ pub fn words(reason: &StatusReason, ja: bool) -> String {
         (StatusReason::Deauthorized, true) => "Zoom で承認解除またはアンインストールされました".into(),
         (StatusReason::Superseded, false) => "a newer connection for this Zoom user replaced it".into(),
         (StatusReason::Superseded, true) => "同じ Zoom ユーザーの新しい接続に置き換えられました".into(),
+        (StatusReason::RefreshExpired { days }, false) => {
+            format!("the refresh token has probably expired ({days} days old; Zoom may end refresh tokens after about 90 days): reconnect to sign in again")
+        }
+        (StatusReason::RefreshExpired { days }, true) => {
+            format!("リフレッシュトークンの有効期限が切れた可能性があります（{days} 日経過。Zoom はリフレッシュトークンを約 90 日で失効させることがあります）。再接続してサインインし直してください")
+        }
     }
 }
 
 fn zoom_words(reason: ZoomReason, ja: bool) -> String {
     let (en, jp) = match reason {
         ZoomReason::Superseded => ("a newer connection for this Zoom user replaced it", "同じ Zoom ユーザーの新しい接続に置き換えられました"),
-        ZoomReason::OwnerGone => ("the Zoom user was deactivated or no longer exists", "Zoom ユーザーが無効化されたか、存在しません"),
+        ZoomReason::OwnerGone => (
+            "the Zoom user was removed or deactivated, or Zoom no longer accepts this refresh token (4735: Zoom's sources say either)",
+            "Zoom ユーザーが削除または無効化されたか、このリフレッシュトークンが受け付けられなくなりました（4735：Zoom の資料により説明が異なります）",
+        ),
         ZoomReason::AuthorizationUnknown => ("Zoom no longer knows this authorization", "Zoom がこの承認を認識しなくなりました"),
         ZoomReason::PreApprovalOff => ("a Zoom admin turned off pre-approval for this app", "Zoom の管理者がこのアプリの事前承認をオフにしました"),
         ZoomReason::ScopesChanged => ("the Zoom app's scopes changed since it was authorized", "承認後に Zoom アプリのスコープが変更されました"),

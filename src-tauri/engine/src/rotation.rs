@@ -199,7 +199,16 @@ impl Held {
         let since = conn.failing_since.unwrap_or(now);
         let gave_up = failure.class == FailureClass::Ambiguous && failures >= AMBIGUOUS_ATTEMPTS && now - since >= AMBIGUOUS_SPAN;
         let (code, zoom) = (e.code, failure.reason);
+        // Zoom answers an expired refresh token as any dead one (docs/zoom.md, Tokens): only its
+        // age can tell, and then it is worded as expired, not as deauthorized.
+        let expired_days = (failure.class == FailureClass::GrantEnded(GrantEnd::Ended) && zoom == Some(crate::zoom_answers::ZoomReason::GrantGone))
+            .then(|| conn.refresh_expiry_days(now))
+            .flatten();
         let ends = match failure.class {
+            _ if expired_days.is_some() => {
+                let days = expired_days.unwrap_or_default();
+                Some((false, format!("the refresh token has probably expired ({days} days old): {}", e.message), StatusReason::RefreshExpired { days }))
+            }
             FailureClass::GrantEnded(GrantEnd::Superseded) => Some((true, e.message.clone(), StatusReason::Superseded)),
             FailureClass::GrantEnded(_) | FailureClass::Refused => Some((false, e.message.clone(), StatusReason::Refused { error: code, zoom })),
             _ if gave_up => {

@@ -165,6 +165,7 @@ impl Engine {
             status_reason: None,
             reason: None,
             created_at: now,
+            granted_at: None,
             access_expires_at: tokens.expires_at,
             last_success_at: Some(now),
             last_failure_at: None,

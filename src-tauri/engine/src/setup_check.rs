@@ -1,10 +1,12 @@
-//! "Check settings": asks Zoom whether it accepts an org's app before anyone signs in. The
-//! authorize URL is fetched the way a browser starts a sign-in, without following the answer:
-//! Zoom redirects to its sign-in page when it knows the client id and the redirect URL is
-//! registered, and shows an error page otherwise (docs/zoom.md, Setup errors). What the page
-//! says becomes one of a few problems, each of which the window turns into a sentence and a fix.
-//! Problems that only a sign-in can show (the client secret, the granted scopes, the role) are
-//! reported by the sign-in itself.
+//! "Check settings": asks Zoom whether it refuses an org's app before anyone signs in. The
+//! authorize URL is fetched the way a browser starts a sign-in, without following the answer.
+//! An error page is Zoom's refusal, and what it says becomes one of a few problems, each of
+//! which the window turns into a sentence and a fix. A redirect to the sign-in page confirms
+//! less than it seems: other integrations report Zoom showing an unregistered redirect URL's
+//! error only after sign-in (docs/zoom.md, Setup errors), so what Zoom may check that late is
+//! reported as not confirmed yet (`SetupCheck::at_sign_in`), never as accepted. Problems that
+//! only a sign-in can show (the client secret, the granted scopes, the role) are reported by the
+//! sign-in itself.
 
 use serde::Serialize;
 
@@ -34,13 +36,33 @@ pub enum SetupProblem {
     Unrecognized { status: u16, excerpt: String },
 }
 
+/// A part of an org's setup that Zoom checks.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SetupPart {
+    /// The redirect URL is in the app's allow list.
+    RedirectUrl,
+    /// The app is admin-managed (admin scopes are allowed).
+    AppType,
+    /// The app has the org's scopes.
+    Scopes,
+    /// The client secret (confidential apps), at the code exchange.
+    ClientSecret,
+    /// The person signing in is an Owner or Admin.
+    Role,
+}
+
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 pub struct SetupCheck {
-    /// None: Zoom accepted the app and redirected to its sign-in.
+    /// None: Zoom raised no error before its sign-in page (not: Zoom accepted the app).
     pub problem: Option<SetupProblem>,
     /// The redirect URL that was checked (the one to register).
     pub redirect_url: String,
+    /// With no problem: what is not confirmed until the first sign-in, because Zoom checks it
+    /// then, or may (the redirect URL, the app type and the scopes: docs/zoom.md, Setup errors).
+    pub at_sign_in: Vec<SetupPart>,
 }
 
 /// What Zoom's authorize error page (or JSON) says, as a problem.
@@ -98,7 +120,7 @@ impl Engine {
         let app = match self.credentials(&org).await {
             Ok(app) => app,
             Err(e) if e.code == ErrorCode::InvalidSettings && org.confidential => {
-                return Ok(SetupCheck { problem: Some(SetupProblem::NoClientSecret), redirect_url: shown });
+                return Ok(SetupCheck { problem: Some(SetupProblem::NoClientSecret), redirect_url: shown, at_sign_in: Vec::new() });
             }
             Err(e) => return Err(e),
         };
@@ -120,8 +142,14 @@ impl Engine {
                 break;
             }
         }
-        tracing::info!(org = %org.id, accepted = problem.is_none(), "settings checked with Zoom");
-        Ok(SetupCheck { problem, redirect_url: shown })
+        tracing::info!(org = %org.id, refused = problem.is_some(), "settings checked with Zoom");
+        let at_sign_in = if problem.is_some() {
+            Vec::new()
+        } else {
+            let secret = org.confidential.then_some(SetupPart::ClientSecret);
+            [SetupPart::RedirectUrl, SetupPart::AppType, SetupPart::Scopes].into_iter().chain(secret).chain([SetupPart::Role]).collect()
+        };
+        Ok(SetupCheck { problem, redirect_url: shown, at_sign_in })
     }
 }
 

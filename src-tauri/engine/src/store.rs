@@ -262,6 +262,7 @@ mod tests {
             status_reason: None,
             reason: None,
             created_at: 0,
+            granted_at: None,
             access_expires_at: 100,
             last_success_at: None,
             last_failure_at: None,

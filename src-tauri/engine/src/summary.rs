@@ -38,6 +38,11 @@ pub struct ConnectionSummary {
     /// Server-to-Server connections (their tokens are minted on demand).
     pub next_keepalive_at: Option<i64>,
     pub scopes: Vec<String>,
+    /// Unix seconds: when the refresh token may end if Zoom counts about 90 days from the
+    /// sign-in (docs/zoom.md, Tokens), once that is less than 14 days away; reconnecting before
+    /// starts a new grant. Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_may_end_at: Option<i64>,
 }
 
 impl Engine {
@@ -63,6 +68,7 @@ impl Engine {
             last_failure_at: conn.last_failure_at,
             next_keepalive_at: conn.next_keepalive_at(margin),
             scopes: conn.granted_scopes.clone(),
+            refresh_may_end_at: conn.refresh_may_end_at().filter(|at| at - self.now_for(conn) < crate::model::REFRESH_END_WARNING),
         }
     }
 

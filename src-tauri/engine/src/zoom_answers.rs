@@ -298,7 +298,9 @@ const REASONS: [(&[&str], ZoomReason, ErrorCode, FailureClass, &str); 14] = [
         ZoomReason::OwnerGone,
         ErrorCode::ZoomInvalidGrant,
         FailureClass::GrantEnded(GrantEnd::OwnerGone),
-        "the Zoom user was deactivated or no longer exists (4735)",
+        // Zoom's error table: "The owner of the token does not exist"; other copies of it:
+        // an invalid refresh token (docs/zoom.md, Errors). Worded for both; either way, reconnect.
+        "the Zoom user was removed or deactivated, or Zoom no longer accepts this refresh token (4735)",
     ),
     (
         &["4737", "can not find the authentication"],

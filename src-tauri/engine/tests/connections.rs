@@ -184,6 +184,14 @@ async fn a_redirect_the_zoom_app_does_not_allow_never_comes_back() {
 async fn a_member_is_refused_and_nothing_is_stored() {
     let w = World::new().await;
     let flow = w.engine.begin_create(SANDBOX_ORG_ID, "n").await.unwrap();
+    // Zoom's page stops a Member at sign-in for an admin-managed app; nothing comes back.
+    let stopped = w.browser.authorize(&flow.authorize_url, &SignIn::password("member@contoso.example"), true).await.unwrap_err();
+    assert!(stopped.contains("403") && stopped.contains("An account admin is required"), "{stopped}");
+    assert!(w.engine.connections().is_empty());
+    // Where Zoom lets one through (the other reading: docs/zoom.md, App types), the app's own
+    // role check refuses.
+    w.control("/settings", serde_json::json!({"members_authorize_admin_apps": true})).await;
+    let flow = w.engine.begin_create(SANDBOX_ORG_ID, "n").await.unwrap();
     let redirect = w.sign_in(&flow, SignIn::password("member@contoso.example")).await;
     let err = w.engine.handle_callback(redirect.as_str()).await.unwrap_err();
     assert_eq!(err.code, ErrorCode::RoleNotAllowed);

@@ -252,3 +252,24 @@ async fn check_settings_names_what_zoom_refuses_before_any_sign_in() {
         Some(SetupProblem::Unreachable { fault: zoom_connections_engine::zoom::NetworkFault::Connect, .. })
     ));
 }
+
+/// Where Zoom shows an unregistered redirect URL's error only after sign-in (the sandbox's other
+/// reading; docs/zoom.md, Setup errors), Check settings sees its sign-in page and must not call
+/// the app accepted: the redirect URL is among what only the first sign-in confirms, and that
+/// sign-in then ends on Zoom's error page.
+#[tokio::test]
+async fn check_settings_does_not_call_accepted_what_zoom_checks_only_after_sign_in() {
+    use zoom_connections_engine::setup_check::SetupPart;
+    let w = World::new().await;
+    w.control("/settings", serde_json::json!({"authorize_errors_after_sign_in": true})).await;
+    let mut org = w.engine.org(SANDBOX_ORG_ID).unwrap();
+    org.id = "unregistered".into();
+    org.redirect = RedirectMode::Relay { url: "https://relay.unregistered.example/".into() };
+    w.engine.save_org(org, None).unwrap();
+    let check = w.engine.check_org_settings("unregistered").await.unwrap();
+    assert_eq!(check.problem, None, "Zoom showed no error before sign-in");
+    assert_eq!(check.at_sign_in, vec![SetupPart::RedirectUrl, SetupPart::AppType, SetupPart::Scopes, SetupPart::Role]);
+    let flow = w.engine.begin_create("unregistered", "n").await.unwrap();
+    let err = w.browser.authorize(&flow.authorize_url, &SignIn::password("owner@contoso.example"), true).await.unwrap_err();
+    assert!(err.contains("Invalid redirect"), "{err}");
+}

@@ -29,18 +29,53 @@ pub async fn authorize(State(shared): AppState, Query(q): Query<HashMap<String, 
     let Some(app) = app else {
         return bad("Invalid client_id", "Invalid client_id: the app you are trying to authorize does not exist or is not an OAuth app. (errorCode 4702)");
     };
-    let Some(redirect_uri) = q.get("redirect_uri") else {
-        return bad("Invalid redirect", "Invalid redirect url: no redirect URL was given. (errorCode 4700)");
-    };
-    if let Err(why) = redirect::check(&app, redirect_uri) {
-        return bad("Invalid redirect", &format!("Invalid redirect url: {why} (errorCode 4700)"));
-    }
-    if q.get("response_type").map(String::as_str) != Some("code") {
-        return bad("Unsupported response type", "Only response_type=code is supported.");
-    }
     let Some(method) = pkce::Method::parse(q.get("code_challenge_method").map(String::as_str)) else {
         return bad("Invalid request", "Unsupported code_challenge_method: use S256 or plain.");
     };
+    if q.get("response_type").map(String::as_str) != Some("code") {
+        return bad("Unsupported response type", "Only response_type=code is supported.");
+    }
+    let redirect_uri = q.get("redirect_uri").cloned().unwrap_or_default();
+    let (scopes, refused) = match checked(&app, &q) {
+        Ok(scopes) => (scopes, None),
+        // Zoom's pages do not say whether these come before the sign-in page or after it: in
+        // the one reading the error page comes at once, in the other after sign-in.
+        Err((title, message)) if inner.readings.authorize_errors_after_sign_in => (Vec::new(), Some((title, message))),
+        Err((title, message)) => return bad(&title, &message),
+    };
+    let now = shared.clock.now();
+    inner.auth_requests.retain(|_, r| now - r.created_at < AUTH_REQUEST_LIFETIME);
+    let id = random_token("req_", 24);
+    inner.auth_requests.insert(
+        id.clone(),
+        AuthRequest {
+            client_id: app.client_id.clone(),
+            redirect_uri,
+            state: q.get("state").cloned(),
+            challenge: q.get("code_challenge").cloned(),
+            method,
+            scopes,
+            user_id: None,
+            preapproved: false,
+            created_at: now,
+            refused,
+        },
+    );
+    // As Zoom does for a browser that is not signed in: on to the sign-in page. (A redirect,
+    // not the page itself: the app's "Check settings" reads it.)
+    Redirect::to(&format!("/oauth/signin?req={id}")).into_response()
+}
+
+/// The redirect URL and scopes of an authorize request: the scopes to grant, or Zoom's error
+/// page's title and message.
+fn checked(app: &crate::seed::App, q: &HashMap<String, String>) -> Result<Vec<String>, (String, String)> {
+    let refuse = |title: &str, message: String| Err((title.to_string(), message));
+    let Some(redirect_uri) = q.get("redirect_uri") else {
+        return refuse("Invalid redirect", "Invalid redirect url: no redirect URL was given. (errorCode 4700)".into());
+    };
+    if let Err(why) = redirect::check(app, redirect_uri) {
+        return refuse("Invalid redirect", format!("Invalid redirect url: {why} (errorCode 4700)"));
+    }
     // Zoom grants the scopes configured on the app: a `scope` parameter can narrow them, and a
     // scope the app lacks is silently not granted (the client must check the granted `scope`).
     let requested: Vec<String> = match q.get("scope") {
@@ -51,36 +86,17 @@ pub async fn authorize(State(shared): AppState, Query(q): Query<HashMap<String, 
     // admin-managed app, and no app type combines both (docs/zoom.md, App types).
     if app.management == Management::User {
         if let Some(admin) = requested.iter().find(|s| is_admin_scope(s)) {
-            return bad(
+            return refuse(
                 "Invalid scope",
-                &format!("Invalid scope: {admin} is not a valid scope name for a user-managed app; admin scopes need an admin-managed app. (errorCode 4700)"),
+                format!("Invalid scope: {admin} is not a valid scope name for a user-managed app; admin scopes need an admin-managed app. (errorCode 4700)"),
             );
         }
     }
     let scopes: Vec<String> = requested.into_iter().filter(|s| app.scopes.iter().any(|a| a == s)).collect();
     if scopes.is_empty() {
-        return bad("Invalid scope", "Invalid scope: none of the requested scopes is configured on this app. (errorCode 4700)");
+        return refuse("Invalid scope", "Invalid scope: none of the requested scopes is configured on this app. (errorCode 4700)".into());
     }
-    let now = shared.clock.now();
-    inner.auth_requests.retain(|_, r| now - r.created_at < AUTH_REQUEST_LIFETIME);
-    let id = random_token("req_", 24);
-    inner.auth_requests.insert(
-        id.clone(),
-        AuthRequest {
-            client_id: app.client_id.clone(),
-            redirect_uri: redirect_uri.clone(),
-            state: q.get("state").cloned(),
-            challenge: q.get("code_challenge").cloned(),
-            method,
-            scopes,
-            user_id: None,
-            preapproved: false,
-            created_at: now,
-        },
-    );
-    // As Zoom does for a browser that is not signed in: on to the sign-in page. (A redirect,
-    // not the page itself: the app's "Check settings" reads an accepted request from it.)
-    Redirect::to(&format!("/oauth/signin?req={id}")).into_response()
+    Ok(scopes)
 }
 
 pub async fn sign_in_page(State(shared): AppState, Query(q): Query<ReqOnly>) -> Response {
@@ -145,6 +161,25 @@ fn signed_in(shared: &Shared, req: &str, user_id: &str) -> Response {
             "This account has been deactivated. Contact your Zoom account admin."
         };
         return pages::error_page(StatusCode::FORBIDDEN, "Cannot sign in", why);
+    }
+    let Some(request) = inner.auth_requests.get(req).cloned() else {
+        return pages::error_page(StatusCode::BAD_REQUEST, "Session expired", "This sign-in page has expired. Start again from the app.");
+    };
+    // The error Zoom keeps until after sign-in, in that reading (`Readings`).
+    if let Some((title, message)) = &request.refused {
+        inner.auth_requests.remove(req);
+        return pages::error_page(StatusCode::BAD_REQUEST, title, message);
+    }
+    // Only an account's owner or admins may add an admin-managed app: Zoom's page says so and
+    // goes no further (docs/zoom.md, App types); no redirect comes back to the app.
+    let admin_app = inner.seed.app(&request.client_id).is_some_and(|a| a.management == Management::Admin);
+    if admin_app && user.role_name == "Member" && !inner.readings.members_authorize_admin_apps {
+        inner.auth_requests.remove(req);
+        return pages::error_page(
+            StatusCode::FORBIDDEN,
+            "You cannot authorize this app",
+            "An account admin is required to install this type of app. Please contact your account admin or IT administrator to install this app.",
+        );
     }
     if let Some(r) = inner.auth_requests.get_mut(req) {
         r.user_id = Some(user.id.clone());

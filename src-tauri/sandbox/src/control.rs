@@ -191,6 +191,17 @@ pub struct Settings {
     daily_limits: Option<HashMap<String, Option<u32>>>,
     /// Activate or deactivate an app, by client id (a deactivated app's tokens stop working).
     app_active: Option<HashMap<String, bool>>,
+    /// Which reading of Zoom to play where its pages disagree (state.rs, `Readings`).
+    authorize_errors_after_sign_in: Option<bool>,
+    members_authorize_admin_apps: Option<bool>,
+    /// `{"seconds": N, "from": "grant" | "rotation"}`, or null: refresh tokens never end.
+    refresh_token_lifetime: Option<Option<RefreshLifetime>>,
+}
+
+#[derive(Deserialize)]
+pub struct RefreshLifetime {
+    seconds: i64,
+    from: crate::state::LifetimeFrom,
 }
 
 pub async fn settings(State(shared): State<Arc<Shared>>, Json(s): Json<Settings>) -> Response {
@@ -230,6 +241,18 @@ pub async fn settings(State(shared): State<Arc<Shared>>, Json(s): Json<Settings>
             Some(app) => app.active = active,
             None => return bad(format!("unknown app {client_id}")),
         }
+    }
+    if let Some(after) = s.authorize_errors_after_sign_in {
+        inner.readings.authorize_errors_after_sign_in = after;
+    }
+    if let Some(may) = s.members_authorize_admin_apps {
+        inner.readings.members_authorize_admin_apps = may;
+    }
+    if let Some(lifetime) = s.refresh_token_lifetime {
+        if lifetime.as_ref().is_some_and(|l| l.seconds <= 0) {
+            return bad("refresh_token_lifetime.seconds must be positive");
+        }
+        inner.readings.refresh_token_lifetime = lifetime.map(|l| (l.seconds, l.from));
     }
     Json(json!({"access_token_lifetime": inner.access_token_lifetime})).into_response()
 }

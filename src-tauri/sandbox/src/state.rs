@@ -126,6 +126,8 @@ pub struct AuthRequest {
     pub user_id: Option<String>,
     pub preapproved: bool,
     pub created_at: i64,
+    /// The error page this request ends on after sign-in (`Readings::authorize_errors_after_sign_in`).
+    pub refused: Option<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -224,6 +226,32 @@ pub struct Inner {
     pub next_token_seq: u64,
     /// What the clock's offset was at the last save (time travel survives a restart).
     pub clock_offset: i64,
+    /// Where Zoom's pages disagree or say nothing, which reading the sandbox plays (control
+    /// API `settings`; docs/zoom.md says which pages say what). Not saved: tests set them.
+    pub readings: Readings,
+}
+
+/// The readings of Zoom's behaviour that the sandbox can switch between.
+#[derive(Debug, Clone, Default)]
+pub struct Readings {
+    /// An authorize request with a bad redirect URL or scopes goes to the sign-in page first,
+    /// and its error page shows only after sign-in (other integrations report this order);
+    /// off: the error page at once.
+    pub authorize_errors_after_sign_in: bool,
+    /// A Member may authorize an admin-managed app; off (Zoom's pages): Zoom's page refuses
+    /// them at sign-in, "An account admin is required to install this type of app".
+    pub members_authorize_admin_apps: bool,
+    /// Refresh tokens end after this many seconds (Zoom: 15 years in one place, ~90 days in
+    /// another), counted from the grant or from each rotation; None: never.
+    pub refresh_token_lifetime: Option<(i64, LifetimeFrom)>,
+}
+
+/// What a refresh token's fixed lifetime is counted from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LifetimeFrom {
+    Grant,
+    Rotation,
 }
 
 impl Inner {
@@ -242,6 +270,7 @@ impl Inner {
             next_grant_id: 1,
             next_token_seq: 1,
             clock_offset: 0,
+            readings: Readings::default(),
         }
     }
 
@@ -373,8 +402,19 @@ impl Inner {
             return Err(OAuthError::invalid_grant("Invalid Token!"));
         }
         record.refresh_attempts += 1;
-        let (grant_id, rotated) = (record.grant_id, record.rotated);
+        let (grant_id, rotated, issued_at) = (record.grant_id, record.rotated, record.issued_at);
         let grant = self.grant(grant_id).ok_or_else(|| OAuthError::invalid_grant("Invalid Token!"))?;
+        // A fixed lifetime, in the reading chosen (`Readings`): Zoom does not document what an
+        // expired refresh token is answered with, so it is the answer of any dead one.
+        if let Some((lifetime, from)) = self.readings.refresh_token_lifetime {
+            let since = match from {
+                LifetimeFrom::Grant => grant.created_at,
+                LifetimeFrom::Rotation => issued_at,
+            };
+            if now - since >= lifetime {
+                return Err(OAuthError::invalid_grant("Invalid Token!"));
+            }
+        }
         if grant.client_id != client_id {
             return Err(OAuthError::invalid_grant("Invalid Token!"));
         }

@@ -56,7 +56,8 @@ impl UserAgent {
             page = self.http.get(base.join(&location).map_err(|e| e.to_string())?).send().await.map_err(err)?;
         }
         if !page.status().is_success() {
-            return Err(format!("authorize page: HTTP {}", page.status()));
+            let status = page.status();
+            return Err(format!("authorize page: HTTP {status}: {}", page.text().await.unwrap_or_default()));
         }
         let req = request_id(&page.text().await.map_err(err)?)?;
         let r = req.as_str();
@@ -78,7 +79,10 @@ impl UserAgent {
             }
         };
         if !signed_in.status().is_redirection() {
-            return Err(format!("sign-in refused: HTTP {}", signed_in.status()));
+            // What the person reads on Zoom's page (an error shown only after sign-in).
+            let status = signed_in.status();
+            let page = signed_in.text().await.unwrap_or_default();
+            return Err(format!("sign-in refused: HTTP {status}: {page}"));
         }
         self.http.post(at("/oauth/preapprove")?).form(&[("req", r)]).send().await.map_err(err)?;
         let decision = if approve { "authorize" } else { "decline" };
