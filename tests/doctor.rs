@@ -85,3 +85,18 @@ async fn doctor_names_a_broken_keychain_and_an_unreachable_host_with_their_fixes
     let out = s.cli(&["doctor"]).env_remove("HTTPS_PROXY").output().unwrap();
     assert!(stdout(&out).contains("の名前を解決できません") && stdout(&out).contains("対処："), "{}", stdout(&out));
 }
+
+/// A connection whose account may not use SCIM (the fabrikam account: a Pro plan, no vanity
+/// URL, no SSO): doctor says what SCIM needs, not "reconnect".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a Secret Service: run through make test"]
+async fn doctor_says_what_scim_needs_when_zoom_refuses_it() {
+    let s = Setup::new().await;
+    s.connect("Fab", "owner@fabrikam.example").await;
+    let out = s.run(&["doctor"]);
+    assert_eq!(code(&out), Some(1), "{}", stdout(&out));
+    let text = stdout(&out);
+    assert!(text.contains("✗ connection “Fab”"), "{text}");
+    assert!(text.contains("fix: SCIM needs a Business or Education Zoom account"), "{text}");
+    assert!(!text.contains("fix: reconnect"), "{text}");
+}

@@ -184,6 +184,12 @@ status_reason: string | null;
  */
 reason?: StatusReason | null; created_at: number; 
 /**
+ * When the user last signed in for it (created or reconnected): the start of its grant,
+ * from which Zoom may count a refresh token's fixed lifetime (`refresh_may_end_at`). None:
+ * a Server-to-Server connection, or one made by a version that did not record it.
+ */
+granted_at?: number | null; 
+/**
  * Wall-clock expiry of the current access token: received_at + expires_in.
  */
 access_expires_at: number; last_success_at: number | null; last_failure_at: number | null; 
@@ -320,7 +326,12 @@ export type ErrorCode =
 /**
  * The app is quitting: no new rotation starts.
  */
-"shutting_down"
+"shutting_down" | 
+/**
+ * Zoom refused SCIM for the account: it needs a Business or Education plan, an approved
+ * vanity URL, single sign-on and an Owner or Admin (docs/zoom.md, SCIM 2).
+ */
+"scim_unavailable"
 export type EventKind = 
 /**
  * Tokens refreshed (and the probe answered).
@@ -477,13 +488,47 @@ export type RedirectMode =
 export type S2sApp = { client_id: string; account_id: string }
 export type SetupCheck = { 
 /**
- * None: Zoom accepted the app and redirected to its sign-in.
+ * None: Zoom raised no error before its sign-in page (not: Zoom accepted the app).
  */
 problem: SetupProblem | null; 
 /**
  * The redirect URL that was checked (the one to register).
  */
-redirect_url: string }
+redirect_url: string; 
+/**
+ * With no problem: what is not confirmed until the first sign-in, because Zoom checks it
+ * then, or may (the redirect URL, the app type and the scopes: docs/zoom.md, Setup errors).
+ */
+at_sign_in: SetupPart[] }
+/**
+ * A part of an org's setup that Zoom checks.
+ */
+export type SetupPart = 
+/**
+ * The redirect URL is in the app's allow list.
+ */
+"redirect_url" | 
+/**
+ * The app is admin-managed (admin scopes are allowed).
+ */
+"app_type" | 
+/**
+ * The app has the org's scopes.
+ */
+"scopes" | 
+/**
+ * The client secret (confidential apps), at the code exchange.
+ */
+"client_secret" | 
+/**
+ * The person signing in is an Owner or Admin.
+ */
+"role" | 
+/**
+ * The account can use SCIM (an org that requires it): a Business or Education plan, an
+ * approved vanity URL, single sign-on (docs/zoom.md, SCIM 2).
+ */
+"scim_account"
 /**
  * What Zoom said about an org's app.
  */
@@ -549,7 +594,12 @@ export type StatusReason =
 /**
  * A newer connection of the same Zoom user replaced it (rule 1).
  */
-{ code: "superseded" }
+{ code: "superseded" } | 
+/**
+ * Zoom refused the refresh token as dead, and it is old enough to have expired (about 90
+ * days from the sign-in or the last refresh: docs/zoom.md, Tokens): `days` old.
+ */
+{ code: "refresh_expired"; days: number }
 export type TestResult = { probe: Probe; 
 /**
  * In English, for logs and the command line's JSON.

@@ -55,6 +55,19 @@ describe("connection details", () => {
     expect(failed.querySelector('[data-testid="details-test"]')?.textContent).toBe(`Failed: ${en.errorNetwork}`);
   });
 
+  it("says when the refresh token may end, within 14 days of 90 days after the sign-in, and why a refused one ended", () => {
+    const active: Connection = { ...conn, status: "active", status_reason: null };
+    const day = 24 * 3600;
+    expect(renderDetails(en, "en", { ...active, granted_at: now - 70 * day }, undefined, [], nowMs).querySelector('[data-testid="refresh-may-end"]')).toBeNull();
+    const soon = renderDetails(en, "en", { ...active, granted_at: now - 80 * day }, undefined, [], nowMs);
+    expect(soon.querySelector('[data-testid="refresh-may-end"]')?.textContent).toContain("about 90 days after its sign-in");
+    const ja = renderDetails(catalogs.ja, "ja", { ...active, granted_at: now - 80 * day }, undefined, [], nowMs);
+    expect(ja.querySelector('[data-testid="refresh-may-end"]')?.textContent).toContain("約 90 日");
+    const expired = renderDetails(en, "en", { ...conn, status: "needs_reconnect", reason: { code: "refresh_expired", days: 91 } }, undefined, [], nowMs);
+    expect(expired.textContent).toContain(fill(en.reasonRefreshExpired, { days: "91" }));
+    expect(expired.textContent).not.toContain("eauthorized");
+  });
+
   it("says expired when the token has run out", () => {
     const el = renderDetails(en, "en", { ...conn, access_expires_at: now - 5 }, undefined, [], nowMs);
     expect(el.textContent).toContain(en.detailsExpired);

@@ -18,6 +18,7 @@ export function renderDetails(
   test?: TestOutcome,
 ): HTMLElement {
   const expiresIn = conn.access_expires_at - nowMs / 1000;
+  const mayEnd = refreshMayEndAt(conn, nowMs);
   const item = (label: string, ...value: (Node | string)[]) => [h("dt", {}, label), h("dd", {}, ...value)];
   const when = (unix: number | null) => (unix === null ? t.never : h("span", { title: exactTime(unix, lang) }, relativeTime(unix, nowMs, lang)));
   return h(
@@ -28,6 +29,7 @@ export function renderDetails(
       "dl",
       {},
       ...item(t.colStatus, statusChip(t, conn)),
+      ...(mayEnd !== null ? [h("dd", { class: "hint", "data-testid": "refresh-may-end" }, fill(t.refreshMayEnd, { date: exactTime(mayEnd, lang) }))] : []),
       ...(conn.reason || conn.status_reason
         ? item(t.detailsReason, h("span", conn.reason ? {} : ({ lang: "en" } as Record<string, string>), reasonText(t, conn.reason, conn.status_reason) ?? ""))
         : []),
@@ -61,4 +63,16 @@ export function renderDetails(
     renderTimeline(t, lang, history, nowMs),
     renderLegend(t),
   );
+}
+
+/** About 90 days: the shorter of the refresh-token lifetimes Zoom's pages give (docs/zoom.md, Tokens). */
+const SHORT_REFRESH_LIFETIME = 90 * 24 * 3600;
+/** Said this long before, as `status` says it (engine: summary.rs, `refresh_may_end_at`). */
+const REFRESH_END_WARNING = 14 * 24 * 3600;
+
+/** When a user connection's refresh token may end if Zoom counts 90 days from its sign-in, once that is under 14 days away. */
+export function refreshMayEndAt(conn: Connection, nowMs: number): number | null {
+  if (conn.kind === "server_to_server" || conn.status !== "active") return null;
+  const at = (conn.granted_at ?? conn.created_at) + SHORT_REFRESH_LIFETIME;
+  return at - nowMs / 1000 < REFRESH_END_WARNING ? at : null;
 }

@@ -102,6 +102,9 @@ describe("New Connection", () => {
     expect(waiting.querySelector("h2")?.textContent).toBe(en.waitingTitle);
     expect((waiting.querySelector('[data-testid="authorize-url"]') as HTMLInputElement).value).toBe("http://127.0.0.1:1/oauth/authorize?x");
     expect(waiting.querySelector('[data-testid="elapsed"]')?.textContent).toBe(`${en.elapsed} 0:00`);
+    // What Zoom's page refusing the sign-in means (nothing then comes back), and Cancel at hand.
+    expect(waiting.querySelector('[data-testid="waiting-if-refused"]')?.textContent).toContain("An account admin is required to install this type of app");
+    expect(waiting.querySelector('[data-testid="cancel-flow"]')).not.toBeNull();
     list.push(conn("c9", "Production"));
     await emit("flow-ended", { kind: "flow_ended", flow_id: "f1", connection_id: "c9", superseded: null, error: null });
     await tick();

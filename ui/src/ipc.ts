@@ -19,6 +19,7 @@ export type {
   Overview,
   RedirectMode,
   SetupCheck,
+  SetupPart,
   SetupProblem,
   Status,
   TestResult,

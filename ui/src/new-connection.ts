@@ -205,7 +205,10 @@ function openWaitingDialog(t: Catalog, flow: FlowStarted, done: (o: FlowOutcome)
     void ipc.cancelFlow(flow.flow_id).catch(() => undefined);
     dialog.close();
   }, { "data-testid": "cancel-flow" });
-  dialog = modal(t.waitingTitle, [h("p", {}, t.waitingHelp), h("div", { class: "url-row" }, url, copy), elapsed, error], [cancel], "waiting-dialog");
+  // Zoom's own page may stop the sign-in (a Member at an admin-managed app, a redirect URL it
+  // refuses only after sign-in): nothing then comes back, so the dialog says what that means.
+  const ifRefused = h("p", { class: "hint", "data-testid": "waiting-if-refused" }, t.waitingIfRefused);
+  dialog = modal(t.waitingTitle, [h("p", {}, t.waitingHelp), h("div", { class: "url-row" }, url, copy), elapsed, ifRefused, error], [cancel], "waiting-dialog");
   dialog.addEventListener("close", () => clearInterval(timer));
   awaitFlow(dialog, flow.flow_id, (e) => {
     if (e.connection_id) {

@@ -1,7 +1,7 @@
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { afterEach, describe, expect, it } from "vitest";
 import { catalogs } from "./i18n";
-import type { Org, SetupProblem } from "./ipc";
+import type { Org, SetupCheck, SetupProblem } from "./ipc";
 import { describeProblem, renderCheckSettings, renderSetupSteps, scopesToAdd } from "./setup-guide";
 
 afterEach(() => clearMocks());
@@ -54,8 +54,8 @@ describe("setup guide", () => {
     expect(describeProblem(catalogs.ja, problems[2]).what).toContain("user:read:user:admin");
   });
 
-  it("Check settings shows Zoom's refusal, and once Zoom accepts, offers the sign-in", async () => {
-    let answer: { problem: SetupProblem | null; redirect_url: string } = { problem: problems[1], redirect_url: "http://127.0.0.1/oauth/callback" };
+  it("Check settings shows Zoom's refusal; without one, lists what only the sign-in confirms and offers it", async () => {
+    let answer: SetupCheck = { problem: problems[1], redirect_url: "http://127.0.0.1/oauth/callback", at_sign_in: [] };
     mockIPC((cmd) => (cmd === "check_org_settings" ? answer : undefined));
     let connected = 0;
     const el = renderCheckSettings(catalogs.en, "org-2", () => connected++);
@@ -65,11 +65,15 @@ describe("setup guide", () => {
     await settle();
     expect(el.querySelector('[data-testid="check-problem"]')?.getAttribute("data-code")).toBe("redirect_not_registered");
     expect(el.querySelector('[data-testid="check-fix"]')?.textContent).toContain("OAuth Allow List");
-    answer = { problem: null, redirect_url: "http://127.0.0.1/oauth/callback" };
+    answer = { problem: null, redirect_url: "http://127.0.0.1/oauth/callback", at_sign_in: ["redirect_url", "app_type", "scopes", "role", "scim_account"] };
     (el.querySelector('[data-testid="check-settings"]') as HTMLButtonElement).click();
     await settle();
     await settle();
-    expect(el.querySelector('[data-testid="check-ok"]')).not.toBeNull();
+    expect(el.querySelector('[data-testid="check-ok"]')?.textContent).toBe(catalogs.en.setupNoErrorYet);
+    expect(el.textContent).not.toContain("accepts");
+    const parts = [...el.querySelectorAll('[data-testid="check-at-sign-in"] li')];
+    expect(parts.map((li) => li.getAttribute("data-part"))).toEqual(["redirect_url", "app_type", "scopes", "role", "scim_account"]);
+    expect(parts[0].textContent).toBe(catalogs.en.setupPartRedirectUrl);
     (el.querySelector('[data-testid="check-connect"]') as HTMLButtonElement).click();
     expect(connected).toBe(1);
   });

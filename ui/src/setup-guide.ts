@@ -1,11 +1,21 @@
 // The first real connection, step by step: which Zoom app to create and why, the exact scopes
 // (with Copy), the redirect URL to register, where the credentials go, then "Check settings",
-// which asks Zoom whether it accepts the app, says in words what it refused and how to fix it,
-// and, once Zoom accepts it, starts a real sign-in.
+// which asks Zoom whether it refuses the app, says in words what it refused and how to fix it,
+// and, when Zoom raised no error, lists what only the sign-in confirms and starts a real one.
 import { h } from "./dom";
-import { errorMessage, fill, NETWORK_FAULTS, type Catalog } from "./i18n";
-import { asEngineError, ipc, type Capability, type Org, type SetupCheck, type SetupProblem } from "./ipc";
+import { errorMessage, fill, NETWORK_FAULTS, type Catalog, type StringKey } from "./i18n";
+import { asEngineError, ipc, type Capability, type Org, type SetupCheck, type SetupPart, type SetupProblem } from "./ipc";
 import { CAPABILITY_SCOPES } from "./org-settings";
+
+/** What only the first sign-in confirms, worded (exhaustive: a new part fails to compile). */
+const SETUP_PARTS: Record<SetupPart, StringKey> = {
+  redirect_url: "setupPartRedirectUrl",
+  app_type: "setupPartAppType",
+  scopes: "setupPartScopes",
+  client_secret: "setupPartClientSecret",
+  role: "setupPartRole",
+  scim_account: "setupPartScimAccount",
+};
 
 /** The granular scopes a new Zoom app needs for what the org requires (plus its extra ones). */
 export function scopesToAdd(org: Org): string[] {
@@ -87,7 +97,14 @@ export function renderCheckSettings(t: Catalog, orgId: string, connect: () => vo
     if (!c.problem) {
       const go = h("button", { type: "button", class: "primary", "data-testid": "check-connect" }, t.checkConnect) as HTMLButtonElement;
       go.addEventListener("click", connect);
-      result.replaceChildren(h("p", { class: "ok", "data-testid": "check-ok" }, t.setupAccepted), h("div", { class: "dialog-buttons" }, go));
+      // Not "accepted": what Zoom may check only at sign-in is listed as not confirmed yet.
+      result.replaceChildren(
+        h("p", { class: "ok", "data-testid": "check-ok" }, t.setupNoErrorYet),
+        h("p", {}, t.setupAtSignIn),
+        h("ul", { "data-testid": "check-at-sign-in" }, ...c.at_sign_in.map((part) => h("li", { "data-part": part }, t[SETUP_PARTS[part]]))),
+        h("p", {}, t.setupSignInNext),
+        h("div", { class: "dialog-buttons" }, go),
+      );
       return;
     }
     const { what, fix } = describeProblem(t, c.problem);

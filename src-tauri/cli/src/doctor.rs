@@ -177,6 +177,8 @@ pub(crate) async fn run(fallback: &'static Text) -> i32 {
                     d.keychain_fix
                 } else if transient {
                     d.grant_fix_later
+                } else if e.code == ErrorCode::ScimUnavailable {
+                    d.grant_fix_scim
                 } else {
                     d.grant_fix_reconnect
                 };

@@ -51,6 +51,9 @@ pub enum ErrorCode {
     WrongZoomUser,
     /// The app is quitting: no new rotation starts.
     ShuttingDown,
+    /// Zoom refused SCIM for the account: it needs a Business or Education plan, an approved
+    /// vanity URL, single sign-on and an Owner or Admin (docs/zoom.md, SCIM 2).
+    ScimUnavailable,
 }
 
 impl ErrorCode {
@@ -76,12 +79,13 @@ impl ErrorCode {
             ErrorCode::InvalidSettings => "invalid_settings",
             ErrorCode::LockTimeout => "lock_timeout",
             ErrorCode::WrongZoomUser => "wrong_zoom_user",
+            ErrorCode::ScimUnavailable => "scim_unavailable",
             ErrorCode::ShuttingDown => "shutting_down",
         }
     }
 
     /// Every code, for the UI's catalogs and the CLI's tests.
-    pub const ALL: [ErrorCode; 21] = [
+    pub const ALL: [ErrorCode; 22] = [
         ErrorCode::InvalidCallback,
         ErrorCode::StateMismatch,
         ErrorCode::FlowExpired,
@@ -103,6 +107,7 @@ impl ErrorCode {
         ErrorCode::LockTimeout,
         ErrorCode::WrongZoomUser,
         ErrorCode::ShuttingDown,
+        ErrorCode::ScimUnavailable,
     ];
 
     /// Failures that go away by themselves (retry with backoff), as docs/zoom.md classifies them.

@@ -137,6 +137,12 @@ pub fn error_words(code: ErrorCode, ja: bool) -> &'static str {
         (ErrorCode::WrongZoomUser, true) => "接続とは別のユーザーで Zoom にサインインしました",
         (ErrorCode::ShuttingDown, false) => "the app is quitting",
         (ErrorCode::ShuttingDown, true) => "アプリを終了中です",
+        (ErrorCode::ScimUnavailable, false) => {
+            "Zoom refused SCIM for this account (SCIM needs a Business or Education plan, an approved vanity URL, single sign-on and an Owner or Admin)"
+        }
+        (ErrorCode::ScimUnavailable, true) => {
+            "Zoom がこのアカウントの SCIM を拒否しました（SCIM には、ビジネスまたは教育機関向けプラン、承認済みのバニティ URL、シングルサインオン、オーナーまたは管理者が必要です）"
+        }
     }
 }
 

@@ -51,6 +51,9 @@ pub enum SetupPart {
     ClientSecret,
     /// The person signing in is an Owner or Admin.
     Role,
+    /// The account can use SCIM (an org that requires it): a Business or Education plan, an
+    /// approved vanity URL, single sign-on (docs/zoom.md, SCIM 2).
+    ScimAccount,
 }
 
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -147,7 +150,8 @@ impl Engine {
             Vec::new()
         } else {
             let secret = org.confidential.then_some(SetupPart::ClientSecret);
-            [SetupPart::RedirectUrl, SetupPart::AppType, SetupPart::Scopes].into_iter().chain(secret).chain([SetupPart::Role]).collect()
+            let scim = org.required.contains(&crate::scopes::Capability::Scim).then_some(SetupPart::ScimAccount);
+            [SetupPart::RedirectUrl, SetupPart::AppType, SetupPart::Scopes].into_iter().chain(secret).chain([SetupPart::Role]).chain(scim).collect()
         };
         Ok(SetupCheck { problem, redirect_url: shown, at_sign_in })
     }

@@ -243,7 +243,7 @@ impl ZoomClient {
 
     /// `GET /scim2/Users?count=1`: the number of users SCIM sees.
     pub async fn scim_probe(&self, api_url: &str, access: &Secret) -> std::result::Result<u64, ZoomFailure> {
-        let list = self.api_get(&join(api_url, "/scim2/Users?count=1"), access, "application/scim+json").await?;
+        let list = self.api_get(&join(api_url, "/scim2/Users?count=1"), access, "application/scim+json").await.map_err(scim_refusal)?;
         list.get("totalResults").and_then(|t| t.as_u64()).ok_or_else(|| failure(ErrorCode::ZoomBadResponse, "Zoom's SCIM answer lacks totalResults"))
     }
 
@@ -260,6 +260,22 @@ impl ZoomClient {
         let answer = read(res).await.map_err(|f| (NetworkFault::Other, f))?;
         Ok(Some((answer.status, String::from_utf8_lossy(&answer.body).into_owned())))
     }
+}
+
+/// A refused SCIM call (not a refused token, not a missing scope) is the account or the role
+/// lacking what SCIM needs (docs/zoom.md, SCIM 2): said with what that is, and Zoom's words.
+fn scim_refusal(f: ZoomFailure) -> ZoomFailure {
+    // 403 (the role, the plan) is a refused role to `api_answer`; 400 (no SSO, no vanity URL) a
+    // plain Zoom error. A missing scope, a refused token, a proxy's page stay what they are.
+    let account_or_role = f.error.code == ErrorCode::RoleNotAllowed || (f.class == FailureClass::Ambiguous && f.error.code == ErrorCode::ZoomError);
+    if !account_or_role {
+        return f;
+    }
+    let message = format!(
+        "Zoom refused SCIM for this account: {}. SCIM needs a Business or Education account with an approved vanity URL, single sign-on, and an Owner or Admin (docs/zoom.md, SCIM 2)",
+        f.error.message
+    );
+    ZoomFailure { error: EngineError::new(ErrorCode::ScimUnavailable, message), class: FailureClass::Refused, ..f }
 }
 
 /// Why a request got no answer, for the window to say in the user's language.

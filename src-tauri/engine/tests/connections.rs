@@ -319,12 +319,19 @@ async fn test_connection_uses_scim_when_granted_and_users_me_otherwise() {
     assert_eq!(result.probe, Probe::Scim);
     assert!(result.summary.contains("7 users"), "{}", result.summary);
     w.add_org("conf", "sandbox-confidential", true, RedirectMode::Loopback, Some("sandbox-confidential-secret"));
-    // The fabrikam account has no SSO, so its connection has scim2 but SCIM refuses: the error says so.
+    // The fabrikam account (a Pro plan, no vanity URL, no SSO) has scim2 but SCIM refuses: the
+    // error says what SCIM needs, in a code of its own.
     let flow = w.engine.begin_create("conf", "fab").await.unwrap();
     let redirect = w.sign_in(&flow, SignIn::password("owner@fabrikam.example")).await;
     w.http.get(redirect.as_str()).send().await.unwrap();
     let fab = w.engine.connections().into_iter().find(|c| c.nickname == "fab").unwrap();
     let err = w.engine.test_connection(&fab.id).await.unwrap_err();
+    assert_eq!(err.code, zoom_connections_engine::ErrorCode::ScimUnavailable);
+    assert!(err.message.contains("Business and Education") && err.message.contains("vanity URL"), "{}", err.message);
+    // With the plan and the vanity URL, the missing SSO is what Zoom names.
+    w.control("/settings", serde_json::json!({"accounts": {"acct_fabrikam": {"plan": "business", "vanity_url": "fabrikam.zoom.us"}}})).await;
+    let err = w.engine.test_connection(&fab.id).await.unwrap_err();
+    assert_eq!(err.code, zoom_connections_engine::ErrorCode::ScimUnavailable);
     assert!(err.message.contains("Single Sign-On"), "{}", err.message);
 }
 

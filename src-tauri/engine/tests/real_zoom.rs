@@ -214,7 +214,10 @@ async fn check_settings_names_what_zoom_refuses_before_any_sign_in() {
     assert_eq!(w.engine.check_org_settings(SANDBOX_ORG_ID).await.unwrap().problem, None);
     // An older app with classic scopes is accepted too (the check asks in both forms).
     classic_org(&w, vec![Capability::ManageUsers, Capability::Scim]);
-    assert_eq!(w.engine.check_org_settings("classic").await.unwrap().problem, None);
+    let classic = w.engine.check_org_settings("classic").await.unwrap();
+    assert_eq!(classic.problem, None);
+    // An org that requires SCIM: whether the account may use it only a sign-in shows.
+    assert_eq!(classic.at_sign_in.last(), Some(&zoom_connections_engine::setup_check::SetupPart::ScimAccount));
     let org = |id: &str, client_id: &str, redirect: RedirectMode| {
         let mut org = w.engine.org(SANDBOX_ORG_ID).unwrap();
         org.id = id.into();

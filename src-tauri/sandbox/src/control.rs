@@ -195,7 +195,24 @@ pub struct Settings {
     authorize_errors_after_sign_in: Option<bool>,
     members_authorize_admin_apps: Option<bool>,
     /// `{"seconds": N, "from": "grant" | "rotation"}`, or null: refresh tokens never end.
+    #[serde(default, deserialize_with = "present")]
     refresh_token_lifetime: Option<Option<RefreshLifetime>>,
+    /// An account's SCIM prerequisites, by account id.
+    accounts: Option<HashMap<String, AccountSettings>>,
+}
+
+#[derive(Deserialize)]
+pub struct AccountSettings {
+    plan: Option<String>,
+    /// null: no approved vanity URL.
+    #[serde(default, deserialize_with = "present")]
+    vanity_url: Option<Option<String>>,
+    sso_enabled: Option<bool>,
+}
+
+/// A field that may be given as null (Some(None)), unlike one left out (None).
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
 }
 
 #[derive(Deserialize)]
@@ -240,6 +257,20 @@ pub async fn settings(State(shared): State<Arc<Shared>>, Json(s): Json<Settings>
         match inner.seed.apps.iter_mut().find(|a| a.client_id == client_id) {
             Some(app) => app.active = active,
             None => return bad(format!("unknown app {client_id}")),
+        }
+    }
+    for (id, change) in s.accounts.unwrap_or_default() {
+        let Some(account) = inner.seed.accounts.iter_mut().find(|a| a.id == id) else {
+            return bad(format!("unknown account {id}"));
+        };
+        if let Some(plan) = change.plan {
+            account.plan = plan;
+        }
+        if let Some(vanity) = change.vanity_url {
+            account.vanity_url = vanity;
+        }
+        if let Some(sso) = change.sso_enabled {
+            account.sso_enabled = sso;
         }
     }
     if let Some(after) = s.authorize_errors_after_sign_in {

@@ -70,8 +70,20 @@ fn admit(shared: &Shared, headers: &HeaderMap) -> Result<String, Response> {
     if !user.can_manage_users() {
         return Err(scim_error(StatusCode::FORBIDDEN, "Only account owners, admins and roles that manage users can use SCIM."));
     }
-    let sso = shared.lock().seed.account(&user.account_id).is_some_and(|a| a.sso_enabled);
-    if !sso {
+    // The account's prerequisites (docs/zoom.md, SCIM 2). Zoom documents the requirements, not
+    // its answers: the SSO one is as others report it, the plan's and the vanity URL's are the
+    // sandbox's own words.
+    let account = shared.lock().seed.account(&user.account_id).cloned();
+    let Some(account) = account else {
+        return Err(scim_error(StatusCode::FORBIDDEN, "Account not found."));
+    };
+    if !["business", "education", "enterprise"].contains(&account.plan.as_str()) {
+        return Err(scim_error(StatusCode::FORBIDDEN, "SCIM is available to Business and Education accounts only."));
+    }
+    if account.vanity_url.is_none() {
+        return Err(scim_error(StatusCode::BAD_REQUEST, "Account does not have an approved vanity URL."));
+    }
+    if !account.sso_enabled {
         return Err(scim_error(StatusCode::BAD_REQUEST, "Account has not enabled Single Sign-On"));
     }
     Ok(user.account_id)

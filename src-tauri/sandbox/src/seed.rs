@@ -10,6 +10,10 @@ pub struct Seed {
     pub apps: Vec<App>,
 }
 
+fn business() -> String {
+    "business".into()
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Account {
     pub id: String,
@@ -19,6 +23,13 @@ pub struct Account {
     pub sso_domain: Option<String>,
     /// SCIM needs SSO enabled on the account (docs/zoom.md, SCIM 2).
     pub sso_enabled: bool,
+    /// The account's plan (`pro`, `business`, `education`, `enterprise`): SCIM needs Business or
+    /// Education (docs/zoom.md, SCIM 2; the sandbox lets Enterprise, which includes Business, too).
+    #[serde(default = "business")]
+    pub plan: String,
+    /// The account's approved vanity URL (`contoso.zoom.us`), which SCIM needs.
+    #[serde(default)]
+    pub vanity_url: Option<String>,
     /// Requests per second, shared by every app on the account (docs/zoom.md, Rate limits).
     pub qps_limit: u32,
     /// Requests per UTC day (sandbox time), none: no daily limit.

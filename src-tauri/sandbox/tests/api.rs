@@ -172,7 +172,7 @@ async fn scim_creates_gets_patches_and_deletes_a_user() {
 }
 
 #[tokio::test]
-async fn scim_needs_the_scope_an_admin_and_sso() {
+async fn scim_needs_the_scope_an_admin_a_business_plan_a_vanity_url_and_sso() {
     let sb = Sandbox::start().await;
     let no_scope = mint(&sb, OWNER, PUBLIC, Some(&["user:write:admin"])).await;
     let (status, err) = scim(&sb, &no_scope, reqwest::Method::GET, "/scim2/Users", None).await;
@@ -181,10 +181,21 @@ async fn scim_needs_the_scope_an_admin_and_sso() {
     let member = mint(&sb, "member@contoso.example", PUBLIC, None).await;
     let (status, _) = scim(&sb, &member, reqwest::Method::GET, "/scim2/Users", None).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let no_sso = mint(&sb, "owner@fabrikam.example", PUBLIC, None).await;
-    let (status, err) = scim(&sb, &no_sso, reqwest::Method::GET, "/scim2/Users", None).await;
+    // The account's prerequisites: a Business or Education plan, an approved vanity URL, SSO.
+    let pro = mint(&sb, "owner@fabrikam.example", PUBLIC, None).await;
+    let (status, err) = scim(&sb, &pro, reqwest::Method::GET, "/scim2/Users", None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(err["detail"].as_str().unwrap().contains("Business and Education"), "{err}");
+    sb.control("/settings", serde_json::json!({"accounts": {"acct_fabrikam": {"plan": "education"}}})).await;
+    let (status, err) = scim(&sb, &pro, reqwest::Method::GET, "/scim2/Users", None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(err["detail"].as_str().unwrap().contains("vanity URL"), "{err}");
+    sb.control("/settings", serde_json::json!({"accounts": {"acct_fabrikam": {"vanity_url": "fabrikam.zoom.us"}}})).await;
+    let (status, err) = scim(&sb, &pro, reqwest::Method::GET, "/scim2/Users", None).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(err["detail"], "Account has not enabled Single Sign-On");
+    sb.control("/settings", serde_json::json!({"accounts": {"acct_fabrikam": {"sso_enabled": true}}})).await;
+    assert_eq!(scim(&sb, &pro, reqwest::Method::GET, "/scim2/Users", None).await.0, StatusCode::OK);
     // Another account's user is not visible.
     let token = mint(&sb, OWNER, PUBLIC, None).await;
     let (status, _) = scim(&sb, &token, reqwest::Method::GET, "/scim2/Users/usr_fabrikam_owner", None).await;

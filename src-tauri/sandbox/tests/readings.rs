@@ -96,5 +96,9 @@ async fn refresh_tokens_end_after_a_fixed_time_counted_from_the_grant_or_from_ea
     sb.advance(1000).await;
     assert!(refreshed(&sb, &fresh).await.is_err(), "unused for the whole lifetime");
     // Off again: refresh tokens never end on their own.
+    let fresh = refreshed(&sb, sb.connect(OWNER).await["refresh_token"].as_str().unwrap()).await.unwrap();
+    sb.advance(1000).await;
+    assert!(refreshed(&sb, &fresh).await.is_err());
     sb.control("/settings", json!({"refresh_token_lifetime": null})).await;
+    assert!(refreshed(&sb, &fresh).await.is_ok());
 }

@@ -37,6 +37,7 @@ export const ERROR_MESSAGES: Record<ErrorCode, StringKey> = {
   lock_timeout: "errorLockTimeout",
   wrong_zoom_user: "errorWrongZoomUser",
   shutting_down: "errorShuttingDown",
+  scim_unavailable: "errorScimUnavailable",
 };
 
 /** Zoom's answers the engine tells apart (a typed `ZoomReason`), worded. Exhaustive, as above. */
@@ -102,6 +103,8 @@ export function reasonText(t: Catalog, reason: StatusReason | null | undefined, 
       return t.reasonDeauthorized;
     case "superseded":
       return t.reasonSuperseded;
+    case "refresh_expired":
+      return fill(t.reasonRefreshExpired, { days: String(reason.days) });
   }
 }
 

@@ -159,7 +159,7 @@ pub(crate) fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::ZoomRateLimited => StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::Network | ErrorCode::ZoomBadResponse | ErrorCode::ZoomError => StatusCode::BAD_GATEWAY,
         ErrorCode::KeychainUnavailable | ErrorCode::Storage | ErrorCode::LockTimeout | ErrorCode::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
-        ErrorCode::MissingScope | ErrorCode::RoleNotAllowed => StatusCode::FORBIDDEN,
+        ErrorCode::MissingScope | ErrorCode::RoleNotAllowed | ErrorCode::ScimUnavailable => StatusCode::FORBIDDEN,
         ErrorCode::InvalidSettings | ErrorCode::InvalidNickname => StatusCode::BAD_REQUEST,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
