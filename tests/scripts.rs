@@ -402,6 +402,11 @@ async fn serve_keeps_alive_lends_and_alerts_a_webhook_and_the_system_log() {
     // Short tokens: serve's keepalive refreshes within a tick.
     s.control("/settings", json!({"access_token_lifetime": 30})).await;
     let id = s.connect("Production", "owner@contoso.example").await;
+    // A file an older version left readable to others (docs/security.md, Another local user).
+    let older = s.data_dir.join("history").join("left-by-an-older-version.jsonl");
+    std::fs::create_dir_all(older.parent().unwrap()).unwrap();
+    std::fs::write(&older, b"{}\n").unwrap();
+    std::fs::set_permissions(&older, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
     let syslog_path = s.home.path().join("syslog.sock");
     let syslog = std::os::unix::net::UnixDatagram::bind(&syslog_path).unwrap();
     syslog.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
@@ -414,6 +419,10 @@ async fn serve_keeps_alive_lends_and_alerts_a_webhook_and_the_system_log() {
         .unwrap();
     let socket = s.broker_dir().join(broker::SOCKET_FILE);
     wait_for("serve's socket", || socket.exists()).await;
+    // serve made it private before serving.
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&older).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(std::fs::metadata(&s.data_dir).unwrap().permissions().mode() & 0o777, 0o700);
 
     // It lends: `token` goes through it (its audit log has the line).
     let out = s.run(&["token", "Production"]);

@@ -27,6 +27,13 @@ pub(crate) fn run(args: ServeArgs) -> i32 {
 }
 
 async fn serve(args: ServeArgs) -> i32 {
+    // Like the app, a long-running owner of the data narrows what an older version left
+    // readable to other users (docs/security.md, Another local user).
+    if let Some(dir) = crate::data_dir() {
+        if let Err(e) = zoom_connections_engine::fsutil::make_tree_private(&dir) {
+            tracing::warn!("the data directory {} could not be made private: {e}", dir.display());
+        }
+    }
     let engine = match open_engine() {
         Ok(e) => e,
         Err(e) => return fail(&e),

@@ -135,6 +135,9 @@ pub(crate) async fn status(args: StatusArgs) -> Result<i32, EngineError> {
         let last = s.last_success_at.map(when).unwrap_or_else(|| "-".into());
         let next = next(s, text);
         println!("    {}", fill(text.last_next, &[("last", &last), ("next", &next)]));
+        if let Some(at) = s.refresh_may_end_at {
+            println!("    {}", fill(text.refresh_may_end, &[("date", &when(at))]));
+        }
         if let Some(check) = &c.check {
             let line = if check.ok { fill(text.check_ok, &[("summary", &check.shown)]) } else { fill(text.check_failed, &[("message", &check.shown)]) };
             println!("    {line}");

@@ -15,6 +15,8 @@ pub struct Text {
     pub s2s_account: &'static str,
     pub status: [&'static str; 5],
     pub no_target: &'static str,
+    /// `status`: `{date}` when the refresh token may end (about 90 days after the sign-in).
+    pub refresh_may_end: &'static str,
     /// A `.zoom-connection` not used: `{path}`, `{why}` (one of `target_file_why`).
     pub target_file: &'static str,
     /// target::Why, in its order.
@@ -80,6 +82,7 @@ pub static EN: Text = Text {
     s2s_account: "Server-to-Server app",
     status: ["Active", "Refreshing", "Retrying", "Needs reconnect", "Superseded"],
     no_target: "Name a connection: zoom-connections {command} NICKNAME — or set ZOOM_CONNECTION, or write its nickname in a .zoom-connection file.",
+    refresh_may_end: "Zoom may end its refresh token around {date} (about 90 days after its sign-in, by one of Zoom's pages): reconnect before then",
     target_file:
         "{path} was not used: {why}. Name the connection on the command line, or put only its nickname in that file (docs/cli.md, Naming a connection).",
     target_file_why: [
@@ -145,6 +148,7 @@ pub static JA: Text = Text {
     s2s_account: "Server-to-Server アプリ",
     status: ["有効", "更新中", "再試行中", "再接続が必要", "置き換え済み"],
     no_target: "接続を指定してください：zoom-connections {command} ニックネーム（または ZOOM_CONNECTION を設定するか、.zoom-connection ファイルにニックネームを書いてください）。",
+    refresh_may_end: "リフレッシュトークンは {date} ごろに Zoom によって失効する可能性があります（Zoom の一部のページによると、サインインから約 90 日）。それまでに再接続してください",
     target_file: "{path} は使用しませんでした：{why}。コマンドラインで接続を指定するか、このファイルには接続ニックネームだけを書いてください（docs/cli.md の「Naming a connection」）。",
     target_file_why: [
         "このユーザーのファイルとして開けません（シンボリックリンクはたどりません）",
@@ -285,6 +289,7 @@ mod tests {
                 t.on_demand,
                 t.s2s_account,
                 t.no_target,
+                t.refresh_may_end,
                 t.target_file,
                 t.last_next,
                 t.test_scim,

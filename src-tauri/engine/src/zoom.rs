@@ -17,7 +17,7 @@ use serde::Serialize;
 use crate::error::{EngineError, ErrorCode, Result};
 use crate::model::ZoomIdentity;
 use crate::secret::Secret;
-use crate::zoom_answers::{api_answer, failure, parse_retry_after, revoke_answer, token_answer, TokenCall};
+use crate::zoom_answers::{api_answer, failure, revoke_answer, token_answer, TokenCall};
 pub use crate::zoom_answers::{parse_identity, FailureClass, GrantEnd, RetryAfter, Revocation, TokenAnswer, TokenSet, ZoomFailure};
 
 /// One Zoom app as the client sees it.
@@ -75,14 +75,9 @@ fn unix_now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
-/// When Zoom says to come back: `Retry-After`, else `X-RateLimit-Reset` (docs/zoom.md, Rate
-/// limits: Zoom does not document the latter's form, so both readings are taken).
+/// When Zoom says to come back (real time, whatever clock the engine runs on).
 pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<RetryAfter> {
-    // Absolute dates are real time, whatever clock the engine runs on.
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    header("retry-after")
-        .and_then(|v| parse_retry_after(v, unix_now()))
-        .or_else(|| header("x-ratelimit-reset").and_then(|v| crate::zoom_answers::parse_rate_limit_reset(v, unix_now())))
+    crate::zoom_answers::rate_limit_wait(|name| headers.get(name).and_then(|v| v.to_str().ok()), unix_now())
 }
 
 /// An answer as far as the client reads it: status, `Retry-After`, a 401's challenge, and at
@@ -265,9 +260,13 @@ impl ZoomClient {
 /// A refused SCIM call (not a refused token, not a missing scope) is the account or the role
 /// lacking what SCIM needs (docs/zoom.md, SCIM 2): said with what that is, and Zoom's words.
 fn scim_refusal(f: ZoomFailure) -> ZoomFailure {
-    // 403 (the role, the plan) is a refused role to `api_answer`; 400 (no SSO, no vanity URL) a
-    // plain Zoom error. A missing scope, a refused token, a proxy's page stay what they are.
-    let account_or_role = f.error.code == ErrorCode::RoleNotAllowed || (f.class == FailureClass::Ambiguous && f.error.code == ErrorCode::ZoomError);
+    // 403 (the role, the plan) is a refused role to `api_answer`; a 400 that names a
+    // prerequisite (SSO, the vanity URL, the plan) a plain Zoom error. Anything else — a missing
+    // scope, a refused token, Zoom's catch-all, a proxy's page — stays what it is.
+    const PREREQUISITES: [&str; 5] = ["single sign-on", "sso", "vanity", "business", "education"];
+    let lower = f.error.message.to_ascii_lowercase();
+    let names_one = f.error.code == ErrorCode::ZoomError && PREREQUISITES.iter().any(|p| lower.contains(p));
+    let account_or_role = f.error.code == ErrorCode::RoleNotAllowed || names_one;
     if !account_or_role {
         return f;
     }

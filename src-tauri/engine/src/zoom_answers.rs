@@ -198,6 +198,27 @@ pub fn parse_rate_limit_reset(value: &str, now: i64) -> Option<RetryAfter> {
     }
 }
 
+/// How long an answer asks to wait, from its headers (docs/zoom.md, Rate limits): `Retry-After`;
+/// else `X-RateLimit-Reset`; else, for a 429 of the daily limit (`X-RateLimit-Type:
+/// Daily-limit`) that names no time, the next midnight UTC, when Zoom's daily counts start
+/// again ("You may resume these requests at GMT 00:00:00", staff, devforum thread 18928).
+pub fn rate_limit_wait<'a>(header: impl Fn(&str) -> Option<&'a str>, now: i64) -> Option<RetryAfter> {
+    if let Some(wait) = header("retry-after").and_then(|v| parse_retry_after(v, now)) {
+        return Some(wait);
+    }
+    if let Some(wait) = header("x-ratelimit-reset").and_then(|v| parse_rate_limit_reset(v, now)) {
+        return Some(wait);
+    }
+    let daily = header("x-ratelimit-type").is_some_and(|t| t.trim().eq_ignore_ascii_case("daily-limit"));
+    let spent = header("x-ratelimit-remaining").is_none_or(|r| r.trim() == "0");
+    (daily && spent).then(|| {
+        let midnight = (now.div_euclid(86_400) + 1) * 86_400;
+        let secs = u64::try_from(midnight - now).unwrap_or(0);
+        let ceiling = RETRY_AFTER_CEILING.as_secs();
+        RetryAfter { wait: Duration::from_secs(secs.min(ceiling)), capped: secs > ceiling }
+    })
+}
+
 /// What a 2xx token answer carried, field by field; nothing judged yet.
 #[derive(Debug, Clone, Default)]
 pub struct TokenFields {
@@ -676,6 +697,14 @@ mod tests {
         assert_eq!(far, RetryAfter { wait: RETRY_AFTER_CEILING, capped: true });
         assert_eq!(parse_retry_after("2026-11-30T22:00:00Z", now).unwrap().wait, Duration::ZERO);
         assert_eq!(parse_retry_after("soon", now), None);
+        // The headers in order: Retry-After, X-RateLimit-Reset, then a spent daily limit.
+        let headers = |pairs: &'static [(&'static str, &'static str)]| move |name: &str| pairs.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+        assert_eq!(rate_limit_wait(headers(&[("retry-after", "5"), ("x-ratelimit-reset", "9")]), now).unwrap().wait, Duration::from_secs(5));
+        assert_eq!(rate_limit_wait(headers(&[("x-ratelimit-reset", "9")]), now).unwrap().wait, Duration::from_secs(9));
+        let daily = rate_limit_wait(headers(&[("x-ratelimit-type", "Daily-limit"), ("x-ratelimit-remaining", "0")]), now).unwrap();
+        assert_eq!(daily, RetryAfter { wait: Duration::from_secs(3600), capped: false }, "now is 23:00 UTC: midnight is an hour away");
+        assert_eq!(rate_limit_wait(headers(&[("x-ratelimit-type", "QPS"), ("x-ratelimit-remaining", "0")]), now), None, "a per-second limit: backoff");
+        assert_eq!(rate_limit_wait(headers(&[]), now), None);
         // X-RateLimit-Reset: Unix seconds, seconds to wait, or a date.
         assert_eq!(parse_rate_limit_reset(&(now + 2).to_string(), now).unwrap().wait, Duration::from_secs(2));
         assert_eq!(parse_rate_limit_reset("3", now).unwrap().wait, Duration::from_secs(3));

@@ -106,24 +106,6 @@ fn dir_from(runtime: Option<PathBuf>, cache_home: Option<PathBuf>, home: Option<
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::dir_from;
-    use std::path::PathBuf;
-
-    #[test]
-    fn without_a_runtime_directory_the_broker_lives_under_the_user_s_own_folders() {
-        let p = |s: &str| Some(PathBuf::from(s));
-        assert_eq!(dir_from(p("/run/user/1000"), None, p("/home/a")), PathBuf::from("/run/user/1000/zoom-connections"));
-        if cfg!(unix) {
-            assert_eq!(dir_from(None, None, p("/home/a")), PathBuf::from("/home/a/.cache/zoom-connections/run"));
-            assert_eq!(dir_from(None, p("/var/cache/a"), p("/home/a")), PathBuf::from("/var/cache/a/zoom-connections/run"));
-            assert_eq!(dir_from(p("relative"), p("also-relative"), p("/home/a")), PathBuf::from("/home/a/.cache/zoom-connections/run"));
-            assert!(!dir_from(None, None, p("/home/a")).starts_with(std::env::temp_dir()));
-        }
-    }
-}
-
 /// A broker that serves until stopped (or dropped).
 pub struct RunningBroker {
     pub socket: Option<PathBuf>,
@@ -219,4 +201,22 @@ pub async fn start(engine: Engine, config: BrokerConfig) -> Result<RunningBroker
     crate::fsutil::write_private(&config.dir.join(DISCOVERY_FILE), &json).map_err(|e| broker_error("the discovery file", e))?;
     tracing::info!(socket = ?socket, tcp = ?tcp, "broker serving");
     Ok(RunningBroker { socket, tcp, dir: config.dir, stop, served })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dir_from;
+    use std::path::PathBuf;
+
+    #[test]
+    fn without_a_runtime_directory_the_broker_lives_under_the_user_s_own_folders() {
+        let p = |s: &str| Some(PathBuf::from(s));
+        assert_eq!(dir_from(p("/run/user/1000"), None, p("/home/a")), PathBuf::from("/run/user/1000/zoom-connections"));
+        if cfg!(unix) {
+            assert_eq!(dir_from(None, None, p("/home/a")), PathBuf::from("/home/a/.cache/zoom-connections/run"));
+            assert_eq!(dir_from(None, p("/var/cache/a"), p("/home/a")), PathBuf::from("/var/cache/a/zoom-connections/run"));
+            assert_eq!(dir_from(p("relative"), p("also-relative"), p("/home/a")), PathBuf::from("/home/a/.cache/zoom-connections/run"));
+            assert!(!dir_from(None, None, p("/home/a")).starts_with(std::env::temp_dir()));
+        }
+    }
 }
