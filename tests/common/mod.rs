@@ -106,6 +106,11 @@ impl Setup {
 
 /// Rotates now, unless something else did meanwhile: proves the stored refresh token live.
 pub async fn rotate(engine: &Engine, id: &str) -> Result<Connection, EngineError> {
+    // The generation as the processes on this data directory left it, not as this engine last
+    // saw it: with a stale one, `Replace` finds the generation moved and rotates nothing, and a
+    // grant another process lost (killed between Zoom's answer and the keychain write) passed
+    // for alive until the next real rotation blamed a later kill (the SIGKILL test's flake).
+    engine.reload();
     let generation = engine.connection(id)?.generation;
     engine.refresh(id, Want::Replace { generation }).await.map(|(c, _)| c).map_err(Into::into)
 }

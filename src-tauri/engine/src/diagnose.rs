@@ -20,12 +20,16 @@ pub enum Unreached {
 impl Engine {
     /// Writes, reads back and removes a probe entry: reachable and unlocked, or why not.
     pub async fn probe_keychain(&self) -> Result<()> {
-        self.keychain(|s| {
-            s.set(PROBE_KEY, &Secret::new("zoom-connections doctor"))?;
-            let back = s.get(PROBE_KEY)?;
-            s.delete(PROBE_KEY)?;
+        // An entry of this process's own: two doctors at once (two cron jobs, two tests) each
+        // deleted the other's entry and reported the keychain broken.
+        let key = format!("{PROBE_KEY}-{}", std::process::id());
+        let value = format!("zoom-connections doctor {}", rand::random::<u64>());
+        self.keychain(move |s| {
+            s.set(&key, &Secret::new(value.clone()))?;
+            let back = s.get(&key)?;
+            s.delete(&key)?;
             match back {
-                Some(v) if v.expose() == "zoom-connections doctor" => Ok(()),
+                Some(v) if v.expose() == value => Ok(()),
                 _ => Err(crate::error::EngineError::new(crate::error::ErrorCode::KeychainUnavailable, "the keychain took a value but gave back another")),
             }
         })

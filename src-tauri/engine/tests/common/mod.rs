@@ -289,6 +289,8 @@ pub fn control_client(sandbox: &RunningSandbox) -> reqwest::Client {
 
 /// Rotates now (unless something else rotated meanwhile): proves the stored refresh token live.
 pub async fn rotate(engine: &Engine, id: &str) -> Result<zoom_connections_engine::model::Connection, zoom_connections_engine::EngineError> {
+    // The generation other processes left (tests/common/mod.rs at the root says why).
+    engine.reload();
     let generation = engine.connection(id)?.generation;
     engine.refresh(id, Want::Replace { generation }).await.map(|(c, _)| c).map_err(Into::into)
 }
