@@ -65,7 +65,9 @@ describe("connection details", () => {
     expect(ja.querySelector('[data-testid="refresh-may-end"]')?.textContent).toContain("約 90 日");
     const expired = renderDetails(en, "en", { ...conn, status: "needs_reconnect", reason: { code: "refresh_expired", days: 91 } }, undefined, [], nowMs);
     expect(expired.textContent).toContain(fill(en.reasonRefreshExpired, { days: "91" }));
-    expect(expired.textContent).not.toContain("eauthorized");
+    expect(expired.textContent).toContain("91 days old");
+    // Past the date, nothing is announced any more.
+    expect(renderDetails(en, "en", { ...active, granted_at: now - 91 * day }, undefined, [], nowMs).querySelector('[data-testid="refresh-may-end"]')).toBeNull();
   });
 
   it("says expired when the token has run out", () => {

@@ -74,5 +74,7 @@ const REFRESH_END_WARNING = 14 * 24 * 3600;
 export function refreshMayEndAt(conn: Connection, nowMs: number): number | null {
   if (conn.kind === "server_to_server" || conn.status !== "active") return null;
   const at = (conn.granted_at ?? conn.created_at) + SHORT_REFRESH_LIFETIME;
-  return at - nowMs / 1000 < REFRESH_END_WARNING ? at : null;
+  // Only before the date: a connection still refreshing after it is under the 15-year reading.
+  const left = at - nowMs / 1000;
+  return left > 0 && left < REFRESH_END_WARNING ? at : null;
 }

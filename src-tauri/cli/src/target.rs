@@ -18,7 +18,9 @@ pub fn resolve(named: Option<&str>, command: &str, text: &crate::text::Text) -> 
     }
     if let Some(from_file) = std::env::current_dir().ok().and_then(|dir| from_file(&dir)) {
         return from_file.map_err(|refused| {
-            crate::text::fill(text.target_file, &[("path", &refused.path.display().to_string()), ("why", text.target_file_why[refused.why as usize])])
+            // The path's folders come from the repository too: quoted, control characters escaped.
+            let path = format!("“{}”", refused.path.display().to_string().escape_debug());
+            crate::text::fill(text.target_file, &[("path", &path), ("why", text.target_file_why[refused.why as usize])])
         });
     }
     Err(crate::text::fill(text.no_target, &[("command", command)]))

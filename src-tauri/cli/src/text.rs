@@ -348,7 +348,7 @@ mod tests {
         }
         // An error in Japanese: the code's words, the English details after them.
         let e = EngineError::new(zoom_connections_engine::ErrorCode::LockTimeout, "held");
-        assert_eq!(JA.error(&e), "別の Zoom Connections のプロセスがこの接続を長く使用していました（held）");
+        assert_eq!(JA.error(&e), "別のプロセスがこの接続または接続の一覧を長く使用していました（held）");
         assert_eq!(EN.error(&e), "held");
         assert_eq!(Text::detect(Some("ja")).needs_you, JA.needs_you);
         assert_eq!(Text::detect(Some("en")).needs_you, EN.needs_you);

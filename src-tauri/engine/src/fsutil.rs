@@ -76,20 +76,31 @@ pub fn make_tree_private(dir: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
     create_private_dir(dir)?;
     let me = crate::broker::current_uid();
-    let mut pending = vec![dir.to_path_buf()];
+    // The directory itself must be private (it keeps every other user out of all of it); an
+    // entry that went away meanwhile or cannot be changed is said, and the rest goes on.
+    let top = std::fs::symlink_metadata(dir)?;
+    if top.uid() == me && top.mode() & 0o077 != 0 {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(top.mode() & 0o700))?;
+    }
+    let mut pending: Vec<std::path::PathBuf> = std::fs::read_dir(dir)?.flatten().map(|e| e.path()).collect();
     while let Some(at) = pending.pop() {
-        let meta = std::fs::symlink_metadata(&at)?;
-        if meta.file_type().is_symlink() || meta.uid() != me {
-            continue;
-        }
-        let wanted = if meta.is_dir() { 0o700 } else { 0o600 };
-        if meta.mode() & 0o777 & !wanted != 0 {
-            std::fs::set_permissions(&at, std::fs::Permissions::from_mode(meta.mode() & 0o777 & wanted))?;
-        }
-        if meta.is_dir() {
-            for entry in std::fs::read_dir(&at)?.flatten() {
-                pending.push(entry.path());
+        let narrowed = (|| -> std::io::Result<()> {
+            let meta = std::fs::symlink_metadata(&at)?;
+            if meta.file_type().is_symlink() || meta.uid() != me {
+                return Ok(());
             }
+            let wanted = if meta.is_dir() { 0o700 } else { 0o600 };
+            if meta.mode() & 0o777 & !wanted != 0 {
+                std::fs::set_permissions(&at, std::fs::Permissions::from_mode(meta.mode() & 0o777 & wanted))?;
+            }
+            if meta.is_dir() {
+                pending.extend(std::fs::read_dir(&at)?.flatten().map(|e| e.path()));
+            }
+            Ok(())
+        })();
+        match narrowed {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => tracing::warn!("{} could not be made private: {e}", at.display()),
+            _ => {}
         }
     }
     Ok(())

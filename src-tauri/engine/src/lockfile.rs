@@ -59,11 +59,17 @@ fn open(path: &Path) -> Result<File> {
 /// writing (a hung or hostile process).
 pub const SHORT_WAIT: Duration = Duration::from_secs(10);
 
-fn held_too_long(timeout: Duration) -> EngineError {
-    EngineError::new(
-        ErrorCode::LockTimeout,
-        format!("another Zoom Connections process has been working on this connection for over {} s; try again", timeout.as_secs()),
-    )
+/// `what`: "this connection" or "the list of connections".
+pub(crate) fn held_too_long(what: &str, timeout: Duration) -> EngineError {
+    EngineError::new(ErrorCode::LockTimeout, format!("something else has been working on {what} for over {} s; try again", timeout.as_secs()))
+}
+
+fn lock_name(path: &Path) -> &'static str {
+    if path.parent().and_then(Path::file_name).is_some_and(|d| d == "locks") {
+        "this connection"
+    } else {
+        "the list of connections"
+    }
 }
 
 /// Waits, blocking this thread, until the lock is ours, up to `timeout`: for short critical
@@ -75,7 +81,7 @@ pub fn lock_blocking(path: &Path, timeout: Duration) -> Result<FileLock> {
         match file.try_lock() {
             Ok(()) => return Ok(FileLock { file }),
             Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
-            Err(std::fs::TryLockError::WouldBlock) => return Err(held_too_long(timeout)),
+            Err(std::fs::TryLockError::WouldBlock) => return Err(held_too_long(lock_name(path), timeout)),
             Err(std::fs::TryLockError::Error(e)) => return Err(EngineError::new(ErrorCode::Storage, format!("could not lock {}: {e}", path.display()))),
         }
     }
@@ -92,7 +98,7 @@ pub async fn lock_async(path: PathBuf, timeout: Duration) -> Result<FileLock> {
             Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
-            Err(std::fs::TryLockError::WouldBlock) => return Err(held_too_long(timeout)),
+            Err(std::fs::TryLockError::WouldBlock) => return Err(held_too_long(lock_name(&path), timeout)),
             Err(std::fs::TryLockError::Error(e)) => return Err(EngineError::new(ErrorCode::Storage, format!("could not lock {}: {e}", path.display()))),
         }
     }

@@ -37,7 +37,7 @@ pub async fn listen(handler: Handler) -> Result<LoopbackListener> {
     let app = Router::new().route(LOOPBACK_PATH, get(callback)).with_state((handler, base.clone()));
     let (stop, stopped) = oneshot::channel::<()>();
     // A web page or another local user can reach it too: bounded (src-tauri/listener).
-    let limits = zoom_connections_listener::Limits::new(16, std::time::Duration::from_secs(10));
+    let limits = zoom_connections_listener::Limits::new(16, std::time::Duration::from_secs(10), std::time::Duration::from_secs(30));
     let until_stopped = async move {
         let _ = stopped.await;
     };

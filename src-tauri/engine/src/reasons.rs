@@ -53,10 +53,10 @@ pub fn words(reason: &StatusReason, ja: bool) -> String {
         (StatusReason::Superseded, false) => "a newer connection for this Zoom user replaced it".into(),
         (StatusReason::Superseded, true) => "同じ Zoom ユーザーの新しい接続に置き換えられました".into(),
         (StatusReason::RefreshExpired { days }, false) => {
-            format!("the refresh token has probably expired ({days} days old; Zoom may end refresh tokens after about 90 days): reconnect to sign in again")
+            format!("the refresh token expired ({days} days old; Zoom may end refresh tokens after about 90 days) or was deauthorized in Zoom: reconnect to sign in again")
         }
         (StatusReason::RefreshExpired { days }, true) => {
-            format!("リフレッシュトークンの有効期限が切れた可能性があります（{days} 日経過。Zoom はリフレッシュトークンを約 90 日で失効させることがあります）。再接続してサインインし直してください")
+            format!("リフレッシュトークンの有効期限が切れたか（{days} 日経過。Zoom はリフレッシュトークンを約 90 日で失効させることがあります）、Zoom で承認解除されました。再接続してサインインし直してください")
         }
     }
 }
@@ -103,8 +103,8 @@ pub fn error_words(code: ErrorCode, ja: bool) -> &'static str {
         (ErrorCode::ZoomBadResponse, true) => "Zoom から想定外の応答がありました",
         (ErrorCode::KeychainUnavailable, false) => "the keychain could not be used",
         (ErrorCode::KeychainUnavailable, true) => "キーチェーンを使用できません",
-        (ErrorCode::LockTimeout, false) => "another Zoom Connections process held this connection too long",
-        (ErrorCode::LockTimeout, true) => "別の Zoom Connections のプロセスがこの接続を長く使用していました",
+        (ErrorCode::LockTimeout, false) => "something else held this connection or the list of connections too long",
+        (ErrorCode::LockTimeout, true) => "別のプロセスがこの接続または接続の一覧を長く使用していました",
         (ErrorCode::ZoomInvalidGrant, false) => "deauthorized or uninstalled in Zoom",
         (ErrorCode::ZoomInvalidGrant, true) => "Zoom で承認解除またはアンインストールされました",
         (ErrorCode::ZoomInvalidClient, false) => "Zoom refused the app's client ID or secret",

@@ -68,7 +68,9 @@ impl Engine {
             last_failure_at: conn.last_failure_at,
             next_keepalive_at: conn.next_keepalive_at(margin),
             scopes: conn.granted_scopes.clone(),
-            refresh_may_end_at: conn.refresh_may_end_at().filter(|at| at - self.now_for(conn) < crate::model::REFRESH_END_WARNING),
+            refresh_may_end_at: conn
+                .refresh_may_end_at()
+                .filter(|at| conn.status == Status::Active && (0..crate::model::REFRESH_END_WARNING).contains(&(at - self.now_for(conn)))),
         }
     }
 

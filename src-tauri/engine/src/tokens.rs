@@ -172,7 +172,11 @@ impl Engine {
     /// being created.
     pub(crate) async fn lock_connection(&self, id: &str) -> Result<Held> {
         let id = check_id(id)?.to_string();
-        let mem = self.connection_mutex(&id).lock_owned().await;
+        // Bounded like the lock file: holders queued here each wait their turn, and no turn is
+        // longer than CROSS_PROCESS_WAIT plus the work (docs/security.md, Another local user).
+        let mem = tokio::time::timeout(CROSS_PROCESS_WAIT * 2, self.connection_mutex(&id).lock_owned())
+            .await
+            .map_err(|_| crate::lockfile::held_too_long("this connection", CROSS_PROCESS_WAIT * 2))?;
         let path = self.data_dir().join("locks").join(format!("{id}.lock"));
         let mut file = crate::lockfile::lock_async(path, CROSS_PROCESS_WAIT).await?;
         let turn = file.take_turn().ok();

@@ -75,9 +75,14 @@ fn unix_now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
-/// When Zoom says to come back (real time, whatever clock the engine runs on).
-pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<RetryAfter> {
-    crate::zoom_answers::rate_limit_wait(|name| headers.get(name).and_then(|v| v.to_str().ok()), unix_now())
+/// When Zoom says to come back (real time, whatever clock the engine runs on): `Retry-After` on
+/// any answer; the rate-limit headers only on a 429 (Zoom sends them on ordinary answers too).
+pub(crate) fn retry_after(status: u16, headers: &reqwest::header::HeaderMap) -> Option<RetryAfter> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if status == 429 {
+        return crate::zoom_answers::rate_limit_wait(header, unix_now());
+    }
+    header("retry-after").and_then(|v| crate::zoom_answers::parse_retry_after(v, unix_now()))
 }
 
 /// An answer as far as the client reads it: status, `Retry-After`, a 401's challenge, and at
@@ -91,7 +96,7 @@ struct Answer {
 
 async fn read(res: reqwest::Response) -> std::result::Result<Answer, ZoomFailure> {
     let status = res.status().as_u16();
-    let retry_after = retry_after(res.headers());
+    let retry_after = retry_after(status, res.headers());
     let www_authenticate = res.headers().get(reqwest::header::WWW_AUTHENTICATE).and_then(|v| v.to_str().ok()).map(|v| v.chars().take(1024).collect());
     let mut res = res;
     let mut body = Vec::new();
@@ -263,9 +268,9 @@ fn scim_refusal(f: ZoomFailure) -> ZoomFailure {
     // 403 (the role, the plan) is a refused role to `api_answer`; a 400 that names a
     // prerequisite (SSO, the vanity URL, the plan) a plain Zoom error. Anything else — a missing
     // scope, a refused token, Zoom's catch-all, a proxy's page — stays what it is.
-    const PREREQUISITES: [&str; 5] = ["single sign-on", "sso", "vanity", "business", "education"];
-    let lower = f.error.message.to_ascii_lowercase();
-    let names_one = f.error.code == ErrorCode::ZoomError && PREREQUISITES.iter().any(|p| lower.contains(p));
+    static PREREQUISITE: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"(?i)\b(single sign-on|sso|vanity url|business|education)\b").expect("a valid pattern"));
+    let names_one = f.error.code == ErrorCode::ZoomError && PREREQUISITE.is_match(&f.error.message);
     let account_or_role = f.error.code == ErrorCode::RoleNotAllowed || names_one;
     if !account_or_role {
         return f;
@@ -318,4 +323,21 @@ pub(crate) fn network(e: reqwest::Error) -> ZoomFailure {
         NetworkFault::Other => "the connection failed",
     };
     failure(ErrorCode::Network, &format!("Zoom could not be reached: {what}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_refused_role_or_a_named_prerequisite_is_scim_unavailable() {
+        let scim = |code: ErrorCode, class: FailureClass, message: &str| scim_refusal(ZoomFailure { error: EngineError::new(code, message), class, retry_after: None, reason: None }).error.code;
+        assert_eq!(scim(ErrorCode::ZoomError, FailureClass::Ambiguous, "Zoom answered HTTP 400: Account has not enabled Single Sign-On"), ErrorCode::ScimUnavailable);
+        assert_eq!(scim(ErrorCode::ZoomError, FailureClass::Ambiguous, "Zoom answered HTTP 400: no approved vanity URL"), ErrorCode::ScimUnavailable);
+        assert_eq!(scim(ErrorCode::RoleNotAllowed, FailureClass::Refused, "Zoom says this user may not do that (HTTP 403)"), ErrorCode::ScimUnavailable);
+        // Words that merely contain the letters, Zoom's catch-all, a missing scope: as they were.
+        assert_eq!(scim(ErrorCode::ZoomError, FailureClass::Ambiguous, "Zoom answered HTTP 400: the user is not associated with a processor"), ErrorCode::ZoomError);
+        assert_eq!(scim(ErrorCode::ZoomError, FailureClass::Ambiguous, "Zoom refused the request (4700)"), ErrorCode::ZoomError);
+        assert_eq!(scim(ErrorCode::MissingScope, FailureClass::Refused, "the connection lacks a scope"), ErrorCode::MissingScope);
+    }
 }

@@ -45,7 +45,9 @@ async fn ninety_days_from_the_grant_ends_a_kept_alive_connection_worded_as_expir
     assert_eq!(conn.status, Status::NeedsReconnect);
     assert_eq!(conn.reason, Some(StatusReason::RefreshExpired { days: 91 }), "{:?}", conn.status_reason);
     let words = zoom_connections_engine::reasons::words(conn.reason.as_ref().unwrap(), false);
-    assert!(words.contains("expired") && !words.contains("deauthorized"), "{words}");
+    assert!(words.starts_with("the refresh token expired (91 days old"), "{words}");
+    // Past the date it is no longer announced (the connection ended, or Zoom counts 15 years).
+    assert_eq!(w.engine.summary(&conn).refresh_may_end_at, None);
 }
 
 #[tokio::test]

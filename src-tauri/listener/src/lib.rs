@@ -2,13 +2,17 @@
 //! loop with a header-read timeout, a connection cap, and a raised descriptor limit.
 
 use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::extract::ConnectInfo;
 use axum::serve::Listener;
 use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::{watch, Semaphore};
 
 /// What one listener allows.
@@ -18,11 +22,15 @@ pub struct Limits {
     pub max_connections: usize,
     /// How long a request's head (and so an idle keep-alive connection) may take.
     pub header_read: Duration,
+    /// How long a connection may pass no byte either way at any other time: a body that stops
+    /// coming, a client that stops reading its answer. Longer than any wait of the handlers'
+    /// own (the proxy's for Zoom: 120 s).
+    pub idle: Duration,
 }
 
 impl Limits {
-    pub const fn new(max_connections: usize, header_read: Duration) -> Self {
-        Self { max_connections, header_read }
+    pub const fn new(max_connections: usize, header_read: Duration, idle: Duration) -> Self {
+        Self { max_connections, header_read, idle }
     }
 }
 
@@ -52,6 +60,9 @@ where
         let info = connect_info(&io, &addr);
         let router = router.clone();
         let mut closed = closed.clone();
+        let started = tokio::time::Instant::now();
+        let last_byte = Arc::new(AtomicU64::new(0));
+        let io = Watched { inner: io, started, last_byte: last_byte.clone() };
         tokio::spawn(async move {
             let _permit = permit;
             let service = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
@@ -67,8 +78,13 @@ where
                 _ = connection.as_mut() => {}
                 () = until_closing(&mut closed) => {
                     connection.as_mut().graceful_shutdown();
-                    let _ = connection.await;
+                    tokio::select! {
+                        _ = connection => {}
+                        () = until_idle(started, &last_byte, limits.idle) => {}
+                    }
                 }
+                // Dropping the connection closes it.
+                () = until_idle(started, &last_byte, limits.idle) => {}
             }
         });
     }
@@ -76,6 +92,60 @@ where
     // Every connection's permit back: all of them have finished.
     let all = u32::try_from(limits.max_connections).unwrap_or(u32::MAX);
     let _ = permits.acquire_many(all).await;
+}
+
+/// Resolves once no byte has passed for `idle` (checked a few times per `idle`: no timer runs
+/// for a listener without connections).
+async fn until_idle(started: tokio::time::Instant, last_byte: &AtomicU64, idle: Duration) {
+    loop {
+        let last = started + Duration::from_millis(last_byte.load(Ordering::Relaxed));
+        let quiet_until = last + idle;
+        if tokio::time::Instant::now() >= quiet_until {
+            return;
+        }
+        tokio::time::sleep_until(quiet_until).await;
+    }
+}
+
+/// A connection's stream that notes when a byte last passed, either way.
+struct Watched<T> {
+    inner: T,
+    started: tokio::time::Instant,
+    last_byte: Arc<AtomicU64>,
+}
+
+impl<T> Watched<T> {
+    fn touched(&self) {
+        let ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last_byte.store(ms, Ordering::Relaxed);
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for Watched<T> {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if matches!(polled, Poll::Ready(Ok(()))) && buf.filled().len() > before {
+            self.touched();
+        }
+        polled
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for Watched<T> {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<std::io::Result<usize>> {
+        let polled = Pin::new(&mut self.inner).poll_write(cx, data);
+        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
+            self.touched();
+        }
+        polled
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
 }
 
 async fn until_closing(closed: &mut watch::Receiver<bool>) {

@@ -13,7 +13,10 @@ use zoom_connections_listener::{serve, Limits};
 async fn start(limits: Limits) -> (SocketAddr, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let router = Router::new().route("/", get(|ConnectInfo(peer): ConnectInfo<SocketAddr>| async move { format!("hello {}", peer.ip()) }));
+    let router = Router::new()
+        .route("/", get(|ConnectInfo(peer): ConnectInfo<SocketAddr>| async move { format!("hello {}", peer.ip()) }))
+        .route("/body", axum::routing::post(|body: String| async move { body.len().to_string() }))
+        .route("/big", get(|| async { "x".repeat(8 * 1024 * 1024) }));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let served = tokio::spawn(serve(listener, router, limits, |_, addr: &SocketAddr| *addr, async move {
         let _ = stopped.await;
@@ -40,7 +43,7 @@ async fn closed_within(stream: &mut TcpStream, within: Duration) -> Option<Vec<u
 
 #[tokio::test]
 async fn a_half_sent_request_and_an_idle_connection_are_closed_after_the_header_timeout() {
-    let (addr, _stop, _served) = start(Limits::new(8, Duration::from_millis(300))).await;
+    let (addr, _stop, _served) = start(Limits::new(8, Duration::from_millis(300), Duration::from_secs(600))).await;
     let mut half = TcpStream::connect(addr).await.unwrap();
     half.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ").await.unwrap();
     assert!(closed_within(&mut half, Duration::from_secs(10)).await.is_some(), "a half-sent head is not held for ever");
@@ -54,9 +57,40 @@ async fn a_half_sent_request_and_an_idle_connection_are_closed_after_the_header_
     assert!(text.starts_with("HTTP/1.1 200") && text.ends_with("hello 127.0.0.1"), "{text}");
 }
 
+/// After the head: a body that stops coming, and a client that stops reading its answer, are
+/// closed once no byte has passed for `idle` (the header timeout no longer runs then).
+#[tokio::test]
+async fn a_stalled_body_and_an_unread_answer_are_closed_when_idle() {
+    let (addr, _stop, _served) = start(Limits::new(8, Duration::from_secs(600), Duration::from_millis(400))).await;
+    let mut stalled = TcpStream::connect(addr).await.unwrap();
+    stalled.write_all(b"POST /body HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\nonly a little").await.unwrap();
+    assert!(closed_within(&mut stalled, Duration::from_secs(10)).await.is_some(), "a body that stopped coming is not waited for for ever");
+
+    // 8 MiB answers, asked for and never read: the socket buffers fill and the writes stop.
+    let mut deaf = TcpStream::connect(addr).await.unwrap();
+    for _ in 0..4 {
+        deaf.write_all(b"GET /big HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").await.unwrap();
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Closed by now: reading drains what was buffered, then ends (not waiting for the rest).
+    let drained = tokio::time::timeout(Duration::from_secs(10), async {
+        let mut buf = vec![0u8; 1 << 16];
+        let mut total = 0usize;
+        loop {
+            match deaf.read(&mut buf).await {
+                Ok(0) | Err(_) => return total,
+                Ok(n) => total += n,
+            }
+        }
+    })
+    .await
+    .expect("the connection was closed, not left waiting for a reader");
+    assert!(drained < 4 * 8 * 1024 * 1024, "it was cut, not served whole: {drained} bytes");
+}
+
 #[tokio::test]
 async fn connections_over_the_cap_are_closed_at_once_and_the_cap_frees_up() {
-    let (addr, stop, served) = start(Limits::new(2, Duration::from_secs(600))).await;
+    let (addr, stop, served) = start(Limits::new(2, Duration::from_secs(600), Duration::from_secs(600))).await;
     let mut held = Vec::new();
     for _ in 0..2 {
         let mut s = TcpStream::connect(addr).await.unwrap();
@@ -85,15 +119,4 @@ async fn connections_over_the_cap_are_closed_at_once_and_the_cap_frees_up() {
     // Shutdown returns once the connections are done.
     let _ = stop.send(());
     tokio::time::timeout(Duration::from_secs(10), served).await.expect("serve returns after shutdown").unwrap();
-}
-
-#[cfg(unix)]
-#[test]
-fn the_open_file_limit_is_raised_to_the_hard_limit() {
-    let before = zoom_connections_listener::open_file_limit();
-    zoom_connections_listener::raise_open_file_limit();
-    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-    // SAFETY: getrlimit only writes the struct passed.
-    assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) }, 0);
-    assert_eq!(zoom_connections_listener::open_file_limit(), limit.rlim_max.min(65_536).max(before));
 }

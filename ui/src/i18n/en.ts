@@ -259,7 +259,7 @@ export const en = {
   errorAccountInOtherOrg: "This Zoom account is already connected in another org.",
   errorNotFound: "That connection or org no longer exists.",
   errorInvalidSettings: "These settings cannot work. Check them and try again.",
-  errorLockTimeout: "Another Zoom Connections process has been using this connection for too long. Try again in a minute.",
+  errorLockTimeout: "Something else has been using this connection or the list of connections for too long. Try again in a minute.",
   errorWrongZoomUser: "You signed in to Zoom as another user than the connection's. Nothing was changed: sign out of Zoom in the browser and reconnect as its own user.",
   errorShuttingDown: "The app is quitting; nothing was started.",
   errorScimUnavailable:
@@ -270,7 +270,7 @@ export const en = {
   reasonKeychainWrite: "The new token could not be saved to the keychain; it is kept in memory and saved again.",
   reasonDeauthorized: "Deauthorized or uninstalled in Zoom.",
   reasonSuperseded: "A newer connection for this Zoom user replaced it.",
-  reasonRefreshExpired: "The refresh token has probably expired ({days} days old; Zoom may end refresh tokens after about 90 days). Reconnect to sign in again.",
+  reasonRefreshExpired: "The refresh token expired ({days} days old; Zoom may end refresh tokens after about 90 days) or was deauthorized in Zoom. Reconnect to sign in again.",
   refreshMayEnd: "Zoom may end this connection's refresh token around {date} (about 90 days after its sign-in, by one of Zoom's pages). Reconnect before then to start a new 90 days.",
   zoomSuperseded: "A newer connection for this Zoom user replaced it (4741).",
   zoomOwnerGone: "The Zoom user was removed or deactivated, or Zoom no longer accepts this refresh token (4735: Zoom's sources give either meaning).",

@@ -259,7 +259,7 @@ export const ja: Catalog = {
   errorAccountInOtherOrg: "この Zoom アカウントは、すでに別の Org で接続されています。",
   errorNotFound: "その接続または Org は存在しません。",
   errorInvalidSettings: "この設定では動作しません。確認して、もう一度お試しください。",
-  errorLockTimeout: "別の Zoom Connections のプロセスがこの接続を長く使用しています。1 分ほどしてからもう一度お試しください。",
+  errorLockTimeout: "別のプロセスがこの接続または接続の一覧を長く使用しています。1 分ほどしてからもう一度お試しください。",
   errorWrongZoomUser: "接続とは別のユーザーで Zoom にサインインしました。何も変更していません。ブラウザーで Zoom からサインアウトし、その接続のユーザーで再接続してください。",
   errorScimUnavailable:
     "Zoom がこのアカウントの SCIM を拒否しました。SCIM には、承認済みのバニティ URL とシングルサインオンを設定したビジネスまたは教育機関向けアカウントと、オーナーまたは管理者でのサインインが必要です。または、この Org の必須スコープから SCIM を外してください。",
@@ -270,7 +270,7 @@ export const ja: Catalog = {
   reasonKeychainWrite: "新しいトークンをキーチェーンに保存できませんでした。メモリーに保持し、あらためて保存します。",
   reasonDeauthorized: "Zoom で承認解除またはアンインストールされました。",
   reasonSuperseded: "同じ Zoom ユーザーの新しい接続に置き換えられました。",
-  reasonRefreshExpired: "リフレッシュトークンの有効期限が切れた可能性があります（{days} 日経過。Zoom はリフレッシュトークンを約 90 日で失効させることがあります）。再接続してサインインし直してください。",
+  reasonRefreshExpired: "リフレッシュトークンの有効期限が切れたか（{days} 日経過。Zoom はリフレッシュトークンを約 90 日で失効させることがあります）、Zoom で承認解除されました。再接続してサインインし直してください。",
   refreshMayEnd: "この接続のリフレッシュトークンは {date} ごろに Zoom によって失効する可能性があります（Zoom の一部のページによると、サインインから約 90 日）。それまでに再接続すると、新たに 90 日が始まります。",
   zoomSuperseded: "同じ Zoom ユーザーの新しい接続に置き換えられました（4741）。",
   zoomOwnerGone: "Zoom ユーザーが削除または無効化されたか、このリフレッシュトークンが受け付けられなくなりました（4735：Zoom の資料により説明が異なります）。",

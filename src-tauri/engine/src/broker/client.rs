@@ -133,7 +133,8 @@ impl BrokerClient {
             .get_or_init(|| async {
                 let nonce = super::proof::new_nonce();
                 let url = format!("{}{}?nonce={nonce}", self.base, super::proof::PATH);
-                let answered = match self.http.get(url).send().await {
+                // Short: what answers on a stale port may never answer (the keychain is the way on).
+                let answered = match self.http.get(url).timeout(Duration::from_secs(2)).send().await {
                     Ok(r) if r.status().is_success() => r.json::<serde_json::Value>().await.ok(),
                     _ => None,
                 };

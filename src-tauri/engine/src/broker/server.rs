@@ -61,8 +61,11 @@ fn router(state: BrokerState) -> Router {
 
 /// Each of the broker's listeners is bounded on its own (src-tauri/listener): a flood of the
 /// port, which any local user can reach, leaves the socket's connections to its owner.
-const SOCKET_LIMITS: zoom_connections_listener::Limits = zoom_connections_listener::Limits::new(256, std::time::Duration::from_secs(10));
-const PORT_LIMITS: zoom_connections_listener::Limits = zoom_connections_listener::Limits::new(128, std::time::Duration::from_secs(10));
+/// Quiet for up to 150 s: a token handout may wait 60 s for another process's lock, and the proxy
+/// 120 s for Zoom's next bytes.
+const QUIET: std::time::Duration = std::time::Duration::from_secs(150);
+const SOCKET_LIMITS: zoom_connections_listener::Limits = zoom_connections_listener::Limits::new(256, std::time::Duration::from_secs(10), QUIET);
+const PORT_LIMITS: zoom_connections_listener::Limits = zoom_connections_listener::Limits::new(128, std::time::Duration::from_secs(10), QUIET);
 
 #[cfg(unix)]
 pub(crate) fn serve_unix(listener: tokio::net::UnixListener, state: BrokerState, stopped: watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
@@ -132,7 +135,14 @@ async fn guard(State(state): State<BrokerState>, ConnectInfo(caller): ConnectInf
             };
             refused(status, message)
         }
-        None => next.run(request).await,
+        None => {
+            // A proof is asked without the secret (proof.rs): counted as strangers' requests are,
+            // not a line each, so that no one can push the log out with it.
+            if matches!(caller, Caller::Tcp { .. }) && request.uri().path() == super::proof::PATH {
+                entry.refused = Some("proof without the secret");
+            }
+            next.run(request).await
+        }
     };
     entry.status = response.status().as_u16();
     entry.ms = started.elapsed().as_millis() as u64;
