@@ -65,7 +65,8 @@ async fn exec_injects_a_lasting_token_masks_it_and_passes_on_the_exit_code() {
     // the token in curl --trace-ascii's rows: no piece of it shows (one masker, pieces masked).
     let screen = s.home.path().join("screen");
     let both = std::fs::File::create(&screen).unwrap();
-    let split = r#"t=$ZOOM_ACCESS_TOKEN; printf 'a %s' "${t%"${t#????????????????????}"}"; printf '%s b\n' "${t#????????????????????}" >&2; printf '%s\n' "$t" | fold -w 30 | sed 's/^/0000: /'"#;
+    // Pieces of 11 characters, too short to be masked on their own, one stream after the other.
+    let split = r#"t=$ZOOM_ACCESS_TOKEN; printf 'a '; i=0; while [ -n "$t" ]; do p=$(printf %s "$t" | cut -c1-11); t=${t#"$p"}; if [ $((i % 2)) = 0 ]; then printf %s "$p"; else printf %s "$p" >&2; fi; i=$((i + 1)); sleep 0.05; done; printf ' b\n' >&2; sleep 0.05; printf '%s\n' "$ZOOM_ACCESS_TOKEN" | fold -w 30 | sed 's/^/0000: /'"#;
     let out = s.cli(&["exec", "Production", "--", "sh", "-c", split]).stdout(both.try_clone().unwrap()).stderr(both).output().unwrap();
     assert_eq!(code(&out), Some(0));
     let shown = std::fs::read_to_string(&screen).unwrap();
@@ -73,6 +74,35 @@ async fn exec_injects_a_lasting_token_masks_it_and_passes_on_the_exit_code() {
         assert!(!shown.contains(std::str::from_utf8(piece).unwrap()), "a piece of the token shows: {shown}");
     }
     assert!(shown.starts_with("a <redacted> b\n"), "{shown}");
+
+    // A prompt that ends like the token's start is held back, then shown while the command
+    // still runs (it waits for an answer that never comes here).
+    let prompt = r#"t=$ZOOM_ACCESS_TOKEN; printf 'Paste %s' "${t%"${t#?????}"}"; sleep 5"#;
+    let mut child = s.cli(&["exec", "Production", "--", "sh", "-c", prompt]).stdout(Stdio::piped()).spawn().unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 64];
+        while let Ok(n) = std::io::Read::read(&mut out, &mut buf) {
+            if n == 0 {
+                break;
+            }
+            seen.extend_from_slice(&buf[..n]);
+            let _ = tx.send(String::from_utf8_lossy(&seen).to_string());
+        }
+    });
+    let mut shown = String::new();
+    while let Ok(now) = rx.recv_timeout(Duration::from_secs(3)) {
+        shown = now;
+        if shown.len() >= "Paste ".len() + 5 {
+            break;
+        }
+    }
+    assert_eq!(shown, format!("Paste {}", &token[..5]), "the prompt appeared while the command ran");
+    assert!(child.try_wait().unwrap().is_none(), "…and before it ended");
+    let _ = child.kill();
+    let _ = child.wait();
 
     // --no-masking passes the output untouched.
     let raw = s.cli(&["exec", "--no-masking", "Production", "--", "sh", "-c", "echo $ZOOM_ACCESS_TOKEN"]).output().unwrap();

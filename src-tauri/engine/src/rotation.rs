@@ -207,7 +207,11 @@ impl Held {
         let ends = match failure.class {
             _ if expired_days.is_some() => {
                 let days = expired_days.unwrap_or_default();
-                Some((false, format!("the refresh token expired ({days} days old) or was deauthorized in Zoom: {}", e.message), StatusReason::RefreshExpired { days }))
+                Some((
+                    false,
+                    format!("the refresh token expired ({days} days old) or was deauthorized in Zoom: {}", e.message),
+                    StatusReason::RefreshExpired { days },
+                ))
             }
             FailureClass::GrantEnded(GrantEnd::Superseded) => Some((true, e.message.clone(), StatusReason::Superseded)),
             FailureClass::GrantEnded(_) | FailureClass::Refused => Some((false, e.message.clone(), StatusReason::Refused { error: code, zoom })),

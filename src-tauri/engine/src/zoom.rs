@@ -331,12 +331,20 @@ mod tests {
 
     #[test]
     fn only_a_refused_role_or_a_named_prerequisite_is_scim_unavailable() {
-        let scim = |code: ErrorCode, class: FailureClass, message: &str| scim_refusal(ZoomFailure { error: EngineError::new(code, message), class, retry_after: None, reason: None }).error.code;
-        assert_eq!(scim(ErrorCode::ZoomError, FailureClass::Ambiguous, "Zoom answered HTTP 400: Account has not enabled Single Sign-On"), ErrorCode::ScimUnavailable);
+        let scim = |code: ErrorCode, class: FailureClass, message: &str| {
+            scim_refusal(ZoomFailure { error: EngineError::new(code, message), class, retry_after: None, reason: None }).error.code
+        };
+        assert_eq!(
+            scim(ErrorCode::ZoomError, FailureClass::Ambiguous, "Zoom answered HTTP 400: Account has not enabled Single Sign-On"),
+            ErrorCode::ScimUnavailable
+        );
         assert_eq!(scim(ErrorCode::ZoomError, FailureClass::Ambiguous, "Zoom answered HTTP 400: no approved vanity URL"), ErrorCode::ScimUnavailable);
         assert_eq!(scim(ErrorCode::RoleNotAllowed, FailureClass::Refused, "Zoom says this user may not do that (HTTP 403)"), ErrorCode::ScimUnavailable);
         // Words that merely contain the letters, Zoom's catch-all, a missing scope: as they were.
-        assert_eq!(scim(ErrorCode::ZoomError, FailureClass::Ambiguous, "Zoom answered HTTP 400: the user is not associated with a processor"), ErrorCode::ZoomError);
+        assert_eq!(
+            scim(ErrorCode::ZoomError, FailureClass::Ambiguous, "Zoom answered HTTP 400: the user is not associated with a processor"),
+            ErrorCode::ZoomError
+        );
         assert_eq!(scim(ErrorCode::ZoomError, FailureClass::Ambiguous, "Zoom refused the request (4700)"), ErrorCode::ZoomError);
         assert_eq!(scim(ErrorCode::MissingScope, FailureClass::Refused, "the connection lacks a scope"), ErrorCode::MissingScope);
     }

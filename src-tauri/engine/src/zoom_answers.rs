@@ -732,7 +732,9 @@ mod tests {
 
     #[test]
     fn code_4735_is_worded_for_both_of_zoom_s_meanings() {
-        let f = token_answer(TokenCall::Refresh, 400, None, br#"{"reason":"The owner of the token does not exist.","error":"invalid_grant"}"#, 0).tokens.unwrap_err();
+        let f = token_answer(TokenCall::Refresh, 400, None, br#"{"reason":"The owner of the token does not exist.","error":"invalid_grant"}"#, 0)
+            .tokens
+            .unwrap_err();
         assert_eq!(f.reason, Some(ZoomReason::OwnerGone));
         assert!(f.error.message.contains("removed or deactivated") && f.error.message.contains("refresh token"), "{}", f.error.message);
         let words = crate::reasons::words(&crate::reasons::StatusReason::Refused { error: f.error.code, zoom: f.reason }, true);

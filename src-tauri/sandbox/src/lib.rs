@@ -110,7 +110,8 @@ impl Drop for RunningSandbox {
 }
 
 /// Connections at once, and how long a request's head (or an idle connection) may take.
-const LIMITS: zoom_connections_listener::Limits = zoom_connections_listener::Limits::new(256, std::time::Duration::from_secs(10), std::time::Duration::from_secs(60));
+const LIMITS: zoom_connections_listener::Limits =
+    zoom_connections_listener::Limits::new(256, std::time::Duration::from_secs(10), std::time::Duration::from_secs(60));
 
 /// Starts a sandbox on 127.0.0.1 inside the current tokio runtime.
 pub async fn start(config: SandboxConfig) -> std::io::Result<RunningSandbox> {
