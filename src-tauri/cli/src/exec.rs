@@ -107,7 +107,10 @@ async fn pump(out: impl AsyncRead + Unpin, err: impl AsyncRead + Unpin, mut mask
     let (mut out_buf, mut err_buf) = (vec![0u8; 16 * 1024], vec![0u8; 16 * 1024]);
     let mut to = Destinations { out: Some(tokio::io::stdout()), err: Some(tokio::io::stderr()) };
     while out.is_some() || err.is_some() {
+        // Biased: when both streams have bytes, which came first cannot be known from two pipes;
+        // stdout first keeps the order of a command that writes stdout, then stderr.
         let (stream, read) = tokio::select! {
+            biased;
             read = async { out.as_mut()?.read(&mut out_buf).await.ok() }, if out.is_some() => (Stream::Out, read),
             read = async { err.as_mut()?.read(&mut err_buf).await.ok() }, if err.is_some() => (Stream::Err, read),
             () = tokio::time::sleep(HOLD_AT_MOST), if masker.holding() => {
