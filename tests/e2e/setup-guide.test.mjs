@@ -99,11 +99,14 @@ describe("the guided first connection", () => {
     });
   }
 
-  it("once Zoom accepts, Sign in and connect leads to an Active connection", async () => {
+  it("with no error before sign-in, it lists what the sign-in confirms, and Sign in and connect leads to an Active connection", async () => {
     await openSettings();
     await check("sandbox");
     await driver.wait(until.elementLocated(By.css('[data-testid="check-ok"]')), 5000);
-    await shot(driver, "check-accepted-ja.png");
+    // Never "accepted": what Zoom may check only at sign-in is listed as not confirmed yet.
+    const parts = await driver.findElements(By.css('[data-testid="check-at-sign-in"] li'));
+    assert.deepEqual(await Promise.all(parts.map((p) => p.getAttribute("data-part"))), ["redirect_url", "app_type", "scopes", "role"]);
+    await shot(driver, "check-no-error-before-sign-in-ja.png");
     await clickFresh(driver, By, '[data-testid="check-connect"]');
     const input = await driver.wait(until.elementLocated(By.css('[data-testid="nickname"]')), 5000);
     await input.sendKeys("はじめての接続");
