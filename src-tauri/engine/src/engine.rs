@@ -149,27 +149,6 @@ impl std::ops::Deref for Listed {
     }
 }
 
-/// The data directory, this user's alone (docs/security.md, Another local user). The app and
-/// `serve` narrow everything in it that an older version left readable; the command line,
-/// which runs for every script's call, checks only the directory itself, which is what keeps
-/// other users out of everything in it.
-fn secure_data_dir(dir: &std::path::Path, whole_tree: bool) -> Result<()> {
-    let failed = |e: std::io::Error| EngineError::new(ErrorCode::Storage, format!("The data directory {} cannot be made private: {e}", dir.display()));
-    if whole_tree {
-        return crate::fsutil::make_tree_private(dir).map_err(failed);
-    }
-    crate::fsutil::create_private_dir(dir).map_err(failed)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{MetadataExt, PermissionsExt};
-        let meta = std::fs::metadata(dir).map_err(failed)?;
-        if meta.mode() & 0o077 != 0 && meta.uid() == crate::broker::current_uid() {
-            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(meta.mode() & 0o700)).map_err(failed)?;
-        }
-    }
-    Ok(())
-}
-
 /// A std mutex poisoned by a panic elsewhere still guards consistent data here (every update
 /// is a whole-value replacement), so it is taken over rather than propagated.
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -180,7 +159,7 @@ impl Engine {
     /// Opens the engine on a data directory. A corrupt metadata file is moved aside and reported
     /// through `startup_warning`; the sandbox org is created on first start.
     pub fn open(config: EngineConfig) -> Result<Self> {
-        secure_data_dir(&config.data_dir, config.owns_data)?;
+        crate::fsutil::secure_data_dir(&config.data_dir, config.owns_data)?;
         let store = MetadataStore::new(&config.data_dir);
         let loaded = store.load(config.owns_data)?;
         let mut meta = loaded.metadata;

@@ -148,6 +148,29 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     write_atomic(path, bytes)
 }
 
+/// The data directory, this user's alone (docs/security.md, Another local user). The app and
+/// `serve` narrow everything in it that an older version left readable; the command line,
+/// which runs for every script's call, checks only the directory itself, which is what keeps
+/// other users out of everything in it.
+pub(crate) fn secure_data_dir(dir: &std::path::Path, whole_tree: bool) -> crate::error::Result<()> {
+    let failed = |e: std::io::Error| {
+        crate::error::EngineError::new(crate::error::ErrorCode::Storage, format!("The data directory {} cannot be made private: {e}", dir.display()))
+    };
+    if whole_tree {
+        return make_tree_private(dir).map_err(failed);
+    }
+    create_private_dir(dir).map_err(failed)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let meta = std::fs::metadata(dir).map_err(failed)?;
+        if meta.mode() & 0o077 != 0 && meta.uid() == crate::broker::current_uid() {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(meta.mode() & 0o700)).map_err(failed)?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

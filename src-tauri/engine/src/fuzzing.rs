@@ -7,7 +7,8 @@
 use std::sync::LazyLock;
 
 use crate::callback_url::CallbackUrl;
-use crate::zoom_answers::{api_answer, identity_answer, parse_retry_after, revoke_answer, scim_answer, token_answer, TokenCall, RETRY_AFTER_CEILING};
+use crate::retry_after::{parse_retry_after, RETRY_AFTER_CEILING};
+use crate::zoom_answers::{api_answer, identity_answer, revoke_answer, scim_answer, token_answer, TokenCall};
 
 /// Any bytes as a callback URL, as a deep link or the loopback listener would hand them over.
 pub fn callback_url(data: &[u8]) {

@@ -25,7 +25,7 @@ const BACKOFF_BASE: i64 = 30;
 const BACKOFF_MAX: i64 = 5 * 60;
 
 /// The delay before attempt `failures + 1`. Zoom's `Retry-After` (already bounded by
-/// `zoom_answers::RETRY_AFTER_CEILING`) is a floor, never shortened by jitter.
+/// `retry_after::RETRY_AFTER_CEILING`) is a floor, never shortened by jitter.
 pub fn backoff(failures: u32, retry_after: Option<Duration>) -> i64 {
     let exp = BACKOFF_BASE.saturating_mul(1i64 << failures.saturating_sub(1).min(10)).min(BACKOFF_MAX);
     let jitter = rand::rng().random_range(-(exp / 5)..=(exp / 5));

@@ -23,6 +23,7 @@ pub mod model;
 pub mod orgs;
 pub mod reasons;
 pub mod redact;
+pub mod retry_after;
 mod rotation;
 pub mod s2s;
 pub mod scopes;

@@ -16,9 +16,10 @@ use serde::Serialize;
 
 use crate::error::{EngineError, ErrorCode, Result};
 use crate::model::ZoomIdentity;
+pub use crate::retry_after::RetryAfter;
 use crate::secret::Secret;
 use crate::zoom_answers::{api_answer, failure, revoke_answer, token_answer, TokenCall};
-pub use crate::zoom_answers::{parse_identity, FailureClass, GrantEnd, RetryAfter, Revocation, TokenAnswer, TokenSet, ZoomFailure};
+pub use crate::zoom_answers::{parse_identity, FailureClass, GrantEnd, Revocation, TokenAnswer, TokenSet, ZoomFailure};
 
 /// One Zoom app as the client sees it.
 #[derive(Debug, Clone)]
@@ -80,9 +81,9 @@ fn unix_now() -> i64 {
 pub(crate) fn retry_after(status: u16, headers: &reqwest::header::HeaderMap) -> Option<RetryAfter> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     if status == 429 {
-        return crate::zoom_answers::rate_limit_wait(header, unix_now());
+        return crate::retry_after::rate_limit_wait(header, unix_now());
     }
-    header("retry-after").and_then(|v| crate::zoom_answers::parse_retry_after(v, unix_now()))
+    header("retry-after").and_then(|v| crate::retry_after::parse_retry_after(v, unix_now()))
 }
 
 /// An answer as far as the client reads it: status, `Retry-After`, a 401's challenge, and at

@@ -7,7 +7,8 @@
 //!
 //! Whoever is refused must not be able to push the log out (docs/security.md, The broker): every
 //! field is bounded, and refused requests are counted, not written one by one — the first of
-//! each minute in full, the rest as one line of counts per reason when the minute is over.
+//! each minute in full, the rest as one line of counts per reason, written with the first request
+//! after the minute or when the broker stops.
 
 use std::collections::BTreeMap;
 use std::fs::File;
