@@ -180,8 +180,8 @@ pub async fn issued_secrets(State(shared): State<Arc<Shared>>) -> Json<Value> {
 #[derive(Deserialize)]
 pub struct Settings {
     access_token_lifetime: Option<i64>,
-    /// Requests per second, by account id.
-    qps_limits: Option<HashMap<String, u32>>,
+    /// Requests per second in every category, by account id (null: the plan's per category).
+    qps_limits: Option<HashMap<String, Option<u32>>>,
     /// Redirect URLs to add to an app's allow list, by client id: what an admin does in the Zoom
     /// app's settings when hosting the relay page somewhere new.
     add_redirect_uris: Option<HashMap<String, Vec<String>>>,
@@ -286,6 +286,23 @@ pub async fn settings(State(shared): State<Arc<Shared>>, Json(s): Json<Settings>
         inner.readings.refresh_token_lifetime = lifetime.map(|l| (l.seconds, l.from));
     }
     Json(json!({"access_token_lifetime": inner.access_token_lifetime})).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct Populate {
+    account_id: String,
+    users: usize,
+    #[serde(default)]
+    groups: usize,
+}
+
+/// `POST /_sandbox/populate {"account_id", "users", "groups"}`: a large account (populate.rs).
+pub async fn populate(State(shared): State<Arc<Shared>>, Json(p): Json<Populate>) -> Response {
+    let mut inner = shared.lock();
+    match crate::populate::populate(&mut inner.seed, &p.account_id, p.users, p.groups) {
+        Ok(added) => Json(json!({"added": added, "users": inner.seed.users.len()})).into_response(),
+        Err(e) => bad(e),
+    }
 }
 
 pub async fn reset(State(shared): State<Arc<Shared>>) -> Json<Value> {

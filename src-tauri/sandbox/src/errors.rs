@@ -55,6 +55,17 @@ impl ApiError {
     pub fn no_permission() -> Self {
         Self { status: StatusCode::BAD_REQUEST, code: 200, message: "No permission.".into() }
     }
+    /// A request Zoom refuses with 400 and one of its codes.
+    pub fn bad_request(code: u32, message: impl Into<String>) -> Self {
+        Self { status: StatusCode::BAD_REQUEST, code, message: message.into() }
+    }
+    /// A user or group that does not exist (or is another account's), with Zoom's code.
+    pub fn not_found(code: u32, message: impl Into<String>) -> Self {
+        Self { status: StatusCode::NOT_FOUND, code, message: message.into() }
+    }
+    pub fn conflict(code: u32, message: impl Into<String>) -> Self {
+        Self { status: StatusCode::CONFLICT, code, message: message.into() }
+    }
     pub fn missing_scope(scopes: &[&str]) -> Self {
         Self { status: StatusCode::BAD_REQUEST, code: 4711, message: format!("Invalid access token, does not contain scopes:[{}].", scopes.join(", ")) }
     }

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use crate::errors::OAuthError;
+use crate::rate_limits::{daily_limited, rate_limited, Category};
 use crate::state::Shared;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,6 +26,11 @@ pub enum Endpoint {
     UsersMe,
     /// `GET /v2/users`.
     UsersList,
+    /// Every other `/v2/users/…` call: read, create, update, status, delete.
+    Users,
+    /// `/v2/groups…`.
+    Groups,
+    /// `/scim2/…`.
     Scim,
 }
 
@@ -92,10 +98,10 @@ impl Shared {
                 None
             }
             FaultKind::Http500 => Some((StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response()),
-            FaultKind::RateLimit { retry_after } => Some(rate_limited(0, retry_after)),
-            FaultKind::DailyLimit => Some(daily_limited(self.clock.now())),
+            FaultKind::RateLimit { retry_after } => Some(rate_limited(Category::Light, 0, retry_after)),
+            FaultKind::DailyLimit => Some(daily_limited(Category::Light, self.clock.now())),
             FaultKind::CatchAll => Some(match endpoint {
-                Endpoint::UsersMe | Endpoint::UsersList | Endpoint::Scim => {
+                Endpoint::UsersMe | Endpoint::UsersList | Endpoint::Scim | Endpoint::Users | Endpoint::Groups => {
                     (StatusCode::BAD_REQUEST, axum::Json(serde_json::json!({"code": 4700, "message": "Unexpected error."}))).into_response()
                 }
                 _ => OAuthError::invalid_request("java.lang.IllegalStateException: unexpected").into_response(),
@@ -114,49 +120,6 @@ impl Shared {
             FaultKind::InvalidGrant => Some(OAuthError::invalid_grant("Invalid Token!").into_response()),
         }
     }
-}
-
-/// HTTP 429 per second, as Zoom sends it: `Retry-After` only when given.
-pub fn rate_limited(limit: u32, retry_after: Option<u64>) -> Response {
-    let mut res = (
-        StatusCode::TOO_MANY_REQUESTS,
-        axum::Json(serde_json::json!({
-            "code": 429,
-            "message": "You have reached the maximum per-second rate limit for this API. Try again later."
-        })),
-    )
-        .into_response();
-    let headers = res.headers_mut();
-    headers.insert("X-RateLimit-Category", HeaderValue::from_static("Light"));
-    headers.insert("X-RateLimit-Type", HeaderValue::from_static("QPS"));
-    headers.insert("X-RateLimit-Limit", HeaderValue::from(limit));
-    headers.insert("X-RateLimit-Remaining", HeaderValue::from(0));
-    if let Some(secs) = retry_after {
-        headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
-    }
-    res
-}
-
-/// HTTP 429 of the daily limit: `Retry-After` names the next midnight UTC (`now` in Unix seconds).
-pub fn daily_limited(now: i64) -> Response {
-    let mut res = (
-        StatusCode::TOO_MANY_REQUESTS,
-        axum::Json(serde_json::json!({
-            "code": 429,
-            "message": "You have reached the maximum daily rate limit for this API. Refer to the response header for details on when you can make another request."
-        })),
-    )
-        .into_response();
-    let midnight = (now.div_euclid(86_400) + 1) * 86_400;
-    let stamp = iso8601(midnight);
-    let headers = res.headers_mut();
-    headers.insert("X-RateLimit-Category", HeaderValue::from_static("Light"));
-    headers.insert("X-RateLimit-Type", HeaderValue::from_static("Daily-limit"));
-    headers.insert("X-RateLimit-Remaining", HeaderValue::from(0));
-    if let Ok(v) = HeaderValue::from_str(&stamp) {
-        headers.insert(header::RETRY_AFTER, v);
-    }
-    res
 }
 
 /// `2020-05-31T00:00:00Z` for Unix seconds (civil-from-days, proleptic Gregorian): the sandbox

@@ -8,16 +8,22 @@ mod clock;
 mod control;
 mod errors;
 pub mod faults;
+mod groups;
 mod guard;
 mod marketplace;
 mod pages;
 mod persist;
+mod paging;
 mod pkce;
+pub mod populate;
+pub mod rate_limits;
 mod redirect;
 mod scim;
+mod scim_groups;
 pub mod seed;
 mod state;
 mod token_endpoint;
+mod users;
 #[cfg(feature = "user-agent")]
 pub mod user_agent;
 
@@ -28,7 +34,7 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::middleware;
 use axum::response::Html;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -147,10 +153,18 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/oauth/token", post(token_endpoint::token))
         .route("/oauth/revoke", post(token_endpoint::revoke))
         .route(marketplace::PATH, get(marketplace::added_apps).post(marketplace::remove))
-        .route("/v2/users/me", get(api::users_me))
-        .route("/v2/users", get(api::users_list))
+        .route("/v2/users/me", get(users::users_me))
+        .route("/v2/users", get(users::list).post(users::create))
+        .route("/v2/users/{user}", get(users::get).patch(users::update).delete(users::delete))
+        .route("/v2/users/{user}/status", put(users::status))
+        .route("/v2/groups", get(groups::list))
+        .route("/v2/groups/{group}", get(groups::get))
+        .route("/v2/groups/{group}/members", get(groups::list_members).post(groups::add_members))
+        .route("/v2/groups/{group}/members/{member}", delete(groups::remove_member))
         .route("/scim2/Users", get(scim::list).post(scim::create))
-        .route("/scim2/Users/{id}", get(scim::get).patch(scim::patch).delete(scim::delete));
+        .route("/scim2/Users/{id}", get(scim::get).patch(scim::patch).delete(scim::delete))
+        .route("/scim2/Groups", get(scim_groups::list))
+        .route("/scim2/Groups/{id}", get(scim_groups::get).patch(scim_groups::patch));
     if shared.control_secret.is_some() {
         app = app.nest("/_sandbox", control_router(shared.clone()));
     }
@@ -171,6 +185,7 @@ fn control_router(shared: Arc<Shared>) -> Router<Arc<Shared>> {
         .route("/grants", get(control::grants).post(control::mint))
         .route("/issued-secrets", get(control::issued_secrets))
         .route("/settings", post(control::settings))
+        .route("/populate", post(control::populate))
         .route("/reset", post(control::reset))
         .layer(middleware::from_fn_with_state(shared, control::authorized_only))
 }

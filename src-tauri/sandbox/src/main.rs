@@ -1,10 +1,11 @@
-//! `zoom-sandbox [--port PORT] [--seed FILE] [--token-lifetime SECONDS] [--control]`: runs the
+//! `zoom-sandbox [--port PORT] [--seed FILE] [--token-lifetime SECONDS] [--control]
+//! [--populate ACCOUNT:USERS:GROUPS]`: runs the
 //! sandbox alone and prints its base URL on the first line of stdout; with `--control`, the
 //! control API's secret of this run on the second.
 
 use zoom_sandbox::{SandboxConfig, Seed};
 
-const USAGE: &str = "usage: zoom-sandbox [--port PORT] [--seed FILE] [--token-lifetime SECONDS] [--control]";
+const USAGE: &str = "usage: zoom-sandbox [--port PORT] [--seed FILE] [--token-lifetime SECONDS] [--control] [--populate ACCOUNT:USERS:GROUPS]";
 
 fn config_from_args() -> Result<SandboxConfig, String> {
     let mut config = SandboxConfig::default();
@@ -22,6 +23,15 @@ fn config_from_args() -> Result<SandboxConfig, String> {
                 config.access_token_lifetime = value()?.parse().ok().filter(|s: &i64| *s > 0).ok_or_else(|| format!("invalid lifetime\n{USAGE}"))?
             }
             "--control" => config.control = true,
+            "--populate" => {
+                let spec = value()?;
+                let parts: Vec<&str> = spec.split(':').collect();
+                let (account, users, groups) = match parts.as_slice() {
+                    [a, u, g] => (*a, u.parse().map_err(|_| format!("invalid --populate {spec}\n{USAGE}"))?, g.parse().map_err(|_| format!("invalid --populate {spec}\n{USAGE}"))?),
+                    _ => return Err(format!("--populate takes ACCOUNT:USERS:GROUPS, e.g. acct_contoso:10000:300\n{USAGE}")),
+                };
+                zoom_sandbox::populate::populate(&mut config.seed, account, users, groups)?;
+            }
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);

@@ -16,6 +16,7 @@ use crate::api::{authenticate, has_any_scope};
 use crate::errors::scim_error;
 use crate::faults::Endpoint;
 use crate::seed::User;
+use crate::rate_limits::Category;
 use crate::state::{random_token, Shared};
 
 pub static CONTENT_TYPE: LazyLock<HeaderValue> = LazyLock::new(|| HeaderValue::from_static("application/scim+json"));
@@ -23,7 +24,7 @@ const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const ZOOM_SCHEMA: &str = "urn:us:zoom:scim:schemas:extension:1.0:ZoomUser";
 const MAX_COUNT: usize = 100;
 
-fn scim_json(status: StatusCode, body: Value) -> Response {
+pub fn scim_json(status: StatusCode, body: Value) -> Response {
     let mut res = (status, Json(body)).into_response();
     res.headers_mut().insert(header::CONTENT_TYPE, CONTENT_TYPE.clone());
     res
@@ -62,8 +63,8 @@ fn resource(user: &User) -> Value {
 }
 
 /// Authentication and the SCIM prerequisites; the caller's account id.
-fn admit(shared: &Shared, headers: &HeaderMap) -> Result<String, Response> {
-    let (grant, user) = authenticate(shared, headers)?;
+pub fn admit(shared: &Shared, headers: &HeaderMap, category: Category) -> Result<String, Response> {
+    let (grant, user) = authenticate(shared, headers, category)?;
     if !has_any_scope(&grant, &["scim2", "scim2:admin"]) {
         return Err(scim_error(StatusCode::FORBIDDEN, "Invalid access token, does not contain scopes:[scim2] (4711)."));
     }
@@ -90,16 +91,17 @@ fn admit(shared: &Shared, headers: &HeaderMap) -> Result<String, Response> {
 }
 
 macro_rules! admitted {
-    ($shared:expr, $headers:expr) => {{
+    ($shared:expr, $headers:expr, $category:expr) => {{
         if let Some(fault) = $shared.inject(Endpoint::Scim).await {
             return fault;
         }
-        match admit(&$shared, &$headers) {
+        match $crate::scim::admit(&$shared, &$headers, $category) {
             Ok(account) => account,
             Err(res) => return res,
         }
     }};
 }
+pub(crate) use admitted;
 
 #[derive(Deserialize)]
 pub struct ListQuery {
@@ -122,7 +124,7 @@ fn parse_filter(filter: &str) -> Option<String> {
 }
 
 pub async fn list(State(shared): State<Arc<Shared>>, headers: HeaderMap, Query(q): Query<ListQuery>) -> Response {
-    let account = admitted!(shared, headers);
+    let account = admitted!(shared, headers, Category::Medium);
     let wanted = match q.filter.as_deref().map(parse_filter) {
         Some(None) => return scim_error(StatusCode::BAD_REQUEST, "Invalid filter: only userName eq \"…\" is supported"),
         Some(Some(v)) => Some(v),
@@ -151,7 +153,7 @@ fn not_found() -> Response {
 }
 
 pub async fn get(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let account = admitted!(shared, headers);
+    let account = admitted!(shared, headers, Category::Light);
     let inner = shared.lock();
     match inner.user(&id) {
         Some(u) if u.account_id == account => scim_json(StatusCode::OK, resource(u)),
@@ -159,12 +161,12 @@ pub async fn get(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(id)
     }
 }
 
-fn parse_json(body: &[u8]) -> Result<Value, Response> {
+pub fn parse_json(body: &[u8]) -> Result<Value, Response> {
     serde_json::from_slice(body).map_err(|_| scim_error(StatusCode::BAD_REQUEST, "The request body is not valid JSON"))
 }
 
 pub async fn create(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
-    let account = admitted!(shared, headers);
+    let account = admitted!(shared, headers, Category::Light);
     let body = match parse_json(&body) {
         Ok(v) => v,
         Err(res) => return res,
@@ -198,6 +200,7 @@ pub async fn create(State(shared): State<Arc<Shared>>, headers: HeaderMap, body:
         status: if body.get("active").and_then(Value::as_bool) == Some(false) { "inactive" } else { "active" }.into(),
         google: None,
         facebook: None,
+        profile: crate::seed::Profile::default(),
     };
     let res = resource(&user);
     inner.seed.users.push(user);
@@ -250,7 +253,7 @@ fn apply(inner: &mut crate::state::Inner, id: &str, path: Option<&str>, value: &
 }
 
 pub async fn patch(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(id): Path<String>, body: Bytes) -> Response {
-    let account = admitted!(shared, headers);
+    let account = admitted!(shared, headers, Category::Light);
     let body = match parse_json(&body) {
         Ok(v) => v,
         Err(res) => return res,
@@ -280,7 +283,7 @@ pub async fn patch(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(i
 }
 
 pub async fn delete(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let account = admitted!(shared, headers);
+    let account = admitted!(shared, headers, Category::Light);
     let mut inner = shared.lock();
     if inner.user(&id).is_none_or(|u| u.account_id != account) {
         return not_found();

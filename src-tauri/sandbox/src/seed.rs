@@ -8,6 +8,17 @@ pub struct Seed {
     pub accounts: Vec<Account>,
     pub users: Vec<User>,
     pub apps: Vec<App>,
+    /// The accounts' user groups; a user's memberships are its `group_ids`, as Zoom shows them.
+    #[serde(default)]
+    pub groups: Vec<Group>,
+}
+
+/// A user group of an account (`/v2/groups`, SCIM `/Groups`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Group {
+    pub id: String,
+    pub account_id: String,
+    pub name: String,
 }
 
 fn business() -> String {
@@ -30,8 +41,10 @@ pub struct Account {
     /// The account's approved vanity URL (`contoso.zoom.us`), which SCIM needs.
     #[serde(default)]
     pub vanity_url: Option<String>,
-    /// Requests per second, shared by every app on the account (docs/zoom.md, Rate limits).
-    pub qps_limit: u32,
+    /// Requests per second in every rate-limit category, shared by every app on the account,
+    /// instead of the plan's (docs/zoom.md, Rate limits); none: the plan's per category.
+    #[serde(default)]
+    pub qps_limit: Option<u32>,
     /// Requests per UTC day (sandbox time), none: no daily limit.
     #[serde(default)]
     pub daily_limit: Option<u32>,
@@ -60,6 +73,29 @@ pub struct User {
     /// The simulated identities for "Sign in with Google / Facebook".
     pub google: Option<String>,
     pub facebook: Option<String>,
+    /// The rest of what Zoom shows of a user (`GET /v2/users/{id}`); defaults for a seed that
+    /// does not say.
+    #[serde(default)]
+    pub profile: Profile,
+}
+
+/// A user's fields beyond who they are and what they may do.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Profile {
+    pub dept: String,
+    pub job_title: String,
+    pub timezone: String,
+    pub language: String,
+    pub phone_number: String,
+    pub location: String,
+    pub company: String,
+    pub pmi: u64,
+    /// ISO-8601; empty: the sandbox's fixed creation date.
+    pub created_at: String,
+    pub last_login_time: Option<String>,
+    pub verified: u8,
+    pub group_ids: Vec<String>,
 }
 
 impl User {
@@ -179,6 +215,11 @@ impl Seed {
         for app in &self.apps {
             if app.kind == AppKind::ServerToServer && !app.account_id.as_ref().is_some_and(|a| self.accounts.iter().any(|x| &x.id == a)) {
                 return Err(format!("Server-to-Server app {} names no known account", app.client_id));
+            }
+        }
+        for user in &self.users {
+            if let Some(g) = user.profile.group_ids.iter().find(|g| !self.groups.iter().any(|x| &x.id == *g && x.account_id == user.account_id)) {
+                return Err(format!("user {} is in unknown group {g}", user.id));
             }
         }
         let mut emails: Vec<&str> = self.users.iter().map(|u| u.email.as_str()).collect();

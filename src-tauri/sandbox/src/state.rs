@@ -218,8 +218,8 @@ pub struct Inner {
     /// Memory only: never saved.
     pub issued: Vec<String>,
     pub faults: Vec<Fault>,
-    /// Per account: (real second, requests in it) for the QPS limit.
-    pub rate_windows: HashMap<String, (u64, u32)>,
+    /// Per account and category: (real second, requests in it) for the QPS limit.
+    pub rate_windows: HashMap<(String, crate::rate_limits::Category), (u64, u32)>,
     /// Per account: (UTC day, requests in it) for the daily limit.
     pub daily_windows: HashMap<String, (i64, u32)>,
     pub next_grant_id: u64,

@@ -17,7 +17,7 @@ async fn code_exchange_answers_in_zooms_shape() {
     // The default app is a new one: granular scopes only (docs/zoom.md, Scopes).
     assert_eq!(
         tokens["scope"],
-        "user:read:user:admin user:read:list_users:admin user:write:user:admin user:update:user:admin user:update:status:admin user:delete:user:admin scim2:admin"
+        "user:read:user:admin user:read:list_users:admin user:write:user:admin user:update:user:admin user:update:status:admin user:delete:user:admin group:read:list_groups:admin group:read:group:admin group:read:list_members:admin group:write:member:admin group:delete:member:admin scim2:admin"
     );
     assert!(tokens["access_token"].as_str().unwrap().len() >= 40);
     assert!(tokens["refresh_token"].as_str().unwrap().len() >= 40);
@@ -212,7 +212,7 @@ async fn an_older_app_grants_classic_scopes() {
     let sb = Sandbox::start().await;
     let code = sb.authorize("sandbox-classic", DEEP_LINK, OWNER).await;
     let tokens: Value = sb.exchange(Client::Public("sandbox-classic"), &code, DEEP_LINK).await.json().await.unwrap();
-    assert_eq!(tokens["scope"], "user:write:admin user:read:admin scim2");
+    assert_eq!(tokens["scope"], "user:write:admin user:read:admin group:read:admin group:write:admin scim2");
 }
 
 #[tokio::test]
