@@ -106,6 +106,9 @@ pub(crate) struct Inner {
     pub metrics: crate::keepalive::Metrics,
     /// Problems the user must hear about (a corrupt list set aside at start or found later).
     pub warnings: Mutex<Vec<EngineError>>,
+    /// The tokens calls to Zoom's API use, and the accounts' paces (actions/).
+    pub call_tokens: crate::actions::call::CallTokens,
+    pub rate_limits: crate::actions::RateLimits,
 }
 
 /// The list in memory, indexed by connection id: a sweep of a thousand connections looks them
@@ -198,6 +201,8 @@ impl Engine {
                 history: crate::history::History::new(&config.data_dir),
                 metrics: Default::default(),
                 warnings: Mutex::new(startup_warning.into_iter().collect()),
+                call_tokens: Default::default(),
+                rate_limits: Default::default(),
                 config,
             }),
         })

@@ -1,6 +1,7 @@
 //! The Zoom Connections engine: everything the app knows about connections, independent of
 //! Tauri so that it can be tested on its own and driven by the shell, the CLI and the tests.
 
+pub mod actions;
 pub mod alerts;
 pub mod broker;
 pub mod callback_url;

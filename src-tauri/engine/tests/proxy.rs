@@ -82,3 +82,22 @@ async fn a_token_refused_while_a_rotation_is_in_flight_waits_for_it_instead_of_p
     assert_eq!(proxied.await.unwrap(), 200, "sent again with the rotated token");
     running.stop().await;
 }
+
+/// A 429 per second from Zoom is the proxy's to wait out (the account's pace, actions/call.rs):
+/// the script sees Zoom's answer once it passes. A 429 of the daily limit is passed on as it is.
+#[tokio::test]
+async fn a_429_per_second_is_waited_out_and_a_daily_one_passed_on() {
+    let w = World::new().await;
+    w.connect(zoom_connections_engine::model::SANDBOX_ORG_ID, "n", "owner@contoso.example").await;
+    let scratch = temp_dir();
+    let running = broker::start(w.engine.clone(), BrokerConfig::new(scratch.path().join("broker"))).await.unwrap();
+    let uds = socket_client(&running);
+    w.control("/faults", json!({"endpoint": "users_me", "fault": {"kind": "rate_limit"}, "count": 2})).await;
+    let answer = uds.get("http://localhost/zoom/n/v2/users/me").send().await.unwrap();
+    assert_eq!(answer.status(), 200, "two 429s per second waited out");
+    w.control("/faults", json!({"endpoint": "users_me", "fault": {"kind": "daily_limit"}, "count": 1})).await;
+    let answer = uds.get("http://localhost/zoom/n/v2/users/me").send().await.unwrap();
+    assert_eq!(answer.status(), 429);
+    assert_eq!(answer.headers().get("x-ratelimit-type").unwrap(), "Daily-limit");
+    running.stop().await;
+}

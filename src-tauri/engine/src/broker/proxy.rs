@@ -3,12 +3,10 @@
 //! live access token per user and app (docs/zoom.md, One live access token) cannot be taken from under
 //! them: when Zoom refuses the token the proxy used (401, code 124) — another process rotated
 //! it — the proxy asks for a replacement of exactly that token (`Want::Replace`: concurrent
-//! refusals share one rotation) and sends the call once more. The request body is buffered (at
-//! most `MAX_REQUEST_BODY`) so it can be sent twice; answers are streamed back, except a 401,
-//! which is read to tell a refused token from other refusals.
-
-use std::collections::HashMap;
-use std::sync::Mutex;
+//! refusals share one rotation) and sends the call once more; it keeps to the account's pace and
+//! waits out Zoom's 429s per second, as every action does (`actions/call.rs`). The request body
+//! is buffered (at most `MAX_REQUEST_BODY`) so it can be sent again; answers are streamed back,
+//! except a 401 or a 429, which are read to tell what they are.
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -16,22 +14,14 @@ use axum::http::{header, HeaderMap, HeaderName, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::server::{body_too_large, error_response, find, with_connection, BrokerState};
-use crate::engine::{lock, Engine};
-use crate::error::{EngineError, ErrorCode, Result};
-use crate::tokens::{Handout, Want};
+use crate::actions::call::{Answer, AnswerBody, ApiRequest};
+use crate::error::{EngineError, ErrorCode};
 
 /// Zoom's API bodies are small (a SCIM user is a few KiB); this bounds what a script can make
 /// the app hold in memory.
 pub(crate) const MAX_REQUEST_BODY: usize = 10 * 1024 * 1024;
 /// How long a request's body may take to arrive (10 MiB at well under 1 MiB/s).
 const BODY_WITHIN: std::time::Duration = std::time::Duration::from_secs(120);
-/// A 401 answer is read whole to find Zoom's code; Zoom's are well under 1 KiB.
-const MAX_REFUSAL_BODY: usize = 64 * 1024;
-/// A cached token is used while it has at least this long left (longer than any call).
-const MIN_LEFT: i64 = 60;
-/// A token fetched for the proxy has at least this long left.
-const MIN_LEFT_FETCHED: i64 = 5 * 60;
-
 /// Request headers not passed on: hop-by-hop ones (RFC 9110, 7.6.1), the ones the proxy sets
 /// itself, and `Accept-Encoding` (a 401 must be readable to find Zoom's code in it).
 const DROPPED_REQUEST_HEADERS: [HeaderName; 12] = [
@@ -50,71 +40,6 @@ const DROPPED_REQUEST_HEADERS: [HeaderName; 12] = [
 ];
 const DROPPED_RESPONSE_HEADERS: [HeaderName; 6] =
     [header::CONNECTION, header::TRANSFER_ENCODING, header::UPGRADE, header::TRAILER, header::CONTENT_LENGTH, header::PROXY_AUTHENTICATE];
-
-/// After the proxy's own rotation, how long a refusal of the new token is passed on instead of
-/// rotating again (a token that dies at once points at something a rotation cannot fix).
-const ROTATION_PAUSE: std::time::Duration = std::time::Duration::from_secs(60);
-
-/// The token each connection's proxied calls use, until Zoom refuses it or it nears its end.
-#[derive(Default)]
-pub(crate) struct ProxyTokens {
-    cache: Mutex<HashMap<String, Handout>>,
-    /// When the proxy last rotated a connection's token itself.
-    rotated: Mutex<HashMap<String, std::time::Instant>>,
-}
-
-impl ProxyTokens {
-    async fn current(&self, engine: &Engine, id: &str) -> Result<Handout> {
-        let conn = engine.connection(id)?;
-        let now = engine.now_for(&conn);
-        if let Some(cached) = lock(&self.cache).get(id) {
-            if cached.generation == conn.generation && cached.expires_at - now > MIN_LEFT {
-                return Ok(cached.clone());
-            }
-        }
-        let fetched = engine.use_token(id, MIN_LEFT_FETCHED).await?;
-        lock(&self.cache).insert(id.to_string(), fetched.clone());
-        Ok(fetched)
-    }
-
-    /// Zoom refused `refused`: a new token, rotating only if no one has since it was issued.
-    /// None: the proxy rotated this connection moments ago and will not again so soon.
-    async fn replace(&self, engine: &Engine, id: &str, refused: &Handout) -> Result<Option<Handout>> {
-        if lock(&self.rotated).get(id).is_some_and(|at| at.elapsed() < ROTATION_PAUSE) && engine.connection(id)?.generation == refused.generation {
-            // A rotation may be in flight elsewhere (keepalive, another process): Zoom ended this
-            // token when it issued the new one, before the generation moved. Holding the
-            // connection waits for whoever rotates, here or in another process, and reads the
-            // generation again; only if it has not moved is Zoom's refusal passed on.
-            let now = engine.hold(id).await?.connection()?.generation;
-            if now == refused.generation {
-                return Ok(None);
-            }
-            self.forget(id, refused.generation);
-            return self.current(engine, id).await.map(Some);
-        }
-        let (_, refreshed) = engine.refresh(id, Want::Replace { generation: refused.generation }).await.map_err(EngineError::from)?;
-        if refreshed == crate::tokens::Refreshed::Rotated {
-            lock(&self.rotated).insert(id.to_string(), std::time::Instant::now());
-        }
-        self.forget(id, refused.generation);
-        self.current(engine, id).await.map(Some)
-    }
-
-    /// Drops the cached token of `generation`, if it is still the one cached.
-    fn forget(&self, id: &str, generation: u64) {
-        let mut cache = lock(&self.cache);
-        if cache.get(id).is_some_and(|c| c.generation == generation) {
-            cache.remove(id);
-        }
-    }
-}
-
-/// Zoom's answer to a token it does not take: 401 with code 124 (docs/zoom.md, Errors), or a
-/// server's RFC 6750 `invalid_token` (`zoom_answers::refuses_token`). Other 401s (a call the
-/// account may not make) say nothing about the token and rotate nothing.
-fn token_refused(headers: &HeaderMap, body: &[u8]) -> bool {
-    crate::zoom_answers::refuses_token(headers.get(header::WWW_AUTHENTICATE).and_then(|v| v.to_str().ok()), body)
-}
 
 /// `/zoom/KEY/REST` → (KEY decoded, REST as sent), if REST is under `v2/` or `scim2/` and no
 /// segment of it could be read as another path of the API host: none that decodes, once or
@@ -200,52 +125,16 @@ pub(crate) async fn forward(State(state): State<BrokerState>, request: Request) 
         Err(e) => return with_connection(error_response(&e), &conn.id),
     };
 
-    let mut token = match state.tokens.current(&state.engine, &conn.id).await {
-        Ok(t) => t,
-        Err(e) => return with_connection(error_response(&e), &conn.id),
-    };
-    let mut retried = false;
-    loop {
-        let url = format!("{}/{rest}{query}", token.api_url.trim_end_matches('/'));
-        let sent = http.request(parts.method.clone(), &url).headers(headers.clone()).bearer_auth(token.access.expose()).body(body.clone()).send().await;
-        let upstream = match sent {
-            Ok(r) => r,
-            Err(e) => {
-                let e = EngineError::new(ErrorCode::Network, format!("Zoom could not be reached: {}", crate::redact::redact(&e.to_string())));
-                return with_connection(error_response(&e), &conn.id);
-            }
-        };
-        let status = upstream.status();
-        if status != StatusCode::UNAUTHORIZED {
-            let headers = upstream.headers().clone();
-            let streamed: axum::http::Response<reqwest::Body> = upstream.into();
-            return with_connection(answer(status, &headers, Body::new(streamed.into_body())), &conn.id);
+    let request = ApiRequest { method: parts.method.clone(), path: format!("{rest}{query}"), headers, body };
+    // The account's pace, a refused token replaced once, 429s per second waited out (actions/call.rs).
+    match crate::actions::call::send(&state.engine, &conn.id, &conn.identity.account_id, &request, http).await {
+        Ok(Answer { status, headers, body: AnswerBody::Stream(streamed) }) => {
+            let streamed: axum::http::Response<reqwest::Body> = streamed.into();
+            with_connection(answer(status, &headers, Body::new(streamed.into_body())), &conn.id)
         }
-        let headers = upstream.headers().clone();
-        let refusal = read_bounded(upstream).await;
-        if token_refused(&headers, &refusal) && !retried {
-            retried = true;
-            tracing::info!(connection = %conn.id, "the proxy's token was refused; replacing it and sending the call again");
-            token = match state.tokens.replace(&state.engine, &conn.id, &token).await {
-                Ok(Some(t)) => t,
-                Ok(None) => return with_connection(answer(status, &headers, Body::from(refusal)), &conn.id),
-                Err(e) => return with_connection(error_response(&e), &conn.id),
-            };
-            continue;
-        }
-        return with_connection(answer(status, &headers, Body::from(refusal)), &conn.id);
+        Ok(Answer { status, headers, body: AnswerBody::Read(read) }) => with_connection(answer(status, &headers, Body::from(read)), &conn.id),
+        Err(e) => with_connection(error_response(&e), &conn.id),
     }
-}
-
-async fn read_bounded(mut response: reqwest::Response) -> Vec<u8> {
-    let mut body = Vec::new();
-    while let Ok(Some(chunk)) = response.chunk().await {
-        if body.len() + chunk.len() > MAX_REFUSAL_BODY {
-            break;
-        }
-        body.extend_from_slice(&chunk);
-    }
-    body
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use tokio::sync::watch;
 use super::audit::{AuditLog, Entry};
 use super::client::TokenLoan;
 use super::peer::{current_uid, same_secret, Caller};
-use super::proxy::{self, ProxyTokens};
+use super::proxy;
 use crate::engine::Engine;
 use crate::error::{EngineError, ErrorCode};
 
@@ -24,7 +24,6 @@ pub(crate) struct BrokerState {
     audit: Arc<AuditLog>,
     /// Set on the loopback port's state only: what a request there must carry.
     tcp: Option<Arc<TcpGuard>>,
-    pub tokens: Arc<ProxyTokens>,
 }
 
 struct TcpGuard {
@@ -34,7 +33,7 @@ struct TcpGuard {
 
 impl BrokerState {
     pub fn new(engine: Engine, audit_path: std::path::PathBuf) -> Self {
-        Self { engine, audit: Arc::new(AuditLog::new(audit_path)), tcp: None, tokens: Arc::new(ProxyTokens::default()) }
+        Self { engine, audit: Arc::new(AuditLog::new(audit_path)), tcp: None }
     }
 
     pub fn with_tcp(mut self, port: u16, secret: &str) -> Self {
