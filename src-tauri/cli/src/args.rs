@@ -62,6 +62,19 @@ pub enum Command {
     /// Check what the app needs, one line each with a fix: keychain, data directory, each
     /// org's settings, Zoom (DNS, TLS, proxy), each connection's grant.
     Doctor,
+    /// Manage the Zoom account's users with a connection (the connector's User actions).
+    ///
+    /// Over Zoom's REST API, or SCIM when that is all the connection was granted; every page,
+    /// never past the account's rate limits (docs/cli.md, Users and groups). Example:
+    /// zoom-connections users deactivate -c Production alice@example.com
+    Users(UsersArgs),
+    /// Manage the Zoom account's user groups with a connection (the connector's Group actions).
+    Groups(GroupsArgs),
+    /// Call any Zoom REST or SCIM endpoint with a connection (the Custom API Action).
+    ///
+    /// Prints Zoom's answer (JSON) on stdout; exits 0 for a 2xx answer and 1 otherwise.
+    /// Example: zoom-connections api -c Production GET /v2/users/me
+    Api(ApiArgs),
     /// Print a shell completion script (e.g. zoom-connections completions bash > /etc/bash_completion.d/zoom-connections).
     Completions {
         #[arg(value_enum)]
@@ -109,4 +122,148 @@ pub struct ServeArgs {
     /// Seconds between keepalive ticks.
     #[arg(long, default_value_t = 30, value_name = "SECONDS", hide = true)]
     pub tick_secs: u64,
+}
+
+/// The connection an action uses, and its output.
+#[derive(Args, Debug)]
+pub struct ActionTarget {
+    /// The connection's nickname or id (else $ZOOM_CONNECTION or a .zoom-connection file).
+    #[arg(short = 'c', long, global = true)]
+    pub connection: Option<String>,
+    /// JSON for scripts.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct UsersArgs {
+    #[command(flatten)]
+    pub target: ActionTarget,
+    #[command(subcommand)]
+    pub action: UsersAction,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum StatusFilter {
+    Active,
+    Inactive,
+    Pending,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum CreateHow {
+    /// Zoom emails an invitation; the user is pending until they accept.
+    Create,
+    /// An active user at once (an account with a managed domain).
+    AutoCreate,
+    /// An active user without a password (ISV accounts).
+    CustCreate,
+    /// An active SSO user (SSO pre-provisioning on).
+    SsoCreate,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UsersAction {
+    /// Every user (every page), optionally narrowed: --status, --search (email or name), --type.
+    List {
+        #[arg(long, value_enum)]
+        status: Option<StatusFilter>,
+        /// Text in the email or the name (any case).
+        #[arg(long)]
+        search: Option<String>,
+        /// 1 Basic, 2 Licensed, 4 Unassigned, 99 None.
+        #[arg(long = "type")]
+        user_type: Option<u32>,
+    },
+    /// One user, by id or email.
+    Get { user: String },
+    /// A new user.
+    Create {
+        email: String,
+        #[arg(long, default_value = "")]
+        first_name: String,
+        #[arg(long, default_value = "")]
+        last_name: String,
+        /// 1 Basic (default), 2 Licensed, 4 Unassigned, 99 None.
+        #[arg(long = "type")]
+        user_type: Option<u32>,
+        #[arg(long, value_enum, default_value = "create")]
+        how: CreateHow,
+    },
+    /// Change a user's name, type, department, job title, time zone or language.
+    Update {
+        user: String,
+        #[arg(long)]
+        first_name: Option<String>,
+        #[arg(long)]
+        last_name: Option<String>,
+        #[arg(long = "type")]
+        user_type: Option<u32>,
+        #[arg(long)]
+        dept: Option<String>,
+        #[arg(long)]
+        job_title: Option<String>,
+        #[arg(long)]
+        timezone: Option<String>,
+        #[arg(long)]
+        language: Option<String>,
+    },
+    /// Let a deactivated user sign in again.
+    Activate { user: String },
+    /// Stop a user from signing in, keeping their data (can be undone with activate).
+    Deactivate { user: String },
+    /// Remove a user from the account: by default Zoom's "disassociate" (the user keeps their
+    /// data in a free Zoom account of their own); --permanently deletes the user and their data.
+    Delete {
+        user: String,
+        /// Delete for good instead of disassociating (cannot be undone).
+        #[arg(long)]
+        permanently: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct GroupsArgs {
+    #[command(flatten)]
+    pub target: ActionTarget,
+    #[command(subcommand)]
+    pub action: GroupsAction,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum GroupsAction {
+    /// Every group, optionally those whose name holds --search.
+    List {
+        #[arg(long)]
+        search: Option<String>,
+    },
+    /// One group, by id or exact name.
+    Get { group: String },
+    /// Every member of a group (by id or name).
+    Members { group: String },
+    /// Add users (ids or emails) to a group.
+    Add {
+        group: String,
+        #[arg(required = true)]
+        users: Vec<String>,
+    },
+    /// Remove a user (id or email) from a group.
+    Remove { group: String, user: String },
+}
+
+#[derive(Args, Debug)]
+pub struct ApiArgs {
+    /// The connection's nickname or id (else $ZOOM_CONNECTION or a .zoom-connection file).
+    #[arg(short = 'c', long)]
+    pub connection: Option<String>,
+    /// PATH is under /scim2 (e.g. Users?count=1) rather than /v2.
+    #[arg(long)]
+    pub scim: bool,
+    /// GET, POST, PATCH, PUT or DELETE.
+    pub method: String,
+    /// The path, e.g. /v2/users/me or users/me (v2/ or scim2/ is added when missing).
+    pub path: String,
+    /// The request's JSON body, or @FILE to read it from a file (@- for stdin).
+    #[arg(long)]
+    pub data: Option<String>,
 }

@@ -1,5 +1,5 @@
 //! The command line (docs/cli.md): `token`, `exec`, `list`, `status`, `keepalive`, `serve`,
-//! `doctor`, `completions`, `man`. Tauri-free, so that the `zoom-connections` binary starts
+//! `doctor`, `users`, `groups`, `api`, `completions`, `man`. Tauri-free, so that the `zoom-connections` binary starts
 //! without loading the window's libraries; without a command it starts the app
 //! (`zoom-connections-app`, installed beside it).
 //!
@@ -7,6 +7,7 @@
 //! through its broker when one runs, and otherwise act on the keychain and the data directory
 //! themselves, under the same per-connection lock files as the app.
 
+mod actions;
 pub mod args;
 mod borrow;
 mod doctor;
@@ -98,6 +99,10 @@ fn run(args: &[String]) -> i32 {
         Command::Status(a) => block_on(finishing(status::status(a))),
         Command::Keepalive => block_on(finishing(keepalive(text))),
         Command::Doctor => block_on(finishing(async move { Ok(doctor::run(text).await) })),
+        // Through the broker, or rotating here: a signal lets a rotation finish first.
+        Command::Users(a) => block_on(finishing(actions::users(a, text))),
+        Command::Groups(a) => block_on(finishing(actions::groups(a, text))),
+        Command::Api(a) => block_on(finishing(actions::api(a, text))),
     }
 }
 

@@ -31,9 +31,32 @@ pub struct Text {
     pub not_found: &'static str,
     pub cannot_run: &'static str,
     pub doctor: Doctor,
+    pub actions: ActionsText,
     /// Engine errors and reasons are worded in Japanese (`reasons.rs`); else the engine's own
     /// English.
     pub japanese: bool,
+}
+
+/// `users`, `groups` and `api`.
+pub struct ActionsText {
+    pub user_headers: [&'static str; 5],
+    pub group_headers: [&'static str; 3],
+    /// `{n}` users or groups found.
+    pub found: &'static str,
+    /// Done: `{who}`.
+    pub created: &'static str,
+    pub invited: &'static str,
+    pub updated: &'static str,
+    pub activated: &'static str,
+    pub deactivated: &'static str,
+    pub disassociated: &'static str,
+    pub deleted: &'static str,
+    /// `{n}` users, `{group}`.
+    pub added: &'static str,
+    /// `{who}`, `{group}`.
+    pub removed: &'static str,
+    /// Via the running app's broker, or straight to Zoom.
+    pub user_status: [&'static str; 3],
 }
 
 pub struct Doctor {
@@ -101,6 +124,21 @@ pub static EN: Text = Text {
     test_users_list: "Server-to-Server works: {users} active users in the Zoom account.",
     not_found: "command not found: {command}",
     cannot_run: "cannot run {command}: {why}",
+    actions: ActionsText {
+        user_headers: ["EMAIL", "NAME", "STATUS", "TYPE", "DEPARTMENT"],
+        group_headers: ["ID", "NAME", "MEMBERS"],
+        found: "{n} found.",
+        created: "Created {who}.",
+        invited: "Invited {who}: the user is pending until they accept Zoom's email.",
+        updated: "Updated {who}.",
+        activated: "Activated {who}.",
+        deactivated: "Deactivated {who}: they can no longer sign in; `users activate` undoes it.",
+        disassociated: "Removed {who} from the account (disassociated: they keep their data in a free Zoom account of their own).",
+        deleted: "Deleted {who} and their data for good.",
+        added: "Added {n} users to {group}.",
+        removed: "Removed {who} from {group}.",
+        user_status: ["active", "deactivated", "pending"],
+    },
     doctor: Doctor {
         keychain_ok: "keychain: reachable and unlocked",
         keychain_bad: "keychain: {message}",
@@ -166,6 +204,21 @@ pub static JA: Text = Text {
     test_users_list: "Server-to-Server が動作しています：Zoom アカウントの有効なユーザーは {users} 人です。",
     not_found: "コマンドが見つかりません：{command}",
     cannot_run: "{command} を実行できません：{why}",
+    actions: ActionsText {
+        user_headers: ["メールアドレス", "名前", "状態", "種別", "部署"],
+        group_headers: ["ID", "名前", "メンバー数"],
+        found: "{n} 件見つかりました。",
+        created: "{who} を作成しました。",
+        invited: "{who} を招待しました。Zoom からのメールで承諾されるまで保留中です。",
+        updated: "{who} を更新しました。",
+        activated: "{who} を有効にしました。",
+        deactivated: "{who} を無効にしました。サインインできなくなります（`users activate` で元に戻せます）。",
+        disassociated: "{who} をアカウントから外しました（関連付け解除：データは本人の無料 Zoom アカウントに残ります）。",
+        deleted: "{who} をデータごと完全に削除しました。",
+        added: "{group} に {n} 人を追加しました。",
+        removed: "{who} を {group} から外しました。",
+        user_status: ["有効", "無効", "保留中"],
+    },
     doctor: Doctor {
         keychain_ok: "キーチェーン：利用でき、ロック解除されています",
         keychain_bad: "キーチェーン：{message}",

@@ -51,7 +51,8 @@ async fn users_are_listed_every_page_searched_and_read() {
 async fn a_user_is_created_updated_deactivated_activated_and_removed() {
     let w = World::new().await;
     let (actions, _) = admin_actions(&w).await;
-    let new = NewUser { email: "nora+new@contoso.example".into(), first_name: "Nora".into(), last_name: "New".into(), user_type: Some(1), ..Default::default() };
+    let new =
+        NewUser { email: "nora+new@contoso.example".into(), first_name: "Nora".into(), last_name: "New".into(), user_type: Some(1), ..Default::default() };
     let made = actions.create_user(&new).await.unwrap();
     assert_eq!(made.status, "pending", "create invites");
     let again = actions.create_user(&new).await.unwrap_err();
@@ -59,7 +60,10 @@ async fn a_user_is_created_updated_deactivated_activated_and_removed() {
     assert!(again.message.contains("has already been used") && again.message.contains("code 1005"), "{}", again.message);
 
     let key = "member@contoso.example";
-    actions.update_user(key, &UserChanges { dept: Some("Legal".into()), job_title: Some("Counsel".into()), user_type: Some(2), ..Default::default() }).await.unwrap();
+    actions
+        .update_user(key, &UserChanges { dept: Some("Legal".into()), job_title: Some("Counsel".into()), user_type: Some(2), ..Default::default() })
+        .await
+        .unwrap();
     let u = actions.get_user(key).await.unwrap();
     assert_eq!((u.dept.as_str(), u.job_title.as_str(), u.user_type), ("Legal", "Counsel", Some(2)));
     assert_eq!(actions.update_user(key, &UserChanges::default()).await.unwrap_err().code, ErrorCode::InvalidSettings);
@@ -85,7 +89,8 @@ async fn scim_does_the_same_actions_for_a_connection_granted_only_scim() {
     let scim = Actions::new(direct.clone(), vec!["scim2:admin".to_string()]);
     let active = scim.list_users(UserStatus::Active, |_| {}).await.unwrap();
     assert!(active.iter().any(|u| u.email == "member@contoso.example"));
-    let made = scim.create_user(&NewUser { email: "s@contoso.example".into(), first_name: "S".into(), last_name: "Cim".into(), ..Default::default() }).await.unwrap();
+    let made =
+        scim.create_user(&NewUser { email: "s@contoso.example".into(), first_name: "S".into(), last_name: "Cim".into(), ..Default::default() }).await.unwrap();
     assert!(made.id.is_some());
     scim.set_active("s@contoso.example", false).await.unwrap();
     assert_eq!(scim.get_user("s@contoso.example").await.unwrap().status, "inactive");

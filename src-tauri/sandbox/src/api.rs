@@ -10,7 +10,6 @@ use crate::rate_limits::Category;
 use crate::seed::User;
 use crate::state::{Grant, Shared};
 
-
 fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
@@ -35,7 +34,15 @@ pub fn has_any_scope(grant: &Grant, wanted: &[&str]) -> bool {
 /// What a `/v2` handler needs: a fault injected for `endpoint`, then the token, the rate limit
 /// of `category`, one of `scopes` (4711 naming `needed` otherwise) and, when `admin`, a role that
 /// manages the account's users ("No permission.").
-pub async fn admit(shared: &Shared, headers: &HeaderMap, endpoint: Endpoint, category: Category, scopes: &[&str], needed: &str, admin: bool) -> Result<(Grant, User), Response> {
+pub async fn admit(
+    shared: &Shared,
+    headers: &HeaderMap,
+    endpoint: Endpoint,
+    category: Category,
+    scopes: &[&str],
+    needed: &str,
+    admin: bool,
+) -> Result<(Grant, User), Response> {
     if let Some(fault) = shared.inject(endpoint).await {
         return Err(fault);
     }

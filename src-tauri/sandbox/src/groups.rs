@@ -110,9 +110,7 @@ pub async fn list_members(State(shared): State<Arc<Shared>>, headers: HeaderMap,
         .iter()
         .skip(page.offset)
         .take(page.size)
-        .map(|u| {
-            json!({"id": u.id, "email": u.email, "first_name": u.first_name, "last_name": u.last_name, "type": u.user_type})
-        })
+        .map(|u| json!({"id": u.id, "email": u.email, "first_name": u.first_name, "last_name": u.last_name, "type": u.user_type}))
         .collect();
     let next = next_token(&scope, page.offset, page.size, all.len(), now);
     Json(envelope("members", items, &page, all.len(), next)).into_response()
@@ -180,7 +178,8 @@ pub async fn remove_member(State(shared): State<Arc<Shared>>, headers: HeaderMap
         return res;
     }
     // The member is named by id or email.
-    let Some(user) = inner.seed.users.iter_mut().find(|u| (u.id == member || u.email.eq_ignore_ascii_case(&member)) && u.account_id == caller.account_id) else {
+    let Some(user) = inner.seed.users.iter_mut().find(|u| (u.id == member || u.email.eq_ignore_ascii_case(&member)) && u.account_id == caller.account_id)
+    else {
         return ApiError::not_found(1001, format!("User does not exist: {member}.")).into_response();
     };
     let before = user.profile.group_ids.len();

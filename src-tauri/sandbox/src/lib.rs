@@ -12,8 +12,8 @@ mod groups;
 mod guard;
 mod marketplace;
 mod pages;
-mod persist;
 mod paging;
+mod persist;
 mod pkce;
 pub mod populate;
 pub mod rate_limits;
@@ -23,9 +23,9 @@ mod scim_groups;
 pub mod seed;
 mod state;
 mod token_endpoint;
-mod users;
 #[cfg(feature = "user-agent")]
 pub mod user_agent;
+mod users;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -27,7 +27,11 @@ fn config_from_args() -> Result<SandboxConfig, String> {
                 let spec = value()?;
                 let parts: Vec<&str> = spec.split(':').collect();
                 let (account, users, groups) = match parts.as_slice() {
-                    [a, u, g] => (*a, u.parse().map_err(|_| format!("invalid --populate {spec}\n{USAGE}"))?, g.parse().map_err(|_| format!("invalid --populate {spec}\n{USAGE}"))?),
+                    [a, u, g] => (
+                        *a,
+                        u.parse().map_err(|_| format!("invalid --populate {spec}\n{USAGE}"))?,
+                        g.parse().map_err(|_| format!("invalid --populate {spec}\n{USAGE}"))?,
+                    ),
                     _ => return Err(format!("--populate takes ACCOUNT:USERS:GROUPS, e.g. acct_contoso:10000:300\n{USAGE}")),
                 };
                 zoom_sandbox::populate::populate(&mut config.seed, account, users, groups)?;

@@ -8,7 +8,8 @@ use crate::seed::{Group, Profile, Seed, User};
 pub const MAX_USERS: usize = 200_000;
 pub const MAX_GROUPS: usize = 5_000;
 
-const FIRST: [&str; 16] = ["Aiko", "Ben", "Chen", "Dana", "Emil", "Fatima", "Goro", "Hannah", "Ivan", "Julia", "Kenji", "Lena", "Mateo", "Nina", "Omar", "Priya"];
+const FIRST: [&str; 16] =
+    ["Aiko", "Ben", "Chen", "Dana", "Emil", "Fatima", "Goro", "Hannah", "Ivan", "Julia", "Kenji", "Lena", "Mateo", "Nina", "Omar", "Priya"];
 const LAST: [&str; 12] = ["Sato", "Smith", "Garcia", "Müller", "Tanaka", "Nguyen", "Okafor", "Rossi", "Kim", "Dubois", "Suzuki", "Jones"];
 const DEPTS: [&str; 6] = ["Sales", "Engineering", "Support", "Finance", "Marketing", "Operations"];
 

@@ -15,8 +15,8 @@ use serde_json::{json, Value};
 use crate::api::{authenticate, has_any_scope};
 use crate::errors::scim_error;
 use crate::faults::Endpoint;
-use crate::seed::User;
 use crate::rate_limits::Category;
+use crate::seed::User;
 use crate::state::{random_token, Shared};
 
 pub static CONTENT_TYPE: LazyLock<HeaderValue> = LazyLock::new(|| HeaderValue::from_static("application/scim+json"));

@@ -22,13 +22,8 @@ const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const MAX_COUNT: usize = 100;
 
 fn resource(inner: &Inner, g: &Group) -> Value {
-    let members: Vec<Value> = inner
-        .seed
-        .users
-        .iter()
-        .filter(|u| u.profile.group_ids.contains(&g.id))
-        .map(|u| json!({"value": u.id, "display": u.email}))
-        .collect();
+    let members: Vec<Value> =
+        inner.seed.users.iter().filter(|u| u.profile.group_ids.contains(&g.id)).map(|u| json!({"value": u.id, "display": u.email})).collect();
     json!({
         "schemas": [GROUP_SCHEMA],
         "id": g.id,

@@ -323,7 +323,6 @@ pub async fn update(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(
     StatusCode::NO_CONTENT.into_response()
 }
 
-
 /// `PUT /v2/users/{userId}/status` `{"action": "activate" | "deactivate"}`.
 pub async fn status(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(key): Path<String>, body: Bytes) -> Response {
     let (_, caller) = match admit(&shared, &headers, Endpoint::Users, Category::Light, &STATUS, "user:update:status:admin", true).await {
@@ -387,7 +386,8 @@ pub async fn delete(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(
     if user.is_admin() {
         // Disassociating an admin is Zoom's 1117; deleting one is refused by the same rule (an
         // admin is made a member first, docs/zoom.md, Users): the second message is the sandbox's.
-        let message = if action == "disassociate" { "You can not disassociate an Admin user." } else { "You can not delete an Admin user; make them a member first." };
+        let message =
+            if action == "disassociate" { "You can not disassociate an Admin user." } else { "You can not delete an Admin user; make them a member first." };
         return ApiError::bad_request(1117, message).into_response();
     }
     if user.status == "pending" && action == "delete" {

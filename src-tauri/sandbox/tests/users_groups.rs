@@ -107,14 +107,17 @@ async fn users_are_created_updated_deactivated_and_deleted_as_zoom_does() {
     assert_eq!((made["email"].as_str(), made["type"].as_u64()), (Some("new@contoso.example"), Some(1)));
     let (status, err) = call(&sb, &token, Method::POST, "/v2/users", Some(json!({"action": "custCreate", "user_info": info}))).await;
     assert_eq!((status, err["code"].as_u64()), (StatusCode::CONFLICT, Some(1005)));
-    let (status, err) = call(&sb, &token, Method::POST, "/v2/users", Some(json!({"action": "create", "user_info": {"email": "not-an-email", "type": 1}}))).await;
+    let (status, err) =
+        call(&sb, &token, Method::POST, "/v2/users", Some(json!({"action": "create", "user_info": {"email": "not-an-email", "type": 1}}))).await;
     assert_eq!((status, err["code"].as_u64()), (StatusCode::BAD_REQUEST, Some(300)));
     // `create` invites: the user is pending until they accept.
-    let (_, invited) = call(&sb, &token, Method::POST, "/v2/users", Some(json!({"action": "create", "user_info": {"email": "inv@contoso.example", "type": 1}}))).await;
+    let (_, invited) =
+        call(&sb, &token, Method::POST, "/v2/users", Some(json!({"action": "create", "user_info": {"email": "inv@contoso.example", "type": 1}}))).await;
     let (_, u) = call(&sb, &token, Method::GET, &format!("/v2/users/{}", invited["id"].as_str().unwrap()), None).await;
     assert_eq!(u["status"], "pending");
 
-    let (status, _) = call(&sb, &token, Method::PATCH, &format!("/v2/users/{id}"), Some(json!({"dept": "Legal", "type": 2, "job_title": "Counsel", "unknown": 1}))).await;
+    let (status, _) =
+        call(&sb, &token, Method::PATCH, &format!("/v2/users/{id}"), Some(json!({"dept": "Legal", "type": 2, "job_title": "Counsel", "unknown": 1}))).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (_, u) = call(&sb, &token, Method::GET, &format!("/v2/users/{id}"), None).await;
     assert_eq!((u["dept"].as_str(), u["type"].as_u64(), u["job_title"].as_str()), (Some("Legal"), Some(2), Some("Counsel")));
@@ -188,7 +191,14 @@ async fn groups_list_read_and_change_their_members() {
     let (status, err) = call(&sb, &token, Method::GET, "/v2/groups/grp_none", None).await;
     assert_eq!((status, err["code"].as_u64()), (StatusCode::NOT_FOUND, Some(4130)));
 
-    let (status, added) = call(&sb, &token, Method::POST, "/v2/groups/grp_contoso_it/members", Some(json!({"members": [{"email": "member@contoso.example"}, {"id": "usr_contoso_owner"}]}))).await;
+    let (status, added) = call(
+        &sb,
+        &token,
+        Method::POST,
+        "/v2/groups/grp_contoso_it/members",
+        Some(json!({"members": [{"email": "member@contoso.example"}, {"id": "usr_contoso_owner"}]})),
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED, "{added}");
     assert_eq!(added["ids"], "usr_contoso_member,usr_contoso_owner");
     let (_, members) = call(&sb, &token, Method::GET, "/v2/groups/grp_contoso_it/members?page_size=2", None).await;

@@ -129,12 +129,17 @@ impl Answer {
                     match r.chunk().await {
                         Ok(Some(chunk)) => {
                             if body.len() + chunk.len() > max {
-                                return Err(EngineError::new(ErrorCode::ZoomBadResponse, format!("Zoom's answer was larger than {} MiB.", max / (1024 * 1024))));
+                                return Err(EngineError::new(
+                                    ErrorCode::ZoomBadResponse,
+                                    format!("Zoom's answer was larger than {} MiB.", max / (1024 * 1024)),
+                                ));
                             }
                             body.extend_from_slice(&chunk);
                         }
                         Ok(None) => return Ok(body),
-                        Err(e) => return Err(EngineError::new(ErrorCode::Network, format!("Zoom's answer was cut off: {}", crate::redact::redact(&e.to_string())))),
+                        Err(e) => {
+                            return Err(EngineError::new(ErrorCode::Network, format!("Zoom's answer was cut off: {}", crate::redact::redact(&e.to_string()))))
+                        }
                     }
                 }
             }
@@ -179,8 +184,15 @@ pub(crate) async fn send(engine: &Engine, id: &str, account: &str, request: &Api
         let category = limits.category(method, &request.path);
         limits.turn(account, category).await;
         let url = format!("{}/{}", token.api_url.trim_end_matches('/'), request.path.trim_start_matches('/'));
-        let sent = http.request(request.method.clone(), &url).headers(request.headers.clone()).bearer_auth(token.access.expose()).body(request.body.clone()).send().await;
-        let response = sent.map_err(|e| EngineError::new(ErrorCode::Network, format!("Zoom could not be reached: {}", crate::redact::redact(&e.to_string()))))?;
+        let sent = http
+            .request(request.method.clone(), &url)
+            .headers(request.headers.clone())
+            .bearer_auth(token.access.expose())
+            .body(request.body.clone())
+            .send()
+            .await;
+        let response =
+            sent.map_err(|e| EngineError::new(ErrorCode::Network, format!("Zoom could not be reached: {}", crate::redact::redact(&e.to_string()))))?;
         let status = response.status();
         let headers = response.headers().clone();
         if status == StatusCode::TOO_MANY_REQUESTS {

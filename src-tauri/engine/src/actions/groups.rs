@@ -104,7 +104,11 @@ impl<T: Transport> Actions<T> {
                 let mut members = Vec::new();
                 let mut token = String::new();
                 for _ in 0..MAX_PAGES {
-                    let path = format!("v2/groups/{}/members?page_size={MEMBERS_PAGE}&next_page_token={}", segment(group_id), percent_encoding::utf8_percent_encode(&token, percent_encoding::NON_ALPHANUMERIC));
+                    let path = format!(
+                        "v2/groups/{}/members?page_size={MEMBERS_PAGE}&next_page_token={}",
+                        segment(group_id),
+                        percent_encoding::utf8_percent_encode(&token, percent_encoding::NON_ALPHANUMERIC)
+                    );
                     let reply = self.ok(ApiRequest::new(Method::GET, path), &what).await?;
                     let page = reply.body["members"].as_array().ok_or_else(|| unexpected(&what, "no members array"))?;
                     members.extend(page.iter().map(|m| {
@@ -127,7 +131,15 @@ impl<T: Transport> Actions<T> {
                 let reply = self.ok(ApiRequest::new(Method::GET, format!("scim2/Groups/{}", segment(group_id))), &what).await?;
                 Ok(reply.body["members"]
                     .as_array()
-                    .map(|m| m.iter().map(|m| ZoomUser { id: m["value"].as_str().map(str::to_string), email: m["display"].as_str().unwrap_or("").into(), ..ZoomUser::default() }).collect())
+                    .map(|m| {
+                        m.iter()
+                            .map(|m| ZoomUser {
+                                id: m["value"].as_str().map(str::to_string),
+                                email: m["display"].as_str().unwrap_or("").into(),
+                                ..ZoomUser::default()
+                            })
+                            .collect()
+                    })
                     .unwrap_or_default())
             }
         }
@@ -150,7 +162,8 @@ impl<T: Transport> Actions<T> {
                 for k in users {
                     ids.push(json!({"value": self.get_user(k).await?.id.unwrap_or_default()}));
                 }
-                let body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "add", "path": "members", "value": ids}]});
+                let body =
+                    json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "add", "path": "members", "value": ids}]});
                 self.ok(ApiRequest::new(Method::PATCH, format!("scim2/Groups/{}", segment(group_id))).json(&body, SCIM_JSON), &what).await?;
                 Ok(())
             }

@@ -26,6 +26,7 @@ pub mod users;
 
 pub use categories::Category;
 pub use limiter::RateLimits;
+pub use reqwest::Method;
 pub use route::Via;
 pub use transport::{Direct, Reply, Transport};
 

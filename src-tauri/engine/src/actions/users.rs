@@ -80,11 +80,7 @@ impl ZoomUser {
     fn from_scim(v: &Value) -> Self {
         let first = v.pointer("/name/givenName").and_then(Value::as_str).unwrap_or("").to_string();
         let last = v.pointer("/name/familyName").and_then(Value::as_str).unwrap_or("").to_string();
-        let email = v["userName"]
-            .as_str()
-            .or_else(|| v.pointer("/emails/0/value").and_then(Value::as_str))
-            .unwrap_or("")
-            .to_string();
+        let email = v["userName"].as_str().or_else(|| v.pointer("/emails/0/value").and_then(Value::as_str)).unwrap_or("").to_string();
         let user_type = match v["userType"].as_str() {
             Some("Basic") => Some(1),
             Some("Licensed") => Some(2),
@@ -146,7 +142,9 @@ impl UserQuery {
     pub fn matches(&self, u: &ZoomUser) -> bool {
         let text_ok = self.text.as_deref().map(str::trim).filter(|t| !t.is_empty()).is_none_or(|t| {
             let t = t.to_lowercase();
-            u.email.to_lowercase().contains(&t) || u.display_name.to_lowercase().contains(&t) || format!("{} {}", u.first_name, u.last_name).to_lowercase().contains(&t)
+            u.email.to_lowercase().contains(&t)
+                || u.display_name.to_lowercase().contains(&t)
+                || format!("{} {}", u.first_name, u.last_name).to_lowercase().contains(&t)
         });
         text_ok
             && self.status.is_none_or(|s| u.status == s.as_str())
@@ -213,7 +211,14 @@ impl UserChanges {
 
     fn rest_body(&self) -> Value {
         let mut body = serde_json::Map::new();
-        for (k, v) in [("first_name", &self.first_name), ("last_name", &self.last_name), ("dept", &self.dept), ("job_title", &self.job_title), ("timezone", &self.timezone), ("language", &self.language)] {
+        for (k, v) in [
+            ("first_name", &self.first_name),
+            ("last_name", &self.last_name),
+            ("dept", &self.dept),
+            ("job_title", &self.job_title),
+            ("timezone", &self.timezone),
+            ("language", &self.language),
+        ] {
             if let Some(v) = v {
                 body.insert(k.into(), json!(v));
             }
@@ -409,7 +414,10 @@ impl<T: Transport> Actions<T> {
                 if changes.dept.is_some() || changes.job_title.is_some() || changes.timezone.is_some() || changes.language.is_some() {
                     return Err(EngineError::new(
                         ErrorCode::MissingScope,
-                        format!("{what}: over SCIM only the name and the user type change; the department, title, time zone and language need {}.", Need::UpdateUser.describe()),
+                        format!(
+                            "{what}: over SCIM only the name and the user type change; the department, title, time zone and language need {}.",
+                            Need::UpdateUser.describe()
+                        ),
                     ));
                 }
                 let id = self.scim_id(key, &what).await?;
@@ -446,7 +454,8 @@ impl<T: Transport> Actions<T> {
             }
             Via::Scim => {
                 let id = self.scim_id(key, &what).await?;
-                let body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "replace", "path": "active", "value": active}]});
+                let body =
+                    json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "replace", "path": "active", "value": active}]});
                 self.send(ApiRequest::new(Method::PATCH, format!("scim2/Users/{}", segment(&id))).json(&body, SCIM_JSON), &what).await?;
                 Ok(())
             }
@@ -479,9 +488,13 @@ mod tests {
 
     #[test]
     fn both_apis_read_into_one_user() {
-        let rest = ZoomUser::from_rest(&json!({"id": "u1", "email": "a@b.c", "first_name": "A", "last_name": "B", "type": 2, "role_id": "1", "status": "inactive", "verified": 1, "group_ids": ["g"]}));
+        let rest = ZoomUser::from_rest(
+            &json!({"id": "u1", "email": "a@b.c", "first_name": "A", "last_name": "B", "type": 2, "role_id": "1", "status": "inactive", "verified": 1, "group_ids": ["g"]}),
+        );
         assert_eq!((rest.display_name.as_str(), rest.user_type, rest.verified, rest.is_admin()), ("A B", Some(2), Some(true), true));
-        let scim = ZoomUser::from_scim(&json!({"id": "u1", "userName": "a@b.c", "name": {"givenName": "A", "familyName": "B"}, "userType": "Licensed", "active": false}));
+        let scim = ZoomUser::from_scim(
+            &json!({"id": "u1", "userName": "a@b.c", "name": {"givenName": "A", "familyName": "B"}, "userType": "Licensed", "active": false}),
+        );
         assert_eq!((scim.email.as_str(), scim.status.as_str(), scim.user_type), ("a@b.c", "inactive", Some(2)));
         let pending = ZoomUser::from_rest(&json!({"email": "p@b.c", "status": "pending", "type": 1}));
         assert_eq!(pending.id, None);
@@ -489,7 +502,15 @@ mod tests {
 
     #[test]
     fn a_search_keeps_what_matches_every_field_given() {
-        let u = ZoomUser { email: "mia@contoso.example".into(), first_name: "Mia".into(), last_name: "Member".into(), display_name: "Mia Member".into(), status: "active".into(), user_type: Some(1), ..Default::default() };
+        let u = ZoomUser {
+            email: "mia@contoso.example".into(),
+            first_name: "Mia".into(),
+            last_name: "Member".into(),
+            display_name: "Mia Member".into(),
+            status: "active".into(),
+            user_type: Some(1),
+            ..Default::default()
+        };
         let q = |text: &str| UserQuery { text: Some(text.into()), ..Default::default() };
         assert!(q("MIA").matches(&u) && q("contoso").matches(&u) && q("a mem").matches(&u) && !q("fred").matches(&u));
         assert!(!UserQuery { status: Some(UserStatus::Inactive), ..Default::default() }.matches(&u));
