@@ -95,3 +95,76 @@ async fn with_the_app_running_actions_go_through_its_broker() {
     assert!(stderr(&admin).contains("Admin users' status"), "{}", stderr(&admin));
     running.stop().await;
 }
+
+async fn changes(s: &Setup) -> Value {
+    s.http.get(format!("{}/_sandbox/changes", s.sandbox_url)).send().await.unwrap().json().await.unwrap()
+}
+
+fn run_ids(s: &Setup) -> Vec<String> {
+    let runs = json_of(&s.run(&["users", "runs", "--json"]));
+    runs.as_array().unwrap().iter().map(|r| r["run_id"].as_str().unwrap().to_string()).collect()
+}
+
+/// A bulk deactivation from a CSV: the dry run changes nothing; the run, SIGKILLed at random
+/// moments and resumed each time, ends with every user deactivated exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a Secret Service: run through make test"]
+async fn a_bulk_run_killed_at_random_moments_resumes_without_repeating_or_skipping_a_user() {
+    use rand::Rng;
+    let s = Setup::new().await;
+    // A Pro account: 30 status changes a second, so the run lasts long enough to be cut.
+    s.control("/settings", json!({"accounts": {"acct_contoso": {"plan": "pro"}}})).await;
+    s.control("/populate", json!({"account_id": "acct_contoso", "users": 240, "groups": 0})).await;
+    s.connect("Production", "admin@contoso.example").await;
+    let csv = s.home.path().join("leavers.csv");
+    let mut text = String::from("Name,Email\n");
+    for i in 1..=240 {
+        text.push_str(&format!("\"Leaver, {i}\",user{i:05}@contoso.example\n"));
+    }
+    text.push_str("Owner,owner@contoso.example\nMe,admin@contoso.example\nGhost,ghost@contoso.example\n");
+    std::fs::write(&csv, text).unwrap();
+    let csv = csv.to_str().unwrap();
+
+    let dry = s.run(&["users", "bulk", "deactivate", "-c", "Production", "--csv", csv, "--dry-run"]);
+    assert_eq!(dry.status.code(), Some(0), "{}", stderr(&dry));
+    // 240 named, 4 already inactive (every 50th), the owner, yourself and a stranger left out.
+    assert!(stdout(&dry).contains("236 will change, 4 are already so, 3 are left out."), "{}", stdout(&dry));
+    assert!(stdout(&dry).contains("owner@contoso.example  the owner or an admin"), "{}", stdout(&dry));
+    assert_eq!(changes(&s).await, json!({}), "a dry run changes nothing");
+    let unconfirmed = s.run(&["users", "bulk", "deactivate", "-c", "Production", "--csv", csv]);
+    assert_eq!(unconfirmed.status.code(), Some(2), "not on a terminal: --yes is needed");
+    assert!(run_ids(&s).is_empty());
+
+    let mut rng = rand::rng();
+    let mut child = s.cli(&["users", "bulk", "deactivate", "-c", "Production", "--csv", csv, "--yes", "--json"]).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    for _ in 0..3 {
+        tokio::time::sleep(std::time::Duration::from_millis(rng.random_range(700..2500))).await;
+        let _ = child.kill();
+        let _ = child.wait();
+        // Killed before its journal was made (a slow start): it starts again, as an admin would.
+        let args: Vec<String> = match run_ids(&s).pop() {
+            Some(run) => ["users", "bulk", "-c", "Production", "--resume", &run, "--yes", "--json"].map(String::from).to_vec(),
+            None => ["users", "bulk", "deactivate", "-c", "Production", "--csv", csv, "--yes", "--json"].map(String::from).to_vec(),
+        };
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        child = s.cli(&args).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let run = run_ids(&s).pop().unwrap();
+    let results = s.home.path().join("results.csv");
+    let last = s.run(&["users", "bulk", "-c", "Production", "--resume", &run, "--yes", "--results", results.to_str().unwrap()]);
+    assert_eq!(last.status.code(), Some(0), "{}", stderr(&last));
+    let all = changes(&s).await;
+    let deactivations: Vec<u64> = all.as_object().unwrap().iter().filter(|(k, _)| k.starts_with("deactivate ")).map(|(_, v)| v.as_u64().unwrap()).collect();
+    assert_eq!(deactivations.len(), 236, "none skipped: {all}");
+    assert!(deactivations.iter().all(|n| *n == 1), "none repeated: {all}");
+    let results = std::fs::read_to_string(results).unwrap();
+    assert_eq!(results.lines().count(), 1 + 236);
+    assert!(results.lines().skip(1).all(|l| l.contains(",done,") || l.contains(",already_done,")), "{results}");
+    // And undone: the same users active again.
+    let undo = s.run(&["users", "bulk", "--undo", &run, "--yes"]);
+    assert_eq!(undo.status.code(), Some(0), "{}", stderr(&undo));
+    let activations = changes(&s).await.as_object().unwrap().keys().filter(|k| k.starts_with("activate ")).count();
+    assert_eq!(activations, 236);
+}

@@ -17,7 +17,7 @@ use crate::text::{fill, Text};
 use crate::{exit, open_engine, require_data_dir, target};
 
 /// Where this command's calls go.
-enum Route {
+pub(crate) enum Route {
     Broker(Proxied),
     Here(Direct),
 }
@@ -31,8 +31,17 @@ impl Transport for Route {
     }
 }
 
-/// The connection's actions, and its nickname.
-async fn open(named: Option<&str>, command: &str, text: &Text) -> Result<Result<(Actions<Route>, String), i32>, EngineError> {
+/// A connection's actions, and who it is.
+pub(crate) struct Opened {
+    pub actions: Actions<Route>,
+    pub id: String,
+    pub nickname: String,
+    /// The connection's own Zoom user (a bulk run leaves it out).
+    pub email: String,
+}
+
+/// The connection's actions; Err(exit code) for a usage error already reported.
+pub(crate) async fn open(named: Option<&str>, command: &str, text: &Text) -> Result<Result<Opened, i32>, EngineError> {
     let key = match target::resolve(named, command, text) {
         Ok(k) => k,
         Err(usage) => {
@@ -49,7 +58,8 @@ async fn open(named: Option<&str>, command: &str, text: &Text) -> Result<Result<
                     return Err(EngineError::new(ErrorCode::NotFound, format!("No connection is named {}.", zoom_connections_engine::summary::quoted(&key))));
                 };
                 tracing::debug!(broker_pid = client.pid, "actions through the broker");
-                return Ok(Ok((Actions::new(Route::Broker(Proxied::new(client, &conn.id)), conn.scopes), conn.nickname)));
+                let actions = Actions::new(Route::Broker(Proxied::new(client, &conn.id)), conn.scopes);
+                return Ok(Ok(Opened { actions, id: conn.id, nickname: conn.nickname, email: conn.email }));
             }
             Reached::Answered(Err(e)) => return Err(e),
             Reached::Unreachable => tracing::debug!("no broker answers; calling Zoom from here"),
@@ -58,22 +68,22 @@ async fn open(named: Option<&str>, command: &str, text: &Text) -> Result<Result<
     let engine = open_engine()?;
     let conn = engine.find_connection(&key)?;
     let direct = Direct::new(&engine, &conn.id)?;
-    Ok(Ok((Actions::new(Route::Here(direct), conn.granted_scopes), conn.nickname)))
+    Ok(Ok(Opened { actions: Actions::new(Route::Here(direct), conn.granted_scopes), id: conn.id, nickname: conn.nickname, email: conn.identity.email }))
 }
 
-fn print_json(value: &impl serde::Serialize) {
+pub(crate) fn print_json(value: &impl serde::Serialize) {
     let mut out = std::io::stdout().lock();
     let _ = serde_json::to_writer_pretty(&mut out, value);
     let _ = writeln!(out);
 }
 
-fn say(line: &str) {
+pub(crate) fn say(line: &str) {
     let _ = writeln!(std::io::stdout().lock(), "{line}");
 }
 
 /// An action's error: a user or group that does not exist is a failure (1), not an unknown
 /// connection (3).
-fn failed(e: &EngineError) -> i32 {
+pub(crate) fn failed(e: &EngineError) -> i32 {
     let code = crate::fail(e);
     if e.code == ErrorCode::NotFound {
         exit::FAILURE
@@ -107,8 +117,13 @@ fn user_rows(users: &[ZoomUser], text: &Text) -> String {
 
 pub(crate) async fn users(a: UsersArgs, text: &'static Text) -> Result<i32, EngineError> {
     let UsersArgs { target: ActionTarget { connection, json }, action } = a;
-    let (actions, _) = match open(connection.as_deref(), "users", text).await? {
-        Ok(x) => x,
+    let action = match action {
+        UsersAction::Bulk(b) => return crate::bulk::run(connection.as_deref(), json, b, text).await,
+        UsersAction::Runs => return crate::bulk::runs(json, text),
+        other => other,
+    };
+    let actions = match open(connection.as_deref(), "users", text).await? {
+        Ok(x) => x.actions,
         Err(code) => return Ok(code),
     };
     let result: Result<(), EngineError> = async {
@@ -175,6 +190,7 @@ pub(crate) async fn users(a: UsersArgs, text: &'static Text) -> Result<i32, Engi
                 let (line, word) = if permanently && !pending { (text.actions.deleted, "deleted") } else { (text.actions.disassociated, "disassociated") };
                 done(json, line, &user, word);
             }
+            UsersAction::Bulk(_) | UsersAction::Runs => {}
         }
         Ok(())
     }
@@ -195,8 +211,8 @@ fn done(json: bool, line: &str, who: &str, word: &str) {
 
 pub(crate) async fn groups(a: GroupsArgs, text: &'static Text) -> Result<i32, EngineError> {
     let GroupsArgs { target: ActionTarget { connection, json }, action } = a;
-    let (actions, _) = match open(connection.as_deref(), "groups", text).await? {
-        Ok(x) => x,
+    let actions = match open(connection.as_deref(), "groups", text).await? {
+        Ok(x) => x.actions,
         Err(code) => return Ok(code),
     };
     let result: Result<(), EngineError> = async {
@@ -284,8 +300,8 @@ pub(crate) async fn api(a: ApiArgs, text: &'static Text) -> Result<i32, EngineEr
             }
         }
     };
-    let (actions, _) = match open(a.connection.as_deref(), "api", text).await? {
-        Ok(x) => x,
+    let actions = match open(a.connection.as_deref(), "api", text).await? {
+        Ok(x) => x.actions,
         Err(code) => return Ok(code),
     };
     let reply = match actions.api(method, &path, body).await {

@@ -220,6 +220,66 @@ pub enum UsersAction {
         #[arg(long)]
         permanently: bool,
     },
+    /// One action for many users, from a CSV (an email column) or a list: a dry run first, then
+    /// the run with a journal that resumes where it stopped (docs/cli.md, Bulk runs).
+    Bulk(BulkArgs),
+    /// The bulk runs of this computer, newest first, and where each stands.
+    Runs,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BulkVerb {
+    Activate,
+    Deactivate,
+    /// Zoom's disassociate: the users leave the account and keep their data.
+    Delete,
+    /// Delete the users and their data for good.
+    DeletePermanently,
+    /// Set the fields given (--dept, --job-title, --type, --timezone, --language).
+    Update,
+    /// Add the users to --group.
+    AddToGroup,
+}
+
+#[derive(Args, Debug)]
+pub struct BulkArgs {
+    /// What to do to every user (not with --resume or --undo).
+    #[arg(value_enum, required_unless_present_any = ["resume", "undo"])]
+    pub action: Option<BulkVerb>,
+    /// A CSV file with an email (or id) column, or one email per line; - for stdin.
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<String>,
+    /// The users, separated by commas or spaces.
+    #[arg(long, value_name = "EMAILS")]
+    pub users: Option<String>,
+    /// Only say what would happen: who exists, what changes, who is refused and why.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation (needed when not on a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Go on with a run that was cut off (its id: `users runs`).
+    #[arg(long, value_name = "RUN")]
+    pub resume: Option<String>,
+    /// Undo a finished deactivation (or activation): the users it changed, back.
+    #[arg(long, value_name = "RUN")]
+    pub undo: Option<String>,
+    /// Write each user's result to this CSV file.
+    #[arg(long, value_name = "FILE")]
+    pub results: Option<String>,
+    /// add-to-group: the group (id or name).
+    #[arg(long)]
+    pub group: Option<String>,
+    #[arg(long)]
+    pub dept: Option<String>,
+    #[arg(long)]
+    pub job_title: Option<String>,
+    #[arg(long = "type")]
+    pub user_type: Option<u32>,
+    #[arg(long)]
+    pub timezone: Option<String>,
+    #[arg(long)]
+    pub language: Option<String>,
 }
 
 #[derive(Args, Debug)]

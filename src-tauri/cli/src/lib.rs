@@ -10,6 +10,7 @@
 mod actions;
 pub mod args;
 mod borrow;
+mod bulk;
 mod doctor;
 mod exec;
 pub mod logging;

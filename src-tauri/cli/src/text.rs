@@ -55,8 +55,22 @@ pub struct ActionsText {
     pub added: &'static str,
     /// `{who}`, `{group}`.
     pub removed: &'static str,
-    /// Via the running app's broker, or straight to Zoom.
     pub user_status: [&'static str; 3],
+    /// A bulk run's plan: `{change}`, `{same}`, `{refused}`.
+    pub plan: &'static str,
+    /// bulk::Refusal in its order: admin, yourself, pending, duplicate, not found.
+    pub refusals: [&'static str; 5],
+    /// `{n}` users, `{action}`.
+    pub confirm: &'static str,
+    pub confirm_needs_yes: &'static str,
+    /// `{done}` of `{total}`, `{failed}`.
+    pub progress: &'static str,
+    /// `{run}`: its id, for --resume / --undo.
+    pub finished: &'static str,
+    pub stopped: &'static str,
+    pub cancelled: &'static str,
+    pub nothing_to_do: &'static str,
+    pub runs_headers: [&'static str; 5],
 }
 
 pub struct Doctor {
@@ -138,6 +152,16 @@ pub static EN: Text = Text {
         added: "Added {n} users to {group}.",
         removed: "Removed {who} from {group}.",
         user_status: ["active", "deactivated", "pending"],
+        plan: "{change} will change, {same} are already so, {refused} are left out.",
+        refusals: ["the owner or an admin (Zoom refuses; make them a member first)", "the connection's own user", "an invitation not accepted yet", "named twice", "no such user"],
+        confirm: "{action} {n} users? [y/N] ",
+        confirm_needs_yes: "Not on a terminal: add --yes to run it (or --dry-run to see what it would do).",
+        progress: "{done} of {total} done, {failed} failed",
+        finished: "Finished run {run}.",
+        stopped: "Run {run} stopped; `users bulk --resume {run}` goes on where it stopped.",
+        cancelled: "Run {run} cancelled; `users bulk --resume {run}` goes on with the rest.",
+        nothing_to_do: "Nothing to do.",
+        runs_headers: ["RUN", "CONNECTION", "ACTION", "USERS", "STATE"],
     },
     doctor: Doctor {
         keychain_ok: "keychain: reachable and unlocked",
@@ -218,6 +242,16 @@ pub static JA: Text = Text {
         added: "{group} に {n} 人を追加しました。",
         removed: "{who} を {group} から外しました。",
         user_status: ["有効", "無効", "保留中"],
+        plan: "変更 {change} 人、変更不要 {same} 人、対象外 {refused} 人です。",
+        refusals: ["オーナーまたは管理者（Zoom が拒否します。先にメンバーに変更してください）", "この接続のユーザー自身", "招待を未承諾", "重複して指定", "該当するユーザーなし"],
+        confirm: "{n} 人を{action}しますか？ [y/N] ",
+        confirm_needs_yes: "端末ではないため実行しません。実行するには --yes を付けてください（--dry-run で内容だけを確認できます）。",
+        progress: "{total} 人中 {done} 人完了、失敗 {failed} 人",
+        finished: "実行 {run} が完了しました。",
+        stopped: "実行 {run} は途中で止まりました。`users bulk --resume {run}` で続きから再開できます。",
+        cancelled: "実行 {run} を取り消しました。`users bulk --resume {run}` で残りを実行できます。",
+        nothing_to_do: "実行する処理はありません。",
+        runs_headers: ["実行", "接続", "操作", "ユーザー数", "状態"],
     },
     doctor: Doctor {
         keychain_ok: "キーチェーン：利用でき、ロック解除されています",

@@ -305,6 +305,12 @@ pub async fn populate(State(shared): State<Arc<Shared>>, Json(p): Json<Populate>
     }
 }
 
+/// `GET /_sandbox/changes`: how many times each change was made to each user through the API
+/// (`{"deactivate usr_1": 1, …}`).
+pub async fn changes(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    Json(json!(shared.lock().changes))
+}
+
 pub async fn reset(State(shared): State<Arc<Shared>>) -> Json<Value> {
     shared.reset();
     Json(json!({"reset": true}))

@@ -154,6 +154,9 @@ pub async fn add_members(State(shared): State<Arc<Shared>>, headers: HeaderMap, 
             }
         }
     }
+    for user_id in &ids {
+        inner.count_change(&format!("add {id}"), user_id);
+    }
     for u in inner.seed.users.iter_mut().filter(|u| ids.contains(&u.id)) {
         if !u.profile.group_ids.contains(&id) {
             u.profile.group_ids.push(id.clone());

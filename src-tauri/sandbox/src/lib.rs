@@ -186,6 +186,7 @@ fn control_router(shared: Arc<Shared>) -> Router<Arc<Shared>> {
         .route("/issued-secrets", get(control::issued_secrets))
         .route("/settings", post(control::settings))
         .route("/populate", post(control::populate))
+        .route("/changes", get(control::changes))
         .route("/reset", post(control::reset))
         .layer(middleware::from_fn_with_state(shared, control::authorized_only))
 }

@@ -229,6 +229,9 @@ pub struct Inner {
     /// Where Zoom's pages disagree or say nothing, which reading the sandbox plays (control
     /// API `settings`; docs/zoom.md says which pages say what). Not saved: tests set them.
     pub readings: Readings,
+    /// How many times each change was made to each user (`"deactivate usr_1"` → 1), for tests
+    /// that prove a client never sends one twice (control API `changes`). Not saved.
+    pub changes: HashMap<String, u32>,
 }
 
 /// The readings of Zoom's behaviour that the sandbox can switch between.
@@ -271,6 +274,7 @@ impl Inner {
             next_token_seq: 1,
             clock_offset: 0,
             readings: Readings::default(),
+            changes: HashMap::new(),
         }
     }
 
@@ -469,6 +473,11 @@ impl Inner {
         }
         let user = self.user(&grant.user_id).cloned().ok_or_else(ApiError::invalid_token)?;
         Ok((grant, user))
+    }
+
+    /// Counts a change made to a user through the API.
+    pub fn count_change(&mut self, what: &str, user_id: &str) {
+        *self.changes.entry(format!("{what} {user_id}")).or_default() += 1;
     }
 
     /// Marketplace uninstall by a user: every grant of that user for the app ends.

@@ -302,6 +302,7 @@ pub async fn update(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(
             return ApiError::bad_request(300, format!("Invalid field: {k}.")).into_response();
         }
     }
+    inner.count_change("update", &id);
     let Some(user) = inner.seed.users.iter_mut().find(|u| u.id == id) else { return not_found(&key) };
     for (k, v) in body.as_object().into_iter().flatten() {
         let text = v.as_str().unwrap_or("").chars().take(128).collect::<String>();
@@ -346,6 +347,7 @@ pub async fn status(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(
     if user.is_admin() && (action == "activate" || action == "deactivate") {
         return ApiError::bad_request(200, "Zoom Room and Admin users' status cannot be activated or deactivated.").into_response();
     }
+    inner.count_change(action, &user.id);
     match action {
         "deactivate" => {
             inner.deactivate(&user.id);
@@ -396,6 +398,7 @@ pub async fn delete(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(
     }
     // A disassociated user goes on as a free Zoom account of their own, outside every account
     // the sandbox models: here both leave the account, and their grants end.
+    inner.count_change(&action, &user.id);
     inner.deactivate(&user.id);
     inner.seed.users.retain(|u| u.id != user.id);
     StatusCode::NO_CONTENT.into_response()

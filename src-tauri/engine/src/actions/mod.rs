@@ -14,11 +14,15 @@
 //! - `users.rs`, `groups.rs`: the actions, with Zoom's pagination and its answers read into
 //!   `ZoomUser` and `ZoomGroup` whichever API they came from.
 //! - `answers.rs`: Zoom's error answers as the engine's errors.
+//! - `bulk.rs`, `journal.rs`: one action for many users — planned, run at the account's pace,
+//!   journaled so that a run cut off anywhere resumes exactly, and undone.
 
 pub(crate) mod answers;
+pub mod bulk;
 pub mod call;
 pub mod categories;
 pub mod groups;
+pub mod journal;
 pub mod limiter;
 pub mod route;
 pub mod transport;
