@@ -7,7 +7,7 @@ use specta::Type;
 use tauri_specta::{collect_commands, collect_events, Builder, ErrorHandlingMode, Event};
 use zoom_connections_engine::{EngineError, EngineEvent};
 
-use crate::commands;
+use crate::{commands, users_commands};
 
 /// The list of connections, an org or a status changed: the window reloads its overview.
 #[derive(Debug, Clone, Serialize, Deserialize, Type, Event)]
@@ -55,8 +55,20 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::run_keepalive_now::<tauri::Wry>,
             commands::connection_history,
             commands::open_zoom_added_apps::<tauri::Wry>,
+            users_commands::list_users,
+            users_commands::list_groups,
+            users_commands::get_user,
+            users_commands::user_action,
+            users_commands::remove_from_group,
+            users_commands::plan_bulk,
+            users_commands::start_bulk::<tauri::Wry>,
+            users_commands::resume_bulk::<tauri::Wry>,
+            users_commands::control_bulk,
+            users_commands::undo_bulk,
+            users_commands::bulk_runs,
+            users_commands::export_bulk,
         ])
-        .events(collect_events![ConnectionsChanged, FlowEnded])
+        .events(collect_events![ConnectionsChanged, FlowEnded, users_commands::BulkProgress, users_commands::BulkEnded])
 }
 
 #[cfg(test)]
@@ -119,5 +131,7 @@ mod tests {
     fn event_names_are_the_ones_the_ui_listens_to() {
         assert_eq!(ConnectionsChanged::NAME, "connections-changed");
         assert_eq!(FlowEnded::NAME, "flow-ended");
+        assert_eq!(users_commands::BulkProgress::NAME, "bulk-progress");
+        assert_eq!(users_commands::BulkEnded::NAME, "bulk-ended");
     }
 }

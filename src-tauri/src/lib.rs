@@ -13,6 +13,7 @@ mod logging;
 mod quit;
 mod sandbox;
 mod tray;
+mod users_commands;
 mod window;
 
 use tauri::Manager;
@@ -44,6 +45,7 @@ pub fn run() -> i32 {
     let built = builder
         .manage(quit::Quitting::default())
         .manage(engine_state::AppBroker::default())
+        .manage(users_commands::BulkRuns::default())
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_notification::init())

@@ -96,6 +96,70 @@ async connectionHistory(id: string) : Promise<HistoryEvent[]> {
  */
 async openZoomAddedApps(orgId: string) : Promise<string> {
     return await TAURI_INVOKE("open_zoom_added_apps", { orgId });
+},
+async listUsers(connectionId: string) : Promise<ZoomUser[]> {
+    return await TAURI_INVOKE("list_users", { connectionId });
+},
+async listGroups(connectionId: string) : Promise<ZoomGroup[]> {
+    return await TAURI_INVOKE("list_groups", { connectionId });
+},
+/**
+ * One user's details, fresh from Zoom (groups included).
+ */
+async getUser(connectionId: string, user: string) : Promise<ZoomUser> {
+    return await TAURI_INVOKE("get_user", { connectionId, user });
+},
+/**
+ * One action on one user: the same actions as a bulk run's, for one.
+ */
+async userAction(connectionId: string, user: string, pending: boolean, action: BulkAction) : Promise<null> {
+    return await TAURI_INVOKE("user_action", { connectionId, user, pending, action });
+},
+async removeFromGroup(connectionId: string, groupId: string, user: string) : Promise<null> {
+    return await TAURI_INVOKE("remove_from_group", { connectionId, groupId, user });
+},
+/**
+ * The dry run of a bulk action on the users `users` names (pasted emails or a CSV's text).
+ */
+async planBulk(connectionId: string, action: BulkAction, users: string) : Promise<Plan> {
+    return await TAURI_INVOKE("plan_bulk", { connectionId, action, users });
+},
+/**
+ * Starts the run of a plan (after the admin confirmed it): its id.
+ */
+async startBulk(connectionId: string, plan: Plan) : Promise<string> {
+    return await TAURI_INVOKE("start_bulk", { connectionId, plan });
+},
+/**
+ * Goes on with a run that was cut off (the app quit or crashed, the network went).
+ */
+async resumeBulk(runId: string) : Promise<string> {
+    return await TAURI_INVOKE("resume_bulk", { runId });
+},
+/**
+ * Pause, go on, or cancel a running run.
+ */
+async controlBulk(runId: string, pause: boolean, cancel: boolean) : Promise<null> {
+    return await TAURI_INVOKE("control_bulk", { runId, pause, cancel });
+},
+/**
+ * The plan that undoes a finished (de)activation run.
+ */
+async undoBulk(runId: string) : Promise<Plan> {
+    return await TAURI_INVOKE("undo_bulk", { runId });
+},
+/**
+ * The connection's recent bulk runs, newest first.
+ */
+async bulkRuns(connectionId: string) : Promise<RunSummary[]> {
+    return await TAURI_INVOKE("bulk_runs", { connectionId });
+},
+/**
+ * Each user's result of a run as CSV, saved in the Downloads folder (else the data folder);
+ * the path it was saved to.
+ */
+async exportBulk(runId: string) : Promise<string> {
+    return await TAURI_INVOKE("export_bulk", { runId });
 }
 }
 
@@ -103,9 +167,13 @@ async openZoomAddedApps(orgId: string) : Promise<string> {
 
 
 export const events = __makeEvents__<{
+bulkEnded: BulkEnded,
+bulkProgress: BulkProgress,
 connectionsChanged: ConnectionsChanged,
 flowEnded: FlowEnded
 }>({
+bulkEnded: "bulk-ended",
+bulkProgress: "bulk-progress",
 connectionsChanged: "connections-changed",
 flowEnded: "flow-ended"
 })
@@ -153,6 +221,15 @@ syslog_alerts: boolean;
  * through `Engine::set_alert_webhook`.
  */
 webhook: WebhookInfo | null }
+export type BulkAction = { action: "activate" } | { action: "deactivate" } | { action: "remove"; mode: RemoveMode } | { action: "update"; changes: UserChanges } | { action: "add_to_group"; group_id: string; group_name: string }
+/**
+ * A bulk run stopped: finished, cancelled, or cut off by `error` (then it can be resumed).
+ */
+export type BulkEnded = { run_id: string; finished: boolean; cancelled: boolean; error: EngineError | null }
+/**
+ * A bulk run advanced by one user.
+ */
+export type BulkProgress = Progress
 /**
  * A capability an org requires of every connection.
  */
@@ -435,6 +512,14 @@ sandbox: boolean }
  * whether one is in the keychain, and the exact redirect URL to register in the Zoom app.
  */
 export type OrgSettings = { org: Org; client_secret_saved: boolean; redirect_url: string }
+/**
+ * How a user's call ended.
+ */
+export type Outcome = { outcome: "done" } | 
+/**
+ * Already as asked when read back after a run was cut off: nothing sent again.
+ */
+{ outcome: "already_done" } | { outcome: "failed"; code: ErrorCode; message: string }
 export type Overview = { orgs: Org[]; connections: Connection[]; 
 /**
  * A problem found at start (corrupt metadata moved aside, engine not opened).
@@ -449,6 +534,8 @@ now: number;
  * `now` when the app follows the sandbox's time travel).
  */
 sandbox_now: number }
+export type Plan = { action: BulkAction; rows: PlannedRow[] }
+export type PlannedRow = { key: string; user: ZoomUser | null; verdict: Verdict }
 /**
  * Which call a connection test made.
  */
@@ -466,6 +553,14 @@ export type Probe =
  */
 "users_list"
 /**
+ * Where a run stands, after each user.
+ */
+export type Progress = { run_id: string; total: number; done: number; failed: number; 
+/**
+ * The user just answered.
+ */
+row: number; email: string; outcome: Outcome }
+/**
  * How the authorization comes back to the app (docs/architecture.md, How a deep link becomes a
  * connection).
  */
@@ -482,6 +577,44 @@ export type RedirectMode =
  * `http://127.0.0.1:{port}/oauth/callback`, a one-shot listener while the flow is pending.
  */
 { kind: "loopback" }
+/**
+ * Why a user is left out.
+ */
+export type Refusal = 
+/**
+ * The owner or an admin: Zoom refuses their status change and removal (docs/zoom.md, Users).
+ */
+"admin" | 
+/**
+ * The connection's own user.
+ */
+"yourself" | 
+/**
+ * An invitation not accepted: no status to change (it can be removed).
+ */
+"pending" | 
+/**
+ * Named twice in the list: acted on once.
+ */
+"duplicate" | "not_found"
+/**
+ * Zoom's two ways to remove a user (docs/zoom.md, Users): `disassociate` (the default) unlinks
+ * the user, who keeps their data in a free Zoom account of their own; `delete` removes the user
+ * and their data for good.
+ */
+export type RemoveMode = "disassociate" | "delete"
+/**
+ * A bulk run as the recent actions list shows it.
+ */
+export type RunSummary = { run_id: string; action: BulkAction; created_at: number; users: number; done: number; failed: number; finished: boolean; cancelled: boolean; 
+/**
+ * Going on in this process now.
+ */
+running: boolean; 
+/**
+ * A finished (de)activation: it can be undone.
+ */
+undoable: boolean }
 /**
  * A Server-to-Server app's identifiers; its client secret is in the keychain only.
  */
@@ -611,6 +744,19 @@ summary: string;
  */
 users: number | null; email: string | null; role: string | null }
 /**
+ * The fields an update changes; the others stay as they are.
+ */
+export type UserChanges = { first_name: string | null; last_name: string | null; type: number | null; dept: string | null; job_title: string | null; timezone: string | null; language: string | null }
+export type Verdict = 
+/**
+ * `what`: the change, e.g. "active → inactive", "dept: Sales → Legal".
+ */
+{ verdict: "change"; what: string } | 
+/**
+ * Already as asked.
+ */
+{ verdict: "no_change" } | { verdict: "refused"; why: Refusal }
+/**
  * What the settings show of the webhook (the URL itself stays in the keychain).
  */
 export type WebhookInfo = { host: string; kind: WebhookKind }
@@ -618,6 +764,7 @@ export type WebhookInfo = { host: string; kind: WebhookKind }
  * Which JSON the webhook gets, decided by its host.
  */
 export type WebhookKind = "slack" | "teams" | "json"
+export type ZoomGroup = { id: string; name: string; total_members: number | null }
 /**
  * The Zoom identity behind a connection, from `GET /v2/users/me`.
  */
@@ -691,6 +838,19 @@ export type ZoomReason =
  * 4700: Zoom's catch-all.
  */
 "unexpected"
+/**
+ * A Zoom user as either API shows it. A pending user listed by REST has no id (Zoom's list
+ * leaves it out), and SCIM knows no pending users.
+ */
+export type ZoomUser = { id: string | null; email: string; first_name: string; last_name: string; display_name: string; 
+/**
+ * 1 Basic, 2 Licensed, 4 Unassigned, 99 None (docs/zoom.md, Roles).
+ */
+type: number | null; role_id: string | null; role_name: string | null; 
+/**
+ * `active`, `inactive` or `pending`.
+ */
+status: string; dept: string; job_title: string; timezone: string; language: string; pmi: number | null; verified: boolean | null; created_at: string | null; last_login_time: string | null; group_ids: string[] }
 
 /** tauri-specta globals **/
 

@@ -87,7 +87,6 @@ pub enum Verdict {
 pub struct PlannedRow {
     pub key: String,
     pub user: Option<ZoomUser>,
-    #[serde(flatten)]
     pub verdict: Verdict,
 }
 
