@@ -56,6 +56,7 @@ function row(t: Catalog, lang: Language, c: Connection, margin: number, nowMs: n
       h(
         "div",
         { class: "actions" },
+        actionButton(t.actionUsers, t.ariaUsers, "users", c),
         actionButton(t.actionTest, t.ariaTest, "test", c),
         s2s ? actionButton(t.actionRotateSecret, t.ariaRotateSecret, "rotate-secret", c) : actionButton(t.actionReconnect, t.ariaReconnect, "reconnect", c),
         actionButton(t.actionDelete, t.ariaDelete, "delete", c),

@@ -2,10 +2,20 @@
 // `bindings.ts`, which is generated from the Rust types (src-tauri/src/ipc.rs; a test fails when
 // it is stale). This file only gives the components short names and one error shape.
 import type { UnlistenFn } from "@tauri-apps/api/event";
-import { commands, events, type EngineError, type EventKind, type FlowEnded } from "./bindings";
+import { commands, events, type BulkEnded, type EngineError, type EventKind, type FlowEnded, type Progress } from "./bindings";
 
 export type {
   AppSettings,
+  BulkAction,
+  BulkEnded,
+  Plan,
+  PlannedRow,
+  Progress,
+  Refusal,
+  RunSummary,
+  Verdict,
+  ZoomGroup,
+  ZoomUser,
   Capability,
   Connection,
   ConnectionKind,
@@ -57,6 +67,20 @@ export const ipc = {
   createS2sConnection: commands.createS2sConnection,
   rotateS2sSecret: commands.rotateS2sSecret,
   openZoomAddedApps: commands.openZoomAddedApps,
+  listUsers: commands.listUsers,
+  listGroups: commands.listGroups,
+  getUser: commands.getUser,
+  userAction: commands.userAction,
+  removeFromGroup: commands.removeFromGroup,
+  planBulk: commands.planBulk,
+  startBulk: commands.startBulk,
+  resumeBulk: commands.resumeBulk,
+  controlBulk: commands.controlBulk,
+  undoBulk: commands.undoBulk,
+  bulkRuns: commands.bulkRuns,
+  exportBulk: commands.exportBulk,
+  onBulkProgress: (handler: (p: Progress) => void): Promise<UnlistenFn> => events.bulkProgress.listen((e) => handler(e.payload)),
+  onBulkEnded: (handler: (e: BulkEnded) => void): Promise<UnlistenFn> => events.bulkEnded.listen((e) => handler(e.payload)),
   onConnectionsChanged: (handler: () => void): Promise<UnlistenFn> => events.connectionsChanged.listen(() => handler()),
   onFlowEnded: (handler: (e: FlowEnded) => void): Promise<UnlistenFn> => events.flowEnded.listen((e) => handler(e.payload)),
 };

@@ -8,6 +8,7 @@ import { renderSettingsPage } from "./settings-page";
 import { blankOrg, redirectUrlFor, renderOrgSettings, renderUninstallHelp } from "./org-settings";
 import { openNewConnectionDialog, openRotateSecretDialog, openSupersededDialog, reconnect, type FlowOutcome } from "./new-connection";
 import { renderCheckSettings, renderSetupSteps } from "./setup-guide";
+import { openUsersView, type UsersView } from "./users-page";
 
 /** Loads the list and keeps it current from the shell's events (no polling). */
 export async function mount(root: HTMLElement, locales: readonly string[] = navigator.languages ?? [navigator.language]): Promise<void> {
@@ -15,13 +16,19 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
   let state: PageState | undefined;
   let version: string | null = null;
   let settings: AppSettings | undefined;
-  let view: "connections" | "settings" = "connections";
+  let view: "connections" | "settings" | "users" = "connections";
+  // The Users view keeps its own state (search, scroll, the user shown): built once per visit.
+  let usersView: UsersView | undefined;
   // The org shown in Settings: its saved settings, or a blank one being added.
   let orgView: OrgSettings | undefined;
   const t = () => catalogs[lang];
 
   const render = () => {
     document.title = t().appTitle;
+    if (view === "users" && usersView) {
+      if (!root.contains(usersView.element)) root.replaceChildren(usersView.element, renderFooter(t(), version));
+      return;
+    }
     document.documentElement.lang = lang;
     // Keep keyboard focus across a re-render: the same control, found again by its data.
     const focused = document.activeElement as HTMLElement | null;
@@ -173,6 +180,8 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
   root.addEventListener("click", (e) => {
     const el = (e.target as HTMLElement).closest<HTMLElement>("[data-action]");
     if (!el) return;
+    // The Users view handles its own clicks.
+    if (view === "users") return;
     if (el.dataset.action === "back") {
       view = "connections";
       void load().then(() => (root.querySelector('[data-testid="connections-heading"]') as HTMLElement | null)?.focus());
@@ -221,6 +230,18 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
         break;
       case "rotate-secret":
         if (conn) openRotateSecretDialog(t(), conn, notice);
+        break;
+      case "users":
+        if (!conn) return;
+        view = "users";
+        usersView = openUsersView(t(), lang, conn, () => {
+          usersView?.dispose();
+          usersView = undefined;
+          view = "connections";
+          void load().then(() => (root.querySelector('[data-testid="connections-heading"]') as HTMLElement | null)?.focus());
+        });
+        render();
+        (root.querySelector('[data-testid="users-heading"]') as HTMLElement | null)?.focus();
         break;
     }
   });
