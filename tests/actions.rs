@@ -136,7 +136,12 @@ async fn a_bulk_run_killed_at_random_moments_resumes_without_repeating_or_skippi
     assert!(run_ids(&s).is_empty());
 
     let mut rng = rand::rng();
-    let mut child = s.cli(&["users", "bulk", "deactivate", "-c", "Production", "--csv", csv, "--yes", "--json"]).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    let mut child = s
+        .cli(&["users", "bulk", "deactivate", "-c", "Production", "--csv", csv, "--yes", "--json"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
     for _ in 0..3 {
         tokio::time::sleep(std::time::Duration::from_millis(rng.random_range(700..2500))).await;
         let _ = child.kill();

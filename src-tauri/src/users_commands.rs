@@ -148,7 +148,13 @@ fn spawn_run<R: Runtime>(app: AppHandle<R>, runs: &BulkRuns, actions: Arc<Action
 /// Starts the run of a plan (after the admin confirmed it): its id.
 #[tauri::command]
 #[specta::specta]
-pub async fn start_bulk<R: Runtime>(app: AppHandle<R>, engine: State<'_, AppEngine>, runs: State<'_, BulkRuns>, connection_id: String, plan: Plan) -> CmdResult<String> {
+pub async fn start_bulk<R: Runtime>(
+    app: AppHandle<R>,
+    engine: State<'_, AppEngine>,
+    runs: State<'_, BulkRuns>,
+    connection_id: String,
+    plan: Plan,
+) -> CmdResult<String> {
     let engine = engine.get()?;
     let conn = engine.connection(&connection_id)?;
     if plan.targets().is_empty() {
@@ -237,7 +243,7 @@ pub async fn bulk_runs(engine: State<'_, AppEngine>, runs: State<'_, BulkRuns>, 
 pub async fn export_bulk(engine: State<'_, AppEngine>, run_id: String) -> CmdResult<String> {
     let engine = engine.get()?;
     let record = journal::read(&journal::path_of(engine.data_dir(), &run_id)?)?;
-    let folder = dirs::download_dir().unwrap_or_else(|| engine.data_dir().to_path_buf());
+    let folder = dirs::download_dir().filter(|d| d.is_dir()).unwrap_or_else(|| engine.data_dir().to_path_buf());
     let path = folder.join(format!("zoom-connections-{run_id}.csv"));
     std::fs::write(&path, bulk::results_csv(&record)).map_err(|e| EngineError::new(ErrorCode::Storage, format!("{}: {e}", path.display())))?;
     Ok(path.display().to_string())

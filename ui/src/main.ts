@@ -3,7 +3,7 @@ import { renderConnectionsPage, renderFooter, type PageState } from "./connectio
 import { openDeleteDialog } from "./dialogs";
 import { catalogs, errorMessage, pickLanguage, testText, warningText, type Language } from "./i18n";
 import { h } from "./dom";
-import { asEngineError, ipc, type AppSettings, type OrgSettings } from "./ipc";
+import { asEngineError, ipc, type AppSettings, type Connection, type OrgSettings } from "./ipc";
 import { renderSettingsPage } from "./settings-page";
 import { blankOrg, redirectUrlFor, renderOrgSettings, renderUninstallHelp } from "./org-settings";
 import { openNewConnectionDialog, openRotateSecretDialog, openSupersededDialog, reconnect, type FlowOutcome } from "./new-connection";
@@ -19,17 +19,24 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
   let view: "connections" | "settings" | "users" = "connections";
   // The Users view keeps its own state (search, scroll, the user shown): built once per visit.
   let usersView: UsersView | undefined;
+  let usersOf: { conn: Connection; lang: Language } | undefined;
   // The org shown in Settings: its saved settings, or a blank one being added.
   let orgView: OrgSettings | undefined;
   const t = () => catalogs[lang];
 
   const render = () => {
     document.title = t().appTitle;
-    if (view === "users" && usersView) {
+    document.documentElement.lang = lang;
+    if (view === "users" && usersView && usersOf) {
+      // A language changed in the meantime (Settings in another window, the OS) redraws it.
+      if (usersOf.lang !== lang) {
+        usersView.dispose();
+        showUsers(usersOf.conn);
+        return;
+      }
       if (!root.contains(usersView.element)) root.replaceChildren(usersView.element, renderFooter(t(), version));
       return;
     }
-    document.documentElement.lang = lang;
     // Keep keyboard focus across a re-render: the same control, found again by its data.
     const focused = document.activeElement as HTMLElement | null;
     const key = focused?.dataset?.action
@@ -165,6 +172,21 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
     });
   };
 
+  /** The Users view of `conn`, with Back to the connections. */
+  const showUsers = (conn: Connection) => {
+    view = "users";
+    usersOf = { conn, lang };
+    usersView = openUsersView(t(), lang, conn, () => {
+      usersView?.dispose();
+      usersView = undefined;
+      usersOf = undefined;
+      view = "connections";
+      void load().then(() => (root.querySelector('[data-testid="connections-heading"]') as HTMLElement | null)?.focus());
+    });
+    render();
+    (root.querySelector('[data-testid="users-heading"]') as HTMLElement | null)?.focus();
+  };
+
   root.addEventListener("change", (e) => {
     const target = e.target as HTMLSelectElement;
     if (target.id === "org" && state) {
@@ -232,16 +254,7 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
         if (conn) openRotateSecretDialog(t(), conn, notice);
         break;
       case "users":
-        if (!conn) return;
-        view = "users";
-        usersView = openUsersView(t(), lang, conn, () => {
-          usersView?.dispose();
-          usersView = undefined;
-          view = "connections";
-          void load().then(() => (root.querySelector('[data-testid="connections-heading"]') as HTMLElement | null)?.focus());
-        });
-        render();
-        (root.querySelector('[data-testid="users-heading"]') as HTMLElement | null)?.focus();
+        if (conn) showUsers(conn);
         break;
     }
   });

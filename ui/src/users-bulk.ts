@@ -37,6 +37,33 @@ export function refusalText(t: Catalog, why: Refusal): string {
   }[why];
 }
 
+/** What a planned change does, in the admin's language (the engine's words name fields and
+ * values; the values are the users' own). */
+export function changeText(t: Catalog, a: BulkAction, what: string): string {
+  switch (a.action) {
+    case "deactivate":
+      return `${t.usersStatusActive} → ${t.usersStatusInactive}`;
+    case "activate":
+      return `${t.usersStatusInactive} → ${t.usersStatusActive}`;
+    case "remove":
+      return actionName(t, a);
+    case "add_to_group":
+      return `+ ${a.group_name}`;
+    case "update": {
+      const names: Record<string, string> = {
+        first_name: t.userFieldFirstName,
+        last_name: t.userFieldLastName,
+        dept: t.userFieldDept,
+        job_title: t.userFieldJobTitle,
+        timezone: t.userFieldTimezone,
+        language: t.userFieldLanguage,
+        type: t.userFieldType,
+      };
+      return what.replace(/(^|, )([a-z_]+):/g, (_, sep: string, field: string) => `${sep}${names[field] ?? field}:`);
+    }
+  }
+}
+
 /** The counts of a plan: [change, already so, left out]. */
 export function planCounts(plan: Plan): [number, number, number] {
   let change = 0;
@@ -114,7 +141,9 @@ export function openBulkDialog(t: Catalog, conn: Connection, groups: ZoomGroup[]
         planStep(await ipc.planBulk(conn.id, action, users.value));
       } catch (e) {
         check.disabled = false;
-        error.textContent = errorMessage(t, asEngineError(e).code);
+        const err = asEngineError(e);
+        // What in the list cannot be read (an entry that is no email or id) is named, as written.
+        error.textContent = err.code === "invalid_settings" ? `${errorMessage(t, err.code)} (${err.message})` : errorMessage(t, err.code);
       }
     }, { class: "primary", "data-testid": "bulk-check" });
     step(
@@ -134,7 +163,7 @@ export function openBulkDialog(t: Catalog, conn: Connection, groups: ZoomGroup[]
     const [change, same, refused] = planCounts(p);
     const rows = p.rows.slice(0, PLAN_ROWS_SHOWN).map((r) => {
       const v = r.verdict;
-      const text = v.verdict === "change" ? `${t.bulkPlanChange}: ${v.what}` : v.verdict === "no_change" ? t.bulkPlanSame : refusalText(t, v.why);
+      const text = v.verdict === "change" ? `${t.bulkPlanChange}: ${changeText(t, p.action, v.what)}` : v.verdict === "no_change" ? t.bulkPlanSame : refusalText(t, v.why);
       return h("li", { class: `verdict-${v.verdict}`, "data-verdict": v.verdict }, h("span", { class: "mono" }, r.key), " — ", text);
     });
     const more = p.rows.length > PLAN_ROWS_SHOWN ? [h("p", { class: "hint" }, fill(t.bulkPlanMore, { n: String(p.rows.length - PLAN_ROWS_SHOWN) }))] : [];
@@ -151,9 +180,10 @@ export function openBulkDialog(t: Catalog, conn: Connection, groups: ZoomGroup[]
     run.disabled = change === 0;
     step(
       [
-        h("p", { "data-testid": "bulk-plan-summary" }, `${actionName(t, p.action)}: ${fill(t.bulkPlan, { change: String(change), same: String(same), refused: String(refused) })}`),
+        h("p", { id: "bulk-plan-summary", "data-testid": "bulk-plan-summary" }, `${actionName(t, p.action)}: ${fill(t.bulkPlan, { change: String(change), same: String(same), refused: String(refused) })}`),
         ...(change === 0 ? [h("p", { class: "hint" }, t.bulkNothing)] : []),
-        h("ul", { class: "plan-rows", "data-testid": "bulk-plan" }, ...rows),
+        // A list that scrolls: reachable from the keyboard, named by the summary above it.
+        h("ul", { class: "plan-rows", tabindex: "0", "aria-labelledby": "bulk-plan-summary", "data-testid": "bulk-plan" }, ...rows),
         ...more,
       ],
       [button(t.bulkBack, chooseStep, { "data-testid": "bulk-back" }), run],

@@ -5,6 +5,7 @@ import { catalogs, fill } from "./i18n";
 import type { Capability, Connection, Plan, ZoomUser } from "./ipc";
 import { mount } from "./main";
 import { filterUsers } from "./users-page";
+import { changeText } from "./users-bulk";
 
 const en = catalogs.en;
 const tick = () => new Promise((r) => setTimeout(r, 0));
@@ -90,6 +91,13 @@ async function usersPage(locale = "en-US") {
 const q = (root: Element, sel: string) => root.querySelector(sel) as HTMLElement;
 
 describe("Users view", () => {
+  it("words a planned change in the admin's language", () => {
+    const ja = catalogs.ja;
+    const update = { action: "update" as const, changes: { first_name: null, last_name: null, type: null, dept: "Legal", job_title: "CFO", timezone: null, language: null } };
+    expect(changeText(ja, update, "dept: Sales → Legal, job_title:  → CFO")).toBe(`${ja.userFieldDept}: Sales → Legal, ${ja.userFieldJobTitle}:  → CFO`);
+    expect(changeText(ja, { action: "deactivate" }, "active → inactive")).toBe(`${ja.usersStatusActive} → ${ja.usersStatusInactive}`);
+  });
+
   it("filters 10,000 users by email, name and status", () => {
     const index = many.map((u) => `${u.email} ${u.display_name}`.toLowerCase());
     expect(filterUsers(many, index, "USER09999@", "all").map((u) => u.email)).toEqual(["user09999@contoso.example"]);
@@ -183,6 +191,7 @@ describe("Users view", () => {
     expect(calls.find(([c]) => c === "plan_bulk")?.[1]).toEqual({ connectionId: "c1", action: { action: "deactivate" }, users: "user00002@contoso.example\nuser00050@contoso.example\nowner@contoso.example" });
     expect(q(dialog, '[data-testid="bulk-plan-summary"]').textContent).toContain(fill(en.bulkPlan, { change: "1", same: "1", refused: "1" }));
     expect(q(dialog, '[data-testid="bulk-plan"]').textContent).toContain(en.bulkRefusedAdmin);
+    expect(q(dialog, '[data-testid="bulk-plan"]').textContent).toContain(`${en.bulkPlanChange}: ${en.usersStatusActive} → ${en.usersStatusInactive}`);
     expect(document.activeElement).toBe(q(dialog, '[data-testid="bulk-back"]'));
     expect(calls.some(([c]) => c === "start_bulk")).toBe(false);
     q(dialog, '[data-testid="bulk-run"]').click();

@@ -88,6 +88,15 @@ impl DerefMut for StateGuard<'_> {
     }
 }
 
+impl StateGuard<'_> {
+    /// The state to change without saving it: for what a restart may forget (the rate limits'
+    /// counts, a token's call counter). A read of the API must not rewrite the whole state file
+    /// — with a large account, megabytes synced on every call.
+    pub fn untracked(&mut self) -> &mut Inner {
+        &mut self.guard
+    }
+}
+
 impl Drop for StateGuard<'_> {
     fn drop(&mut self) {
         if let (true, Some(path)) = (self.changed, &self.shared.state_file) {

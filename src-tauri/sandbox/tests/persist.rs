@@ -117,3 +117,28 @@ async fn the_file_keeps_only_tokens_that_can_still_be_used() {
     assert_eq!(saved_tokens(), 2, "the current refresh token and the access token just issued");
     assert_eq!(sandbox.grants().await[0]["tokens"].as_array().unwrap().len(), 54, "the running sandbox still lists them all");
 }
+
+/// Reading the API saves nothing (a large account's state is megabytes, synced on each save);
+/// a change through it is saved at once.
+#[tokio::test]
+async fn api_reads_leave_the_state_file_alone_and_changes_are_saved() {
+    let (_scratch, path) = state_file();
+    let sb = Sandbox::start_with(config(&path)).await;
+    let tokens = sb.connect("admin@contoso.example").await;
+    let access = tokens["access_token"].as_str().unwrap().to_string();
+    let before = std::fs::read(&path).unwrap();
+    let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+    for _ in 0..5 {
+        assert_eq!(sb.me(&access).await.status(), StatusCode::OK);
+        let list = sb.http.get(sb.url("/v2/users")).bearer_auth(&access).send().await.unwrap();
+        assert_eq!(list.status(), StatusCode::OK);
+    }
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    assert_eq!(std::fs::metadata(&path).unwrap().modified().unwrap(), modified);
+    let deactivated =
+        sb.http.put(sb.url("/v2/users/member@contoso.example/status")).bearer_auth(&access).json(&json!({"action": "deactivate"})).send().await.unwrap();
+    assert_eq!(deactivated.status(), StatusCode::NO_CONTENT);
+    let saved: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let member = saved["users"].as_array().unwrap().iter().find(|u| u["email"] == "member@contoso.example").unwrap().clone();
+    assert_eq!(member["status"], "inactive");
+}
