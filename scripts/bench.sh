@@ -7,7 +7,10 @@
 #     hand-over, the engine, Zoom's (the sandbox's) answers and the window;
 #  4. scripts: `token` through the app's broker vs cold, the proxy's added latency, 50 scripts
 #     across a keepalive refresh;
-#  5. sizes: release binary and .deb.
+#  5. bulk runs: 1,000 deactivations at a Pro account's pace (alone, and beside another app
+#     using half the budget), a run SIGKILLed 10 times and resumed, listing 14,000 users, and
+#     the Users view of a 10,000-user account in the release app's window;
+#  6. sizes: release binary and .deb.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
@@ -31,9 +34,17 @@ say "Deep link to Active (release build, the real window, 10 runs, median)"
 XDG_DATA_HOME=$(mktemp -d) xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" dbus-run-session -- \
   sh -c 'echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec node bench/deep-link.mjs 10 "$0"' "$PWD/$app"
 
+say "Users view: a 10,000-user account in the real window (release build, 5 runs, median)"
+XDG_DATA_HOME=$(mktemp -d) xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" dbus-run-session -- \
+  sh -c 'echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec node bench/users-view.mjs 5 "$0"' "$PWD/$app"
+
 say "Scripts: token through the broker vs cold, the proxy, 50 scripts across a refresh (release build, real keychain)"
 XDG_DATA_HOME=$(mktemp -d) dbus-run-session -- \
   sh -c 'echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec cargo bench --bench scripts'
+
+say "Bulk runs at a Pro account's pace, and resumed after SIGKILL (release CLI, real keychain)"
+XDG_DATA_HOME=$(mktemp -d) dbus-run-session -- \
+  sh -c 'echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec cargo bench --bench bulk'
 
 say "Sizes"
 printf 'release binary: %s (%s bytes)\nbare Tauri binary: %s (%s bytes)\n.deb: %s (%s bytes)\n' \

@@ -69,7 +69,7 @@ build_e2e_app() {
     && cp target/debug/bundle/deb/*.deb target/e2e/zoom-connections.deb
 }
 
-# Which layers: all by default; `tests/run-all.sh lint|rust|ui|e2e [e2e test files…]` runs one.
+# Which layers: all by default; `tests/run-all.sh lint|rust|ui|clients|e2e [e2e test files…]` runs one.
 only=${1:-all}
 shift || true
 want() { [ "$only" = all ] || [ "$only" = "$1" ]; }
@@ -86,6 +86,7 @@ if want rust; then
     cargo test -p zoom-connections-engine --test sigkill --color never -- --include-ignored --nocapture' 
 fi
 want ui && layer "UI: vitest" npm --prefix ui test --silent
+want clients && layer "Third-party Zoom clients against the sandbox (PyPI, npm)" tests/clients/run.sh
 if want e2e; then
   layer "Build the app with the UI embedded" build_e2e_app
   if [ -x target/e2e/zoom-connections-app ]; then

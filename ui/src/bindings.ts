@@ -110,10 +110,11 @@ async getUser(connectionId: string, user: string) : Promise<ZoomUser> {
     return await TAURI_INVOKE("get_user", { connectionId, user });
 },
 /**
- * One action on one user: the same actions as a bulk run's, for one.
+ * One action on one user: a run of one, journaled like a bulk run's, so that it shows among the
+ * recent actions (and a deactivation can be undone) and is never sent twice.
  */
-async userAction(connectionId: string, user: string, pending: boolean, action: BulkAction) : Promise<null> {
-    return await TAURI_INVOKE("user_action", { connectionId, user, pending, action });
+async userAction(connectionId: string, email: string, userId: string | null, pending: boolean, action: BulkAction) : Promise<null> {
+    return await TAURI_INVOKE("user_action", { connectionId, email, userId, pending, action });
 },
 async removeFromGroup(connectionId: string, groupId: string, user: string) : Promise<null> {
     return await TAURI_INVOKE("remove_from_group", { connectionId, groupId, user });

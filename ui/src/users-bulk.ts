@@ -194,6 +194,7 @@ export function openBulkDialog(t: Catalog, conn: Connection, groups: ZoomGroup[]
 
   /** Follows run `runId` through its events until it ends. */
   const follow = (runId: string, total: number) => {
+    dialog.dataset.run = runId;
     const bar = h("progress", { max: String(Math.max(total, 1)), value: "0", "data-testid": "bulk-progress", "aria-label": t.bulkTitle }) as HTMLProgressElement;
     const line = h("p", { role: "status", "aria-live": "polite", "data-testid": "bulk-progress-text" }, fill(t.bulkRunning, { done: "0", total: String(total), failed: "0" }));
     const failures = h("ul", { class: "failures", "data-testid": "bulk-failures" });

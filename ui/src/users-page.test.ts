@@ -147,7 +147,7 @@ describe("Users view", () => {
     q(root, '[data-row="1"]').click();
     q(root, '[data-testid="user-deactivate"]').click();
     await tick();
-    expect(calls.find(([c]) => c === "user_action")?.[1]).toEqual({ connectionId: "c1", user: "u00002", pending: false, action: { action: "deactivate" } });
+    expect(calls.find(([c]) => c === "user_action")?.[1]).toEqual({ connectionId: "c1", email: "user00002@contoso.example", userId: "u00002", pending: false, action: { action: "deactivate" } });
     q(root, '[data-testid="user-remove"]').click();
     const dialog = q(document.body, '[data-testid="remove-dialog"]');
     expect(document.activeElement).toBe(q(dialog, '[data-testid="remove-cancel"]'));

@@ -166,3 +166,23 @@ async fn pause_holds_the_run_and_cancel_leaves_the_rest_for_a_resume() {
     let (_, reread) = Journal::open(&w.data_dir, &record.run_id).unwrap();
     assert!(reread.cancelled);
 }
+
+#[tokio::test]
+async fn a_spent_daily_limit_stops_the_run_rather_than_failing_everyone() {
+    let (w, actions, id) = setup(30).await;
+    let plan = bulk::plan(&actions, BulkAction::Deactivate, &emails(1..=10), Some(ADMIN)).await.unwrap();
+    let (journal, record) = bulk::start(&w.data_dir, &id, "Contoso", &plan, 1).unwrap();
+    w.control("/faults", json!({"endpoint": "users", "fault": {"kind": "daily_limit"}, "count": 1})).await;
+    let (_tx, rx) = watch::channel(Control::Run);
+    let (record, error) = bulk::execute(actions.clone(), Arc::new(journal), record, rx, |_| {}).await;
+    let error = error.expect("the daily limit stops the run");
+    assert_eq!(error.code, zoom_connections_engine::ErrorCode::ZoomRateLimited);
+    assert!(error.message.contains("daily limit"), "{}", error.message);
+    assert!(!record.rows.iter().any(|r| matches!(r, RowState::Answered(Outcome::Failed { .. }))), "no user failed for it");
+    // The next day (here: at once, the fault spent), the run goes on and finishes.
+    let (journal, record) = Journal::open(&w.data_dir, &record.run_id).unwrap();
+    let (_tx, rx) = watch::channel(Control::Run);
+    let (record, error) = bulk::execute(actions.clone(), Arc::new(journal), record, rx, |_| {}).await;
+    assert!(error.is_none() && record.finished(), "{error:?}");
+    assert_eq!(inactive_emails(&actions).await.len(), 10 + 1);
+}

@@ -95,6 +95,8 @@ async fn a_429_per_second_is_waited_out_and_a_daily_one_passed_on() {
     w.control("/faults", json!({"endpoint": "users_me", "fault": {"kind": "rate_limit"}, "count": 2})).await;
     let answer = uds.get("http://localhost/zoom/n/v2/users/me").send().await.unwrap();
     assert_eq!(answer.status(), 200, "two 429s per second waited out");
+    // The proxy's 429s count in the account's pace the actions share.
+    assert_eq!(zoom_connections_engine::actions::refusals(&w.engine), 2);
     w.control("/faults", json!({"endpoint": "users_me", "fault": {"kind": "daily_limit"}, "count": 1})).await;
     let answer = uds.get("http://localhost/zoom/n/v2/users/me").send().await.unwrap();
     assert_eq!(answer.status(), 429);

@@ -29,6 +29,9 @@ const MAX_REFUSAL_BODY: usize = 64 * 1024;
 const MAX_RATE_LIMITED: u32 = 60;
 /// The longest one 429 holds a category (a longer Retry-After is not a per-second one).
 const MAX_QPS_WAIT: Duration = Duration::from_secs(60);
+/// How long a call refused per second without a wait named waits before its next turn: Zoom
+/// counts whole seconds, so the next one has begun by then.
+const UNTOLD_WAIT: Duration = Duration::from_secs(1);
 
 /// The token each connection's calls use, until Zoom refuses it or it nears its end.
 #[derive(Default)]
@@ -203,14 +206,17 @@ pub(crate) async fn send(engine: &Engine, id: &str, account: &str, request: &Api
                 }
             }
             let named = header(&headers, "x-ratelimit-category").and_then(super::Category::parse).unwrap_or(category);
-            let wait = crate::retry_after::rate_limit_wait(|name| header(&headers, name), engine.now()).map(|r| r.wait).unwrap_or(Duration::from_secs(1));
-            if is_daily_limit(&headers) || wait > MAX_QPS_WAIT || rate_limited >= MAX_RATE_LIMITED {
+            let told = crate::retry_after::rate_limit_wait(|name| header(&headers, name), engine.now()).map(|r| r.wait);
+            if is_daily_limit(&headers) || told.is_some_and(|w| w > MAX_QPS_WAIT) || rate_limited >= MAX_RATE_LIMITED {
                 return Ok(Answer { status, headers, body: AnswerBody::Read(body) });
             }
             rate_limited += 1;
             let limit = header(&headers, "x-ratelimit-limit").and_then(|v| v.trim().parse().ok());
-            limits.refused(account, named, limit, wait);
+            limits.refused(account, named, limit, told);
+            // Zoom's second is full: this call waits for the next one (its phase unknown, so up to
+            // a second), then takes a turn at the slower pace.
             tracing::debug!(connection = %id, ?named, "Zoom's per-second limit; waiting and sending again");
+            tokio::time::sleep(told.unwrap_or(UNTOLD_WAIT)).await;
             continue;
         }
         limits.answered(account, category);

@@ -58,6 +58,8 @@ pub struct RateLimits {
     paces: Mutex<HashMap<(String, Category), Pace>>,
     /// Endpoints whose 429 named another category than `categories::category` gave.
     learned: Mutex<HashMap<String, Category>>,
+    /// 429s per second Zoom answered, all waited out (for `make bench` and the log).
+    refusals: std::sync::atomic::AtomicU64,
 }
 
 impl RateLimits {
@@ -97,9 +99,13 @@ impl RateLimits {
         }
     }
 
-    /// Zoom answered 429 per second: slower, and nothing more in this category for `wait`.
+    /// Zoom answered 429 per second: slower, and, when Zoom said how long to wait
+    /// (`Retry-After`, `X-RateLimit-Reset`), nothing more in this category until then. Without
+    /// such a header only the refused call waits (`call.rs`): holding every call for a guessed
+    /// second wasted the next second's budget each time (`make bench`, Bulk runs).
     /// `limit`: the account's limit if Zoom named it (`X-RateLimit-Limit`).
-    pub fn refused(&self, account: &str, category: Category, limit: Option<u32>, wait: Duration) {
+    pub fn refused(&self, account: &str, category: Category, limit: Option<u32>, hold: Option<Duration>) {
+        self.refusals.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut paces = lock(&self.paces);
         let now = Instant::now();
         let pace = paces.entry((account.to_string(), category)).or_insert_with(|| Pace::new(category, now));
@@ -112,7 +118,14 @@ impl RateLimits {
             pace.rate = (pace.rate * SLOW_DOWN).min(pace.ceiling).max(FLOOR);
         }
         pace.calm_since = now;
-        pace.next = pace.next.max(now + wait);
+        if let Some(hold) = hold {
+            pace.next = pace.next.max(now + hold);
+        }
+    }
+
+    /// How many 429s per second this process waited out so far.
+    pub fn refusals(&self) -> u64 {
+        self.refusals.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn pace(&self, account: &str, category: Category) -> Option<PaceNow> {
@@ -134,13 +147,18 @@ mod tests {
         // 28.5 a second from the start: the 29th call goes out just under a second later.
         let took = start.elapsed().as_secs_f64();
         assert!((0.95..1.0).contains(&took), "{took}");
-        limits.refused("a", Category::Light, Some(20), Duration::from_secs(1));
+        limits.refused("a", Category::Light, Some(20), Some(Duration::from_secs(1)));
         let pace = limits.pace("a", Category::Light).unwrap();
         assert_eq!(pace.limit_known, Some(20.0));
         assert!(pace.per_second <= 19.0 + 1e-9, "{pace:?}");
         let before = Instant::now();
         limits.turn("a", Category::Light).await;
         assert!(before.elapsed() >= Duration::from_millis(990), "held for Zoom's wait");
+        // Without a wait from Zoom, the category is only slowed, not held.
+        limits.refused("a", Category::Light, None, None);
+        let before = Instant::now();
+        limits.turn("a", Category::Light).await;
+        assert!(before.elapsed() < Duration::from_millis(100), "{:?}", before.elapsed());
         // Another account and another category are not held.
         let before = Instant::now();
         limits.turn("b", Category::Light).await;
@@ -151,7 +169,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn calm_seconds_bring_the_pace_back_up_to_zooms_limit_and_no_further() {
         let limits = RateLimits::default();
-        limits.refused("a", Category::Light, Some(30), Duration::ZERO);
+        limits.refused("a", Category::Light, Some(30), None);
         for _ in 0..200 {
             tokio::time::advance(Duration::from_millis(1001)).await;
             limits.answered("a", Category::Light);

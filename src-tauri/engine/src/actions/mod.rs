@@ -64,3 +64,8 @@ impl<T: Transport> Actions<T> {
 pub fn pace(engine: &crate::Engine, account: &str, category: Category) -> Option<limiter::PaceNow> {
     engine.inner.rate_limits.pace(account, category)
 }
+
+/// How many of Zoom's 429s per second this process has waited out (none reached a caller).
+pub fn refusals(engine: &crate::Engine) -> u64 {
+    engine.inner.rate_limits.refusals()
+}
