@@ -5,11 +5,13 @@
 // list (PSS before and after). Usage (inside Xvfb and a D-Bus session with a keychain):
 // node bench/users-view.mjs RUNS APP_BINARY
 import { readFileSync, readdirSync } from "node:fs";
-import { By, until } from "selenium-webdriver";
+import { createRequire } from "node:module";
 import { control, freshHome, readLogs, startApp, waitFor } from "../tests/e2e/lib/app.mjs";
 import { invoke, openSession } from "../tests/e2e/lib/driver.mjs";
 import { authorizeInSandbox } from "../tests/e2e/lib/sandbox-user.mjs";
 
+// selenium-webdriver is the end-to-end tests' dependency (tests/e2e/package.json).
+const { By, until } = createRequire(new URL("../tests/e2e/package.json", import.meta.url))("selenium-webdriver");
 const runs = Number(process.argv[2] ?? 5);
 process.env.APP_BIN = process.argv[3];
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -128,7 +128,7 @@ pub(crate) async fn users(a: UsersArgs, text: &'static Text) -> Result<i32, Engi
     };
     let result: Result<(), EngineError> = async {
         match action {
-            UsersAction::List { status, search, user_type } => {
+            UsersAction::List { status, search, user_type, role_id } => {
                 let query = UserQuery {
                     text: search,
                     status: status.map(|s| match s {
@@ -137,7 +137,7 @@ pub(crate) async fn users(a: UsersArgs, text: &'static Text) -> Result<i32, Engi
                         StatusFilter::Pending => UserStatus::Pending,
                     }),
                     user_type,
-                    role_id: None,
+                    role_id,
                 };
                 let users = actions.search(&query).await?;
                 if json {

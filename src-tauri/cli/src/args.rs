@@ -164,7 +164,7 @@ pub enum CreateHow {
 
 #[derive(Subcommand, Debug)]
 pub enum UsersAction {
-    /// Every user (every page), optionally narrowed: --status, --search (email or name), --type.
+    /// Every user (every page), optionally narrowed: --status, --search (email or name), --type, --role.
     List {
         #[arg(long, value_enum)]
         status: Option<StatusFilter>,
@@ -174,6 +174,9 @@ pub enum UsersAction {
         /// 1 Basic, 2 Licensed, 4 Unassigned, 99 None.
         #[arg(long = "type")]
         user_type: Option<u32>,
+        /// A role's id (0 Owner, 1 Admin, 2 Member, or a custom role's).
+        #[arg(long = "role")]
+        role_id: Option<String>,
     },
     /// One user, by id or email.
     Get { user: String },

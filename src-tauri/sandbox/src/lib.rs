@@ -17,6 +17,7 @@ mod persist;
 mod pkce;
 pub mod populate;
 pub mod rate_limits;
+mod readings;
 mod redirect;
 mod scim;
 mod scim_groups;

@@ -12,10 +12,10 @@
 //! - `route.rs`: REST or SCIM for each action, from the scopes the connection was granted, and
 //!   what is missing when neither is.
 //! - `users.rs`, `groups.rs`: the actions, with Zoom's pagination and its answers read into
-//!   `ZoomUser` and `ZoomGroup` whichever API they came from.
+//!   `ZoomUser` (`user.rs`) and `ZoomGroup` whichever API they came from.
 //! - `answers.rs`: Zoom's error answers as the engine's errors.
-//! - `bulk.rs`, `journal.rs`: one action for many users — planned, run at the account's pace,
-//!   journaled so that a run cut off anywhere resumes exactly, and undone.
+//! - `plan.rs`, `bulk.rs`, `journal.rs`: one action for many users — planned, run at the
+//!   account's pace, journaled so that a run cut off anywhere resumes exactly, and undone.
 
 pub(crate) mod answers;
 pub mod bulk;
@@ -24,8 +24,10 @@ pub mod categories;
 pub mod groups;
 pub mod journal;
 pub mod limiter;
+pub mod plan;
 pub mod route;
 pub mod transport;
+pub mod user;
 pub mod users;
 
 pub use categories::Category;

@@ -1,0 +1,25 @@
+//! Where Zoom's pages disagree or say nothing, which reading the sandbox plays (control API
+//! `settings`; docs/zoom.md says which pages say what; README.md, Behaviour).
+
+/// The readings of Zoom's behaviour that the sandbox can switch between.
+#[derive(Debug, Clone, Default)]
+pub struct Readings {
+    /// An authorize request with a bad redirect URL or scopes goes to the sign-in page first,
+    /// and its error page shows only after sign-in (other integrations report this order);
+    /// off: the error page at once.
+    pub authorize_errors_after_sign_in: bool,
+    /// A Member may authorize an admin-managed app; off (Zoom's pages): Zoom's page refuses
+    /// them at sign-in, "An account admin is required to install this type of app".
+    pub members_authorize_admin_apps: bool,
+    /// Refresh tokens end after this many seconds (Zoom: 15 years in one place, ~90 days in
+    /// another), counted from the grant or from each rotation; None: never.
+    pub refresh_token_lifetime: Option<(i64, LifetimeFrom)>,
+}
+
+/// What a refresh token's fixed lifetime is counted from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LifetimeFrom {
+    Grant,
+    Rotation,
+}
