@@ -110,11 +110,12 @@ async getUser(connectionId: string, user: string) : Promise<ZoomUser> {
     return await TAURI_INVOKE("get_user", { connectionId, user });
 },
 /**
- * One action on one user: a run of one, journaled like a bulk run's, so that it shows among the
- * recent actions (and a deactivation can be undone) and is never sent twice.
+ * One action on one user: looked up and checked as a bulk run's users are (Zoom's owner and
+ * admins, the connection's own user, an invitation), then run as a run of one, journaled, so
+ * that it shows among the recent actions (and a deactivation can be undone).
  */
-async userAction(connectionId: string, email: string, userId: string | null, pending: boolean, action: BulkAction) : Promise<null> {
-    return await TAURI_INVOKE("user_action", { connectionId, email, userId, pending, action });
+async userAction(connectionId: string, email: string, userId: string | null, action: BulkAction) : Promise<null> {
+    return await TAURI_INVOKE("user_action", { connectionId, email, userId, action });
 },
 async removeFromGroup(connectionId: string, groupId: string, user: string) : Promise<null> {
     return await TAURI_INVOKE("remove_from_group", { connectionId, groupId, user });
@@ -122,14 +123,14 @@ async removeFromGroup(connectionId: string, groupId: string, user: string) : Pro
 /**
  * The dry run of a bulk action on the users `users` names (pasted emails or a CSV's text).
  */
-async planBulk(connectionId: string, action: BulkAction, users: string) : Promise<Plan> {
+async planBulk(connectionId: string, action: BulkAction, users: string) : Promise<PlannedBulk> {
     return await TAURI_INVOKE("plan_bulk", { connectionId, action, users });
 },
 /**
  * Starts the run of a plan (after the admin confirmed it): its id.
  */
-async startBulk(connectionId: string, plan: Plan) : Promise<string> {
-    return await TAURI_INVOKE("start_bulk", { connectionId, plan });
+async startBulk(connectionId: string, planId: string) : Promise<string> {
+    return await TAURI_INVOKE("start_bulk", { connectionId, planId });
 },
 /**
  * Goes on with a run that was cut off (the app quit or crashed, the network went).
@@ -144,9 +145,9 @@ async controlBulk(runId: string, pause: boolean, cancel: boolean) : Promise<null
     return await TAURI_INVOKE("control_bulk", { runId, pause, cancel });
 },
 /**
- * The plan that undoes a finished (de)activation run.
+ * The dry run that undoes a finished (de)activation run: its users, looked up in Zoom now.
  */
-async undoBulk(runId: string) : Promise<Plan> {
+async undoBulk(runId: string) : Promise<PlannedBulk> {
     return await TAURI_INVOKE("undo_bulk", { runId });
 },
 /**
@@ -536,6 +537,10 @@ now: number;
  */
 sandbox_now: number }
 export type Plan = { action: BulkAction; rows: PlannedRow[] }
+/**
+ * A dry run the window shows, and the id that starts it.
+ */
+export type PlannedBulk = { plan_id: string; plan: Plan }
 export type PlannedRow = { key: string; user: ZoomUser | null; verdict: Verdict }
 /**
  * Which call a connection test made.

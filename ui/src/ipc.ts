@@ -9,6 +9,7 @@ export type {
   BulkAction,
   BulkEnded,
   Plan,
+  PlannedBulk,
   PlannedRow,
   Progress,
   Refusal,

@@ -4,7 +4,7 @@
 // itself goes on in the app (and its journal) even if this dialog is closed.
 import { h } from "./dom";
 import { errorMessage, fill, type Catalog } from "./i18n";
-import { asEngineError, ipc, type BulkAction, type Connection, type Plan, type Refusal, type ZoomGroup } from "./ipc";
+import { asEngineError, ipc, type BulkAction, type BulkEnded, type Connection, type Plan, type PlannedBulk, type PlannedRow, type Progress, type Refusal, type ZoomGroup } from "./ipc";
 import { button, modal } from "./dialogs";
 
 /** Rows of a plan listed in the dialog; the counts cover all of them. */
@@ -78,7 +78,7 @@ export function planCounts(plan: Plan): [number, number, number] {
 }
 
 /** Opens the bulk dialog: at its first step, at a given plan (an undo), or following a run. */
-export function openBulkDialog(t: Catalog, conn: Connection, groups: ZoomGroup[], onChanged: () => void, plan?: Plan, following?: string): HTMLDialogElement {
+export function openBulkDialog(t: Catalog, conn: Connection, groups: ZoomGroup[], onChanged: () => void, plan?: PlannedBulk, following?: string): HTMLDialogElement {
   const body = h("div", { class: "bulk-body" });
   const error = h("p", { class: "error", role: "alert", "data-testid": "bulk-error" });
   const buttons = h("div", { class: "dialog-buttons" });
@@ -159,9 +159,10 @@ export function openBulkDialog(t: Catalog, conn: Connection, groups: ZoomGroup[]
     select.focus();
   };
 
-  const planStep = (p: Plan) => {
+  const planStep = (planned: PlannedBulk) => {
+    const p = planned.plan;
     const [change, same, refused] = planCounts(p);
-    const rows = p.rows.slice(0, PLAN_ROWS_SHOWN).map((r) => {
+    const rows = p.rows.slice(0, PLAN_ROWS_SHOWN).map((r: PlannedRow) => {
       const v = r.verdict;
       const text = v.verdict === "change" ? `${t.bulkPlanChange}: ${changeText(t, p.action, v.what)}` : v.verdict === "no_change" ? t.bulkPlanSame : refusalText(t, v.why);
       return h("li", { class: `verdict-${v.verdict}`, "data-verdict": v.verdict }, h("span", { class: "mono" }, r.key), " — ", text);
@@ -171,7 +172,9 @@ export function openBulkDialog(t: Catalog, conn: Connection, groups: ZoomGroup[]
     const run = button(fill(t.bulkRun, { n: String(change) }), async () => {
       run.disabled = true;
       try {
-        follow(await ipc.startBulk(conn.id, p), change);
+        // Listening before the run starts: a short run may end before startBulk answers.
+        const listening = listen();
+        follow(listening, await ipc.startBulk(conn.id, planned.plan_id), change);
       } catch (e) {
         run.disabled = false;
         error.textContent = errorMessage(t, asEngineError(e).code);
@@ -192,8 +195,16 @@ export function openBulkDialog(t: Catalog, conn: Connection, groups: ZoomGroup[]
     (buttons.querySelector('[data-testid="bulk-back"]') as HTMLElement | null)?.focus();
   };
 
+  /** The run's events from now on, kept until `follow` knows which run is this dialog's. */
+  const listen = () => {
+    const seen: { progress: Progress[]; ended: BulkEnded[]; onProgress?: (p: Progress) => void; onEnded?: (e: BulkEnded) => void } = { progress: [], ended: [] };
+    void ipc.onBulkProgress((p) => (seen.onProgress ? seen.onProgress(p) : seen.progress.push(p))).then((f) => unlisten.push(f));
+    void ipc.onBulkEnded((e) => (seen.onEnded ? seen.onEnded(e) : seen.ended.push(e))).then((f) => unlisten.push(f));
+    return seen;
+  };
+
   /** Follows run `runId` through its events until it ends. */
-  const follow = (runId: string, total: number) => {
+  const follow = (listening: ReturnType<typeof listen>, runId: string, total: number) => {
     dialog.dataset.run = runId;
     const bar = h("progress", { max: String(Math.max(total, 1)), value: "0", "data-testid": "bulk-progress", "aria-label": t.bulkTitle }) as HTMLProgressElement;
     const line = h("p", { role: "status", "aria-live": "polite", "data-testid": "bulk-progress-text" }, fill(t.bulkRunning, { done: "0", total: String(total), failed: "0" }));
@@ -207,23 +218,24 @@ export function openBulkDialog(t: Catalog, conn: Connection, groups: ZoomGroup[]
     const cancel = button(t.bulkCancel, () => void ipc.controlBulk(runId, false, true).catch(() => undefined), { class: "danger", "data-testid": "bulk-cancel" });
     step([bar, line, failures], [pause, cancel]);
     pause.focus();
-    void ipc
-      .onBulkProgress((p) => {
-        if (p.run_id !== runId) return;
-        bar.max = p.total;
-        bar.value = p.done;
-        line.textContent = fill(t.bulkRunning, { done: String(p.done), total: String(p.total), failed: String(p.failed) });
-        if (p.outcome.outcome === "failed") failures.append(h("li", {}, `${p.email}: ${errorMessage(t, p.outcome.code)}`));
-      })
-      .then((f) => unlisten.push(f));
-    void ipc
-      .onBulkEnded((e) => {
-        if (e.run_id !== runId) return;
-        onChanged();
-        const done = Number(bar.value);
-        const summary = e.finished
-          ? fill(t.bulkFinished, { done: String(done - failures.childElementCount), total: String(bar.max), failed: String(failures.childElementCount) })
-          : e.cancelled
+    // The run's own counts (a resumed run's include what was done before this dialog).
+    let done = 0;
+    let failed = 0;
+    listening.onProgress = (p) => {
+      if (p.run_id !== runId) return;
+      bar.max = p.total;
+      bar.value = p.done;
+      done = p.done;
+      failed = p.failed;
+      line.textContent = fill(t.bulkRunning, { done: String(p.done), total: String(p.total), failed: String(p.failed) });
+      if (p.outcome.outcome === "failed") failures.append(h("li", {}, `${p.email}: ${errorMessage(t, p.outcome.code)}`));
+    };
+    listening.onEnded = (e) => {
+      if (e.run_id !== runId) return;
+      onChanged();
+      const summary = e.finished
+        ? fill(t.bulkFinished, { done: String(done - failed), total: String(bar.max), failed: String(failed) })
+        : e.cancelled
             ? fill(t.bulkCancelled, { done: String(done), total: String(bar.max) })
             : fill(t.bulkStopped, { error: e.error ? errorMessage(t, e.error.code) : "" });
         line.textContent = summary;
@@ -239,8 +251,10 @@ export function openBulkDialog(t: Catalog, conn: Connection, groups: ZoomGroup[]
           button(t.bulkClose, close, { class: "primary", "data-testid": "bulk-close" }),
         ]);
         (buttons.querySelector('[data-testid="bulk-close"]') as HTMLElement | null)?.focus();
-      })
-      .then((f) => unlisten.push(f));
+    };
+    // What came before this dialog knew its run.
+    listening.progress.forEach((p) => listening.onProgress?.(p));
+    listening.ended.forEach((e) => listening.onEnded?.(e));
   };
 
   dialog = modal(t.bulkTitle, [body, error], [], "bulk-dialog");
@@ -250,7 +264,7 @@ export function openBulkDialog(t: Catalog, conn: Connection, groups: ZoomGroup[]
     unlisten.forEach((f) => f());
     unlisten = [];
   });
-  if (following) follow(following, 0);
+  if (following) follow(listen(), following, 0);
   else if (plan) planStep(plan);
   else chooseStep();
   return dialog;

@@ -81,7 +81,8 @@ export function openRemoveDialog(t: Catalog, u: ZoomUser, run: (action: BulkActi
         {},
         h("legend", { class: "visually-hidden" }, t.removeConfirm),
         radio("disassociate", t.removeDisassociate, t.removeDisassociateExplain, true),
-        radio("delete", t.removeDelete, t.removeDeleteExplain, false),
+        // An invitation is withdrawn by disassociating (Zoom's rule): no permanent delete offered.
+        ...(u.status === "pending" ? [] : [radio("delete", t.removeDelete, t.removeDeleteExplain, false)]),
       ),
       error,
     ],

@@ -86,7 +86,7 @@ export function openUsersView(t: Catalog, lang: Language, conn: Connection, onBa
   const list = h("ul", { class: "users-rows", role: "list", "aria-label": fill(t.usersHeading, { name: conn.nickname }), "data-testid": "users-list" });
   const spacer = h("div", { class: "users-spacer" }, list);
   const scroller = h("div", { class: "users-scroll", "data-testid": "users-scroll" }, spacer);
-  const details = h("section", { class: "user-details", "aria-labelledby": "user-details-heading", "data-testid": "user-details" }, h("p", { class: "hint" }, t.usersEmptyHint));
+  const details = h("section", { class: "user-details", "aria-label": t.userFieldEmail, "data-testid": "user-details" }, h("p", { class: "hint" }, t.usersEmptyHint));
   const recent = h("section", { class: "recent-runs", "aria-labelledby": "recent-heading", "data-testid": "recent-runs" });
   const notice = h("p", { class: "notice", role: "status", "aria-live": "polite", "data-testid": "users-notice" });
   const heading = h("h1", { id: "users-heading", tabindex: "-1", "data-testid": "users-heading" }, fill(t.usersHeading, { name: conn.nickname }));
@@ -140,7 +140,9 @@ export function openUsersView(t: Catalog, lang: Language, conn: Connection, onBa
           "data-row": String(i),
           "data-email": u.email,
           "aria-pressed": String(selected?.email === u.email),
-          tabindex: i === focusRow ? "0" : "-1",
+          // One tab stop in the list: the row last moved to, or the first drawn when it is out
+          // of sight (scrolled away with the mouse).
+          tabindex: i === (focusRow >= first && focusRow < last ? focusRow : first) ? "0" : "-1",
         },
         h("span", { class: "user-name" }, u.display_name || u.email),
         h("span", { class: "user-email" }, u.email),
@@ -180,7 +182,7 @@ export function openUsersView(t: Catalog, lang: Language, conn: Connection, onBa
   };
 
   const single = async (u: ZoomUser, action: BulkAction) => {
-    await ipc.userAction(conn.id, u.email, u.id, u.status === "pending", action);
+    await ipc.userAction(conn.id, u.email, u.id, action);
     // A single action is a run of one in the journal: it joins the recent actions.
     void loadRuns();
   };
@@ -203,7 +205,8 @@ export function openUsersView(t: Catalog, lang: Language, conn: Connection, onBa
         index.splice(i, 1);
       }
     }
-    selected = fresh;
+    // The admin may have chosen someone else meanwhile.
+    if (selected?.email === u.email) selected = fresh;
     refilter();
     drawDetails();
   };
@@ -213,9 +216,13 @@ export function openUsersView(t: Catalog, lang: Language, conn: Connection, onBa
   const drawDetails = () => {
     const u = selected;
     if (!u) {
+      details.removeAttribute("aria-labelledby");
+      details.setAttribute("aria-label", t.usersEmptyHint);
       details.replaceChildren(h("p", { class: "hint" }, t.usersEmptyHint));
       return;
     }
+    details.removeAttribute("aria-label");
+    details.setAttribute("aria-labelledby", "user-details-heading");
     const when = (iso: string | null) => (iso ? exactTime(Date.parse(iso) / 1000, lang) : "");
     const memberships = u.group_ids.length
       ? h(
@@ -361,7 +368,10 @@ export function openUsersView(t: Catalog, lang: Language, conn: Connection, onBa
     }
   };
 
+  let loads = 0;
   const load = async () => {
+    // Only the latest load draws (a reload started while another was answering).
+    const mine = ++loads;
     status.textContent = t.usersLoading;
     try {
       // Marks for `make bench` (bench/users-view.mjs): the command's answer and the list drawn.
@@ -373,6 +383,7 @@ export function openUsersView(t: Catalog, lang: Language, conn: Connection, onBa
         }),
         ipc.listGroups(conn.id).catch(() => [] as ZoomGroup[]),
       ]);
+      if (mine !== loads) return;
       users = loaded;
       index = loaded.map(haystack);
       groups = loadedGroups;

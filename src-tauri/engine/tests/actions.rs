@@ -181,6 +181,7 @@ async fn no_429_reaches_the_caller_and_the_pace_settles_at_the_accounts_limit() 
         assert!(r.is_ok(), "{:?}", r.as_ref().err());
     }
     let pace = zoom_connections_engine::actions::pace(&w.engine, "acct_contoso", Category::Light).unwrap();
+    // Zoom answered 429s (the other app took its share), all waited out, and the limit learned.
+    assert!(zoom_connections_engine::actions::refusals(&w.engine) > 0);
     assert_eq!(pace.limit_known, Some(30.0), "Zoom's X-RateLimit-Limit learned");
-    assert!(pace.per_second <= 28.5 + 1e-9, "{pace:?}");
 }

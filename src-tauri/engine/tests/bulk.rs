@@ -163,8 +163,15 @@ async fn pause_holds_the_run_and_cancel_leaves_the_rest_for_a_resume() {
     tx.send(Control::Cancel).unwrap();
     let (record, error) = run.await.unwrap();
     assert!(error.is_none() && record.cancelled && !record.finished());
-    let (_, reread) = Journal::open(&w.data_dir, &record.run_id).unwrap();
+    let (journal, reread) = Journal::open(&w.data_dir, &record.run_id).unwrap();
     assert!(reread.cancelled);
+    // Resumed paused, then let go: it finishes every user, each once.
+    let (tx, rx) = watch::channel(Control::Pause);
+    let run = tokio::spawn(bulk::execute(actions.clone(), Arc::new(journal), reread, rx, |_| {}));
+    tx.send(Control::Run).unwrap();
+    let (record, error) = run.await.unwrap();
+    assert!(error.is_none() && record.finished(), "{error:?}");
+    assert_eq!(inactive_emails(&actions).await.len(), 40 + 1 + 1, "user00050 was inactive already");
 }
 
 #[tokio::test]

@@ -347,12 +347,13 @@ pub async fn status(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(
     if user.is_admin() && (action == "activate" || action == "deactivate") {
         return ApiError::bad_request(200, "Zoom Room and Admin users' status cannot be activated or deactivated.").into_response();
     }
-    inner.count_change(action, &user.id);
     match action {
         "deactivate" => {
+            inner.count_change(action, &user.id);
             inner.deactivate(&user.id);
         }
         "activate" => {
+            inner.count_change(action, &user.id);
             if let Some(u) = inner.seed.users.iter_mut().find(|u| u.id == user.id) {
                 u.status = "active".into();
             }

@@ -101,6 +101,9 @@ fn stops_the_run(e: &EngineError) -> bool {
             | ErrorCode::ShuttingDown
             | ErrorCode::ZoomInvalidGrant
             | ErrorCode::Storage
+            // The same for every user after this one: a scope or a role taken away mid-run.
+            | ErrorCode::MissingScope
+            | ErrorCode::RoleNotAllowed
     )
 }
 
@@ -136,7 +139,14 @@ async fn one<T: Transport>(actions: &Actions<T>, journal: &Journal, action: &Bul
         let read = match actions.get_user(target.call_key()).await {
             Ok(u) => Some(u),
             Err(e) if e.code == ErrorCode::NotFound => None,
-            Err(e) => return Err(e),
+            Err(e) if stops_the_run(&e) => return Err(e),
+            // Zoom will not say where this user stands: the user fails, the run goes on (a
+            // resume does not stop at the same user again).
+            Err(e) => {
+                let outcome = Outcome::Failed { code: e.code, message: e.message };
+                journal.append(&Entry::Answered { row, outcome: outcome.clone() })?;
+                return Ok(outcome);
+            }
         };
         if already_done(action, read.as_ref(), false) {
             journal.append(&Entry::Answered { row, outcome: Outcome::AlreadyDone })?;

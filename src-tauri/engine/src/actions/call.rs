@@ -24,11 +24,12 @@ const MIN_LEFT_FETCHED: i64 = 5 * 60;
 const ROTATION_PAUSE: Duration = Duration::from_secs(60);
 /// A 429 answer is read whole to tell a per-second one from a daily one; Zoom's are small.
 const MAX_REFUSAL_BODY: usize = 64 * 1024;
-/// How many 429s per second one call waits out before it passes one on (each waits a second or
-/// Zoom's Retry-After, so this is minutes of a saturated account).
-const MAX_RATE_LIMITED: u32 = 60;
+/// How long one call waits out 429s per second in all before it passes one on: under the 90 s a
+/// client of the broker's proxy waits for its answer (broker/client.rs), so that no call is
+/// still being retried here after its caller gave up (and, say, read the user back).
+const MAX_RATE_LIMITED_WAIT: Duration = Duration::from_secs(45);
 /// The longest one 429 holds a category (a longer Retry-After is not a per-second one).
-const MAX_QPS_WAIT: Duration = Duration::from_secs(60);
+const MAX_QPS_WAIT: Duration = Duration::from_secs(30);
 /// How long a call refused per second without a wait named waits before its next turn: Zoom
 /// counts whole seconds, so the next one has begun by then.
 const UNTOLD_WAIT: Duration = Duration::from_secs(1);
@@ -181,7 +182,7 @@ pub(crate) async fn send(engine: &Engine, id: &str, account: &str, request: &Api
     let limits = &engine.inner.rate_limits;
     let mut token = tokens.current(engine, id).await?;
     let mut replaced = false;
-    let mut rate_limited = 0;
+    let mut waited = Duration::ZERO;
     let method = request.method.as_str();
     loop {
         let category = limits.category(method, &request.path);
@@ -207,16 +208,17 @@ pub(crate) async fn send(engine: &Engine, id: &str, account: &str, request: &Api
             }
             let named = header(&headers, "x-ratelimit-category").and_then(super::Category::parse).unwrap_or(category);
             let told = crate::retry_after::rate_limit_wait(|name| header(&headers, name), engine.now()).map(|r| r.wait);
-            if is_daily_limit(&headers) || told.is_some_and(|w| w > MAX_QPS_WAIT) || rate_limited >= MAX_RATE_LIMITED {
+            let wait = told.unwrap_or(UNTOLD_WAIT);
+            if is_daily_limit(&headers) || wait > MAX_QPS_WAIT || waited + wait > MAX_RATE_LIMITED_WAIT {
                 return Ok(Answer { status, headers, body: AnswerBody::Read(body) });
             }
-            rate_limited += 1;
+            waited += wait;
             let limit = header(&headers, "x-ratelimit-limit").and_then(|v| v.trim().parse().ok());
             limits.refused(account, named, limit, told);
             // Zoom's second is full: this call waits for the next one (its phase unknown, so up to
             // a second), then takes a turn at the slower pace.
             tracing::debug!(connection = %id, ?named, "Zoom's per-second limit; waiting and sending again");
-            tokio::time::sleep(told.unwrap_or(UNTOLD_WAIT)).await;
+            tokio::time::sleep(wait).await;
             continue;
         }
         limits.answered(account, category);

@@ -112,9 +112,29 @@ impl RunRecord {
     }
 }
 
+/// A run's journal, open for writing: its file is locked (an OS advisory lock, released when the
+/// process ends) for as long as this lives, so one run is never driven by two processes — or
+/// twice by one — at once.
 pub struct Journal {
     path: PathBuf,
-    file: Mutex<std::fs::File>,
+    file: Mutex<JournalFile>,
+}
+
+struct JournalFile {
+    file: std::fs::File,
+    /// A write failed part-way and could not be undone: nothing more is written.
+    broken: bool,
+}
+
+/// Takes the run's lock, or says that the run is going on elsewhere.
+fn lock_run(file: &std::fs::File) -> Result<()> {
+    match file.try_lock() {
+        Ok(()) => Ok(()),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            Err(EngineError::new(ErrorCode::LockTimeout, "This bulk run is going on already (in this app or another process)."))
+        }
+        Err(std::fs::TryLockError::Error(e)) => Err(storage("locked", e)),
+    }
 }
 
 /// Where a run's journal is.
@@ -138,7 +158,8 @@ impl Journal {
         let path = path_of(data_dir, run_id)?;
         crate::fsutil::create_private_dir(&data_dir.join(FOLDER)).map_err(|e| storage("created", e))?;
         let file = crate::fsutil::private_options().append(true).create_new(true).open(&path).map_err(|e| storage("created", e))?;
-        let journal = Self { path, file: Mutex::new(file) };
+        lock_run(&file)?;
+        let journal = Self { path, file: Mutex::new(JournalFile { file, broken: false }) };
         journal.append(run)?;
         Ok(journal)
     }
@@ -146,15 +167,20 @@ impl Journal {
     /// The journal of `run_id`, to go on with, and where it stands.
     pub fn open(data_dir: &Path, run_id: &str) -> Result<(Self, RunRecord)> {
         let path = path_of(data_dir, run_id)?;
+        let file = crate::fsutil::private_options().append(true).open(&path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => EngineError::new(ErrorCode::NotFound, "No bulk run has this id."),
+            _ => storage("opened", e),
+        })?;
+        // Locked before it is read: what is read is what no one else is adding to.
+        lock_run(&file)?;
         let record = read(&path)?;
-        let file = crate::fsutil::private_options().append(true).open(&path).map_err(|e| storage("opened", e))?;
         // A line cut off mid-way goes, or the next one would be written onto it.
         let bytes = std::fs::read(&path).map_err(|e| storage("read", e))?;
         if !bytes.ends_with(b"\n") {
             let keep = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
             file.set_len(keep as u64).map_err(|e| storage("repaired", e))?;
         }
-        Ok((Self { path, file: Mutex::new(file) }, record))
+        Ok((Self { path, file: Mutex::new(JournalFile { file, broken: false }) }, record))
     }
 
     pub fn path(&self) -> &Path {
@@ -162,12 +188,24 @@ impl Journal {
     }
 
     /// One line, written whole and synced: what it says has happened before anything after it.
+    /// A write that fails part-way (a full disk) is cut back off, so that the journal stays
+    /// readable; if even that fails, nothing more is written to it.
     pub fn append(&self, entry: &Entry) -> Result<()> {
         let mut line = serde_json::to_vec(entry).map_err(|e| storage("written", e))?;
         line.push(b'\n');
-        let mut file = lock(&self.file);
-        file.write_all(&line).map_err(|e| storage("written", e))?;
-        file.sync_data().map_err(|e| storage("written", e))
+        let mut journal = lock(&self.file);
+        if journal.broken {
+            return Err(storage("written", "an earlier write failed part-way"));
+        }
+        let before = journal.file.metadata().map_err(|e| storage("written", e))?.len();
+        let written = journal.file.write_all(&line).and_then(|()| journal.file.sync_data());
+        if let Err(e) = written {
+            if journal.file.set_len(before).and_then(|()| journal.file.sync_data()).is_err() {
+                journal.broken = true;
+            }
+            return Err(storage("written", e));
+        }
+        Ok(())
     }
 }
 
@@ -240,13 +278,16 @@ mod tests {
         journal.append(&Entry::Sent { row: 0 }).unwrap();
         journal.append(&Entry::Answered { row: 0, outcome: Outcome::Done }).unwrap();
         journal.append(&Entry::Sent { row: 1 }).unwrap();
+        let path = journal.path().to_path_buf();
+        assert_eq!(read(&path).unwrap().rows, vec![RowState::Answered(Outcome::Done), RowState::Unanswered, RowState::NotSent]);
+        drop(journal);
         let (_, record) = Journal::open(dir.path(), "r1").unwrap();
         assert_eq!(record.rows, vec![RowState::Answered(Outcome::Done), RowState::Unanswered, RowState::NotSent]);
         assert!(!record.finished());
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(std::fs::metadata(journal.path()).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
         }
         // A second run of the same id is refused, not appended to.
         assert!(Journal::create(dir.path(), &run(1)).is_err());
@@ -260,12 +301,17 @@ mod tests {
         std::fs::OpenOptions::new().append(true).open(journal.path()).unwrap().write_all(b"{\"kind\":\"sent\",\"ro").unwrap();
         let record = read(journal.path()).unwrap();
         assert_eq!(record.rows, vec![RowState::Unanswered, RowState::NotSent]);
-        // Going on with it drops the cut line before writing the next one.
+        // Going on with it drops the cut line before writing the next one; while it is open, no
+        // one else can open it.
+        drop(journal);
         let (resumed, _) = Journal::open(dir.path(), "r1").unwrap();
+        assert_eq!(Journal::open(dir.path(), "r1").err().map(|e| e.code), Some(ErrorCode::LockTimeout));
         resumed.append(&Entry::Answered { row: 0, outcome: Outcome::Done }).unwrap();
-        assert_eq!(read(journal.path()).unwrap().rows[0], RowState::Answered(Outcome::Done));
-        std::fs::OpenOptions::new().append(true).open(journal.path()).unwrap().write_all(b"\n{\"kind\":\"sent\",\"row\":99}\n").unwrap();
-        assert_eq!(read(journal.path()).unwrap_err().code, ErrorCode::Storage);
+        assert_eq!(read(resumed.path()).unwrap().rows[0], RowState::Answered(Outcome::Done));
+        let path = resumed.path().to_path_buf();
+        drop(resumed);
+        std::fs::OpenOptions::new().append(true).open(&path).unwrap().write_all(b"{\"kind\":\"sent\",\"row\":99}\n").unwrap();
+        assert_eq!(read(&path).unwrap_err().code, ErrorCode::Storage);
         assert_eq!(path_of(dir.path(), "../etc").unwrap_err().code, ErrorCode::NotFound);
     }
 }

@@ -108,31 +108,66 @@ impl Plan {
     }
 }
 
+/// Header names of the column that names the users (lower case).
+const USER_COLUMNS: [&str; 15] = [
+    "email",
+    "e-mail",
+    "mail",
+    "email address",
+    "e-mail address",
+    "mail address",
+    "user",
+    "user_id",
+    "user id",
+    "id",
+    "username",
+    "login",
+    "メールアドレス",
+    "メール",
+    "ユーザーid",
+];
+
 /// The users a text names: a CSV with an `email` (or `user`, `id`) column, or else emails and
 /// ids one per line or separated by commas, semicolons or spaces. Order kept, blanks dropped.
 pub fn parse_users(text: &str) -> Result<Vec<String>> {
     let text = text.trim_start_matches('\u{feff}');
     let first = text.lines().next().unwrap_or("");
-    let header: Vec<String> = first.split([',', ';', '\t']).map(|h| h.trim().trim_matches('"').to_ascii_lowercase()).collect();
-    let column = header.iter().position(|h| ["email", "e-mail", "mail", "user", "user_id", "id", "username", "login"].contains(&h.as_str()));
+    let delimiter = if first.contains('\t') {
+        b'\t'
+    } else if first.contains(';') && !first.contains(',') {
+        b';'
+    } else {
+        b','
+    };
+    let unreadable = |e: csv::Error| EngineError::new(ErrorCode::InvalidSettings, format!("The CSV could not be read: {e}"));
+    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).has_headers(false).from_reader(text.as_bytes());
+    let mut records = reader.records();
+    // The header as the CSV reader reads it (a quoted comma stays in its cell).
+    let header: Vec<String> = match records.next() {
+        Some(r) => r.map_err(unreadable)?.iter().map(|h| h.trim().to_lowercase()).collect(),
+        None => Vec::new(),
+    };
+    let column = header.iter().position(|h| USER_COLUMNS.contains(&h.as_str()));
     let keys: Vec<String> = match column {
         Some(col) => {
-            let delimiter = if first.contains('\t') {
-                b'\t'
-            } else if first.contains(';') && !first.contains(',') {
-                b';'
-            } else {
-                b','
-            };
-            let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(text.as_bytes());
             let mut keys = Vec::new();
-            for record in reader.records() {
-                let record = record.map_err(|e| EngineError::new(ErrorCode::InvalidSettings, format!("The CSV could not be read: {e}")))?;
-                if let Some(v) = record.get(col).map(str::trim).filter(|v| !v.is_empty()) {
+            for record in records {
+                if let Some(v) = record.map_err(unreadable)?.get(col).map(str::trim).filter(|v| !v.is_empty()) {
                     keys.push(v.to_string());
                 }
             }
             keys
+        }
+        // A table whose user column has another name: which column is meant is not guessed (every
+        // cell would become a user, a manager's email too).
+        None if header.len() > 1 && !header.iter().any(|h| h.contains('@')) => {
+            return Err(EngineError::new(
+                ErrorCode::InvalidSettings,
+                format!(
+                    "The CSV has no column named email (or user, id, login, メールアドレス): its first line is {}.",
+                    crate::summary::quoted(&first.chars().take(80).collect::<String>())
+                ),
+            ))
         }
         None => text
             .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
@@ -144,7 +179,8 @@ pub fn parse_users(text: &str) -> Result<Vec<String>> {
     if keys.len() > MAX_ROWS {
         return Err(EngineError::new(ErrorCode::InvalidSettings, format!("A bulk run takes at most {MAX_ROWS} users.")));
     }
-    if let Some(bad) = keys.iter().find(|k| k.len() > 256 || k.chars().any(char::is_control)) {
+    // No quote or backslash: no email or id has one, and a SCIM filter must not get one.
+    if let Some(bad) = keys.iter().find(|k| k.len() > 256 || k.chars().any(|c| c.is_control() || c == '"' || c == '\\')) {
         return Err(EngineError::new(
             ErrorCode::InvalidSettings,
             format!("{} is not an email or a user id.", crate::summary::quoted(&bad.chars().take(64).collect::<String>())),
@@ -247,6 +283,15 @@ mod tests {
         assert_eq!(parse_users(csv).unwrap(), ["jane@x.example", "bob@x.example"]);
         assert_eq!(parse_users("email\tx\nq@x.example\t1\n").unwrap(), ["q@x.example"]);
         assert_eq!(parse_users("a\u{7}@x").unwrap_err().code, ErrorCode::InvalidSettings);
+        // A quote would add a clause to a SCIM filter.
+        assert_eq!(parse_users("email\n\"x@y\"\" or userName pr\"\n").unwrap_err().code, ErrorCode::InvalidSettings);
+        // A table without a user column is refused, not read cell by cell.
+        let e = parse_users("Name,Manager\nJane,boss@x.example\n").unwrap_err();
+        assert!(e.message.contains("no column named email"), "{}", e.message);
+        assert_eq!(parse_users("氏名,メールアドレス\n山田,yamada@x.example\n").unwrap(), ["yamada@x.example"]);
+        assert_eq!(parse_users("\"Doe, Jane\",Email\nx,j@x.example\n").unwrap(), ["j@x.example"]);
+        // Emails pasted with commas on several lines are a list, not a table.
+        assert_eq!(parse_users("a@x.example, b@x.example\nc@x.example, d@x.example").unwrap().len(), 4);
     }
 
     #[test]

@@ -224,11 +224,14 @@ impl<T: Transport> Actions<T> {
         if !key.contains('@') {
             return Ok(self.send(ApiRequest::new(Method::GET, format!("scim2/Users/{}", segment(key))), what).await?.body);
         }
-        let filter = query_value(&format!("userName eq \"{key}\""));
+        // A string in a SCIM filter escapes `"` and `\\` (RFC 7644 §3.4.2.2, JSON's rules), so a
+        // key cannot add a clause; and only a user whose userName is the key is taken.
+        let quoted = serde_json::Value::String(key.to_string()).to_string();
+        let filter = query_value(&format!("userName eq {quoted}"));
         let reply = self.send(ApiRequest::new(Method::GET, format!("scim2/Users?filter={filter}")), what).await?;
         reply.body["Resources"]
             .as_array()
-            .and_then(|r| r.first().cloned())
+            .and_then(|r| r.iter().find(|u| u["userName"].as_str().is_some_and(|n| n.eq_ignore_ascii_case(key))).cloned())
             .ok_or_else(|| EngineError::new(ErrorCode::NotFound, format!("{what}: no Zoom user has this email.")))
     }
 

@@ -238,7 +238,15 @@ impl crate::actions::Transport for Proxied {
         }
         let response = builder.send().await.map_err(|e| EngineError::new(ErrorCode::Network, format!("The broker did not answer: {e}")))?;
         let status = response.status().as_u16();
-        let body = response.bytes().await.map_err(|e| EngineError::new(ErrorCode::Network, format!("The broker's answer was cut off: {e}")))?;
+        // Bounded as a direct call's answer is (actions/transport.rs).
+        let mut response = response;
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| EngineError::new(ErrorCode::Network, format!("The broker's answer was cut off: {e}")))? {
+            if body.len() + chunk.len() > crate::actions::transport::MAX_ANSWER {
+                return Err(EngineError::new(ErrorCode::ZoomBadResponse, "Zoom's answer through the broker was larger than any of its answers."));
+            }
+            body.extend_from_slice(&chunk);
+        }
         // The proxy's own refusals are `{"error": {"code": "<ours>"}}`; Zoom's have a number.
         let json: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
         if json["error"]["code"].is_string() {
