@@ -1,22 +1,9 @@
 import { h } from "./dom";
-import { exactTime, relativeTime } from "./format";
+import { exactTime, relativeTime, userTypeName } from "./format";
 import { fill, type Catalog, type Language } from "./i18n";
 import { renderDetails } from "./details";
 import type { Connection, HistoryEvent, Overview } from "./ipc";
 import { statusChip } from "./status-chip";
-
-function userType(t: Catalog, type: number | null): string {
-  switch (type) {
-    case 1:
-      return t.userTypeBasic;
-    case 2:
-      return t.userTypeLicensed;
-    case 3:
-      return t.userTypeOnPrem;
-    default:
-      return t.userTypeOther;
-  }
-}
 
 function timeCell(lang: Language, unix: number | null, nowMs: number, fallback: string): HTMLElement {
   if (unix === null) return h("td", {}, fallback);
@@ -46,7 +33,7 @@ function row(t: Catalog, lang: Language, c: Connection, margin: number, nowMs: n
     h("td", { class: "may-wrap" }, ...(s2s ? [t.kindS2sShort] : emailParts(c.identity.email))),
     h("td", { class: "mono may-wrap" }, c.identity.account_id),
     h("td", {}, c.identity.role_name),
-    h("td", {}, s2s ? "—" : userType(t, c.identity.user_type)),
+    h("td", {}, s2s ? "—" : userTypeName(t, c.identity.user_type)),
     h("td", {}, statusChip(t, c)),
     timeCell(lang, c.last_success_at, nowMs, t.never),
     timeCell(lang, next, nowMs, s2s && !needsUser ? t.onDemand : t.needsYou),

@@ -1,5 +1,5 @@
 // Times as people read them: relative ("in 12 min", "3 min ago") with the exact time for hover.
-import type { Language } from "./i18n";
+import type { Catalog, Language } from "./i18n";
 
 export function relativeTime(unixSeconds: number, nowMs: number, lang: Language): string {
   const diff = Math.round(unixSeconds - nowMs / 1000);
@@ -13,4 +13,22 @@ export function relativeTime(unixSeconds: number, nowMs: number, lang: Language)
 
 export function exactTime(unixSeconds: number, lang: Language): string {
   return new Date(unixSeconds * 1000).toLocaleString(lang);
+}
+
+/** Zoom's user type in words: 1 Basic, 2 Licensed, 3 On-Prem (older accounts), 4 Unassigned, 99 None. */
+export function userTypeName(t: Catalog, type: number | null): string {
+  switch (type) {
+    case 1:
+      return t.userTypeBasic;
+    case 2:
+      return t.userTypeLicensed;
+    case 3:
+      return t.userTypeOnPrem;
+    case 4:
+      return t.userTypeUnassigned;
+    case 99:
+      return t.userTypeNone;
+    default:
+      return t.userTypeOther;
+  }
 }

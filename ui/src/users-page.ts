@@ -3,7 +3,7 @@
 // actions, the bulk flow (users-bulk.ts) and the connection's recent bulk runs. User data lives
 // in this page's memory only; nothing of it is stored by the window.
 import { h } from "./dom";
-import { exactTime, relativeTime } from "./format";
+import { exactTime, relativeTime, userTypeName } from "./format";
 import { errorMessage, fill, type Catalog, type Language } from "./i18n";
 import { asEngineError, ipc, type BulkAction, type Connection, type RunSummary, type ZoomGroup, type ZoomUser } from "./ipc";
 import { button } from "./dialogs";
@@ -38,23 +38,6 @@ export function filterUsers(users: ZoomUser[], index: string[], query: string, s
     out.push(users[i]);
   }
   return out;
-}
-
-export function userTypeName(t: Catalog, type: number | null): string {
-  switch (type) {
-    case 1:
-      return t.userTypeBasic;
-    case 2:
-      return t.userTypeLicensed;
-    case 3:
-      return t.userTypeOnPrem;
-    case 4:
-      return t.userTypeUnassigned;
-    case 99:
-      return t.userTypeNone;
-    default:
-      return t.userTypeOther;
-  }
 }
 
 export function statusName(t: Catalog, status: string): string {

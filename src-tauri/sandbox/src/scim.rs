@@ -111,31 +111,22 @@ pub struct ListQuery {
     filter: Option<String>,
 }
 
-/// `userName eq "a@b.c"`: the one filter Zoom documents for users.
-fn parse_filter(filter: &str) -> Option<String> {
-    let rest = filter.trim();
-    let (attr, rest) = rest.split_once(' ')?;
+/// `ATTR eq "value"` for `attr` (`userName` for users, `displayName` for groups): the one filter
+/// Zoom documents for each.
+pub fn parse_filter(filter: &str, attr: &str) -> Option<String> {
+    let (name, rest) = filter.trim().split_once(' ')?;
     let (op, value) = rest.trim_start().split_once(' ')?;
-    if !attr.eq_ignore_ascii_case("userName") || !op.eq_ignore_ascii_case("eq") {
+    if !name.eq_ignore_ascii_case(attr) || !op.eq_ignore_ascii_case("eq") {
         return None;
     }
-    let value = value.trim();
-    value.strip_prefix('"')?.strip_suffix('"').map(String::from)
+    value.trim().strip_prefix('"')?.strip_suffix('"').map(String::from)
 }
 
-pub async fn list(State(shared): State<Arc<Shared>>, headers: HeaderMap, Query(q): Query<ListQuery>) -> Response {
-    let account = admitted!(shared, headers, Category::Medium);
-    let wanted = match q.filter.as_deref().map(parse_filter) {
-        Some(None) => return scim_error(StatusCode::BAD_REQUEST, "Invalid filter: only userName eq \"…\" is supported"),
-        Some(Some(v)) => Some(v),
-        None => None,
-    };
-    let inner = shared.lock();
-    let matching: Vec<&User> =
-        inner.seed.users.iter().filter(|u| u.account_id == account).filter(|u| wanted.as_ref().is_none_or(|w| u.email.eq_ignore_ascii_case(w))).collect();
-    let start = q.start_index.unwrap_or(1).max(1);
-    let count = q.count.unwrap_or(MAX_COUNT).min(MAX_COUNT);
-    let page: Vec<Value> = matching.iter().skip(start - 1).take(count).map(|u| resource(u)).collect();
+/// SCIM's ListResponse of one page: `startIndex` from 1, `count` at most `MAX_COUNT`.
+pub fn list_page<T>(matching: &[T], start_index: Option<usize>, count: Option<usize>, resource: impl Fn(&T) -> Value) -> Response {
+    let start = start_index.unwrap_or(1).max(1);
+    let count = count.unwrap_or(MAX_COUNT).min(MAX_COUNT);
+    let page: Vec<Value> = matching.iter().skip(start - 1).take(count).map(resource).collect();
     scim_json(
         StatusCode::OK,
         json!({
@@ -146,6 +137,19 @@ pub async fn list(State(shared): State<Arc<Shared>>, headers: HeaderMap, Query(q
             "Resources": page,
         }),
     )
+}
+
+pub async fn list(State(shared): State<Arc<Shared>>, headers: HeaderMap, Query(q): Query<ListQuery>) -> Response {
+    let account = admitted!(shared, headers, Category::Medium);
+    let wanted = match q.filter.as_deref().map(|f| parse_filter(f, "userName")) {
+        Some(None) => return scim_error(StatusCode::BAD_REQUEST, "Invalid filter: only userName eq \"…\" is supported"),
+        Some(Some(v)) => Some(v),
+        None => None,
+    };
+    let inner = shared.lock();
+    let matching: Vec<&User> =
+        inner.seed.users.iter().filter(|u| u.account_id == account).filter(|u| wanted.as_ref().is_none_or(|w| u.email.eq_ignore_ascii_case(w))).collect();
+    list_page(&matching, q.start_index, q.count, |u| resource(u))
 }
 
 fn not_found() -> Response {

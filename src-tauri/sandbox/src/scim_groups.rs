@@ -14,12 +14,11 @@ use serde_json::{json, Value};
 use crate::errors::scim_error;
 use crate::faults::Endpoint;
 use crate::rate_limits::Category;
-use crate::scim::{admitted, parse_json, scim_json};
+use crate::scim::{admitted, list_page, parse_filter, parse_json, scim_json};
 use crate::seed::Group;
 use crate::state::{Inner, Shared};
 
 const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
-const MAX_COUNT: usize = 100;
 
 fn resource(inner: &Inner, g: &Group) -> Value {
     let members: Vec<Value> =
@@ -41,19 +40,9 @@ pub struct ListQuery {
     filter: Option<String>,
 }
 
-/// `displayName eq "IT"`: the one filter Zoom documents for groups.
-fn parse_filter(filter: &str) -> Option<String> {
-    let (attr, rest) = filter.trim().split_once(' ')?;
-    let (op, value) = rest.trim_start().split_once(' ')?;
-    if !attr.eq_ignore_ascii_case("displayName") || !op.eq_ignore_ascii_case("eq") {
-        return None;
-    }
-    value.trim().strip_prefix('"')?.strip_suffix('"').map(String::from)
-}
-
 pub async fn list(State(shared): State<Arc<Shared>>, headers: HeaderMap, Query(q): Query<ListQuery>) -> Response {
     let account = admitted!(shared, headers, Category::Medium);
-    let wanted = match q.filter.as_deref().map(parse_filter) {
+    let wanted = match q.filter.as_deref().map(|f| parse_filter(f, "displayName")) {
         Some(None) => return scim_error(StatusCode::BAD_REQUEST, "The current filter does not support the filter name; only displayName eq \"…\""),
         Some(Some(v)) => Some(v),
         None => None,
@@ -61,19 +50,7 @@ pub async fn list(State(shared): State<Arc<Shared>>, headers: HeaderMap, Query(q
     let inner = shared.lock();
     let matching: Vec<&Group> =
         inner.seed.groups.iter().filter(|g| g.account_id == account && wanted.as_ref().is_none_or(|w| g.name.eq_ignore_ascii_case(w))).collect();
-    let start = q.start_index.unwrap_or(1).max(1);
-    let count = q.count.unwrap_or(MAX_COUNT).min(MAX_COUNT);
-    let page: Vec<Value> = matching.iter().skip(start - 1).take(count).map(|g| resource(&inner, g)).collect();
-    scim_json(
-        StatusCode::OK,
-        json!({
-            "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
-            "totalResults": matching.len(),
-            "startIndex": start,
-            "itemsPerPage": page.len(),
-            "Resources": page,
-        }),
-    )
+    list_page(&matching, q.start_index, q.count, |g| resource(&inner, g))
 }
 
 fn not_found() -> Response {

@@ -42,20 +42,11 @@ impl ZoomGroup {
 }
 
 impl<T: Transport> Actions<T> {
-    async fn ok(&self, request: ApiRequest, what: &str) -> Result<super::Reply> {
-        let reply = self.transport.call(request).await?;
-        if reply.ok() {
-            Ok(reply)
-        } else {
-            Err(super::answers::error_of(&reply, what))
-        }
-    }
-
     pub async fn list_groups(&self) -> Result<Vec<ZoomGroup>> {
         let what = "Listing the groups";
         match route(Need::ListGroups, &self.scopes)? {
             Via::Rest => {
-                let reply = self.ok(ApiRequest::new(Method::GET, "v2/groups"), what).await?;
+                let reply = self.send(ApiRequest::new(Method::GET, "v2/groups"), what).await?;
                 let groups = reply.body["groups"].as_array().ok_or_else(|| unexpected(what, "no groups array"))?;
                 Ok(groups.iter().map(ZoomGroup::from_rest).collect())
             }
@@ -63,7 +54,7 @@ impl<T: Transport> Actions<T> {
                 let mut groups = Vec::new();
                 let mut start = 1;
                 for _ in 0..MAX_PAGES {
-                    let reply = self.ok(ApiRequest::new(Method::GET, format!("scim2/Groups?startIndex={start}&count=100")), what).await?;
+                    let reply = self.send(ApiRequest::new(Method::GET, format!("scim2/Groups?startIndex={start}&count=100")), what).await?;
                     let page = reply.body["Resources"].as_array().cloned().unwrap_or_default();
                     let total = reply.body["totalResults"].as_u64().unwrap_or(0) as usize;
                     groups.extend(page.iter().map(ZoomGroup::from_scim));
@@ -87,7 +78,7 @@ impl<T: Transport> Actions<T> {
                 .ok_or_else(|| EngineError::new(ErrorCode::NotFound, format!("{what}: no group has this id or name.")))
         };
         match route(Need::ReadGroup, &self.scopes)? {
-            Via::Rest => match self.ok(ApiRequest::new(Method::GET, format!("v2/groups/{}", segment(key))), &what).await {
+            Via::Rest => match self.send(ApiRequest::new(Method::GET, format!("v2/groups/{}", segment(key))), &what).await {
                 Ok(reply) => Ok(ZoomGroup::from_rest(&reply.body)),
                 Err(e) if e.code == ErrorCode::NotFound || e.code == ErrorCode::ZoomError => by_name(self.list_groups().await?),
                 Err(e) => Err(e),
@@ -109,7 +100,7 @@ impl<T: Transport> Actions<T> {
                         segment(group_id),
                         percent_encoding::utf8_percent_encode(&token, percent_encoding::NON_ALPHANUMERIC)
                     );
-                    let reply = self.ok(ApiRequest::new(Method::GET, path), &what).await?;
+                    let reply = self.send(ApiRequest::new(Method::GET, path), &what).await?;
                     let page = reply.body["members"].as_array().ok_or_else(|| unexpected(&what, "no members array"))?;
                     members.extend(page.iter().map(|m| {
                         let mut u = ZoomUser::from_rest(m);
@@ -128,7 +119,7 @@ impl<T: Transport> Actions<T> {
                 Err(unexpected(&what, "more pages than any group has"))
             }
             Via::Scim => {
-                let reply = self.ok(ApiRequest::new(Method::GET, format!("scim2/Groups/{}", segment(group_id))), &what).await?;
+                let reply = self.send(ApiRequest::new(Method::GET, format!("scim2/Groups/{}", segment(group_id))), &what).await?;
                 Ok(reply.body["members"]
                     .as_array()
                     .map(|m| {
@@ -153,7 +144,7 @@ impl<T: Transport> Actions<T> {
                 for chunk in users.chunks(ADD_PER_CALL) {
                     let members: Vec<Value> = chunk.iter().map(|k| if k.contains('@') { json!({"email": k}) } else { json!({"id": k}) }).collect();
                     let body = json!({"members": members});
-                    self.ok(ApiRequest::new(Method::POST, format!("v2/groups/{}/members", segment(group_id))).json(&body, "application/json"), &what).await?;
+                    self.send(ApiRequest::new(Method::POST, format!("v2/groups/{}/members", segment(group_id))).json(&body, "application/json"), &what).await?;
                 }
                 Ok(())
             }
@@ -164,7 +155,7 @@ impl<T: Transport> Actions<T> {
                 }
                 let body =
                     json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "add", "path": "members", "value": ids}]});
-                self.ok(ApiRequest::new(Method::PATCH, format!("scim2/Groups/{}", segment(group_id))).json(&body, SCIM_JSON), &what).await?;
+                self.send(ApiRequest::new(Method::PATCH, format!("scim2/Groups/{}", segment(group_id))).json(&body, SCIM_JSON), &what).await?;
                 Ok(())
             }
         }
@@ -175,13 +166,13 @@ impl<T: Transport> Actions<T> {
         let what = format!("Removing {user} from the group {group_id}");
         match route(Need::RemoveMember, &self.scopes)? {
             Via::Rest => {
-                self.ok(ApiRequest::new(Method::DELETE, format!("v2/groups/{}/members/{}", segment(group_id), segment(user))), &what).await?;
+                self.send(ApiRequest::new(Method::DELETE, format!("v2/groups/{}/members/{}", segment(group_id), segment(user))), &what).await?;
                 Ok(())
             }
             Via::Scim => {
                 let id = self.get_user(user).await?.id.unwrap_or_default();
                 let body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "remove", "path": format!("members[value eq \"{id}\"]")}]});
-                self.ok(ApiRequest::new(Method::PATCH, format!("scim2/Groups/{}", segment(group_id))).json(&body, SCIM_JSON), &what).await?;
+                self.send(ApiRequest::new(Method::PATCH, format!("scim2/Groups/{}", segment(group_id))).json(&body, SCIM_JSON), &what).await?;
                 Ok(())
             }
         }

@@ -138,7 +138,8 @@ fn query_value(v: &str) -> String {
 }
 
 impl<T: Transport> Actions<T> {
-    async fn send(&self, request: ApiRequest, what: &str) -> Result<Reply> {
+    /// One call; an answer that is not a success is Zoom's error as the engine's (`answers.rs`).
+    pub(crate) async fn send(&self, request: ApiRequest, what: &str) -> Result<Reply> {
         let reply = self.transport.call(request).await?;
         if reply.ok() {
             Ok(reply)
