@@ -106,10 +106,12 @@ fn run_ids(s: &Setup) -> Vec<String> {
 }
 
 /// A bulk deactivation from a CSV: the dry run changes nothing; the run, SIGKILLed at random
-/// moments and resumed each time, ends with every user deactivated exactly once.
+/// moments and resumed each time, ends with every user deactivated exactly once. Its name has
+/// "sigkill" in it: a process killed mid-call can leave gnome-keyring unresponsive for a while,
+/// so it runs in the SIGKILL layer's keyring of its own (tests/run-all.sh), not beside the rest.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs a Secret Service: run through make test"]
-async fn a_bulk_run_killed_at_random_moments_resumes_without_repeating_or_skipping_a_user() {
+async fn sigkill_at_random_moments_a_bulk_run_resumes_without_repeating_or_skipping_a_user() {
     use rand::Rng;
     let s = Setup::new().await;
     // A Pro account: 30 status changes a second, so the run lasts long enough to be cut.

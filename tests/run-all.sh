@@ -83,6 +83,7 @@ if want rust; then
   layer "Rust: SIGKILL at random moments (own keyring)" with_keyring sigkill sh -c '
     cargo build -p zoom-connections-engine --examples --color never &&
     cargo test --test cli --color never -- --include-ignored --nocapture sigkill &&
+    cargo test --test actions --color never -- --include-ignored --nocapture sigkill &&
     cargo test -p zoom-connections-engine --test sigkill --color never -- --include-ignored --nocapture' 
 fi
 want ui && layer "UI: vitest" npm --prefix ui test --silent
