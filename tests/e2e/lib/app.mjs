@@ -95,8 +95,11 @@ function filesUnder(dir, suffix) {
   }
   for (const name of entries) {
     const path = join(dir, name);
-    if (statSync(path).isDirectory()) out = out.concat(filesUnder(path, suffix));
-    else if (name.endsWith(suffix)) out.push(path);
+    // WebKit's and SQLite's short-lived files (a `-journal`) can vanish between the listing and
+    // this look: skipped, as allFiles does (a setup once failed on one).
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (st?.isDirectory()) out = out.concat(filesUnder(path, suffix));
+    else if (st && name.endsWith(suffix)) out.push(path);
   }
   return out;
 }
