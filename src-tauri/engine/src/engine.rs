@@ -11,6 +11,7 @@ use tokio::sync::broadcast;
 use crate::clock::{Clock, SystemClock};
 use crate::error::{EngineError, ErrorCode, Result};
 use crate::flows::Flows;
+pub(crate) use crate::listed::Listed;
 use crate::model::{check_id, client_secret_key, Connection, ConnectionId, Org};
 use crate::secret::Secret;
 use crate::store::{Metadata, MetadataStore};
@@ -109,47 +110,6 @@ pub(crate) struct Inner {
     /// The tokens calls to Zoom's API use, and the accounts' paces (actions/).
     pub call_tokens: crate::actions::call::CallTokens,
     pub rate_limits: crate::actions::RateLimits,
-}
-
-/// The list in memory, indexed by connection id: a sweep of a thousand connections looks them
-/// up thousands of times. Read through `Deref`; changed only through `replace` and
-/// `connection_mut`, which keep the index right.
-#[derive(Default)]
-pub(crate) struct Listed {
-    meta: Metadata,
-    index: HashMap<ConnectionId, usize>,
-}
-
-impl Listed {
-    fn new(meta: Metadata) -> Self {
-        let mut listed = Self { meta, index: HashMap::new() };
-        listed.reindex();
-        listed
-    }
-
-    fn reindex(&mut self) {
-        self.index = self.meta.connections.iter().enumerate().map(|(i, c)| (c.id.clone(), i)).collect();
-    }
-
-    pub fn replace(&mut self, meta: Metadata) {
-        self.meta = meta;
-        self.reindex();
-    }
-
-    pub fn connection(&self, id: &str) -> Option<&Connection> {
-        self.index.get(id).map(|&i| &self.meta.connections[i])
-    }
-
-    pub fn connection_mut(&mut self, id: &str) -> Option<&mut Connection> {
-        self.index.get(id).map(|&i| &mut self.meta.connections[i])
-    }
-}
-
-impl std::ops::Deref for Listed {
-    type Target = Metadata;
-    fn deref(&self) -> &Metadata {
-        &self.meta
-    }
 }
 
 /// A std mutex poisoned by a panic elsewhere still guards consistent data here (every update

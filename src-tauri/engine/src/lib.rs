@@ -16,6 +16,7 @@ pub mod fsutil;
 pub mod fuzzing;
 pub mod history;
 pub mod keepalive;
+mod listed;
 pub mod local_time;
 pub mod lockfile;
 pub mod loopback;
