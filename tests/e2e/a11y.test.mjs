@@ -65,6 +65,9 @@ describe("accessibility (axe-core, keyboard)", () => {
     await driver.wait(until.elementLocated(By.css('[data-testid="waiting-dialog"]')), 10000);
     await check(`${lang}: waiting for the sign-in`);
     await clickFresh(driver, By, '[data-testid="cancel-flow"]');
+    // A modal still open takes the next click: Settings is opened once the dialog is gone (a
+    // clean-clone run clicked it while the dialog was closing, and Settings never opened).
+    await driver.wait(async () => (await driver.findElements(By.css("dialog[open]"))).length === 0, 10000);
     await clickFresh(driver, By, '[data-testid="open-settings"]');
     await driver.wait(until.elementLocated(By.css('[data-testid="webhook-url"]')), 5000);
     await check(`${lang}: Settings`);
