@@ -8,12 +8,14 @@ mod deep_link;
 mod display;
 mod engine_state;
 mod i18n;
+mod idle_memory;
 mod ipc;
 mod logging;
 mod quit;
 mod sandbox;
 mod tray;
 mod users_commands;
+mod view_memory;
 mod window;
 
 use tauri::Manager;
@@ -25,6 +27,8 @@ pub fn run_cli(args: &[String]) -> Option<i32> {
 
 /// Starts the desktop app and returns the process exit code.
 pub fn run() -> i32 {
+    let args: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
+    let in_tray = window::starts_in_tray(&args);
     if let Err(why) = display::check() {
         eprintln!("zoom-connections: {why}");
         return 2;
@@ -46,10 +50,11 @@ pub fn run() -> i32 {
         .manage(quit::Quitting::default())
         .manage(engine_state::AppBroker::default())
         .manage(users_commands::BulkRuns::default())
+        .manage(view_memory::ViewMemory::default())
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_notification::init())
-        .plugin(tauri_plugin_autostart::init(tauri_plugin_autostart::MacosLauncher::LaunchAgent, None))
+        .plugin(tauri_plugin_autostart::init(tauri_plugin_autostart::MacosLauncher::LaunchAgent, Some(vec![window::IN_TRAY_ARG])))
         .setup(move |app| {
             ipc.mount_events(app);
             logging::init(app.handle())?;
@@ -59,6 +64,13 @@ pub fn run() -> i32 {
             tray::build(app.handle())?;
             deep_link::init(app.handle());
             quit::watch_signals(app.handle());
+            window::refresh_login_entry(app.handle());
+            if in_tray {
+                tracing::info!("started at login: in the tray, no window until it is opened");
+                idle_memory::release_after_close(app.handle());
+            } else {
+                window::show_main(app.handle());
+            }
             Ok(())
         })
         .invoke_handler(invoke_handler)
@@ -67,8 +79,8 @@ pub fn run() -> i32 {
     match built {
         Ok(app) => {
             app.run(|app, event| {
-                if let tauri::RunEvent::ExitRequested { api, .. } = event {
-                    quit::on_exit_requested(app, &api);
+                if let tauri::RunEvent::ExitRequested { code, api, .. } = event {
+                    quit::on_exit_requested(app, code, &api);
                 }
             });
             0

@@ -28,9 +28,14 @@ pub fn request<R: Runtime>(app: &AppHandle<R>) {
 }
 
 /// `RunEvent::ExitRequested`: the first request starts the drain and holds the exit back; the
-/// drain asks again when it is done, and that request goes through.
-pub fn on_exit_requested<R: Runtime>(app: &AppHandle<R>, api: &tauri::ExitRequestApi) {
+/// drain asks again when it is done, and that request goes through. A request without a code is
+/// the last window closing (window.rs): the app lives on in the tray.
+pub fn on_exit_requested<R: Runtime>(app: &AppHandle<R>, code: Option<i32>, api: &tauri::ExitRequestApi) {
     let state = app.state::<Quitting>();
+    if code.is_none() && state.0.load(Ordering::SeqCst) == RUNNING {
+        api.prevent_exit();
+        return;
+    }
     match state.0.compare_exchange(RUNNING, DRAINING, Ordering::SeqCst, Ordering::SeqCst) {
         Ok(_) => {
             api.prevent_exit();

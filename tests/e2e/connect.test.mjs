@@ -189,7 +189,8 @@ describe("create a connection through the real app and deep link", () => {
     assert.deepEqual(entries(), []);
     await invoke(driver, "save_settings", { settings: { ...settings, launch_at_login: true } });
     const [entry] = entries();
-    assert.match(readFileSync(join(autostartDir, entry), "utf8"), /zoom-connections/);
+    // At login the app starts in the tray, without a window (closed-window.test.mjs).
+    assert.match(readFileSync(join(autostartDir, entry), "utf8"), /^Exec=.*zoom-connections-app"? --in-tray$/m);
     await invoke(driver, "save_settings", { settings: { ...settings, launch_at_login: false } });
     assert.deepEqual(entries(), []);
     await assert.rejects(invoke(driver, "save_settings", { settings: { ...settings, refresh_margin_secs: 5 } }), (e) => e.code === "invalid_settings");

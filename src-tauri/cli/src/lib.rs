@@ -56,12 +56,15 @@ pub mod exit {
     pub const NOT_FOUND: i32 = 127;
 }
 
+/// The argument the app's login entry starts it with: the tray only, no window until opened.
+pub const IN_TRAY_ARG: &str = "--in-tray";
+
 /// Whether the arguments are for the command line rather than the app: anything but nothing
-/// at all or a link (`zoom-connections zoom-connections://…`, how the OS hands one over). A
-/// mistyped command gets clap's "did you mean" instead of a window.
+/// at all, a link (`zoom-connections zoom-connections://…`, how the OS hands one over) or the
+/// login entry's `--in-tray`. A mistyped command gets clap's "did you mean" instead of a window.
 pub fn is_command(args: &[String]) -> bool {
     match args.get(1) {
-        Some(first) => !first.contains("://"),
+        Some(first) => !first.contains("://") && first != IN_TRAY_ARG,
         None => false,
     }
 }
