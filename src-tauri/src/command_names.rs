@@ -20,6 +20,8 @@ pub const COMMANDS: &[&str] = &[
     "run_keepalive_now",
     "connection_history",
     "open_zoom_added_apps",
+    "remember_view",
+    "recall_view",
     "list_users",
     "list_groups",
     "get_user",

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 use specta::Type;
-use tauri::{AppHandle, Runtime, State};
+use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_plugin_autostart::ManagerExt;
 use tauri_plugin_opener::OpenerExt;
 use zoom_connections_engine::clock::{Clock, SystemClock};
@@ -68,6 +68,8 @@ pub async fn begin_connect<R: Runtime>(
         Some(id) => engine.begin_reconnect(&id).await?,
         None => engine.begin_create(&org_id, &nickname).await?,
     };
+    // Kept by the shell so that a window closed and opened again shows the same wait.
+    app.state::<crate::view_memory::ViewMemory>().started(&flow);
     if let Err(e) = app.opener().open_url(flow.authorize_url.clone(), None::<&str>) {
         tracing::warn!("could not open the system browser: {e}");
     }

@@ -7,7 +7,7 @@ use specta::Type;
 use tauri_specta::{collect_commands, collect_events, Builder, ErrorHandlingMode, Event};
 use zoom_connections_engine::{EngineError, EngineEvent};
 
-use crate::{commands, users_commands};
+use crate::{commands, users_commands, view_memory};
 
 /// The list of connections, an org or a status changed: the window reloads its overview.
 #[derive(Debug, Clone, Serialize, Deserialize, Type, Event)]
@@ -55,6 +55,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::run_keepalive_now::<tauri::Wry>,
             commands::connection_history,
             commands::open_zoom_added_apps::<tauri::Wry>,
+            view_memory::remember_view,
+            view_memory::recall_view,
             users_commands::list_users,
             users_commands::list_groups,
             users_commands::get_user,

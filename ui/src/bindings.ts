@@ -97,6 +97,18 @@ async connectionHistory(id: string) : Promise<HistoryEvent[]> {
 async openZoomAddedApps(orgId: string) : Promise<string> {
     return await TAURI_INVOKE("open_zoom_added_apps", { orgId });
 },
+/**
+ * The UI reports where the user is (each page change, details opened, a sign-in started).
+ */
+async rememberView(view: RememberedView) : Promise<boolean> {
+    return await TAURI_INVOKE("remember_view", { view });
+},
+/**
+ * The UI asks where it was when it loads: None on the app's first window.
+ */
+async recallView() : Promise<RecalledView | null> {
+    return await TAURI_INVOKE("recall_view");
+},
 async listUsers(connectionId: string) : Promise<ZoomUser[]> {
     return await TAURI_INVOKE("list_users", { connectionId });
 },
@@ -567,6 +579,11 @@ export type Progress = { run_id: string; total: number; done: number; failed: nu
  */
 row: number; email: string; outcome: Outcome }
 /**
+ * What the window finds on load: the view, and the sign-in it was waiting for if Zoom's
+ * redirect has not come yet (the URL is the shell's own copy, not the page's).
+ */
+export type RecalledView = { view: RememberedView; flow: FlowStarted | null }
+/**
  * How the authorization comes back to the app (docs/architecture.md, How a deep link becomes a
  * connection).
  */
@@ -603,6 +620,22 @@ export type Refusal =
  * Named twice in the list: acted on once.
  */
 "duplicate" | "not_found"
+/**
+ * Where the user is, as the UI reports it.
+ */
+export type RememberedView = { page: ViewPage; 
+/**
+ * The org shown (the list's org picker, or the org in Settings).
+ */
+org_id: string | null; 
+/**
+ * The connection whose details (or Users view) were open.
+ */
+connection_id: string | null; 
+/**
+ * The sign-in the waiting dialog was showing.
+ */
+flow_id: string | null }
 /**
  * Zoom's two ways to remove a user (docs/zoom.md, Users): `disassociate` (the default) unlinks
  * the user, who keeps their data in a free Zoom account of their own; `delete` removes the user
@@ -762,6 +795,10 @@ export type Verdict =
  * Already as asked.
  */
 { verdict: "no_change" } | { verdict: "refused"; why: Refusal }
+/**
+ * The page the window shows.
+ */
+export type ViewPage = "connections" | "settings" | "users"
 /**
  * What the settings show of the webhook (the URL itself stays in the keychain).
  */

@@ -37,6 +37,8 @@ export type {
   WebhookInfo,
   WebhookKind,
   ZoomIdentity,
+  RecalledView,
+  RememberedView,
 } from "./bindings";
 
 /** What happened to a connection at one point of its timeline. */
@@ -80,6 +82,8 @@ export const ipc = {
   undoBulk: commands.undoBulk,
   bulkRuns: commands.bulkRuns,
   exportBulk: commands.exportBulk,
+  rememberView: commands.rememberView,
+  recallView: commands.recallView,
   onBulkProgress: (handler: (p: Progress) => void): Promise<UnlistenFn> => events.bulkProgress.listen((e) => handler(e.payload)),
   onBulkEnded: (handler: (e: BulkEnded) => void): Promise<UnlistenFn> => events.bulkEnded.listen((e) => handler(e.payload)),
   onConnectionsChanged: (handler: () => void): Promise<UnlistenFn> => events.connectionsChanged.listen(() => handler()),

@@ -3,10 +3,19 @@ import { renderConnectionsPage, renderFooter, type PageState } from "./connectio
 import { openDeleteDialog } from "./dialogs";
 import { catalogs, errorMessage, pickLanguage, testText, warningText, type Language } from "./i18n";
 import { h } from "./dom";
-import { asEngineError, ipc, type AppSettings, type Connection, type OrgSettings } from "./ipc";
+import { asEngineError, ipc, type AppSettings, type Connection, type OrgSettings, type RememberedView } from "./ipc";
 import { renderSettingsPage } from "./settings-page";
 import { blankOrg, redirectUrlFor, renderOrgSettings, renderUninstallHelp } from "./org-settings";
-import { openNewConnectionDialog, openRotateSecretDialog, openSupersededDialog, reconnect, type FlowOutcome } from "./new-connection";
+import {
+  openNewConnectionDialog,
+  openRotateSecretDialog,
+  openSupersededDialog,
+  reconnect,
+  resumeWaiting,
+  WAITING_CHANGED,
+  waitingFlowId,
+  type FlowOutcome,
+} from "./new-connection";
 import { renderCheckSettings, renderSetupSteps } from "./setup-guide";
 import { openUsersView, type UsersView } from "./users-page";
 
@@ -24,7 +33,47 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
   let orgView: OrgSettings | undefined;
   const t = () => catalogs[lang];
 
+  // Closing the window destroys this page (src-tauri/src/window.rs): the shell keeps where the
+  // user is, told on each move, and hands it back when the window is opened again.
+  let remembered = "";
+  // Nothing is told before the view told last has been put back (restore).
+  let restoring = true;
+  const remember = () => {
+    if (restoring) return;
+    const memo: RememberedView = {
+      page: view,
+      org_id: (view === "settings" ? orgView?.org.id : state?.orgId) || null,
+      connection_id: view === "users" ? (usersOf?.conn.id ?? null) : (state?.detailsId ?? null),
+      flow_id: waitingFlowId(),
+    };
+    const key = JSON.stringify(memo);
+    if (key === remembered) return;
+    remembered = key;
+    void ipc.rememberView(memo).catch(() => undefined);
+  };
+  document.addEventListener(WAITING_CHANGED, remember);
+  /** Back where the user was before the window was closed (nothing on the first window). */
+  const restore = async () => {
+    const recalled = await ipc.recallView().catch(() => null);
+    restoring = false;
+    if (!recalled || !state) return remember();
+    const { view: was, flow } = recalled;
+    if (was.org_id && state.overview.orgs.some((o) => o.id === was.org_id)) state.orgId = was.org_id;
+    const conn = state.overview.connections.find((c) => c.id === was.connection_id);
+    if (was.page === "users" && conn) showUsers(conn);
+    else if (was.page === "settings") {
+      view = "settings";
+      await openOrg(was.org_id);
+    } else if (conn) {
+      state.detailsId = conn.id;
+      await load();
+    }
+    if (flow) resumeWaiting(t(), flow, created);
+    remember();
+  };
+
   const render = () => {
+    remember();
     document.title = t().appTitle;
     document.documentElement.lang = lang;
     if (view === "users" && usersView && usersOf) {
@@ -261,6 +310,7 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
 
   render();
   await load();
+  await restore();
   await ipc.onConnectionsChanged(() => void load()).catch(() => undefined);
   // The version is decoration: the page is usable before (or without) it.
   version = await getVersion().catch(() => null);

@@ -184,6 +184,16 @@ export async function reconnect(t: Catalog, conn: Connection, done: (o: FlowOutc
   }
 }
 
+/** The sign-in the waiting dialog shows, if one is open: the window remembers it (main.ts), so
+ * that closing the window and opening it again shows the same wait. */
+let waiting: string | null = null;
+export const waitingFlowId = (): string | null => waiting;
+/** Fired on `document` when the waiting dialog opens or closes. */
+export const WAITING_CHANGED = "zc-waiting-changed";
+
+/** The waiting dialog again for a sign-in started before the window was closed. */
+export const resumeWaiting = (t: Catalog, flow: FlowStarted, done: (o: FlowOutcome) => void): HTMLDialogElement => openWaitingDialog(t, flow, done);
+
 function openWaitingDialog(t: Catalog, flow: FlowStarted, done: (o: FlowOutcome) => void): HTMLDialogElement {
   const started = Date.now();
   const elapsed = h("p", { class: "hint", "aria-live": "off", "data-testid": "elapsed" });
@@ -209,7 +219,13 @@ function openWaitingDialog(t: Catalog, flow: FlowStarted, done: (o: FlowOutcome)
   // refuses only after sign-in): nothing then comes back, so the dialog says what that means.
   const ifRefused = h("p", { class: "hint", "data-testid": "waiting-if-refused" }, t.waitingIfRefused);
   dialog = modal(t.waitingTitle, [h("p", {}, t.waitingHelp), h("div", { class: "url-row" }, url, copy), elapsed, ifRefused, error], [cancel], "waiting-dialog");
-  dialog.addEventListener("close", () => clearInterval(timer));
+  dialog.addEventListener("close", () => {
+    clearInterval(timer);
+    if (waiting === flow.flow_id) waiting = null;
+    document.dispatchEvent(new Event(WAITING_CHANGED));
+  });
+  waiting = flow.flow_id;
+  document.dispatchEvent(new Event(WAITING_CHANGED));
   awaitFlow(dialog, flow.flow_id, (e) => {
     if (e.connection_id) {
       dialog.close();

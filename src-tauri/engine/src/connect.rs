@@ -138,6 +138,11 @@ impl Engine {
         lock(&self.inner.flows).cancel(flow_id)
     }
 
+    /// Whether a sign-in still waits for Zoom's redirect (the window, opened again, shows it).
+    pub fn is_flow_pending(&self, flow_id: &str) -> bool {
+        lock(&self.inner.flows).is_pending(flow_id)
+    }
+
     /// The callback of every redirect mode. Refuses anything that does not match a pending flow
     /// and changes nothing then; on success stores tokens (keychain) and metadata.
     pub async fn handle_callback(&self, raw_url: &str) -> Result<CallbackOutcome> {

@@ -1,0 +1,93 @@
+// The window is destroyed when closed (src-tauri/src/window.rs): the page tells the shell where
+// the user is, and a new page goes back there on load.
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { afterEach, describe, expect, it } from "vitest";
+import type { Connection, Capability, RecalledView, RememberedView } from "./ipc";
+import { mount } from "./main";
+
+afterEach(() => {
+  clearMocks();
+  document.body.replaceChildren();
+});
+
+const org = { id: "sandbox", name: "Sandbox", client_id: "c", confidential: false, sandbox: true, required: ["manage_users"] as Capability[], extra_scopes: [], auth_base: "", api_base: "", redirect: { kind: "deep_link" as const } };
+const conn: Connection = {
+  id: "c1",
+  org_id: "sandbox",
+  nickname: "Production",
+  identity: { user_id: "u", email: "owner@contoso.example", display_name: "O", account_id: "a", account_number: 1, role_name: "Owner", user_type: 2 },
+  granted_scopes: [],
+  api_url: "",
+  status: "active",
+  status_reason: null,
+  created_at: 0,
+  access_expires_at: Math.floor(Date.now() / 1000) + 3000,
+  last_success_at: null,
+  last_failure_at: null,
+  next_attempt_at: null,
+  consecutive_failures: 0,
+};
+const flow = { flow_id: "f1", authorize_url: "http://127.0.0.1:1/oauth/authorize?state=s", redirect_uri: "zoom-connections://oauth/callback", expires_at: 0 };
+
+/** A shell that recalls `recalled` and records every view the page tells it. */
+function shell(recalled: RecalledView | null) {
+  const told: RememberedView[] = [];
+  mockIPC(
+    (cmd, args) => {
+      const a = (args ?? {}) as Record<string, unknown>;
+      if (cmd === "overview") return { orgs: [org], connections: [conn], warning: null, now: Math.floor(Date.now() / 1000), sandbox_now: Math.floor(Date.now() / 1000) };
+      if (cmd === "get_settings") return { refresh_margin_secs: 600, notifications: true, launch_at_login: false, language: null, syslog_alerts: true, webhook: null };
+      if (cmd === "recall_view") return recalled;
+      if (cmd === "remember_view") return told.push(a.view as RememberedView) > 0;
+      if (cmd === "list_users" || cmd === "list_groups" || cmd === "bulk_runs" || cmd === "connection_history") return [];
+      return undefined;
+    },
+    { shouldMockEvents: true },
+  );
+  return told;
+}
+
+const last = <T>(xs: T[]): T | undefined => xs[xs.length - 1];
+
+async function page() {
+  const root = document.createElement("div");
+  document.body.append(root);
+  await mount(root, ["en-US"]);
+  return root;
+}
+
+describe("the view the window showed", () => {
+  it("the first window tells the shell the list, and each move after", async () => {
+    const told = shell(null);
+    const root = await page();
+    expect(last(told)).toEqual({ page: "connections", org_id: "sandbox", connection_id: null, flow_id: null });
+    (root.querySelector('[data-action="users"][data-id="c1"]') as HTMLElement).click();
+    expect(last(told)).toEqual({ page: "users", org_id: "sandbox", connection_id: "c1", flow_id: null });
+  });
+
+  it("nothing is told before the recalled view is back (it would overwrite it)", async () => {
+    const told = shell({ view: { page: "users", org_id: "sandbox", connection_id: "c1", flow_id: null }, flow: null });
+    const root = await page();
+    expect(root.querySelector('[data-testid="users-heading"]')?.textContent).toBe("Users of Production");
+    expect(told.every((v) => v.page === "users")).toBe(true);
+  });
+
+  it("a sign-in still waiting comes back with its waiting dialog and its URL", async () => {
+    const told = shell({ view: { page: "connections", org_id: "sandbox", connection_id: null, flow_id: "f1" }, flow });
+    await page();
+    const dialog = document.querySelector('[data-testid="waiting-dialog"]') as HTMLDialogElement;
+    expect(dialog).not.toBeNull();
+    expect((document.querySelector('[data-testid="authorize-url"]') as HTMLInputElement).value).toBe(flow.authorize_url);
+    expect(last(told)?.flow_id).toBe("f1");
+    // Cancelled: the shell hears that nothing waits any more.
+    (dialog.querySelector('[data-testid="cancel-flow"]') as HTMLElement).click();
+    expect(last(told)?.flow_id).toBeNull();
+  });
+
+  it("a connection deleted meanwhile: the list, not a view of nothing", async () => {
+    shell({ view: { page: "users", org_id: "sandbox", connection_id: "gone", flow_id: null }, flow: null });
+    const root = await page();
+    expect(root.querySelector('[data-testid="users-heading"]')).toBeNull();
+    expect(root.querySelector('[data-testid="connections-heading"]')).not.toBeNull();
+  });
+});
