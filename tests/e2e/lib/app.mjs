@@ -66,7 +66,12 @@ export async function control(home, path, body) {
   const { url, secret } = sandboxControl(home);
   const headers = { "x-sandbox-control": secret };
   const init = body === undefined ? { headers } : { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify(body) };
-  const res = await fetch(`${url}/_sandbox${path}`, init);
+  // A GET is sent again once if the connection it went out on had just been closed: the sandbox
+  // closes a keep-alive connection idle for 10 s, and fetch may pick one at that very moment.
+  const res = await fetch(`${url}/_sandbox${path}`, init).catch((e) => {
+    if (body !== undefined || e?.cause?.code !== "UND_ERR_SOCKET") throw e;
+    return fetch(`${url}/_sandbox${path}`, init);
+  });
   if (!res.ok) throw new Error(`sandbox control ${path}: HTTP ${res.status}`);
   return res.json();
 }
