@@ -27,11 +27,12 @@ test-e2e: setup-test
 bench: setup-test
 	scripts/bench.sh
 
-# The release .deb (its desktop entry registers zoom-connections://), copied to artifacts/.
+# The release .deb and .rpm (their desktop entry registers zoom-connections://), copied to
+# artifacts/. Tauri's bundler writes the .rpm itself: no rpmbuild, no network.
 bundle: setup-run
-	. scripts/env.sh && ui/node_modules/.bin/tauri build --bundles deb
-	mkdir -p artifacts && cp target/release/bundle/deb/*.deb artifacts/
-	@ls -la artifacts/*.deb
+	. scripts/env.sh && ui/node_modules/.bin/tauri build --bundles deb,rpm
+	mkdir -p artifacts && cp target/release/bundle/deb/*.deb target/release/bundle/rpm/*.rpm artifacts/
+	@ls -la artifacts/*.deb artifacts/*.rpm
 
 # libFuzzer on the stable toolchain over the callback URL and Zoom-answer targets (fuzz/);
 # FUZZ_SECONDS per target (default 120). The corpus it keeps is replayed by `make test`.

@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
-# Installs the app's .deb into a scratch root (dpkg-deb -x: the machine's own package database is
-# not touched) and checks what the package promises a desktop:
+# Installs the app's package (.deb or .rpm) into a scratch root — `dpkg-deb -x`, or `rpm --root`
+# with a database of its own: the machine's own package database is not touched — and checks what
+# the package promises a desktop:
 #  - both binaries: the app, and the command line `zoom-connections`, which loads none of the
 #    window's libraries and starts the app when given no command;
 #  - its desktop entry is valid, runs the app with the URL (%u) and claims
 #    x-scheme-handler/zoom-connections;
-#  - with the scratch root's share/ on XDG_DATA_DIRS and the desktop database updated (what dpkg's
-#    trigger does on a real install), xdg-mime names that entry as the scheme's handler;
+#  - with the scratch root's share/ on XDG_DATA_DIRS and the desktop database updated (what the
+#    package manager's trigger does on a real install), xdg-mime names that entry as the
+#    scheme's handler;
 #  - `xdg-open zoom-connections://oauth/callback?…` reaches the installed, running app (through a
 #    second process the desktop entry starts), which logs the link without its values.
-# Needs a display and a D-Bus session (tests/run-all.sh gives both). Usage: install-deb.sh PKG.deb
+# Needs a display and a D-Bus session (tests/run-all.sh gives both).
+# Usage: install-package.sh PKG.deb|PKG.rpm
 set -euo pipefail
-deb=$1
-scratch=$(mktemp -d -t zc-deb-XXXXXX)
+pkg=$1
+scratch=$(mktemp -d -t zc-pkg-XXXXXX)
 root=$scratch/root
 app_pid=
 cleanup() {
@@ -22,8 +25,21 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-dpkg-deb -x "$deb" "$root"
-echo "package: $(dpkg-deb -f "$deb" Package) $(dpkg-deb -f "$deb" Version), depends: $(dpkg-deb -f "$deb" Depends)"
+case $pkg in
+  *.deb)
+    dpkg-deb -x "$pkg" "$root"
+    echo "package: $(dpkg-deb -f "$pkg" Package) $(dpkg-deb -f "$pkg" Version), depends: $(dpkg-deb -f "$pkg" Depends)"
+    ;;
+  *.rpm)
+    # --nodeps: the scratch root has no other packages to satisfy them; they are listed instead.
+    # --noscripts: the scriptlets update the system's desktop database, done below for the root.
+    rpm --root "$root" --initdb
+    rpm --root "$root" --install --nodeps --noscripts --nosignature "$pkg" || fail "rpm could not install $pkg"
+    echo "package: $(rpm --root "$root" -q --queryformat '%{NAME} %{VERSION}-%{RELEASE}' zoom-connections 2>/dev/null || rpm -qp --queryformat '%{NAME} %{VERSION}-%{RELEASE}' "$pkg"), requires: $(rpm -qp --requires "$pkg" 2>/dev/null | grep -v '^rpmlib(' | tr '\n' ' ')"
+    rpm --root "$root" -qa | grep -q . || fail "the rpm database of the scratch root lists no package"
+    ;;
+  *) fail "not a .deb or .rpm: $pkg" ;;
+esac
 entry=$(ls "$root"/usr/share/applications/*.desktop)
 [ -x "$root/usr/bin/zoom-connections-app" ] || fail "no /usr/bin/zoom-connections-app in the package"
 [ -x "$root/usr/bin/zoom-connections" ] || fail "no /usr/bin/zoom-connections (the command line) in the package"

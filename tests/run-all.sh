@@ -61,12 +61,13 @@ layer() {
 
 build_e2e_app() {
   # `tauri build` embeds the UI (a plain cargo build loads the dev server instead), and bundles
-  # the debug .deb the package test installs. Copy both aside: a later cargo build would
-  # overwrite target/debug with the dev variant.
-  rm -rf target/debug/bundle/deb
-  ui/node_modules/.bin/tauri build --debug --bundles deb \
+  # the debug .deb and .rpm the package tests install. Copy them aside: a later cargo build
+  # would overwrite target/debug with the dev variant.
+  rm -rf target/debug/bundle/deb target/debug/bundle/rpm
+  ui/node_modules/.bin/tauri build --debug --bundles deb,rpm \
     && mkdir -p target/e2e && cp target/debug/zoom-connections-app target/debug/zoom-connections target/e2e/ \
-    && cp target/debug/bundle/deb/*.deb target/e2e/zoom-connections.deb
+    && cp target/debug/bundle/deb/*.deb target/e2e/zoom-connections.deb \
+    && cp target/debug/bundle/rpm/*.rpm target/e2e/zoom-connections.rpm
 }
 
 # Which layers: all by default; `tests/run-all.sh lint|rust|ui|clients|e2e [e2e test files…]` runs one.
@@ -96,7 +97,8 @@ if want e2e; then
       layer "End to end: $*" with_keyring e2e sh -c 'cd tests/e2e && node --test --test-concurrency=1 --test-reporter=spec "$@"' e2e "$@"
     else
       layer "End to end: window (WebDriver) and deep link" with_keyring e2e npm --prefix tests/e2e test --silent
-      layer "Package: install the .deb, xdg-open a link" with_keyring deb tests/install-deb.sh target/e2e/zoom-connections.deb
+      layer "Package: install the .deb, xdg-open a link" with_keyring deb tests/install-package.sh target/e2e/zoom-connections.deb
+      layer "Package: install the .rpm, xdg-open a link" with_keyring rpm tests/install-package.sh target/e2e/zoom-connections.rpm
     fi
   else
     failed+=("End to end: no app binary")
