@@ -10,7 +10,9 @@
 #  5. bulk runs: 1,000 deactivations at a Pro account's pace (alone, and beside another app
 #     using half the budget), a run SIGKILLed 10 times and resumed, listing 14,000 users, and
 #     the Users view of a 10,000-user account in the release app's window;
-#  6. sizes: release binary and .deb.
+#  6. in the tray: memory with the window closed and after a start at login, the window opened
+#     again (bench/tray-life.mjs);
+#  7. sizes: release binaries, .deb and .rpm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
@@ -19,16 +21,22 @@ say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 say "Keepalive (engine against the sandbox; ZC_BENCH_CONNECTIONS=${ZC_BENCH_CONNECTIONS:-1000})"
 cargo bench -p zoom-connections-engine --bench keepalive
 
-say "Release builds: Zoom Connections (.deb) and the bare Tauri window"
-ui/node_modules/.bin/tauri build --bundles deb
+say "Release builds: Zoom Connections (.deb, .rpm) and the bare Tauri window"
+ui/node_modules/.bin/tauri build --bundles deb,rpm
 (cd bench/bare-tauri && cargo build --release --target-dir ../../target/bare-tauri)
 app=target/release/zoom-connections-app
+cli=target/release/zoom-connections
 bare=target/bare-tauri/release/bare-tauri
 deb=$(ls target/release/bundle/deb/*.deb)
+rpm=$(ls target/release/bundle/rpm/*.rpm)
 
 say "Start-up and memory (release builds, Xvfb, 5 runs each, median)"
 xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" dbus-run-session -- \
   node bench/startup.mjs 5 "Bare Tauri window|$bare|Bare Tauri" "Zoom Connections|$app|Zoom Connections"
+
+say "In the tray: memory with the window shown, closed, and started at login; the window opened again (release builds, 3 runs, median)"
+xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" dbus-run-session -- \
+  node bench/tray-life.mjs 3 "$PWD/$app" "$PWD/$bare"
 
 say "Deep link to Active (release build, the real window, 10 runs, median)"
 XDG_DATA_HOME=$(mktemp -d) xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" dbus-run-session -- \
@@ -47,6 +55,9 @@ XDG_DATA_HOME=$(mktemp -d) dbus-run-session -- \
   sh -c 'echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec cargo bench --bench bulk'
 
 say "Sizes"
-printf 'release binary: %s (%s bytes)\nbare Tauri binary: %s (%s bytes)\n.deb: %s (%s bytes)\n' \
-  "$(du -h "$app" | cut -f1)" "$(stat -c %s "$app")" "$(du -h "$bare" | cut -f1)" "$(stat -c %s "$bare")" \
-  "$(du -h "$deb" | cut -f1)" "$(stat -c %s "$deb")"
+size() { awk -v name="$1:" -v b="$(stat -c %s "$2")" 'BEGIN { printf "%-28s %6.1f MiB (%d bytes)\n", name, b / 1048576, b }'; }
+size "app (release)" "$app"
+size "command line (release)" "$cli"
+size "bare Tauri window" "$bare"
+size ".deb (both binaries)" "$deb"
+size ".rpm (both binaries)" "$rpm"
