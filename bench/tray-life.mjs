@@ -56,26 +56,36 @@ function memory(root) {
   return { total, by };
 }
 
-/** CPU time (ms) and context switches (each a wake-up or a preemption) of every thread in the tree. */
+/** CPU time (ms, each process's own counters, which keep the time of threads that have
+ * exited) and context switches by thread (each a wake-up or a preemption). */
 function activity(root) {
   let cpuMs = 0;
-  let switches = 0;
+  const switches = new Map();
   const tick = 1000 / 100; // USER_HZ
   for (const pid of tree(root)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+      cpuMs += (Number(stat[11]) + Number(stat[12])) * tick;
+    } catch {}
     let tasks = [];
     try {
       tasks = readdirSync(`/proc/${pid}/task`);
     } catch {}
     for (const tid of tasks) {
       try {
-        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8").split(") ")[1].split(" ");
-        cpuMs += (Number(stat[11]) + Number(stat[12])) * tick;
         const status = readFileSync(`/proc/${pid}/task/${tid}/status`, "utf8");
-        switches += Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(status)[1]) + Number(/nonvoluntary_ctxt_switches:\s+(\d+)/.exec(status)[1]);
+        switches.set(tid, Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)[1]) + Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)[1]));
       } catch {}
     }
   }
   return { cpuMs, switches };
+}
+
+/** Context switches between two readings, over the threads alive at both (and new ones). */
+function switchesBetween(before, after) {
+  let n = 0;
+  for (const [tid, count] of after.switches) n += count - (before.switches.get(tid) ?? 0);
+  return n;
 }
 
 function freshEnv() {
@@ -143,7 +153,7 @@ for (let i = 0; i < runs; i++) {
       const before = activity(child.pid);
       await sleep(60000);
       const after = activity(child.pid);
-      idle = { cpuMs: after.cpuMs - before.cpuMs, switches: after.switches - before.switches };
+      idle = { cpuMs: after.cpuMs - before.cpuMs, switches: switchesBetween(before, after) };
     }
     // Open again until the page has loaded and restored its view: from the tray's menu (as a
     // desktop shell sends the click), then, closed again, by a second launch (the app's icon).
