@@ -45,7 +45,11 @@ pub fn release_after_close<R: Runtime>(app: &AppHandle<R>) {
         })
         .await
         .unwrap_or(0);
-        tracing::info!(network_processes_ended = ended, paged_out_mib = paged_out >> 20, "no window: memory given back (WebKit's network process, the heap, file pages)");
+        tracing::info!(
+            network_processes_ended = ended,
+            paged_out_mib = paged_out >> 20,
+            "no window: memory given back (WebKit's network process, the heap, file pages)"
+        );
     });
 }
 
@@ -124,8 +128,7 @@ fn is_network_child(pid: i32, parent: u32) -> bool {
     // `pid (comm) state ppid …`: comm may hold spaces and parentheses, so split at the last ')'.
     let Some((_, rest)) = stat.rsplit_once(") ") else { return false };
     let ppid = rest.split(' ').nth(1).and_then(|p| p.parse::<u32>().ok());
-    ppid == Some(parent)
-        && std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|exe| exe.file_name().is_some_and(|n| n == "WebKitNetworkProcess"))
+    ppid == Some(parent) && std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|exe| exe.file_name().is_some_and(|n| n == "WebKitNetworkProcess"))
 }
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]

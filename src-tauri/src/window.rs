@@ -50,14 +50,7 @@ pub fn show_main<R: Runtime>(app: &AppHandle<R>) {
 /// Builds the main window as tauri.conf.json declares it (`create: false` there, so that the
 /// app decides when).
 pub fn build_main<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<WebviewWindow<R>> {
-    let config = app
-        .config()
-        .app
-        .windows
-        .iter()
-        .find(|w| w.label == crate::MAIN_WINDOW)
-        .cloned()
-        .ok_or_else(|| tauri::Error::WindowNotFound)?;
+    let config = app.config().app.windows.iter().find(|w| w.label == crate::MAIN_WINDOW).cloned().ok_or_else(|| tauri::Error::WindowNotFound)?;
     let window = WebviewWindowBuilder::from_config(app, &config)?.build()?;
     tracing::info!("window opened");
     Ok(window)
