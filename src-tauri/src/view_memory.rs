@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri::State;
 use zoom_connections_engine::flows::FlowStarted;
+use zoom_connections_engine::EngineError;
 
 use crate::engine_state::AppEngine;
 
@@ -87,18 +88,18 @@ impl ViewMemory {
 /// The UI reports where the user is (each page change, details opened, a sign-in started).
 #[tauri::command]
 #[specta::specta]
-pub fn remember_view(memory: State<'_, ViewMemory>, view: RememberedView) -> bool {
-    memory.remember(view)
+pub async fn remember_view(memory: State<'_, ViewMemory>, view: RememberedView) -> Result<bool, EngineError> {
+    Ok(memory.remember(view))
 }
 
 /// The UI asks where it was when it loads: None on the app's first window.
 #[tauri::command]
 #[specta::specta]
-pub fn recall_view(memory: State<'_, ViewMemory>, engine: State<'_, AppEngine>) -> Option<RecalledView> {
+pub async fn recall_view(memory: State<'_, ViewMemory>, engine: State<'_, AppEngine>) -> Result<Option<RecalledView>, EngineError> {
     // The page asks once it has loaded the list: `make bench` times a reopened window by this line.
     tracing::info!("window: the page is shown");
     let engine = engine.get().ok();
-    memory.recall(|id| engine.as_ref().is_some_and(|e| e.is_flow_pending(id)))
+    Ok(memory.recall(|id| engine.as_ref().is_some_and(|e| e.is_flow_pending(id))))
 }
 
 #[cfg(test)]
