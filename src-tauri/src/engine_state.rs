@@ -182,9 +182,14 @@ fn forward_events<R: Runtime>(app: &AppHandle<R>, engine: &Engine) {
                     show(&app, &engine, Some((fill(t.attention_title, &[("nickname", &nickname)]), message)));
                 }
                 Ok(event @ EngineEvent::FlowEnded { .. }) => {
-                    crate::window::show_main(&app);
                     if let Some(ended) = FlowEnded::from_engine(event) {
+                        // Kept first: a window closed while it waited is built again below, and
+                        // its new page asks for the outcome it could not hear (view_memory.rs).
+                        app.state::<crate::view_memory::ViewMemory>().ended(&ended);
+                        crate::window::show_main(&app);
                         let _ = ended.emit(&app);
+                    } else {
+                        crate::window::show_main(&app);
                     }
                 }
                 // Missed events: refresh everything.

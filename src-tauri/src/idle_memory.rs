@@ -1,19 +1,20 @@
-//! What the app gives back while it has no window (measured in docs/benchmarks.md, In the
-//! tray). Destroying the window ends WebKit's web process (window.rs); then, with no window:
-//! - WebKit's network process is ended. WebKit does not end it when the last webview goes (wry
-//!   issue #590, tauri issue #14626), and Tauri keeps the web context for the app's life on Linux
-//!   so that it is reused. Nothing of ours lives in it: the page is served from the app's own
-//!   scheme, the UI keeps no cookies, cache or storage there (docs/security.md). WebKit starts a
-//!   new one with the next window, as it does after a network process crash. Under WebDriver
+//! What the app gives back while it has no window (measured, and what each MiB is, in
+//! docs/benchmarks.md, In the tray). Destroying the window ends WebKit's web process
+//! (window.rs); then, with no window:
+//! - WebKit's network process is ended. WebKit does not end it when the last webview goes, and
+//!   Tauri keeps the web context for the app's life on Linux so that it is reused (the evidence:
+//!   docs/benchmarks.md). Nothing of ours lives in it: the page is served from the app's own
+//!   scheme and keeps no cookies, cache or storage there (docs/security.md). WebKit starts a new
+//!   one with the next window, as it does after a network process crash. Under WebDriver
 //!   (`TAURI_WEBVIEW_AUTOMATION`, set by tauri-driver) it is kept: WebKit ends the automation
 //!   session with the network process, and the end-to-end tests follow the window across a close.
 //! - glibc's freed heap pages, kept mapped for reuse, are handed back (`malloc_trim`).
-//! - The pages of mapped files (WebKit, JavaScriptCore, the GL driver and its LLVM, the speech
-//!   libraries WebKit links, this binary) go back to the kernel with `MADV_PAGEOUT`, as Android
-//!   compacts an app that went to the background: the window touched them, the tray does not.
-//!   Nothing is lost: they are clean copies of files, read back (usually from the page cache)
-//!   when code on them runs again — the tray's own code within its next tick, the window's when
-//!   it opens.
+//! - The code pages the window ran (WebKit, JavaScriptCore, the GL driver and its LLVM, this
+//!   binary) are unmapped from the process: `MADV_DONTNEED` on the pages of executable file
+//!   mappings that are still the file's own (never written: /proc/self/pagemap says so), which
+//!   any user may do (`MADV_PAGEOUT` drops a file's pages only for its owner or root). They stay
+//!   in the page cache, and a page in use again is mapped back at its next call. A page the
+//!   process wrote to (a text relocation) is private memory, not the file's, and is left alone.
 
 use std::time::Duration;
 
@@ -39,46 +40,80 @@ pub fn release_after_close<R: Runtime>(app: &AppHandle<R>) {
             return;
         }
         let Ok(Some(ended)) = rx.await else { return };
-        let paged_out = tokio::task::spawn_blocking(|| {
+        let unmapped = tokio::task::spawn_blocking(|| {
             trim();
-            page_out_files()
+            unmap_code_pages()
         })
         .await
         .unwrap_or(0);
         tracing::info!(
             network_processes_ended = ended,
-            paged_out_mib = paged_out >> 20,
-            "no window: memory given back (WebKit's network process, the heap, file pages)"
+            code_unmapped_mib = unmapped >> 20,
+            "no window: memory given back (WebKit's network process, the heap, code pages)"
         );
     });
 }
 
-/// `MADV_PAGEOUT` over every file mapping of this process; returns the bytes advised. A hint
-/// only: no content changes, and a page in use is simply faulted back in.
+/// Unmaps the present, unwritten pages of this process's executable file mappings; returns
+/// the bytes unmapped.
 #[cfg(target_os = "linux")]
-fn page_out_files() -> usize {
+fn unmap_code_pages() -> usize {
+    use std::io::{Read, Seek, SeekFrom};
+    const PRESENT: u64 = 1 << 63;
+    /// The page is the file's (or shared memory's), not a private copy.
+    const FILE_PAGE: u64 = 1 << 61;
     let Ok(maps) = std::fs::read_to_string("/proc/self/maps") else { return 0 };
-    let mut advised = 0;
+    let Ok(mut pagemap) = std::fs::File::open("/proc/self/pagemap") else { return 0 };
+    // SAFETY: sysconf has no preconditions.
+    let page = match unsafe { libc::sysconf(libc::_SC_PAGESIZE) } {
+        n if n > 0 => n as usize,
+        _ => return 0,
+    };
+    let mut unmapped = 0;
     for line in maps.lines() {
-        // `start-end perms offset dev inode path`: a file has a path starting with '/'.
+        // `start-end perms offset dev inode path`: code of a file is `r-xp` with a path.
         let mut fields = line.split_whitespace();
-        let (Some(range), Some(path)) = (fields.next(), fields.nth(4)) else { continue };
-        if !path.starts_with('/') {
+        let (Some(range), Some(perms), Some(path)) = (fields.next(), fields.next(), fields.nth(3)) else { continue };
+        if perms != "r-xp" || !path.starts_with('/') {
             continue;
         }
         let Some((start, end)) = range.split_once('-') else { continue };
         let (Ok(start), Ok(end)) = (usize::from_str_radix(start, 16), usize::from_str_radix(end, 16)) else { continue };
-        // SAFETY: advice on this process's own mapping; MADV_PAGEOUT never changes its contents
-        // (a range unmapped meanwhile only makes the call fail).
-        if end > start && unsafe { libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_PAGEOUT) } == 0 {
-            advised += end - start;
+        let pages = end.saturating_sub(start) / page;
+        let mut entries = vec![0u8; pages * 8];
+        if pagemap.seek(SeekFrom::Start((start / page * 8) as u64)).is_err() || pagemap.read_exact(&mut entries).is_err() {
+            continue;
+        }
+        // Runs of pages that are present and the file's own.
+        let mut run: Option<usize> = None;
+        for i in 0..=pages {
+            let ours = i < pages && {
+                let mut entry = [0u8; 8];
+                entry.copy_from_slice(&entries[i * 8..i * 8 + 8]);
+                let entry = u64::from_le_bytes(entry);
+                entry & PRESENT != 0 && entry & FILE_PAGE != 0
+            };
+            match (ours, run) {
+                (true, None) => run = Some(i),
+                (false, Some(first)) => {
+                    let (at, len) = (start + first * page, (i - first) * page);
+                    // SAFETY: these pages are the file's unchanged contents in a mapping that
+                    // cannot be written (r-x): dropping them loses nothing, the next access maps
+                    // the same file page again.
+                    if unsafe { libc::madvise(at as *mut libc::c_void, len, libc::MADV_DONTNEED) } == 0 {
+                        unmapped += len;
+                    }
+                    run = None;
+                }
+                _ => {}
+            }
         }
     }
-    advised
+    unmapped
 }
 
 #[cfg(not(target_os = "linux"))]
-fn page_out_files() -> usize {
+fn unmap_code_pages() -> usize {
     0
 }
 

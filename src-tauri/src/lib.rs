@@ -40,8 +40,11 @@ pub fn run() -> i32 {
     // `deep-link` feature it forwards the URL to the deep-link plugin's `on_open_url`.
     #[cfg(desktop)]
     {
-        builder = builder.plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
-            window::show_main(app);
+        builder = builder.plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
+            // The login entry starting a second time (a second login session) opens no window.
+            if !window::starts_in_tray(&argv) {
+                window::show_main(app);
+            }
         }));
     }
     let ipc = ipc::builder();

@@ -1,8 +1,10 @@
 //! What the window showed, kept by the shell while the window is closed: closing destroys the
 //! webview (window.rs) and with it everything the page held, so the UI tells the shell where it
-//! is as the user moves, and asks on load. In memory only: nothing here outlives the app, and it
-//! holds ids, never a token or a user's data. A sign-in still waiting comes back with its
-//! waiting dialog; one that ended while the window was closed shows in the list as usual.
+//! is as the user moves, and asks on load. In memory only: nothing here outlives the app. It
+//! holds ids, the last sign-in the window started (its authorize URL, with that flow's `state`,
+//! which the page showed anyway) and how that sign-in ended — never a token or a user's data.
+//! A sign-in still waiting comes back with its waiting dialog; one that ended while the window
+//! was closed (or while the new page loaded) comes back as its outcome, once the page asks.
 
 use std::sync::Mutex;
 
@@ -13,6 +15,7 @@ use zoom_connections_engine::flows::FlowStarted;
 use zoom_connections_engine::EngineError;
 
 use crate::engine_state::AppEngine;
+use crate::ipc::FlowEnded;
 
 /// The page the window shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
@@ -36,11 +39,13 @@ pub struct RememberedView {
 }
 
 /// What the window finds on load: the view, and the sign-in it was waiting for if Zoom's
-/// redirect has not come yet (the URL is the shell's own copy, not the page's).
+/// redirect has not come yet (the URL is the shell's own copy, not the page's), or else how
+/// that sign-in ended.
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct RecalledView {
     pub view: RememberedView,
     pub flow: Option<FlowStarted>,
+    pub ended: Option<FlowEnded>,
 }
 
 #[derive(Default)]
@@ -48,6 +53,8 @@ pub struct ViewMemory {
     view: Mutex<Option<RememberedView>>,
     /// The last sign-in the window started (begin_connect).
     flow: Mutex<Option<FlowStarted>>,
+    /// How that sign-in ended.
+    ended: Mutex<Option<FlowEnded>>,
 }
 
 /// Ids are short; anything longer is not one of ours.
@@ -57,6 +64,17 @@ impl ViewMemory {
     pub fn started(&self, flow: &FlowStarted) {
         if let Ok(mut slot) = self.flow.lock() {
             *slot = Some(flow.clone());
+        }
+        if let Ok(mut slot) = self.ended.lock() {
+            *slot = None;
+        }
+    }
+
+    /// A sign-in ended: kept if it is the one the window started.
+    pub fn ended(&self, ended: &FlowEnded) {
+        let ours = self.flow.lock().is_ok_and(|f| f.as_ref().is_some_and(|f| f.flow_id == ended.flow_id));
+        if let (true, Ok(mut slot)) = (ours, self.ended.lock()) {
+            *slot = Some(ended.clone());
         }
     }
 
@@ -74,14 +92,20 @@ impl ViewMemory {
         }
     }
 
-    /// The remembered view; its flow only while `pending` says the engine still waits for it.
+    /// The remembered view; the flow the page waited for while `pending` says the engine still
+    /// waits for it, else how it ended. Only a flow the shell started, and only the one the page
+    /// said it was showing.
     fn recall(&self, pending: impl Fn(&str) -> bool) -> Option<RecalledView> {
         let view = self.view.lock().ok()?.clone()?;
-        let flow = match &view.flow_id {
-            Some(id) if pending(id) => self.flow.lock().ok()?.clone().filter(|f| &f.flow_id == id),
-            _ => None,
-        };
-        Some(RecalledView { view, flow })
+        let (mut flow, mut ended) = (None, None);
+        if let Some(id) = &view.flow_id {
+            if pending(id) {
+                flow = self.flow.lock().ok()?.clone().filter(|f| &f.flow_id == id);
+            } else {
+                ended = self.ended.lock().ok()?.clone().filter(|e| &e.flow_id == id);
+            }
+        }
+        Some(RecalledView { view, flow, ended })
     }
 }
 
@@ -136,6 +160,38 @@ mod tests {
         assert_eq!(memory.recall(|id| id == "f1").unwrap().flow.unwrap().flow_id, "f1");
         // Zoom's redirect came (or the flow expired) while the window was closed.
         assert!(memory.recall(|_| false).unwrap().flow.is_none());
+    }
+
+    fn ended(id: &str) -> FlowEnded {
+        FlowEnded { flow_id: id.into(), connection_id: Some("c1".into()), superseded: None, error: None }
+    }
+
+    #[test]
+    fn a_sign_in_that_ended_while_the_window_was_closed_comes_back_as_its_outcome() {
+        let memory = ViewMemory::default();
+        memory.started(&flow("f1"));
+        memory.remember(view(Some("f1")));
+        memory.ended(&ended("f1"));
+        let recalled = memory.recall(|_| false).unwrap();
+        assert!(recalled.flow.is_none());
+        assert_eq!(recalled.ended.unwrap().connection_id.as_deref(), Some("c1"));
+        // The page handled it (its dialog closed): nothing to hand back again.
+        memory.remember(view(None));
+        assert!(memory.recall(|_| false).unwrap().ended.is_none());
+    }
+
+    #[test]
+    fn the_end_of_a_flow_the_window_did_not_start_is_not_kept() {
+        let memory = ViewMemory::default();
+        memory.started(&flow("f1"));
+        memory.ended(&ended("other"));
+        memory.remember(view(Some("other")));
+        assert!(memory.recall(|_| false).unwrap().ended.is_none());
+        // A new sign-in forgets how the last one ended.
+        memory.ended(&ended("f1"));
+        memory.started(&flow("f2"));
+        memory.remember(view(Some("f1")));
+        assert!(memory.recall(|_| false).unwrap().ended.is_none());
     }
 
     #[test]

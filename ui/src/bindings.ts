@@ -580,9 +580,10 @@ export type Progress = { run_id: string; total: number; done: number; failed: nu
 row: number; email: string; outcome: Outcome }
 /**
  * What the window finds on load: the view, and the sign-in it was waiting for if Zoom's
- * redirect has not come yet (the URL is the shell's own copy, not the page's).
+ * redirect has not come yet (the URL is the shell's own copy, not the page's), or else how
+ * that sign-in ended.
  */
-export type RecalledView = { view: RememberedView; flow: FlowStarted | null }
+export type RecalledView = { view: RememberedView; flow: FlowStarted | null; ended: FlowEnded | null }
 /**
  * How the authorization comes back to the app (docs/architecture.md, How a deep link becomes a
  * connection).

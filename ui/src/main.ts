@@ -12,6 +12,7 @@ import {
   openSupersededDialog,
   reconnect,
   resumeWaiting,
+  showFlowEnded,
   WAITING_CHANGED,
   waitingFlowId,
   type FlowOutcome,
@@ -57,7 +58,7 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
     const recalled = await ipc.recallView().catch(() => null);
     restoring = false;
     if (!recalled || !state) return remember();
-    const { view: was, flow } = recalled;
+    const { view: was, flow, ended } = recalled;
     if (was.org_id && state.overview.orgs.some((o) => o.id === was.org_id)) state.orgId = was.org_id;
     const conn = state.overview.connections.find((c) => c.id === was.connection_id);
     if (was.page === "users" && conn) showUsers(conn);
@@ -69,6 +70,7 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
       await load();
     }
     if (flow) resumeWaiting(t(), flow, created);
+    else if (ended) showFlowEnded(t(), ended, created, notice);
     remember();
   };
 

@@ -23,11 +23,22 @@ export interface FlowOutcome {
   superseded: string | null;
 }
 
-/** Delivers this flow's end to `handler` until `dialog` closes. */
-function awaitFlow(dialog: HTMLDialogElement, flowId: string, handler: (e: FlowEnded) => void) {
-  const unlisten = ipc.onFlowEnded((e) => {
-    if (e.flow_id === flowId) handler(e);
-  });
+/** Delivers this flow's end to `handler` (once) until `dialog` closes. A dialog put back in a
+ * new page asks the shell again once it listens: the end may have come in between. */
+function awaitFlow(dialog: HTMLDialogElement, flowId: string, handler: (e: FlowEnded) => void, resumed = false) {
+  let delivered = false;
+  const deliver = (e: FlowEnded | null | undefined) => {
+    if (!e || e.flow_id !== flowId || delivered || !dialog.open) return;
+    delivered = true;
+    handler(e);
+  };
+  const unlisten = ipc.onFlowEnded(deliver);
+  if (resumed) {
+    void unlisten
+      .then(() => ipc.recallView())
+      .then((r) => deliver(r?.ended))
+      .catch(() => undefined);
+  }
   dialog.addEventListener("close", () => void unlisten.then((stop) => stop()).catch(() => undefined));
 }
 
@@ -192,9 +203,22 @@ export const waitingFlowId = (): string | null => waiting;
 export const WAITING_CHANGED = "zc-waiting-changed";
 
 /** The waiting dialog again for a sign-in started before the window was closed. */
-export const resumeWaiting = (t: Catalog, flow: FlowStarted, done: (o: FlowOutcome) => void): HTMLDialogElement => openWaitingDialog(t, flow, done);
+export const resumeWaiting = (t: Catalog, flow: FlowStarted, done: (o: FlowOutcome) => void): HTMLDialogElement => openWaitingDialog(t, flow, done, true);
 
-function openWaitingDialog(t: Catalog, flow: FlowStarted, done: (o: FlowOutcome) => void): HTMLDialogElement {
+/** What a sign-in's end says when it is not a connection: a refused grant is a refused code. */
+function flowError(t: Catalog, e: FlowEnded): string {
+  const code = e.error?.code ?? "zoom_error";
+  return code === "zoom_invalid_grant" ? t.errorSignInRefused : errorMessage(t, code);
+}
+
+/** A sign-in that ended while the window was closed, told by the page that opens next: the new
+ * connection (highlighted, with Zoom's superseded one offered for removal), or why it failed. */
+export function showFlowEnded(t: Catalog, e: FlowEnded, done: (o: FlowOutcome) => void, fail: (text: string) => void) {
+  if (e.connection_id) done({ connectionId: e.connection_id, superseded: e.superseded });
+  else fail(flowError(t, e));
+}
+
+function openWaitingDialog(t: Catalog, flow: FlowStarted, done: (o: FlowOutcome) => void, resumed = false): HTMLDialogElement {
   const started = Date.now();
   const elapsed = h("p", { class: "hint", "aria-live": "off", "data-testid": "elapsed" });
   const tick = () => {
@@ -226,17 +250,21 @@ function openWaitingDialog(t: Catalog, flow: FlowStarted, done: (o: FlowOutcome)
   });
   waiting = flow.flow_id;
   document.dispatchEvent(new Event(WAITING_CHANGED));
-  awaitFlow(dialog, flow.flow_id, (e) => {
-    if (e.connection_id) {
-      dialog.close();
-      done({ connectionId: e.connection_id, superseded: e.superseded });
-    } else {
-      // At a sign-in, a refused grant is a refused code, not a connection to reconnect.
-      const code = e.error?.code ?? "zoom_error";
-      error.textContent = code === "zoom_invalid_grant" ? t.errorSignInRefused : errorMessage(t, code);
-      cancel.textContent = t.close;
-    }
-  });
+  awaitFlow(
+    dialog,
+    flow.flow_id,
+    (e) => {
+      if (e.connection_id) {
+        dialog.close();
+        done({ connectionId: e.connection_id, superseded: e.superseded });
+      } else {
+        // At a sign-in, a refused grant is a refused code, not a connection to reconnect.
+        error.textContent = flowError(t, e);
+        cancel.textContent = t.close;
+      }
+    },
+    resumed,
+  );
   return dialog;
 }
 

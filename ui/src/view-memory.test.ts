@@ -3,9 +3,12 @@
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Connection, Capability, RecalledView, RememberedView } from "./ipc";
+import { catalogs } from "./i18n";
 import { mount } from "./main";
 
 afterEach(() => {
+  // A dialog left open would keep its sign-in as the one waiting: closed as a user would.
+  document.querySelectorAll("dialog").forEach((d) => d.open && d.close());
   clearMocks();
   document.body.replaceChildren();
 });
@@ -30,14 +33,15 @@ const conn: Connection = {
 const flow = { flow_id: "f1", authorize_url: "http://127.0.0.1:1/oauth/authorize?state=s", redirect_uri: "zoom-connections://oauth/callback", expires_at: 0 };
 
 /** A shell that recalls `recalled` and records every view the page tells it. */
-function shell(recalled: RecalledView | null) {
+function shell(recalled: RecalledView | null, again: RecalledView | null = recalled) {
+  let asked = 0;
   const told: RememberedView[] = [];
   mockIPC(
     (cmd, args) => {
       const a = (args ?? {}) as Record<string, unknown>;
       if (cmd === "overview") return { orgs: [org], connections: [conn], warning: null, now: Math.floor(Date.now() / 1000), sandbox_now: Math.floor(Date.now() / 1000) };
       if (cmd === "get_settings") return { refresh_margin_secs: 600, notifications: true, launch_at_login: false, language: null, syslog_alerts: true, webhook: null };
-      if (cmd === "recall_view") return recalled;
+      if (cmd === "recall_view") return asked++ === 0 ? recalled : again;
       if (cmd === "remember_view") return told.push(a.view as RememberedView) > 0;
       if (cmd === "list_users" || cmd === "list_groups" || cmd === "bulk_runs" || cmd === "connection_history") return [];
       return undefined;
@@ -66,14 +70,14 @@ describe("the view the window showed", () => {
   });
 
   it("nothing is told before the recalled view is back (it would overwrite it)", async () => {
-    const told = shell({ view: { page: "users", org_id: "sandbox", connection_id: "c1", flow_id: null }, flow: null });
+    const told = shell({ view: { page: "users", org_id: "sandbox", connection_id: "c1", flow_id: null }, flow: null, ended: null });
     const root = await page();
     expect(root.querySelector('[data-testid="users-heading"]')?.textContent).toBe("Users of Production");
     expect(told.every((v) => v.page === "users")).toBe(true);
   });
 
   it("a sign-in still waiting comes back with its waiting dialog and its URL", async () => {
-    const told = shell({ view: { page: "connections", org_id: "sandbox", connection_id: null, flow_id: "f1" }, flow });
+    const told = shell({ view: { page: "connections", org_id: "sandbox", connection_id: null, flow_id: "f1" }, flow, ended: null });
     await page();
     const dialog = document.querySelector('[data-testid="waiting-dialog"]') as HTMLDialogElement;
     expect(dialog).not.toBeNull();
@@ -85,9 +89,29 @@ describe("the view the window showed", () => {
   });
 
   it("a connection deleted meanwhile: the list, not a view of nothing", async () => {
-    shell({ view: { page: "users", org_id: "sandbox", connection_id: "gone", flow_id: null }, flow: null });
+    shell({ view: { page: "users", org_id: "sandbox", connection_id: "gone", flow_id: null }, flow: null, ended: null });
     const root = await page();
     expect(root.querySelector('[data-testid="users-heading"]')).toBeNull();
     expect(root.querySelector('[data-testid="connections-heading"]')).not.toBeNull();
+  });
+
+  it("a sign-in that ended while the window was closed: its outcome, not a dialog", async () => {
+    const was = { page: "connections" as const, org_id: "sandbox", connection_id: null, flow_id: "f1" };
+    shell({ view: was, flow: null, ended: { flow_id: "f1", connection_id: null, superseded: null, error: { code: "flow_expired", message: "x", reason: null } } });
+    const root = await page();
+    expect(document.querySelector('[data-testid="waiting-dialog"]')).toBeNull();
+    expect(root.textContent).toContain(catalogs.en.errorFlowExpired);
+  });
+
+  it("a sign-in that ends while the new page starts listening is told once", async () => {
+    const was = { page: "connections" as const, org_id: "sandbox", connection_id: null, flow_id: "f1" };
+    // Pending when the page asked; ended by the time its dialog listens.
+    const ended = { flow_id: "f1", connection_id: "c1", superseded: null, error: null };
+    shell({ view: was, flow, ended: null }, { view: was, flow: null, ended });
+    const root = await page();
+    for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
+    // The dialog closed on the outcome, and the new connection is the highlighted row.
+    expect(document.querySelector('[data-testid="waiting-dialog"]')).toBeNull();
+    expect(root.querySelector('tr[data-connection="c1"]')?.className).toBe("highlight");
   });
 });

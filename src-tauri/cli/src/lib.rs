@@ -233,3 +233,19 @@ pub fn launch_app(args: &[String]) -> i32 {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_a_link_and_the_login_entry_start_the_app_anything_else_is_a_command() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(!is_command(&args(&["zoom-connections"])));
+        assert!(!is_command(&args(&["zoom-connections", "zoom-connections://oauth/callback?code=x&state=y"])));
+        assert!(!is_command(&args(&["zoom-connections", IN_TRAY_ARG])));
+        assert!(is_command(&args(&["zoom-connections", "list"])));
+        // A mistyped flag is clap's to explain, not a window.
+        assert!(is_command(&args(&["zoom-connections", "--in-tra"])));
+    }
+}
