@@ -9,12 +9,16 @@
 //!   (`TAURI_WEBVIEW_AUTOMATION`, set by tauri-driver) it is kept: WebKit ends the automation
 //!   session with the network process, and the end-to-end tests follow the window across a close.
 //! - glibc's freed heap pages, kept mapped for reuse, are handed back (`malloc_trim`).
-//! - The code pages the window ran (WebKit, JavaScriptCore, the GL driver and its LLVM, this
-//!   binary) are unmapped from the process: `MADV_DONTNEED` on the pages of executable file
-//!   mappings that are still the file's own (never written: /proc/self/pagemap says so), which
-//!   any user may do (`MADV_PAGEOUT` drops a file's pages only for its owner or root). They stay
-//!   in the page cache, and a page in use again is mapped back at its next call. A page the
-//!   process wrote to (a text relocation) is private memory, not the file's, and is left alone.
+//! - The file pages the window read (the code and read-only data of WebKit, JavaScriptCore, the
+//!   GL driver and its LLVM, the speech voices WebKit links, this binary) are unmapped from the
+//!   process: `MADV_DONTNEED` on the pages of read-only file mappings (`r-xp`, `r--p`) that are
+//!   still the file's own (never written: /proc/self/pagemap says so), which any user may do
+//!   (`MADV_PAGEOUT` drops a file's pages only for its owner or root). They stay in the page
+//!   cache, and a page in use again is mapped back at its next access. A page the process wrote
+//!   to (relocated data, made read-only after the loader wrote it) is private memory, not the
+//!   file's, and is left alone; writable mappings are not touched at all. The one assumption:
+//!   nothing makes an already read-only mapping writable and writes to it in the instant between
+//!   the check and the unmapping (the loader does so only for a library it is still loading).
 
 use std::time::Duration;
 
@@ -42,22 +46,22 @@ pub fn release_after_close<R: Runtime>(app: &AppHandle<R>) {
         let Ok(Some(ended)) = rx.await else { return };
         let unmapped = tokio::task::spawn_blocking(|| {
             trim();
-            unmap_code_pages()
+            unmap_file_pages()
         })
         .await
         .unwrap_or(0);
         tracing::info!(
             network_processes_ended = ended,
-            code_unmapped_mib = unmapped >> 20,
-            "no window: memory given back (WebKit's network process, the heap, code pages)"
+            file_pages_unmapped_mib = unmapped >> 20,
+            "no window: memory given back (WebKit's network process, the heap, file pages)"
         );
     });
 }
 
-/// Unmaps the present, unwritten pages of this process's executable file mappings; returns
-/// the bytes unmapped.
+/// Unmaps the present, unwritten pages of this process's read-only private file mappings;
+/// returns the bytes unmapped.
 #[cfg(target_os = "linux")]
-fn unmap_code_pages() -> usize {
+fn unmap_file_pages() -> usize {
     use std::io::{Read, Seek, SeekFrom};
     const PRESENT: u64 = 1 << 63;
     /// The page is the file's (or shared memory's), not a private copy.
@@ -71,10 +75,10 @@ fn unmap_code_pages() -> usize {
     };
     let mut unmapped = 0;
     for line in maps.lines() {
-        // `start-end perms offset dev inode path`: code of a file is `r-xp` with a path.
+        // `start-end perms offset dev inode path`: a file's code or read-only data, private.
         let mut fields = line.split_whitespace();
         let (Some(range), Some(perms), Some(path)) = (fields.next(), fields.next(), fields.nth(3)) else { continue };
-        if perms != "r-xp" || !path.starts_with('/') {
+        if !matches!(perms, "r-xp" | "r--p") || !path.starts_with('/') {
             continue;
         }
         let Some((start, end)) = range.split_once('-') else { continue };
@@ -98,8 +102,8 @@ fn unmap_code_pages() -> usize {
                 (false, Some(first)) => {
                     let (at, len) = (start + first * page, (i - first) * page);
                     // SAFETY: these pages are the file's unchanged contents in a mapping that
-                    // cannot be written (r-x): dropping them loses nothing, the next access maps
-                    // the same file page again.
+                    // cannot be written (r-x or r--): dropping them loses nothing, the next
+                    // access maps the same file page again.
                     if unsafe { libc::madvise(at as *mut libc::c_void, len, libc::MADV_DONTNEED) } == 0 {
                         unmapped += len;
                     }
@@ -113,7 +117,7 @@ fn unmap_code_pages() -> usize {
 }
 
 #[cfg(not(target_os = "linux"))]
-fn unmap_code_pages() -> usize {
+fn unmap_file_pages() -> usize {
     0
 }
 
