@@ -3,36 +3,15 @@
 // the page has settled) the memory of the whole process tree — the app and the WebKit web and
 // network processes it starts. PSS counts shared pages once per share; RSS double-counts them.
 // Usage (inside Xvfb and a D-Bus session): node bench/startup.mjs RUNS "label|binary|title" ...
-import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { tree, viewable } from "./process-tree.mjs";
 
 const runs = Number(process.argv[2] ?? 5);
 const targets = process.argv.slice(3).map((t) => t.split("|"));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function viewable(title) {
-  try {
-    return /Map State: IsViewable/.test(execFileSync("xwininfo", ["-name", title], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }));
-  } catch {
-    return false;
-  }
-}
-
-function tree(root) {
-  const children = new Map();
-  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
-    try {
-      const ppid = Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(pid)]);
-    } catch {}
-  }
-  const out = [];
-  const walk = (pid) => (out.push(pid), (children.get(pid) ?? []).forEach(walk));
-  walk(root);
-  return out;
-}
 
 function memoryKiB(root) {
   let pss = 0;

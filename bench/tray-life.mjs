@@ -12,34 +12,13 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { clickTrayItem, findTray, trayMenu } from "../tests/e2e/lib/tray.mjs";
+import { tree, viewable } from "./process-tree.mjs";
 
 const [runs, app, bare] = [Number(process.argv[2] ?? 3), process.argv[3], process.argv[4]];
 const closer = join(resolve(dirname(fileURLToPath(import.meta.url)), ".."), "tests/e2e/lib/close-window.py");
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mib = (kib) => (kib / 1024).toFixed(1);
-
-function viewable(title) {
-  try {
-    return /Map State: IsViewable/.test(execFileSync("xwininfo", ["-name", title], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }));
-  } catch {
-    return false;
-  }
-}
-
-function tree(root) {
-  const children = new Map();
-  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
-    try {
-      const ppid = Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(pid)]);
-    } catch {}
-  }
-  const out = [];
-  const walk = (pid) => (out.push(pid), (children.get(pid) ?? []).forEach(walk));
-  walk(root);
-  return out;
-}
 
 /** PSS of the tree in KiB, and of each process by name. */
 function memory(root) {

@@ -2,9 +2,10 @@ import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import { afterEach, describe, expect, it } from "vitest";
 import { catalogs, fill } from "./i18n";
-import type { Connection, Capability } from "./ipc";
+import type { Connection } from "./ipc";
 import { mount } from "./main";
 import { nicknameProblem } from "./new-connection";
+import { connection, sandboxOrg } from "./test-fixtures";
 
 const en = catalogs.en;
 const tick = () => new Promise((r) => setTimeout(r, 0));
@@ -13,23 +14,8 @@ afterEach(() => {
   document.body.replaceChildren();
 });
 
-const org = { id: "sandbox", name: "Sandbox", client_id: "c", confidential: false, sandbox: true, required: ["manage_users"] as Capability[], extra_scopes: [], auth_base: "", api_base: "", redirect: { kind: "deep_link" as const } };
-const conn = (id: string, nickname: string): Connection => ({
-  id,
-  org_id: "sandbox",
-  nickname,
-  identity: { user_id: "u", email: "owner@contoso.example", display_name: "O", account_id: "a", account_number: 1, role_name: "Owner", user_type: 2 },
-  granted_scopes: [],
-  api_url: "",
-  status: "active",
-  status_reason: null,
-  created_at: 0,
-  access_expires_at: Math.floor(Date.now() / 1000) + 3000,
-  last_success_at: null,
-  last_failure_at: null,
-  next_attempt_at: null,
-  consecutive_failures: 0,
-});
+const org = sandboxOrg;
+const conn = connection;
 
 /** A shell with a list and a log of the commands and arguments it received. */
 function shell(list: Connection[], answers: Record<string, (args: Record<string, unknown>) => unknown> = {}) {

@@ -2,8 +2,9 @@ import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import { afterEach, describe, expect, it } from "vitest";
 import { catalogs, fill } from "./i18n";
-import type { Capability, Connection, Plan, ZoomUser } from "./ipc";
+import type { Plan, ZoomUser } from "./ipc";
 import { mount } from "./main";
+import { connection, sandboxOrg } from "./test-fixtures";
 import { filterUsers } from "./users-page";
 import { changeText } from "./users-bulk";
 
@@ -14,23 +15,8 @@ afterEach(() => {
   document.body.replaceChildren();
 });
 
-const org = { id: "sandbox", name: "Sandbox", client_id: "c", confidential: false, sandbox: true, required: ["manage_users"] as Capability[], extra_scopes: [], auth_base: "", api_base: "", redirect: { kind: "deep_link" as const } };
-const conn: Connection = {
-  id: "c1",
-  org_id: "sandbox",
-  nickname: "Production",
-  identity: { user_id: "u", email: "admin@contoso.example", display_name: "A", account_id: "a", account_number: 1, role_name: "Admin", user_type: 2 },
-  granted_scopes: [],
-  api_url: "",
-  status: "active",
-  status_reason: null,
-  created_at: 0,
-  access_expires_at: Math.floor(Date.now() / 1000) + 3000,
-  last_success_at: null,
-  last_failure_at: null,
-  next_attempt_at: null,
-  consecutive_failures: 0,
-} as unknown as Connection;
+const org = sandboxOrg;
+const conn = connection("c1", "Production", { email: "admin@contoso.example", display_name: "A", role_name: "Admin" });
 
 function user(i: number, over: Partial<ZoomUser> = {}): ZoomUser {
   const n = String(i).padStart(5, "0");

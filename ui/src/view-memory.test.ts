@@ -2,9 +2,10 @@
 // the user is, and a new page goes back there on load.
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Connection, Capability, RecalledView, RememberedView } from "./ipc";
+import type { RecalledView, RememberedView } from "./ipc";
 import { catalogs } from "./i18n";
 import { mount } from "./main";
+import { connection, sandboxOrg } from "./test-fixtures";
 
 afterEach(() => {
   // A dialog left open would keep its sign-in as the one waiting: closed as a user would.
@@ -13,23 +14,8 @@ afterEach(() => {
   document.body.replaceChildren();
 });
 
-const org = { id: "sandbox", name: "Sandbox", client_id: "c", confidential: false, sandbox: true, required: ["manage_users"] as Capability[], extra_scopes: [], auth_base: "", api_base: "", redirect: { kind: "deep_link" as const } };
-const conn: Connection = {
-  id: "c1",
-  org_id: "sandbox",
-  nickname: "Production",
-  identity: { user_id: "u", email: "owner@contoso.example", display_name: "O", account_id: "a", account_number: 1, role_name: "Owner", user_type: 2 },
-  granted_scopes: [],
-  api_url: "",
-  status: "active",
-  status_reason: null,
-  created_at: 0,
-  access_expires_at: Math.floor(Date.now() / 1000) + 3000,
-  last_success_at: null,
-  last_failure_at: null,
-  next_attempt_at: null,
-  consecutive_failures: 0,
-};
+const org = sandboxOrg;
+const conn = connection("c1", "Production");
 const flow = { flow_id: "f1", authorize_url: "http://127.0.0.1:1/oauth/authorize?state=s", redirect_uri: "zoom-connections://oauth/callback", expires_at: 0 };
 
 /** A shell that recalls `recalled` and records every view the page tells it. */
