@@ -3,7 +3,8 @@
 //!   the same refreshes at the same concurrency (and one that also probes, as the engine does),
 //!   on loopback and again with Zoom answering in 50 ms (the sandbox's delay fault);
 //! - the engine's heap per connection;
-//! - the scheduler's wake-ups per minute when idle.
+//! - the scheduler's wake-ups per minute when idle;
+//! - the heap of the sandbox the app embeds, at its start.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::HashMap;
@@ -57,6 +58,18 @@ fn main() {
     drop(rt);
     heap_per_connection(&data_dir, connections_wanted());
     idle_wakeups();
+    embedded_sandbox_heap();
+}
+
+/// What the sandbox embedded in the app holds when it starts (it runs in every mode): its heap
+/// with the built-in seed, measured like the engine's.
+fn embedded_sandbox_heap() {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let before = LIVE.load(Ordering::Relaxed);
+    let sandbox = rt.block_on(zoom_sandbox::start(SandboxConfig::default())).unwrap();
+    let after = LIVE.load(Ordering::Relaxed);
+    println!("embedded sandbox at start: {:.1} KiB of heap (built-in seed)", (after - before) as f64 / 1024.0);
+    drop(sandbox);
 }
 
 async fn sweep_benchmark() -> std::path::PathBuf {
