@@ -3,6 +3,7 @@
 
 pub mod actions;
 pub mod alerts;
+pub mod api_answers;
 pub mod broker;
 pub mod callback_url;
 pub mod clock;
@@ -39,6 +40,7 @@ pub mod tokens;
 pub mod vault;
 pub mod zoom;
 pub mod zoom_answers;
+pub mod zoom_failure;
 
 pub use callback_url::CallbackUrl;
 pub use connect::{CallbackOutcome, NICKNAME_MAX};
