@@ -59,6 +59,7 @@ pub async fn authorize(State(shared): AppState, Query(q): Query<HashMap<String, 
             preapproved: false,
             created_at: now,
             refused,
+            device: None,
         },
     );
     // As Zoom does for a browser that is not signed in: on to the sign-in page. (A redirect,
@@ -321,6 +322,11 @@ pub async fn consent(State(shared): AppState, Form(f): Form<ConsentForm>) -> Res
     let mut inner = shared.lock();
     // The request is finished either way: its pages cannot be replayed.
     inner.auth_requests.remove(&f.req);
+    if let Some(device_code) = &r.device {
+        drop(inner);
+        let approved = (f.decision == "authorize").then(|| (user.id.clone(), r.scopes.clone()));
+        return crate::device::decided(&shared, device_code, approved);
+    }
     let mut params: Vec<(&str, String)> = Vec::new();
     if f.decision == "authorize" {
         let code = random_token("zsc_", 32);

@@ -194,6 +194,11 @@ pub struct Settings {
     /// Which reading of Zoom to play where its pages disagree (state.rs, `Readings`).
     authorize_errors_after_sign_in: Option<bool>,
     members_authorize_admin_apps: Option<bool>,
+    device_grant_named_device_auth: Option<bool>,
+    /// Seconds between a device code's polls (Zoom's example: 5).
+    device_poll_interval: Option<i64>,
+    /// Enable or disable the device authorization grant for an app, by client id.
+    device_grant: Option<HashMap<String, bool>>,
     /// `{"seconds": N, "from": "grant" | "rotation"}`, or null: refresh tokens never end.
     #[serde(default, deserialize_with = "present")]
     refresh_token_lifetime: Option<Option<RefreshLifetime>>,
@@ -275,6 +280,21 @@ pub async fn settings(State(shared): State<Arc<Shared>>, Json(s): Json<Settings>
     }
     if let Some(after) = s.authorize_errors_after_sign_in {
         inner.readings.authorize_errors_after_sign_in = after;
+    }
+    if let Some(named) = s.device_grant_named_device_auth {
+        inner.readings.device_grant_named_device_auth = named;
+    }
+    if let Some(interval) = s.device_poll_interval {
+        if interval < 0 {
+            return bad("device_poll_interval cannot be negative");
+        }
+        inner.device_poll_interval = interval;
+    }
+    for (client_id, on) in s.device_grant.unwrap_or_default() {
+        match inner.seed.apps.iter_mut().find(|a| a.client_id == client_id) {
+            Some(app) => app.device_grant = on,
+            None => return bad(format!("unknown app {client_id}")),
+        }
     }
     if let Some(may) = s.members_authorize_admin_apps {
         inner.readings.members_authorize_admin_apps = may;

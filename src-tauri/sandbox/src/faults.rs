@@ -22,6 +22,8 @@ pub enum Endpoint {
     Refresh,
     /// `POST /oauth/token` with `grant_type=account_credentials` (Server-to-Server).
     AccountCredentials,
+    /// `POST /oauth/token` with a device code (`device.rs`).
+    DeviceCode,
     Revoke,
     UsersMe,
     /// `GET /v2/users`.

@@ -6,6 +6,7 @@ mod api;
 mod authorize;
 mod clock;
 mod control;
+mod device;
 mod errors;
 pub mod faults;
 mod groups;
@@ -152,6 +153,9 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/oauth/preapprove", get(authorize::pre_approve_page).post(authorize::pre_approve))
         .route("/oauth/consent", get(authorize::consent_page).post(authorize::consent))
         .route("/oauth/token", post(token_endpoint::token))
+        .route("/oauth/devicecode", post(device::device_code))
+        .route(device::VERIFICATION_PATH, get(device::verification_page).post(device::verification_submit))
+        .route("/oauth/device/complete/{code}", get(device::complete_link))
         .route("/oauth/revoke", post(token_endpoint::revoke))
         .route(marketplace::PATH, get(marketplace::added_apps).post(marketplace::remove))
         .route("/v2/users/me", get(users::users_me))

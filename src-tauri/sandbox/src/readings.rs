@@ -14,6 +14,9 @@ pub struct Readings {
     /// Refresh tokens end after this many seconds (Zoom: 15 years in one place, ~90 days in
     /// another), counted from the grant or from each rotation; None: never.
     pub refresh_token_lifetime: Option<(i64, LifetimeFrom)>,
+    /// The token endpoint knows the device grant as `device_auth` (the name on Zoom's error
+    /// page) and not as RFC 8628's URN; off: the URN (Zoom's examples).
+    pub device_grant_named_device_auth: bool,
 }
 
 /// What a refresh token's fixed lifetime is counted from.

@@ -80,6 +80,7 @@ mod tests {
             access_token_tolerance: None,
             account_id: None,
             active: true,
+            device_grant: false,
         }
     }
 

@@ -175,6 +175,9 @@ pub struct App {
     /// A deactivated app's tokens stop working and it issues no new ones.
     #[serde(default = "yes")]
     pub active: bool,
+    /// Zoom enabled the device authorization grant for it (on request, private apps only).
+    #[serde(default)]
+    pub device_grant: bool,
 }
 
 fn yes() -> bool {

@@ -138,6 +138,8 @@ pub struct AuthRequest {
     pub created_at: i64,
     /// The error page this request ends on after sign-in (`Readings::authorize_errors_after_sign_in`).
     pub refused: Option<(String, String)>,
+    /// The device code this sign-in authorizes (`device.rs`): no redirect at its end.
+    pub device: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -242,6 +244,10 @@ pub struct Inner {
     /// How many times each change was made to each user (`"deactivate usr_1"` → 1), for tests
     /// that prove a client never sends one twice (control API `changes`). Not saved.
     pub changes: HashMap<String, u32>,
+    /// Device authorization requests by device code (`device.rs`). Not saved: minutes long.
+    pub device_requests: HashMap<String, crate::device::DeviceRequest>,
+    /// The polling interval a device code asks for (Zoom's example: 5 s; tests shorten it).
+    pub device_poll_interval: i64,
 }
 
 impl Inner {
@@ -262,6 +268,8 @@ impl Inner {
             clock_offset: 0,
             readings: Readings::default(),
             changes: HashMap::new(),
+            device_requests: HashMap::new(),
+            device_poll_interval: 5,
         }
     }
 

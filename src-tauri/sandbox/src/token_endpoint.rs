@@ -25,7 +25,7 @@ use crate::state::{GrantStatus, Shared, CODE_LIFETIME};
 /// Server-to-Server call with `grant_type` and `account_id` in the query (docs/zoom.md,
 /// Server-to-Server), and OAuth clients send them in the body; a parameter given twice, in
 /// either or both, is refused.
-fn parse_form(query: &[u8], body: &[u8]) -> Result<HashMap<String, String>, OAuthError> {
+pub(crate) fn parse_form(query: &[u8], body: &[u8]) -> Result<HashMap<String, String>, OAuthError> {
     let mut form = HashMap::new();
     for (k, v) in url::form_urlencoded::parse(query).chain(url::form_urlencoded::parse(body)) {
         if form.insert(k.to_string(), v.to_string()).is_some() {
@@ -35,7 +35,7 @@ fn parse_form(query: &[u8], body: &[u8]) -> Result<HashMap<String, String>, OAut
     Ok(form)
 }
 
-fn authenticate_client(shared: &Shared, headers: &HeaderMap, form: &HashMap<String, String>) -> Result<App, OAuthError> {
+pub(crate) fn authenticate_client(shared: &Shared, headers: &HeaderMap, form: &HashMap<String, String>) -> Result<App, OAuthError> {
     let inner = shared.lock();
     let basic = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Basic ").or_else(|| v.strip_prefix("basic ")));
     if let Some(encoded) = basic {
@@ -70,6 +70,8 @@ pub async fn token(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery,
         Some("authorization_code") => Endpoint::CodeExchange,
         Some("refresh_token") => Endpoint::Refresh,
         Some("account_credentials") => Endpoint::AccountCredentials,
+        Some(name) if name == crate::device::DEVICE_GRANT_TYPE && !shared.lock().readings.device_grant_named_device_auth => Endpoint::DeviceCode,
+        Some(crate::device::ZOOM_DEVICE_GRANT_NAME) if shared.lock().readings.device_grant_named_device_auth => Endpoint::DeviceCode,
         _ => return OAuthError::new(StatusCode::BAD_REQUEST, "unsupported_grant_type", "unsupported grant type").into_response(),
     };
     if let Some(fault) = shared.inject(endpoint).await {
@@ -85,6 +87,7 @@ pub async fn token(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery,
             Err(OAuthError::new(StatusCode::BAD_REQUEST, "unsupported_grant_type", "Grant type is not supported from token endpoint."))
         }
         Endpoint::CodeExchange => exchange_code(&shared, &app, &form),
+        Endpoint::DeviceCode => crate::device::poll(&shared, &app.client_id, &form),
         Endpoint::AccountCredentials => account_credentials(&shared, &app, &form),
         _ => match form.get("refresh_token") {
             Some(rt) => shared.lock().refresh(rt, &app.client_id, shared.clock.now(), &shared.base_url),

@@ -48,13 +48,42 @@ impl UserAgent {
     pub async fn authorize(&self, authorize_url: &str, sign_in: &SignIn, approve: bool) -> Result<Url, String> {
         let err = |e: reqwest::Error| e.to_string();
         let base = Url::parse(authorize_url).map_err(|e| e.to_string())?;
-        let at = |path: &str| base.join(path).map(|u| u.to_string()).map_err(|e| e.to_string());
         let mut page = self.http.get(authorize_url).send().await.map_err(err)?;
         // Zoom sends a browser that is not signed in on to its sign-in page.
         if page.status().is_redirection() {
             let location = page.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
             page = self.http.get(base.join(&location).map_err(|e| e.to_string())?).send().await.map_err(err)?;
         }
+        let done = self.through_pages(&base, page, sign_in, approve).await?;
+        let location =
+            done.headers().get("location").and_then(|v| v.to_str().ok()).ok_or_else(|| format!("no redirect after Authorize: HTTP {}", done.status()))?;
+        Url::parse(location).map_err(|e| e.to_string())
+    }
+
+    /// The device sign-in (RFC 8628) as the admin does it on their phone: opens the verification
+    /// page, types the user code, signs in and decides. Returns the page's heading ("Device
+    /// connected" or "Not connected").
+    pub async fn authorize_device(&self, verification_uri: &str, user_code: &str, sign_in: &SignIn, approve: bool) -> Result<String, String> {
+        let err = |e: reqwest::Error| e.to_string();
+        let base = Url::parse(verification_uri).map_err(|e| e.to_string())?;
+        let form = self.http.get(verification_uri).send().await.map_err(err)?;
+        if !form.status().is_success() {
+            return Err(format!("verification page: HTTP {}", form.status()));
+        }
+        let typed = self.http.post(verification_uri).form(&[("user_code", user_code)]).send().await.map_err(err)?;
+        let location =
+            typed.headers().get("location").and_then(|v| v.to_str().ok()).ok_or_else(|| format!("user code refused: HTTP {}", typed.status()))?.to_string();
+        let page = self.http.get(base.join(&location).map_err(|e| e.to_string())?).send().await.map_err(err)?;
+        let done = self.through_pages(&base, page, sign_in, approve).await?;
+        let html = done.text().await.map_err(err)?;
+        let heading = html.split("<h1>").nth(1).and_then(|h| h.split("</h1>").next()).unwrap_or_default();
+        Ok(heading.to_string())
+    }
+
+    /// From the sign-in page to the answer to Authorize or Decline.
+    async fn through_pages(&self, base: &Url, page: reqwest::Response, sign_in: &SignIn, approve: bool) -> Result<reqwest::Response, String> {
+        let err = |e: reqwest::Error| e.to_string();
+        let at = |path: &str| base.join(path).map(|u| u.to_string()).map_err(|e| e.to_string());
         if !page.status().is_success() {
             let status = page.status();
             return Err(format!("authorize page: HTTP {status}: {}", page.text().await.unwrap_or_default()));
@@ -87,8 +116,6 @@ impl UserAgent {
         self.http.post(at("/oauth/preapprove")?).form(&[("req", r)]).send().await.map_err(err)?;
         let decision = if approve { "authorize" } else { "decline" };
         let done = self.http.post(at("/oauth/consent")?).form(&[("req", r), ("decision", decision)]).send().await.map_err(err)?;
-        let location =
-            done.headers().get("location").and_then(|v| v.to_str().ok()).ok_or_else(|| format!("no redirect after Authorize: HTTP {}", done.status()))?;
-        Url::parse(location).map_err(|e| e.to_string())
+        Ok(done)
     }
 }
