@@ -4,6 +4,9 @@
 //!
 //!   engine_op DATA_DIR SANDBOX_URL KEYCHAIN_SERVICE test|delete|reconnect CONNECTION_ID
 //!
+//! KEYCHAIN_SERVICE `vault:PASSPHRASE` keeps the secrets in the data directory's vault file
+//! instead (src/vault_file/), opened with that passphrase.
+//!
 //! `reconnect` prints the authorize URL on a line of its own, then reads the URL the browser was
 //! sent to from stdin and completes the sign-in. Logs go to stderr
 //! (`ZOOM_CONNECTIONS_LOG=zoom_connections_engine=debug`).
@@ -11,7 +14,9 @@
 use std::io::BufRead;
 use std::sync::Arc;
 
-use zoom_connections_engine::vault::KeychainStore;
+use zoom_connections_engine::vault::{KeychainStore, SharedStore};
+use zoom_connections_engine::vault_file::FileVault;
+use zoom_connections_engine::Secret;
 use zoom_connections_engine::{Engine, EngineConfig};
 
 fn main() {
@@ -25,7 +30,17 @@ fn main() {
     }
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
     let code = runtime.block_on(async {
-        let mut config = EngineConfig::new(data_dir.into(), Arc::new(KeychainStore::with_service(service.clone())));
+        let secrets: SharedStore = match service.strip_prefix("vault:") {
+            Some(passphrase) => match FileVault::open(std::path::Path::new(data_dir), &Secret::new(passphrase), false) {
+                Ok(v) => Arc::new(v),
+                Err(e) => {
+                    eprintln!("{e}");
+                    return 1;
+                }
+            },
+            None => Arc::new(KeychainStore::with_service(service.clone())),
+        };
+        let mut config = EngineConfig::new(data_dir.into(), secrets);
         config.sandbox_url = Some(sandbox_url.clone());
         let engine = match Engine::open(config) {
             Ok(e) => e,

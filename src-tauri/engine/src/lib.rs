@@ -34,10 +34,12 @@ pub mod secret;
 #[cfg(target_os = "linux")]
 mod secret_service;
 pub mod setup_check;
+pub mod sign_in;
 pub mod store;
 pub mod summary;
 pub mod tokens;
 pub mod vault;
+pub mod vault_file;
 pub mod zoom;
 pub mod zoom_answers;
 pub mod zoom_failure;

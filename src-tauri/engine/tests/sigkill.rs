@@ -20,7 +20,9 @@ use std::time::{Duration, Instant};
 use common::*;
 use serde_json::json;
 use zoom_connections_engine::model::{refresh_key, Status, SANDBOX_ORG_ID};
-use zoom_connections_engine::vault::{KeychainStore, SecretStore};
+use zoom_connections_engine::vault::{KeychainStore, SharedStore};
+use zoom_connections_engine::vault_file::FileVault;
+use zoom_connections_engine::Secret;
 use zoom_connections_engine::{Engine, EngineConfig, ErrorCode};
 use zoom_sandbox::user_agent::{SignIn, UserAgent};
 
@@ -50,6 +52,23 @@ impl Run {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs a Secret Service: run through make test"]
 async fn sigkill_during_test_delete_and_reconnect_loses_nothing_outside_the_window() {
+    sigkill_during_test_delete_and_reconnect(Store::Keychain).await
+}
+
+/// The same kills with the secrets in the vault file of a host without a keychain: a rotation's
+/// write replaces the whole file, and a kill at any moment must leave the old map or the new.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "slow: run through make test"]
+async fn sigkill_during_test_delete_and_reconnect_loses_nothing_outside_the_window_on_the_vault_file() {
+    sigkill_during_test_delete_and_reconnect(Store::VaultFile).await
+}
+
+enum Store {
+    Keychain,
+    VaultFile,
+}
+
+async fn sigkill_during_test_delete_and_reconnect(store: Store) {
     let sandbox = zoom_sandbox::start(zoom_sandbox::SandboxConfig::for_tests()).await.unwrap();
     let url = sandbox.base_url();
     let http = control_client(&sandbox);
@@ -62,8 +81,16 @@ async fn sigkill_during_test_delete_and_reconnect_loses_nothing_outside_the_wind
     control("/settings", json!({"access_token_lifetime": 30, "qps_limits": {"acct_contoso": 10_000, "acct_fabrikam": 10_000}})).await;
     let scratch = temp_dir();
     let data = scratch.path().to_path_buf();
-    let service = format!("zoom-connections-sigkill-{}", rand::random::<u64>());
-    let secrets = Arc::new(KeychainStore::with_service(service.clone()));
+    let (service, secrets): (String, SharedStore) = match store {
+        Store::Keychain => {
+            let service = format!("zoom-connections-sigkill-{}", rand::random::<u64>());
+            (service.clone(), Arc::new(KeychainStore::with_service(service)))
+        }
+        Store::VaultFile => {
+            let passphrase = "sigkill test passphrase";
+            (format!("vault:{passphrase}"), Arc::new(FileVault::open(&data, &Secret::new(passphrase), true).unwrap()))
+        }
+    };
     // The running app: opened afresh after each kill, so that it reads what the killed process
     // left on disk (as the app does at its next sweep).
     let open = || {
@@ -174,5 +201,6 @@ async fn sigkill_during_test_delete_and_reconnect_loses_nothing_outside_the_wind
             _ => format!("{op}: {survived} survived, {lost} lost inside the loss window ({took} s)"),
         });
     }
-    println!("SIGKILL during Test, Reconnect and Delete ({KILLS_PER_OPERATION} each): {}", summary.join("; "));
+    let on = if service.starts_with("vault:") { "the vault file" } else { "the keychain" };
+    println!("SIGKILL during Test, Reconnect and Delete ({KILLS_PER_OPERATION} each), on {on}: {}", summary.join("; "));
 }
