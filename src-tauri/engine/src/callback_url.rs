@@ -71,6 +71,17 @@ impl CallbackUrl {
         self.url.scheme() == SCHEME
     }
 
+    /// Whether it came back to exactly `redirect_uri` (scheme, host, port, path): for a
+    /// loopback flow, its own listener's address.
+    pub fn same_endpoint(&self, redirect_uri: &str) -> bool {
+        Url::parse(redirect_uri).is_ok_and(|r| {
+            r.scheme() == self.url.scheme()
+                && r.host_str() == self.url.host_str()
+                && r.port_or_known_default() == self.url.port_or_known_default()
+                && r.path() == self.url.path()
+        })
+    }
+
     /// The single value of a query parameter. A parameter given twice is ambiguous (which `state`
     /// would we check?), so it counts as absent and the caller refuses the callback.
     pub fn param(&self, name: &str) -> Option<String> {

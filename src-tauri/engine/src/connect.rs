@@ -17,6 +17,13 @@ use crate::secret::Secret;
 use crate::zoom::{FailureClass, TokenSet};
 
 pub const NICKNAME_MAX: usize = 64;
+
+/// Where a sign-in's tokens come from: a redirect's code to exchange, or tokens Zoom already
+/// gave (the device grant, sign_in/device.rs).
+pub(crate) enum GrantSource<'a> {
+    Callback(&'a CallbackUrl),
+    Tokens(Box<TokenSet>),
+}
 /// Rule 3: only these roles may connect.
 const ALLOWED_ROLES: [&str; 2] = ["Owner", "Admin"];
 
@@ -151,12 +158,17 @@ impl Engine {
             .param("state")
             .ok_or_else(|| EngineError::new(ErrorCode::InvalidCallback, "The sign-in response has no (or more than one) state. Nothing was changed."))?;
         let flow = lock(&self.inner.flows).take(&state, self.now())?;
+        self.finish_flow(flow, GrantSource::Callback(&callback)).await
+    }
+
+    /// The end of every sign-in, whichever way its grant came: the rules, the store, the events.
+    pub(crate) async fn finish_flow(&self, flow: PendingFlow, source: GrantSource<'_>) -> Result<CallbackOutcome> {
         let flow_id = flow.id.clone();
         // How long the callback took, and how much of it was Zoom's (`make bench` separates
         // the app's own time from the sandbox's).
         let started = std::time::Instant::now();
         let zoom_time = std::sync::Mutex::new(std::time::Duration::ZERO);
-        let result = self.complete(flow, &callback, &zoom_time).await;
+        let result = self.complete(flow, source, &zoom_time).await;
         let zoom_ms = lock(&zoom_time).as_secs_f64() * 1000.0;
         let total_ms = started.elapsed().as_secs_f64() * 1000.0;
         let event = match &result {
@@ -178,7 +190,7 @@ impl Engine {
         result
     }
 
-    async fn complete(&self, flow: PendingFlow, callback: &CallbackUrl, zoom_time: &std::sync::Mutex<std::time::Duration>) -> Result<CallbackOutcome> {
+    async fn complete(&self, flow: PendingFlow, source: GrantSource<'_>, zoom_time: &std::sync::Mutex<std::time::Duration>) -> Result<CallbackOutcome> {
         // A reconnect that brings back a connection which needed the user is a recovery. Its
         // status as last written: another process (`serve`, cron's keepalive) may have found
         // the grant gone.
@@ -186,7 +198,7 @@ impl Engine {
             self.reload_state(id);
             self.connection(id).ok()
         });
-        let outcome = self.authorize_and_store(flow, callback, zoom_time).await?;
+        let outcome = self.authorize_and_store(flow, source, zoom_time).await?;
         if let Some(before) = before.filter(|b| b.status != Status::Active) {
             self.emit(EngineEvent::StatusChanged {
                 connection_id: before.id.clone(),
@@ -204,13 +216,13 @@ impl Engine {
         Ok(outcome)
     }
 
-    async fn authorize_and_store(
+    /// The authorization code of a redirect, exchanged for tokens (PKCE, the flow's redirect URL).
+    async fn exchange(
         &self,
         mut flow: PendingFlow,
         callback: &CallbackUrl,
         zoom_time: &std::sync::Mutex<std::time::Duration>,
-    ) -> Result<CallbackOutcome> {
-        // Time spent waiting for Zoom, added up across the calls below.
+    ) -> Result<(PendingFlow, TokenSet)> {
         let timed = |started: std::time::Instant| *lock(zoom_time) += started.elapsed();
         if let Some(error) = callback.param("error") {
             return Err(if error == "access_denied" {
@@ -221,6 +233,14 @@ impl Engine {
         }
         let code =
             callback.param("code").ok_or_else(|| EngineError::new(ErrorCode::InvalidCallback, "The sign-in response has no code. Nothing was changed."))?;
+        // The loopback redirect comes back to the very address it was sent to: a URL pasted
+        // back by hand is held to that too (sign_in/paste.rs).
+        if !callback.is_deep_link() && !callback.same_endpoint(&flow.redirect_uri) {
+            return Err(EngineError::new(
+                ErrorCode::InvalidCallback,
+                "The sign-in response came back to another address than the one this sign-in sent Zoom. Nothing was changed.",
+            ));
+        }
         let org = self.org(&flow.org_id)?;
         let app = self.credentials(&org).await?;
         // The verifier is used once; what remains of the flow is only needed to store the result.
@@ -232,7 +252,21 @@ impl Engine {
         let zoom_started = std::time::Instant::now();
         let tokens = self.inner.zoom.exchange_code(&app, &flow.redirect_uri, &code, verifier, self.now_for_org(&org.id)).await;
         timed(zoom_started);
-        let tokens = tokens?;
+        Ok((flow, tokens?))
+    }
+
+    async fn authorize_and_store(
+        &self,
+        flow: PendingFlow,
+        source: GrantSource<'_>,
+        zoom_time: &std::sync::Mutex<std::time::Duration>,
+    ) -> Result<CallbackOutcome> {
+        let timed = |started: std::time::Instant| *lock(zoom_time) += started.elapsed();
+        let org = self.org(&flow.org_id)?;
+        let (flow, tokens) = match source {
+            GrantSource::Callback(callback) => self.exchange(flow, callback, zoom_time).await?,
+            GrantSource::Tokens(tokens) => (flow, *tokens),
+        };
         tracing::debug!(connection = %flow.reconnect_of.as_deref().unwrap_or("new"), "grant answered");
         let api_url = self.first_api_url(&org, tokens.api_url.as_deref());
         let zoom_started = std::time::Instant::now();

@@ -56,6 +56,16 @@ pub struct Flows {
 }
 
 impl Flows {
+    /// The redirect address of a pending flow.
+    pub fn redirect_of(&self, flow_id: &str) -> Option<String> {
+        self.by_state.values().find(|f| f.id == flow_id).map(|f| f.redirect_uri.clone())
+    }
+
+    /// The flow a state belongs to, left pending.
+    pub fn flow_of(&self, state: &str) -> Option<&str> {
+        self.by_state.get(state).map(|f| f.id.as_str())
+    }
+
     pub fn insert(&mut self, state: String, flow: PendingFlow) {
         self.by_state.insert(state, flow);
     }

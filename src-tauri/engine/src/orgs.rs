@@ -62,6 +62,32 @@ impl Engine {
         Ok(self.inner.config.secrets.get(&client_secret_key(org_id))?.is_some())
     }
 
+    /// Removes an org that has no connections left, and its client secret. An org with
+    /// connections is refused: deleting them first revokes their grants at Zoom.
+    pub fn remove_org(&self, org_id: &str) -> Result<()> {
+        let org = self.org(org_id)?;
+        let removed = self.update_meta(|m| {
+            let left = m.connections.iter().filter(|c| c.org_id == org.id).count();
+            if left > 0 {
+                return Err(crate::error::EngineError::new(
+                    crate::error::ErrorCode::InvalidSettings,
+                    format!(
+                        "The org “{}” still has {left} connection(s): delete them first (their grants are revoked at Zoom). Nothing was changed.",
+                        org.name
+                    ),
+                ));
+            }
+            m.orgs.retain(|o| o.id != org.id);
+            Ok(())
+        });
+        removed?;
+        // After the list: a secret left behind by a failed delete is harmless, an org without
+        // its secret is not.
+        self.inner.config.secrets.delete(&client_secret_key(&org.id))?;
+        self.emit(crate::engine::EngineEvent::ConnectionsChanged);
+        Ok(())
+    }
+
     /// The page where a user of this org's Zoom account removes the app.
     pub fn added_apps_url(&self, org_id: &str) -> Result<String> {
         let org = self.org(org_id)?;

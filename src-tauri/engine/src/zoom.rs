@@ -88,11 +88,11 @@ pub(crate) fn retry_after(status: u16, headers: &reqwest::header::HeaderMap) -> 
 
 /// An answer as far as the client reads it: status, `Retry-After`, a 401's challenge, and at
 /// most `MAX_BODY` bytes.
-struct Answer {
-    status: u16,
-    retry_after: Option<RetryAfter>,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) retry_after: Option<RetryAfter>,
     www_authenticate: Option<String>,
-    body: Vec<u8>,
+    pub(crate) body: Vec<u8>,
 }
 
 async fn read(res: reqwest::Response) -> std::result::Result<Answer, ZoomFailure> {
@@ -156,7 +156,7 @@ impl ZoomClient {
 
     /// A form post to the token endpoint with the app's client authentication: HTTP Basic for a
     /// confidential app, `client_id` in the body for a public one (docs/zoom.md, OAuth endpoints).
-    async fn token_post(&self, app: &AppCredentials, path: &str, mut form: Vec<(&str, String)>) -> std::result::Result<Answer, ZoomFailure> {
+    pub(crate) async fn token_post(&self, app: &AppCredentials, path: &str, mut form: Vec<(&str, String)>) -> std::result::Result<Answer, ZoomFailure> {
         let mut req = self.http.post(join(&app.auth_base, path)).header(reqwest::header::ACCEPT, "application/json");
         match &app.client_secret {
             Some(secret) => req = req.basic_auth(&app.client_id, Some(secret.expose())),

@@ -83,9 +83,28 @@ impl BrokerConfig {
 /// runtime directory (macOS, a bare `su`, a cron job), a folder under the user's own cache
 /// directory, which no other user can create first (a predictable name in the shared temporary
 /// directory could be taken by another user and stop `serve`: docs/security.md, The broker).
+///
+/// A cron job or a script started outside the login session has no `XDG_RUNTIME_DIR` even where
+/// systemd made the user's runtime directory (a lingering user's `serve` unit runs with it):
+/// `/run/user/<uid>`, when it exists and is this user's alone, is then the one, so that both
+/// find the same socket (docs/cli.md, On a server).
 pub fn default_dir() -> PathBuf {
     let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
-    dir_from(var("XDG_RUNTIME_DIR"), var("XDG_CACHE_HOME"), var("HOME"))
+    dir_from(var("XDG_RUNTIME_DIR").or_else(systemd_runtime_dir), var("XDG_CACHE_HOME"), var("HOME"))
+}
+
+/// `/run/user/<uid>` made by systemd for this user: a folder this user owns, closed to others.
+#[cfg(target_os = "linux")]
+fn systemd_runtime_dir() -> Option<PathBuf> {
+    use std::os::unix::fs::MetadataExt;
+    let dir = PathBuf::from(format!("/run/user/{}", peer::current_uid()));
+    let meta = std::fs::symlink_metadata(&dir).ok()?;
+    (meta.is_dir() && meta.uid() == peer::current_uid() && meta.mode() & 0o077 == 0).then_some(dir)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn systemd_runtime_dir() -> Option<PathBuf> {
+    None
 }
 
 fn dir_from(runtime: Option<PathBuf>, cache_home: Option<PathBuf>, home: Option<PathBuf>) -> PathBuf {
