@@ -18,6 +18,29 @@ use clap::{Args, Parser, Subcommand};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    #[command(flatten)]
+    pub vault: VaultArgs,
+}
+
+/// Where secrets are kept (docs/cli.md, On a server).
+#[derive(Args, Debug, Clone, Default)]
+pub struct VaultArgs {
+    /// keychain: the OS keychain (the default on a desktop). file: the encrypted vault file, for
+    /// a host without a desktop session (used by itself once it exists).
+    #[arg(long, global = true, value_enum, env = "ZOOM_CONNECTIONS_VAULT", value_name = "STORE")]
+    pub vault: Option<VaultKind>,
+    /// The vault file's passphrase: the first line of this file (mode 0600, yours).
+    #[arg(long, global = true, env = "ZOOM_CONNECTIONS_VAULT_PASSPHRASE_FILE", value_name = "FILE")]
+    pub passphrase_file: Option<std::path::PathBuf>,
+    /// The vault file's passphrase: the first line of standard input.
+    #[arg(long = "vault-passphrase-stdin", global = true)]
+    pub passphrase_stdin: bool,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VaultKind {
+    Keychain,
+    File,
 }
 
 #[derive(Subcommand, Debug)]
@@ -62,6 +85,22 @@ pub enum Command {
     /// Check what the app needs, one line each with a fix: keychain, data directory, each
     /// org's settings, Zoom (DNS, TLS, proxy), each connection's grant.
     Doctor,
+    /// Add, list, check or remove orgs: the Zoom apps connections are made with.
+    ///
+    /// Example: zoom-connections orgs add Contoso --client-id abc123 --client-secret-file
+    /// secret.txt. A client secret is read from a file or standard input, never an argument.
+    Orgs(OrgsArgs),
+    /// Sign in to Zoom and make a connection (the window's New Connection), without a window.
+    ///
+    /// Three ways to sign in, chosen by themselves: a browser on this machine (a desktop
+    /// session); Zoom's device sign-in when Zoom enabled it for the org's app (a short code typed
+    /// on any device); else paste-back (open the printed link on any device, sign in, and paste
+    /// the address the browser ends on). --server-to-server makes a Server-to-Server connection.
+    Connect(ConnectArgs),
+    /// Sign in again for a connection (the same Zoom user), keeping its nickname and id.
+    Reconnect(ReconnectArgs),
+    /// Delete a connection: revoke its grant at Zoom, then forget it here (asks first).
+    Delete(DeleteArgs),
     /// Manage the Zoom account's users with a connection (the connector's User actions).
     ///
     /// Over Zoom's REST API, or SCIM when that is all the connection was granted; every page,
@@ -82,6 +121,134 @@ pub enum Command {
     },
     /// Print the manual page (troff): zoom-connections man | man -l -
     Man,
+}
+
+#[derive(Args, Debug)]
+pub struct OrgsArgs {
+    #[command(subcommand)]
+    pub action: OrgsAction,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum OrgsAction {
+    /// The orgs, with their Zoom app and redirect URL (never a secret).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add an org (or replace one with the same id).
+    Add(OrgAddArgs),
+    /// Ask Zoom whether the org's app settings work (the window's Check settings).
+    Check { org: String },
+    /// Remove an org that has no connections, and its client secret.
+    Remove { org: String },
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cloud {
+    /// zoom.us
+    Zoom,
+    /// zoomgov.com (ZoomGov)
+    Zoomgov,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RedirectKind {
+    /// http://127.0.0.1/oauth/callback (port ignored by Zoom): the one for a server.
+    Loopback,
+    /// zoom-connections://oauth/callback (a desktop with the app installed).
+    DeepLink,
+}
+
+#[derive(Args, Debug)]
+pub struct OrgAddArgs {
+    /// The org's name, as lists show it.
+    pub name: String,
+    /// Its id (letters, digits, - and _); by default made from the name.
+    #[arg(long)]
+    pub id: Option<String>,
+    /// The Zoom app's client ID (Marketplace → your app → App Credentials).
+    #[arg(long)]
+    pub client_id: String,
+    /// The app's client secret, from the first line of this file: a confidential app.
+    #[arg(long, value_name = "FILE", conflicts_with = "client_secret_stdin")]
+    pub client_secret_file: Option<std::path::PathBuf>,
+    /// The app's client secret, from a line of standard input: a confidential app.
+    #[arg(long)]
+    pub client_secret_stdin: bool,
+    #[arg(long, value_enum, default_value = "zoom")]
+    pub cloud: Cloud,
+    #[arg(long, value_enum, default_value = "loopback")]
+    pub redirect: RedirectKind,
+    /// An HTTPS relay page as the redirect URL instead (docs/zoom-setup.md).
+    #[arg(long, value_name = "URL", conflicts_with = "redirect")]
+    pub relay_url: Option<String>,
+    /// Every connection must be able to use SCIM too.
+    #[arg(long)]
+    pub scim: bool,
+    /// Against the Zoom sandbox (the running app's, or `zoom-sandbox`'s address in the data
+    /// directory's sandbox-url), to try things without a Zoom account.
+    #[arg(long)]
+    pub sandbox: bool,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum SignInWay {
+    /// A browser here if there is a desktop, else the device sign-in if Zoom enabled it, else paste-back.
+    #[default]
+    Auto,
+    /// The browser on this machine (loopback redirect); pasting the address works too.
+    Browser,
+    /// Print the link, sign in on any device, paste back the address the browser ends on.
+    Paste,
+    /// Zoom's device sign-in (RFC 8628): a code typed on any device.
+    Device,
+}
+
+#[derive(Args, Debug)]
+pub struct ConnectArgs {
+    /// The new connection's nickname (unique in its org).
+    pub nickname: String,
+    /// The org (name or id); may be left out when there is one.
+    #[arg(long)]
+    pub org: Option<String>,
+    #[arg(long, value_enum, default_value = "auto")]
+    pub sign_in: SignInWay,
+    /// A Server-to-Server connection: --account-id, --client-id and its secret (file or stdin).
+    #[arg(long, requires_all = ["account_id", "client_id"])]
+    pub server_to_server: bool,
+    #[arg(long, requires = "server_to_server")]
+    pub account_id: Option<String>,
+    #[arg(long, requires = "server_to_server")]
+    pub client_id: Option<String>,
+    #[arg(long, value_name = "FILE", conflicts_with = "client_secret_stdin")]
+    pub client_secret_file: Option<std::path::PathBuf>,
+    #[arg(long)]
+    pub client_secret_stdin: bool,
+    /// JSON for scripts: the new connection.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ReconnectArgs {
+    /// The connection's nickname or id.
+    pub connection: String,
+    #[arg(long, value_enum, default_value = "auto")]
+    pub sign_in: SignInWay,
+}
+
+#[derive(Args, Debug)]
+pub struct DeleteArgs {
+    /// The connection's nickname or id.
+    pub connection: String,
+    /// Forget it here without revoking at Zoom (when Zoom cannot be reached; the grant stays
+    /// until removed in Zoom's Added Apps).
+    #[arg(long)]
+    pub local_only: bool,
+    /// Do not ask (scripts).
+    #[arg(long)]
+    pub yes: bool,
 }
 
 #[derive(Args, Debug)]

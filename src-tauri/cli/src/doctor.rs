@@ -35,6 +35,17 @@ fn bad(text: &Text, line: &str, fix: &str) {
     println!("    {}{fix}", text.doctor.fix);
 }
 
+/// No D-Bus session bus to find a Secret Service on: a server, a container, an SSH session
+/// without a desktop.
+fn no_desktop_session() -> bool {
+    if !cfg!(target_os = "linux") {
+        return false;
+    }
+    let set = |v: &str| std::env::var_os(v).is_some_and(|s| !s.is_empty());
+    let bus_in_runtime = std::env::var_os("XDG_RUNTIME_DIR").is_some_and(|d| std::path::Path::new(&d).join("bus").exists());
+    !set("DBUS_SESSION_BUS_ADDRESS") && !bus_in_runtime
+}
+
 /// `HTTPS_PROXY` as it may be shown: host and port only (a proxy URL can carry a password).
 fn proxy_shown() -> Option<String> {
     let raw = ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"].iter().find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))?;
@@ -71,8 +82,14 @@ pub(crate) async fn run(fallback: &'static Text) -> i32 {
         Ok(d) => d,
         Err(e) => return crate::fail(&e),
     };
+    // The store as every command opens it: the keychain, or the vault file when chosen. A vault
+    // that does not open is said below, with the keychain standing in for the other checks.
+    let (store, store_error) = match crate::secret_store::store(&dir) {
+        Ok(store) => (store, None),
+        Err(e) => (Arc::new(KeychainStore::new()) as zoom_connections_engine::vault::SharedStore, Some(e)),
+    };
     // The engine first, for the language setting; every check below reports on its own.
-    let mut config = EngineConfig::new(dir.clone(), Arc::new(KeychainStore::new()));
+    let mut config = EngineConfig::new(dir.clone(), store);
     config.owns_data = false;
     config.sandbox_url = std::fs::read_to_string(dir.join(SANDBOX_URL_FILE)).ok().map(|s| s.trim().to_string());
     let engine = Engine::open(config);
@@ -96,11 +113,25 @@ pub(crate) async fn run(fallback: &'static Text) -> i32 {
         }
     };
 
-    match engine.probe_keychain().await {
+    let vault_file = crate::secret_store::uses_vault_file(&dir);
+    let probed = match store_error {
+        Some(e) => Err(e),
+        None => engine.probe_keychain().await,
+    };
+    match probed {
+        Ok(()) if vault_file => ok(d.vault_ok),
         Ok(()) => ok(d.keychain_ok),
         Err(e) => {
             found.keychain = true;
-            bad(text, &fill(d.keychain_bad, &[("message", &e.message)]), d.keychain_fix);
+            // Without a desktop session there is no keychain to unlock: the vault file is the fix.
+            let fix = if vault_file {
+                d.vault_fix
+            } else if no_desktop_session() {
+                d.keychain_fix_headless
+            } else {
+                d.keychain_fix
+            };
+            bad(text, &fill(d.keychain_bad, &[("message", &e.message)]), fix);
         }
     }
 

@@ -11,11 +11,16 @@ mod actions;
 pub mod args;
 mod borrow;
 mod bulk;
+mod connect;
 mod doctor;
 mod exec;
 pub mod logging;
 pub mod mask;
+mod orgs;
+mod secret_store;
 mod serve;
+mod setup_text;
+mod sign_in;
 mod signals;
 mod status;
 mod table;
@@ -23,10 +28,8 @@ mod target;
 mod text;
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use clap::Parser;
-use zoom_connections_engine::vault::KeychainStore;
 use zoom_connections_engine::{Engine, EngineConfig, EngineError, ErrorCode, DEFAULT_CONCURRENCY};
 
 use crate::args::{Cli, Command};
@@ -84,6 +87,7 @@ fn run(args: &[String]) -> i32 {
         }
     };
     logging::init();
+    secret_store::configure(cli.vault.clone());
     let text = text::Text::detect(None);
     match cli.command {
         Command::Completions { shell } => {
@@ -107,6 +111,12 @@ fn run(args: &[String]) -> i32 {
         Command::Users(a) => block_on(finishing(actions::users(a, text))),
         Command::Groups(a) => block_on(finishing(actions::groups(a, text))),
         Command::Api(a) => block_on(finishing(actions::api(a, text))),
+        Command::Orgs(a) => block_on(finishing(orgs::run(a))),
+        // A sign-in is not a rotation: Ctrl-C stops it at once (nothing is stored until the
+        // engine's last step, which a signal lets finish as any rotation).
+        Command::Connect(a) => block_on(connect::connect(a)),
+        Command::Reconnect(a) => block_on(connect::reconnect(a)),
+        Command::Delete(a) => block_on(finishing(connect::delete(a))),
     }
 }
 
@@ -161,7 +171,7 @@ pub(crate) fn require_data_dir() -> Result<PathBuf, EngineError> {
 /// The engine on the app's data directory and the OS keychain.
 pub(crate) fn open_engine() -> Result<Engine, EngineError> {
     let dir = require_data_dir()?;
-    let mut config = EngineConfig::new(dir.clone(), Arc::new(KeychainStore::new()));
+    let mut config = EngineConfig::new(dir.clone(), secret_store::store(&dir)?);
     // The app owns the data directory: an unreadable list is the app's to set aside.
     config.owns_data = false;
     // Sandbox connections live in the running app's embedded sandbox.

@@ -18,7 +18,9 @@ pub fn init() {
 
 pub fn init_service() {
     let filter = EnvFilter::try_from_env(ENV).unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(false).with_writer(Redacting(io::stderr)).try_init();
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(false).with_writer(Redacting(io::stderr));
+    // Under systemd, standard error is the journal, which stamps each line itself.
+    let _ = if std::env::var_os("JOURNAL_STREAM").is_some() { builder.without_time().try_init() } else { builder.try_init() };
 }
 
 /// A `MakeWriter` whose writers redact each formatted event before passing it on.

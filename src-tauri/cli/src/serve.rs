@@ -2,6 +2,10 @@
 //! without a window, for a machine without a desktop session (a jump host, a CI runner, a
 //! container). Stops on SIGTERM or Ctrl-C the way the app quits: the broker stops taking
 //! requests, rotations in flight finish and tokens they produced reach the keychain.
+//!
+//! Under systemd (`Type=notify`, packaging/systemd/) it says when it is ready (after the broker
+//! listens), pings the watchdog from its runtime while `WatchdogSec=` asks for it, and says
+//! when it is stopping; elsewhere these are no-ops.
 
 use std::time::Duration;
 
@@ -55,7 +59,11 @@ async fn serve(args: ServeArgs) -> i32 {
     if let Some(addr) = running.tcp {
         tracing::info!("serving on http://{addr} (its secret is in {})", broker::default_dir().join(broker::DISCOVERY_FILE).display());
     }
+    let status = format!("serving {} connection(s)", engine.connections().len());
+    let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Ready, sd_notify::NotifyState::Status(&status)]);
+    let watchdog = watchdog();
     stopped().await;
+    let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Stopping]);
     tracing::info!("stopping: the broker takes no more requests; rotations in flight finish");
     let _ = tokio::time::timeout(STOP_WAIT, running.stop()).await;
     // The drain: no new rotation starts, those in flight finish and are written (each runs on
@@ -63,11 +71,30 @@ async fn serve(args: ServeArgs) -> i32 {
     let report = engine.shutdown(STOP_WAIT).await;
     keepalive.abort();
     alerts.abort();
+    if let Some(w) = watchdog {
+        w.abort();
+    }
     if report.unsaved > 0 || report.still_holding > 0 {
         exit::FAILURE
     } else {
         exit::OK
     }
+}
+
+/// Pings systemd's watchdog at half its interval from this runtime: a runtime that stops
+/// turning (a deadlock) stops the pings, and systemd restarts the service.
+fn watchdog() -> Option<tokio::task::JoinHandle<()>> {
+    let mut usec = 0;
+    if !sd_notify::watchdog_enabled(false, &mut usec) || usec == 0 {
+        return None;
+    }
+    let every = Duration::from_micros(usec / 2).max(Duration::from_millis(100));
+    Some(tokio::spawn(async move {
+        loop {
+            let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Watchdog]);
+            tokio::time::sleep(every).await;
+        }
+    }))
 }
 
 #[cfg(unix)]

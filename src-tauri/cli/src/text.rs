@@ -77,6 +77,10 @@ pub struct Doctor {
     pub keychain_ok: &'static str,
     pub keychain_bad: &'static str,
     pub keychain_fix: &'static str,
+    /// No desktop session: the vault file instead (docs/cli.md, On a server).
+    pub keychain_fix_headless: &'static str,
+    pub vault_ok: &'static str,
+    pub vault_fix: &'static str,
     pub data_ok: &'static str,
     pub data_bad: &'static str,
     pub data_fix: &'static str,
@@ -112,7 +116,7 @@ pub struct Doctor {
 
 pub static EN: Text = Text {
     keepalive_report: "refreshed {refreshed}, failed {failed}, needing the user {needing}",
-    no_connections: "No connections yet. Create one in the app: New Connection.",
+    no_connections: "No connections yet. Create one in the app (New Connection) or here: zoom-connections connect NICKNAME.",
     headers: ["ID", "NICKNAME", "ORG", "ZOOM ACCOUNT", "ROLE", "STATUS", "TOKEN EXPIRES", "NEXT KEEPALIVE"],
     needs_you: "needs you",
     on_demand: "on demand",
@@ -167,6 +171,9 @@ pub static EN: Text = Text {
         keychain_ok: "keychain: reachable and unlocked",
         keychain_bad: "keychain: {message}",
         keychain_fix: "unlock the login keyring (or start a Secret Service such as gnome-keyring) and run doctor again",
+        keychain_fix_headless: "this machine has no desktop session, so no keychain: keep secrets in the encrypted vault file instead, e.g. zoom-connections --vault file orgs add … (its passphrase from systemd-creds, a 0600 file or the terminal; docs/cli.md, On a server)",
+        vault_ok: "vault file: opened with its passphrase",
+        vault_fix: "give the vault file's passphrase (systemd credential vault-passphrase, --vault-passphrase-file FILE of mode 0600, --vault-passphrase-stdin or a terminal) and run doctor again",
         data_ok: "data directory: {dir} is writable",
         data_bad: "data directory: {dir} cannot be written: {why}",
         data_fix: "give this user write access to it, or free disk space",
@@ -203,7 +210,7 @@ pub static EN: Text = Text {
 
 pub static JA: Text = Text {
     keepalive_report: "更新 {refreshed} 件、失敗 {failed} 件、対応が必要 {needing} 件",
-    no_connections: "接続はまだありません。アプリの［新規接続］で作成してください。",
+    no_connections: "接続はまだありません。アプリの［新規接続］か、ここで作成してください：zoom-connections connect ニックネーム",
     headers: ["ID", "ニックネーム", "Org", "Zoom アカウント", "ロール", "状態", "トークンの有効期限", "次回のキープアライブ"],
     needs_you: "操作が必要",
     on_demand: "必要時に発行",
@@ -257,6 +264,9 @@ pub static JA: Text = Text {
         keychain_ok: "キーチェーン：利用でき、ロック解除されています",
         keychain_bad: "キーチェーン：{message}",
         keychain_fix: "ログインキーリングのロックを解除するか（gnome-keyring などの Secret Service を起動して）、doctor をもう一度実行してください",
+        keychain_fix_headless: "このマシンにはデスクトップセッションがないため、キーチェーンを使えません。暗号化されたボールトファイルにシークレットを保存してください。例：zoom-connections --vault file orgs add …（パスフレーズは systemd-creds、モード 0600 のファイル、または端末から。docs/cli.md「サーバーで使う」）",
+        vault_ok: "ボールトファイル：パスフレーズで開けました",
+        vault_fix: "ボールトファイルのパスフレーズを指定して（systemd の認証情報 vault-passphrase、モード 0600 の --vault-passphrase-file ファイル、--vault-passphrase-stdin、または端末）、doctor をもう一度実行してください",
         data_ok: "データディレクトリ：{dir} に書き込めます",
         data_bad: "データディレクトリ：{dir} に書き込めません：{why}",
         data_fix: "このユーザーに書き込み権限を与えるか、ディスクの空き容量を確保してください",
