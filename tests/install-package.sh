@@ -47,6 +47,19 @@ ldd "$root/usr/bin/zoom-connections" | grep -Eq 'webkit|gtk' && fail "the comman
 "$root/usr/bin/zoom-connections" --version | grep -q "^zoom-connections " || fail "zoom-connections --version"
 "$root/usr/bin/zoom-connections" man | grep -q '^.SH "EXIT STATUS"' || fail "no man page in the command line"
 echo "command line: $("$root/usr/bin/zoom-connections" --version), $(ldd "$root/usr/bin/zoom-connections" | wc -l) shared libraries"
+# The service units (docs/cli.md, On a server), started with the installed command line.
+for unit in usr/lib/systemd/user/zoom-connections.service "usr/lib/systemd/system/zoom-connections@.service"; do
+    [ -f "$root/$unit" ] || fail "no /$unit in the package"
+    grep -q '^ExecStart=/usr/bin/zoom-connections serve$' "$root/$unit" || fail "/$unit does not start the installed serve"
+    grep -q '^Type=notify$' "$root/$unit" || fail "/$unit does not wait for serve's readiness"
+    if command -v systemd-analyze >/dev/null; then
+        # The unit as systemd reads it: any unknown key or bad value is a line of output.
+        checked=$scratch/$(basename "$unit")
+        sed "s#^ExecStart=/usr/bin/zoom-connections#ExecStart=$root/usr/bin/zoom-connections#" "$root/$unit" > "$checked"
+        said=$(systemd-analyze verify --man=no "$checked" 2>&1) || fail "/$unit: systemd-analyze verify: $said"
+        [ -z "$said" ] || fail "/$unit: systemd-analyze verify: $said"
+    fi
+done
 desktop-file-validate "$entry" || fail "invalid desktop entry"
 grep -qx 'Exec=zoom-connections-app %u' "$entry" || fail "Exec does not pass the URL to the app: $(grep ^Exec "$entry")"
 grep -q '^MimeType=.*x-scheme-handler/zoom-connections;' "$entry" || fail "the scheme is not claimed"

@@ -1,0 +1,387 @@
+//! A server without a desktop (docs/cli.md, On a server), from an empty host: every process this
+//! test starts has no D-Bus session and no display (a cleared environment), so there is no
+//! keychain. It checks `doctor`'s advice for such a host, adds an org into a new vault file,
+//! connects by paste-back and by the device grant (this test is the admin's browser on another
+//! device), runs `serve` from its systemd unit's command line with systemd's readiness and
+//! watchdog protocol, restarts it, keeps both connections alive across rotations, serves
+//! `token`, `exec` and the proxy, refuses a wrong vault passphrase without touching the vault,
+//! and finds no secret in plain text in any file it made.
+//!
+//! systemd itself cannot run in this test's container: the unit's `Environment=` and
+//! `ExecStart=` lines are run as systemd would run them, with `NOTIFY_SOCKET` and
+//! `WATCHDOG_USEC` set as systemd sets them.
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::net::UnixDatagram;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use zoom_connections_engine::broker;
+use zoom_sandbox::user_agent::{SignIn, UserAgent};
+use zoom_sandbox::{RunningSandbox, SandboxConfig};
+
+const BIN: &str = env!("CARGO_BIN_EXE_zoom-connections");
+const PASSPHRASE: &str = "a long vault passphrase for this host";
+const CLIENT_SECRET: &str = "sandbox-confidential-secret";
+const USER_UNIT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src-tauri/linux/systemd/zoom-connections.service");
+
+struct Host {
+    _sandbox: RunningSandbox,
+    url: String,
+    http: reqwest::Client,
+    home: tempfile::TempDir,
+}
+
+impl Host {
+    async fn new() -> Self {
+        let sandbox = zoom_sandbox::start(SandboxConfig::for_tests()).await.unwrap();
+        let url = sandbox.base_url();
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-sandbox-control", sandbox.control_secret().unwrap().parse().unwrap());
+        let http = reqwest::Client::builder().default_headers(headers).build().unwrap();
+        let home = tempfile::Builder::new().prefix("zc-headless-").tempdir().unwrap();
+        let host = Self { _sandbox: sandbox, url, http, home };
+        for dir in [host.runtime(), host.data_dir(), host.config_dir()] {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+        }
+        // Sandbox orgs run against the sandbox whose address is in the data directory (what the
+        // app, or `zoom-sandbox`, writes).
+        std::fs::write(host.data_dir().join("sandbox-url"), &host.url).unwrap();
+        host.set_passphrase(PASSPHRASE);
+        host
+    }
+
+    fn runtime(&self) -> PathBuf {
+        self.home.path().join("run")
+    }
+    fn data_dir(&self) -> PathBuf {
+        self.home.path().join(".local/share/app.zoomconnections.desktop")
+    }
+    fn config_dir(&self) -> PathBuf {
+        self.home.path().join(".config/zoom-connections")
+    }
+    fn passphrase_file(&self) -> PathBuf {
+        self.config_dir().join("vault-passphrase")
+    }
+
+    fn set_passphrase(&self, passphrase: &str) {
+        let path = self.passphrase_file();
+        let mut f = std::fs::OpenOptions::new().create(true).write(true).truncate(true).mode(0o600).open(&path).unwrap();
+        writeln!(f, "{passphrase}").unwrap();
+    }
+
+    /// A process of this host: a cleared environment (no D-Bus session, no display), this
+    /// host's home and runtime directory.
+    fn command(&self, args: &[&str]) -> Command {
+        self.command_of(BIN, args)
+    }
+
+    fn command_of(&self, program: &str, args: &[&str]) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.args(args)
+            .env_clear()
+            .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+            .env("HOME", self.home.path())
+            .env("XDG_RUNTIME_DIR", self.runtime())
+            .env("LANG", "C.UTF-8")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    /// With the vault's passphrase in its file, as the user unit gives it.
+    fn cli(&self, args: &[&str]) -> Command {
+        let mut cmd = self.command(args);
+        cmd.env("ZOOM_CONNECTIONS_VAULT_PASSPHRASE_FILE", self.passphrase_file());
+        cmd
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.cli(args).output().unwrap()
+    }
+
+    async fn control(&self, path: &str, body: Value) {
+        let res = self.http.post(format!("{}/_sandbox{path}", self.url)).json(&body).send().await.unwrap();
+        assert!(res.status().is_success(), "{path}: {}", res.status());
+    }
+
+    async fn grants(&self) -> Vec<Value> {
+        let v: Value = self.http.get(format!("{}/_sandbox/grants", self.url)).send().await.unwrap().json().await.unwrap();
+        v["grants"].as_array().unwrap().clone()
+    }
+
+    /// Rotations of the grant of `email` so far.
+    async fn refreshes(&self, email: &str) -> u64 {
+        self.grants().await.iter().filter(|g| g["email"] == email && g["status"] == "active").map(|g| g["refreshes"].as_u64().unwrap()).sum()
+    }
+
+    /// `serve` as the user unit starts it: its `Environment=` lines, then its `ExecStart=`
+    /// (`%h` is the home folder; the installed path is this build's binary). `--tick-secs 1`
+    /// is added so that keepalive ticks within this test's patience.
+    fn serve_from_unit(&self, notify: &Path) -> Child {
+        let unit = std::fs::read_to_string(USER_UNIT).unwrap();
+        let home = self.home.path().to_str().unwrap();
+        let value = |line: &str, key: &str| line.strip_prefix(key).map(|v| v.replace("%h", home));
+        let exec = unit.lines().find_map(|l| value(l, "ExecStart=")).expect("the unit has an ExecStart");
+        let mut words = exec.split_whitespace();
+        assert_eq!(words.next(), Some("/usr/bin/zoom-connections"), "the unit starts the installed command line");
+        let args: Vec<String> = words.map(String::from).chain(["--tick-secs".to_string(), "1".to_string()]).collect();
+        // systemd names the service's pid in WATCHDOG_PID: a shell that sets it to its own pid
+        // and then becomes serve (exec keeps the pid).
+        let mut line = vec!["-c", "WATCHDOG_PID=$$ exec \"$0\" \"$@\"", BIN];
+        line.extend(args.iter().map(String::as_str));
+        let mut cmd = self.command_of("/bin/sh", &line);
+        for env in unit.lines().filter_map(|l| value(l, "Environment=")) {
+            let (k, v) = env.split_once('=').unwrap();
+            cmd.env(k, v);
+        }
+        cmd.env("NOTIFY_SOCKET", notify).env("WATCHDOG_USEC", "1000000").stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap()
+    }
+}
+
+use std::os::unix::fs::OpenOptionsExt;
+
+fn code(o: &Output) -> Option<i32> {
+    o.status.code()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A child's standard error, line by line, as it comes.
+fn lines_of(child: &mut Child) -> mpsc::Receiver<String> {
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// The first line `pick` takes, within 60 s; everything seen is in the panic.
+fn wait_line(lines: &mpsc::Receiver<String>, what: &str, mut pick: impl FnMut(&str) -> Option<String>) -> String {
+    let mut seen = Vec::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+        match lines.recv_timeout(left) {
+            Ok(line) => {
+                if let Some(found) = pick(&line) {
+                    return found;
+                }
+                seen.push(line);
+            }
+            Err(_) => break,
+        }
+    }
+    panic!("no line with {what}; saw:\n{}", seen.join("\n"));
+}
+
+/// The messages systemd would read on `NOTIFY_SOCKET`, until one contains `want`.
+fn wait_notify(socket: &UnixDatagram, want: &str) -> Vec<String> {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match socket.recv(&mut buf) {
+            Ok(n) => {
+                let msg = text(&buf[..n]);
+                let done = msg.lines().any(|l| l == want);
+                got.push(msg);
+                if done {
+                    return got;
+                }
+            }
+            Err(e) => panic!("no {want} on NOTIFY_SOCKET ({e}); got {got:?}"),
+        }
+    }
+}
+
+fn wait_exit(child: &mut Child, within: Duration) -> std::process::ExitStatus {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(std::time::Instant::now() < deadline, "the process did not end");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        let meta = std::fs::symlink_metadata(&path).unwrap();
+        if meta.is_dir() {
+            files_under(&path, out);
+        } else if meta.is_file() {
+            out.push(path);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn from_an_empty_headless_host_to_connections_serving_scripts() {
+    let host = Host::new().await;
+    // The admin's device polls every second here (Zoom's example: 5), and tokens last 30 s, so
+    // that serve's keepalive rotates them within a tick.
+    host.control("/settings", json!({"device_poll_interval": 1, "access_token_lifetime": 30})).await;
+
+    // No desktop session: the keychain cannot be used, and doctor says what to do instead.
+    let doctor = host.command(&["doctor"]).output().unwrap();
+    assert_eq!(code(&doctor), Some(5), "{}", text(&doctor.stdout));
+    assert!(text(&doctor.stdout).contains("no desktop session") && text(&doctor.stdout).contains("--vault file"), "{}", text(&doctor.stdout));
+
+    // Without a passphrase anywhere, the vault is not made (and nothing is written).
+    let refused = host.command(&["--vault", "file", "orgs", "list"]).output().unwrap();
+    assert_eq!(code(&refused), Some(5), "{}", text(&refused.stderr));
+    assert!(text(&refused.stderr).contains("needs its passphrase"), "{}", text(&refused.stderr));
+    assert!(!host.data_dir().join("vault-key.age").exists());
+
+    // An org: its client secret from standard input, never an argument.
+    let mut add = host
+        .cli(&["--vault", "file", "orgs", "add", "Contoso", "--client-id", "sandbox-confidential", "--client-secret-stdin", "--sandbox"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(add.stdin.take().unwrap(), "{CLIENT_SECRET}").unwrap();
+    let added = add.wait_with_output().unwrap();
+    assert_eq!(code(&added), Some(0), "{}", text(&added.stderr));
+    assert!(text(&added.stdout).contains("http://127.0.0.1/oauth/callback"), "{}", text(&added.stdout));
+    // From here on the vault file is found by itself.
+    let orgs: Value = serde_json::from_slice(&host.run(&["orgs", "list", "--json"]).stdout).unwrap();
+    let contoso = orgs["orgs"].as_array().unwrap().iter().find(|o| o["id"] == "contoso").cloned().unwrap_or_else(|| panic!("{orgs}"));
+    assert_eq!(contoso["confidential"], true);
+
+    // Paste-back: the link opened on another device; the loopback redirect fails there, and the
+    // admin pastes the address their browser ended on. A wrong paste first changes nothing.
+    let mut connect =
+        host.cli(&["connect", "Nightly", "--sign-in", "paste"]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let lines = lines_of(&mut connect);
+    let authorize = wait_line(&lines, "the authorize link", |l| l.trim().starts_with(&host.url).then(|| l.trim().to_string()));
+    let redirect = UserAgent::new().authorize(&authorize, &SignIn::password("admin@contoso.example"), true).await.unwrap();
+    assert!(redirect.as_str().starts_with("http://127.0.0.1:"), "{redirect}");
+    let mut stdin = connect.stdin.take().unwrap();
+    let forged = redirect.as_str().replace("state=", "state=x");
+    writeln!(stdin, "{forged}").unwrap();
+    wait_line(&lines, "the refusal of a wrong paste", |l| l.contains("Paste it again").then(|| l.to_string()));
+    writeln!(stdin, "  {redirect}  ").unwrap();
+    let done = connect.wait_with_output().unwrap();
+    assert_eq!(code(&done), Some(0));
+    assert!(text(&done.stdout).contains("Connected “Nightly” in Contoso: admin@contoso.example (Admin)"), "{}", text(&done.stdout));
+
+    // The device grant: a code typed on the admin's phone while the command polls.
+    let mut connect = host.cli(&["connect", "Offboarding", "--sign-in", "device"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let lines = lines_of(&mut connect);
+    let prompt = wait_line(&lines, "the device code", |l| l.contains("enter the code").then(|| l.to_string()));
+    let words: Vec<&str> = prompt.split_whitespace().collect();
+    let uri = words[words.iter().position(|w| *w == "open").unwrap() + 1];
+    let user_code = words[words.iter().position(|w| *w == "code").unwrap() + 1];
+    assert!(uri.starts_with(&host.url), "{prompt}");
+    let page = UserAgent::new().authorize_device(uri, user_code, &SignIn::password("owner@contoso.example"), true).await.unwrap();
+    assert_eq!(page, "Device connected");
+    let done = connect.wait_with_output().unwrap();
+    assert_eq!(code(&done), Some(0));
+    assert!(text(&done.stdout).contains("Connected “Offboarding” in Contoso: owner@contoso.example (Owner)"), "{}", text(&done.stdout));
+
+    let listed: Value = serde_json::from_slice(&host.run(&["list", "--json"]).stdout).unwrap();
+    let listed = listed.as_array().unwrap().clone();
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert!(listed.iter().all(|c| c["status"] == "active"), "{listed:?}");
+
+    // serve, as its unit starts it.
+    let notify_path = host.home.path().join("notify.sock");
+    let notify = UnixDatagram::bind(&notify_path).unwrap();
+    notify.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let socket = host.runtime().join("zoom-connections").join(broker::SOCKET_FILE);
+    for run in 0..2 {
+        let before = (host.refreshes("admin@contoso.example").await, host.refreshes("owner@contoso.example").await);
+        let mut serve = host.serve_from_unit(&notify_path);
+        let log = lines_of(&mut serve);
+        let told = wait_notify(&notify, "READY=1");
+        // Ready means serving: the broker's socket is there.
+        assert!(socket.exists(), "READY=1 before the socket ({told:?})");
+        wait_notify(&notify, "WATCHDOG=1");
+
+        // Scripts: token, exec and the proxy, through serve.
+        let token = host.run(&["token", "Nightly"]);
+        assert_eq!(code(&token), Some(0), "{}", text(&token.stderr));
+        let token = text(&token.stdout).trim().to_string();
+        let me = host.http.get(format!("{}/v2/users/me", host.url)).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(me.status(), 200);
+        let exec = host.run(&["exec", "Offboarding", "--", "sh", "-c", "test -n \"$ZOOM_ACCESS_TOKEN\" && echo \"$ZOOM_CONNECTION_ORG\""]);
+        assert_eq!(code(&exec), Some(0), "{}", text(&exec.stderr));
+        assert_eq!(text(&exec.stdout).trim(), "contoso");
+        let proxy = reqwest::Client::builder().unix_socket(socket.clone()).build().unwrap();
+        let me = proxy.get("http://localhost/zoom/Offboarding/v2/users/me").send().await.unwrap();
+        assert_eq!(me.status(), 200);
+        assert_eq!(me.json::<Value>().await.unwrap()["email"], "owner@contoso.example");
+
+        // Keepalive rotates both connections, twice each.
+        for _ in 0..300 {
+            let now = (host.refreshes("admin@contoso.example").await, host.refreshes("owner@contoso.example").await);
+            if now.0 >= before.0 + 2 && now.1 >= before.1 + 2 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let after = (host.refreshes("admin@contoso.example").await, host.refreshes("owner@contoso.example").await);
+        assert!(after.0 >= before.0 + 2 && after.1 >= before.1 + 2, "run {run}: rotations {before:?} → {after:?}");
+
+        // systemctl stop: SIGTERM, STOPPING=1, a clean exit, the socket gone.
+        unsafe { libc::kill(serve.id() as i32, libc::SIGTERM) };
+        wait_notify(&notify, "STOPPING=1");
+        let status = wait_exit(&mut serve, Duration::from_secs(30));
+        let said: Vec<String> = log.try_iter().collect();
+        assert_eq!(status.code(), Some(0), "{}", said.join("\n"));
+        assert!(!socket.exists());
+        assert!(!said.iter().any(|l| l.contains(&token)), "a token in serve's log");
+    }
+    let listed: Value = serde_json::from_slice(&host.run(&["list", "--json"]).stdout).unwrap();
+    assert!(listed.as_array().unwrap().iter().all(|c| c["status"] == "active"), "{listed}");
+
+    // A wrong passphrase: serve refuses to start and the vault is as it was.
+    let vault_files = ["vault-key.age", "vault.age"].map(|f| host.data_dir().join(f));
+    let before: Vec<Vec<u8>> = vault_files.iter().map(|f| std::fs::read(f).unwrap()).collect();
+    host.set_passphrase("not the passphrase of this vault");
+    let mut serve = host.serve_from_unit(&notify_path);
+    let status = wait_exit(&mut serve, Duration::from_secs(30));
+    let mut said = String::new();
+    std::io::Read::read_to_string(serve.stderr.as_mut().unwrap(), &mut said).unwrap();
+    assert_eq!(status.code(), Some(5), "{said}");
+    assert!(said.contains("passphrase is wrong"), "{said}");
+    assert!(!socket.exists());
+    let after: Vec<Vec<u8>> = vault_files.iter().map(|f| std::fs::read(f).unwrap()).collect();
+    assert_eq!(before, after, "the vault changed");
+    host.set_passphrase(PASSPHRASE);
+
+    // No secret in plain text in any file of the host: the data directory (vault, metadata,
+    // history, audit log), the runtime directory and the unit's configuration.
+    let issued: Value = host.http.get(format!("{}/_sandbox/issued-secrets", host.url)).send().await.unwrap().json().await.unwrap();
+    let mut secrets: Vec<String> =
+        issued["tokens"].as_array().unwrap().iter().chain(issued["codes"].as_array().unwrap()).map(|s| s.as_str().unwrap().to_string()).collect();
+    secrets.push(CLIENT_SECRET.to_string());
+    assert!(secrets.len() > 10, "{}", secrets.len());
+    let mut files = Vec::new();
+    files_under(host.home.path(), &mut files);
+    assert!(files.iter().any(|f| f.ends_with("vault.age")), "{files:?}");
+    for file in &files {
+        let bytes = std::fs::read(file).unwrap();
+        for secret in &secrets {
+            assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()), "a secret in plain text in {}", file.display());
+        }
+        // The passphrase is only in its own file.
+        if file != &host.passphrase_file() {
+            assert!(!bytes.windows(PASSPHRASE.len()).any(|w| w == PASSPHRASE.as_bytes()), "the passphrase in {}", file.display());
+        }
+    }
+}
