@@ -115,7 +115,12 @@ impl Host {
 
     /// Rotations of the grant of `email` so far.
     async fn refreshes(&self, email: &str) -> u64 {
-        self.grants().await.iter().filter(|g| g["email"] == email && g["status"] == "active").map(|g| g["refreshes"].as_u64().unwrap()).sum()
+        self.grants()
+            .await
+            .iter()
+            .filter(|g| g["email"] == email && g["client_id"] == "sandbox-confidential" && g["status"] == "active")
+            .map(|g| g["refreshes"].as_u64().unwrap())
+            .sum()
     }
 
     /// `serve` as the user unit starts it: its `Environment=` lines, then its `ExecStart=`
@@ -348,6 +353,53 @@ async fn from_an_empty_headless_host_to_connections_serving_scripts() {
     }
     let listed: Value = serde_json::from_slice(&host.run(&["list", "--json"]).stdout).unwrap();
     assert!(listed.as_array().unwrap().iter().all(|c| c["status"] == "active"), "{listed}");
+
+    // The rest of the window's commands: Reconnect (device grant, the same Zoom user),
+    // Server-to-Server, Delete (asks first; --yes revokes at Zoom), an org kept while used.
+    let mut reconnect = host.cli(&["reconnect", "Nightly", "--sign-in", "device"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let lines = lines_of(&mut reconnect);
+    let prompt = wait_line(&lines, "the device code", |l| l.contains("enter the code").then(|| l.to_string()));
+    let words: Vec<&str> = prompt.split_whitespace().collect();
+    let (uri, user_code) = (words[words.iter().position(|w| *w == "open").unwrap() + 1], words[words.iter().position(|w| *w == "code").unwrap() + 1]);
+    assert_eq!(UserAgent::new().authorize_device(uri, user_code, &SignIn::password("admin@contoso.example"), true).await.unwrap(), "Device connected");
+    let done = reconnect.wait_with_output().unwrap();
+    assert_eq!(code(&done), Some(0));
+    assert!(text(&done.stdout).contains("Connected “Nightly”"), "{}", text(&done.stdout));
+    let mut s2s = host
+        .cli(&[
+            "connect",
+            "Reports",
+            "--org",
+            "contoso",
+            "--server-to-server",
+            "--account-id",
+            "acct_contoso",
+            "--client-id",
+            "sandbox-s2s",
+            "--client-secret-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(s2s.stdin.take().unwrap(), "sandbox-s2s-secret").unwrap();
+    let done = s2s.wait_with_output().unwrap();
+    assert_eq!(code(&done), Some(0), "{}", text(&done.stderr));
+    assert!(text(&done.stdout).contains("Server-to-Server"), "{}", text(&done.stdout));
+    let unasked = host.run(&["delete", "Offboarding"]);
+    assert_eq!(code(&unasked), Some(2), "{}", text(&unasked.stderr));
+    assert!(text(&unasked.stderr).contains("--yes"), "{}", text(&unasked.stderr));
+    let kept = host.run(&["orgs", "remove", "contoso"]);
+    assert_eq!(code(&kept), Some(1), "{}", text(&kept.stderr));
+    let deleted = host.run(&["delete", "Offboarding", "--yes"]);
+    assert_eq!(code(&deleted), Some(0), "{}", text(&deleted.stderr));
+    let grants = host.grants().await;
+    let user_grants = grants.iter().filter(|g| g["email"] == "owner@contoso.example" && g["client_id"] == "sandbox-confidential");
+    assert!(user_grants.clone().count() > 0 && user_grants.clone().all(|g| g["status"] != "active"), "the grant is still active at Zoom: {grants:?}");
+    let listed: Value = serde_json::from_slice(&host.run(&["list", "--json"]).stdout).unwrap();
+    let names: Vec<&str> = listed.as_array().unwrap().iter().map(|c| c["nickname"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Nightly", "Reports"]);
 
     // A wrong passphrase: serve refuses to start and the vault is as it was.
     let vault_files = ["vault-key.age", "vault.age"].map(|f| host.data_dir().join(f));

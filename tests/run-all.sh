@@ -80,7 +80,10 @@ want lint && layer "Lint: rustfmt, clippy, tsc" scripts/lint.sh
 # The real keychain for the engine's tests, and the tests that need it (ignored in a plain run).
 export ZC_REAL_KEYCHAIN=1
 if want rust; then
-  layer "Rust: cargo test --workspace" with_keyring rust cargo test --workspace --color never -- --include-ignored --skip sigkill
+  layer "Rust: cargo test --workspace" with_keyring rust cargo test --workspace --color never -- --include-ignored --skip sigkill --skip headless
+  # A server: no D-Bus session (so no keychain) and no display, the vault file instead.
+  layer "Rust: a server without a desktop (no D-Bus session, no display)" \
+    env -u DBUS_SESSION_BUS_ADDRESS -u DISPLAY -u WAYLAND_DISPLAY cargo test --test headless --color never -- --include-ignored headless
   layer "Rust: SIGKILL at random moments (own keyring)" with_keyring sigkill sh -c '
     cargo build -p zoom-connections-engine --examples --color never &&
     cargo test --test cli --color never -- --include-ignored --nocapture sigkill &&
