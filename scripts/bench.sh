@@ -12,7 +12,9 @@
 #     the Users view of a 10,000-user account in the release app's window;
 #  6. in the tray: memory with the window closed and after a start at login, the window opened
 #     again (bench/tray-life.mjs);
-#  7. sizes: release binaries, .deb and .rpm.
+#  7. on a server: from an empty headless host to a script served, a rotation's write to the
+#     vault file and to the keychain, the SIGKILL test on both;
+#  8. sizes: release binaries, .deb and .rpm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
@@ -53,6 +55,14 @@ XDG_DATA_HOME=$(mktemp -d) dbus-run-session -- \
 say "Bulk runs at a Pro account's pace, and resumed after SIGKILL (release CLI, real keychain)"
 XDG_DATA_HOME=$(mktemp -d) dbus-run-session -- \
   sh -c 'echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec cargo bench --bench bulk'
+
+say "On a server: from an empty headless host to a script served; a rotation's write, vault file vs keychain (release CLI)"
+XDG_DATA_HOME=$(mktemp -d) dbus-run-session -- \
+  sh -c 'echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec cargo bench --bench server'
+
+say "On a server: SIGKILL at random moments, keychain and vault file side by side (30 kills per operation each)"
+XDG_DATA_HOME=$(mktemp -d) dbus-run-session -- \
+  sh -c 'echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; cargo build -p zoom-connections-engine --examples && exec cargo test -p zoom-connections-engine --test sigkill -- --include-ignored --nocapture 2>&1 | grep "^SIGKILL during"'
 
 say "Sizes"
 size() { awk -v name="$1:" -v b="$(stat -c %s "$2")" 'BEGIN { printf "%-28s %6.1f MiB (%d bytes)\n", name, b / 1048576, b }'; }

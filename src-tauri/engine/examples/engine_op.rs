@@ -7,7 +7,8 @@
 //! KEYCHAIN_SERVICE `vault:PASSPHRASE` keeps the secrets in the data directory's vault file
 //! instead (src/vault_file/), opened with that passphrase.
 //!
-//! `reconnect` prints the authorize URL on a line of its own, then reads the URL the browser was
+//! It prints `opened` once its store and engine are open. `reconnect` then prints the authorize
+//! URL on a line of its own, then reads the URL the browser was
 //! sent to from stdin and completes the sign-in. Logs go to stderr
 //! (`ZOOM_CONNECTIONS_LOG=zoom_connections_engine=debug`).
 
@@ -49,6 +50,8 @@ fn main() {
                 return 1;
             }
         };
+        // The test aims its kills after this line.
+        println!("opened");
         let result = match op.as_str() {
             "test" => engine.test_connection(id).await.map(|_| ()),
             "delete" => engine.delete(id).await,

@@ -131,7 +131,6 @@ async fn sigkill_during_test_delete_and_reconnect(store: Store) {
             let slot = kill % ids.len();
             let id = ids[slot].clone();
             let email = users[slot];
-            let started = Instant::now();
             let mut child = Command::new(engine_op())
                 .args([data.to_str().unwrap(), &url, &service, op, &id])
                 .env("ZOOM_CONNECTIONS_LOG", "zoom_connections_engine=debug")
@@ -140,9 +139,16 @@ async fn sigkill_during_test_delete_and_reconnect(store: Store) {
                 .stderr(Stdio::piped())
                 .spawn()
                 .unwrap();
+            // Kills are aimed after the store is open: opening the vault file costs a second of
+            // scrypt, and a kill there proves nothing about a rotation.
+            let mut stdout = BufReader::new(child.stdout.take().unwrap());
+            let mut opened = String::new();
+            stdout.read_line(&mut opened).unwrap();
+            assert_eq!(opened.trim(), "opened", "{op}: engine_op did not open its engine");
+            let started = Instant::now();
             if op == "reconnect" {
                 let mut line = String::new();
-                BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
+                stdout.read_line(&mut line).unwrap();
                 let redirect = browser.authorize(line.trim(), &SignIn::password(email), true).await.unwrap();
                 writeln!(child.stdin.as_mut().unwrap(), "{redirect}").unwrap();
             }
