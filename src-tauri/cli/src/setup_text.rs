@@ -131,3 +131,63 @@ impl SetupText {
         self.roles.iter().find(|(zoom, _)| zoom.eq_ignore_ascii_case(role)).map_or(role, |(_, shown)| shown)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all(t: &'static SetupText) -> Vec<&'static str> {
+        let mut v = vec![
+            t.no_orgs,
+            t.org_added,
+            t.org_removed,
+            t.sandbox_cloud,
+            t.check_ok,
+            t.check_problem,
+            t.no_org,
+            t.choose_org,
+            t.opening_browser,
+            t.open_link,
+            t.paste_prompt,
+            t.paste_again,
+            t.device_prompt,
+            t.scan,
+            t.waiting,
+            t.device_fallback,
+            t.connected,
+            t.s2s_connected,
+            t.delete_confirm,
+            t.delete_needs_yes,
+            t.deleted,
+            t.not_deleted,
+            t.secret_prompt,
+            t.secret_needed,
+            t.passphrase,
+            t.new_passphrase,
+            t.passphrase_again,
+            t.passphrases_differ,
+            t.no_passphrase,
+        ];
+        v.extend(t.orgs_headers);
+        v.extend(t.parts);
+        v
+    }
+
+    /// Every placeholder of a message is in its translation, and none is left in English.
+    #[test]
+    fn both_languages_say_the_same_things() {
+        let placeholders = |s: &str| {
+            let mut names: Vec<String> = s.split('{').skip(1).filter_map(|p| p.split_once('}')).map(|(n, _)| n.to_string()).collect();
+            names.sort();
+            names
+        };
+        let (en, ja) = (all(&EN), all(&JA));
+        assert_eq!(en.len(), ja.len());
+        for (e, j) in en.iter().zip(&ja) {
+            assert_eq!(placeholders(e), placeholders(j), "{e} / {j}");
+            assert!(e == &"ID" || e != j, "not translated: {e}");
+        }
+        assert_eq!(JA.role("owner"), "オーナー");
+        assert_eq!(JA.role("Help Desk"), "Help Desk");
+    }
+}
