@@ -12,7 +12,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 apt_run=(libwebkit2gtk-4.1-dev build-essential pkg-config curl file libxdo-dev libssl-dev
   libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev gnome-keyring dbus dbus-x11 xdg-utils)
 apt_test=(xvfb xauth webkit2gtk-driver dbus-user-session libsecret-tools x11-utils desktop-file-utils openssl
-  fonts-ipafont-gothic libglib2.0-bin gsettings-desktop-schemas python3-venv rpm)
+  fonts-ipafont-gothic libglib2.0-bin gsettings-desktop-schemas python3-venv rpm systemd)
 packages=("${apt_run[@]}")
 [ "$purpose" = test ] && packages+=("${apt_test[@]}")
 

@@ -27,12 +27,25 @@ const BIN: &str = env!("CARGO_BIN_EXE_zoom-connections");
 const PASSPHRASE: &str = "a long vault passphrase for this host";
 const CLIENT_SECRET: &str = "sandbox-confidential-secret";
 const USER_UNIT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src-tauri/linux/systemd/zoom-connections.service");
+const SYSTEM_UNIT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src-tauri/linux/systemd/zoom-connections@.service");
+
+/// Which unit starts `serve`, and how systemd runs it.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Unit {
+    /// The user unit: the user manager's `XDG_RUNTIME_DIR`, the passphrase file.
+    User,
+    /// The system template for a dedicated account: no runtime directory, the passphrase as the
+    /// credential systemd decrypts into `$CREDENTIALS_DIRECTORY`.
+    System,
+}
 
 struct Host {
     _sandbox: RunningSandbox,
     url: String,
     http: reqwest::Client,
     home: tempfile::TempDir,
+    /// systemd's `/run/credentials/<unit>/`: outside the home folder.
+    credentials: tempfile::TempDir,
 }
 
 impl Host {
@@ -43,7 +56,8 @@ impl Host {
         headers.insert("x-sandbox-control", sandbox.control_secret().unwrap().parse().unwrap());
         let http = reqwest::Client::builder().default_headers(headers).build().unwrap();
         let home = tempfile::Builder::new().prefix("zc-headless-").tempdir().unwrap();
-        let host = Self { _sandbox: sandbox, url, http, home };
+        let credentials = tempfile::Builder::new().prefix("zc-credentials-").tempdir().unwrap();
+        let host = Self { _sandbox: sandbox, url, http, home, credentials };
         for dir in [host.runtime(), host.data_dir(), host.config_dir()] {
             std::fs::create_dir_all(&dir).unwrap();
             std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
@@ -123,14 +137,25 @@ impl Host {
             .sum()
     }
 
-    /// `serve` as the user unit starts it: its `Environment=` lines, then its `ExecStart=`
-    /// (`%h` is the home folder; the installed path is this build's binary). `--tick-secs 1`
-    /// is added so that keepalive ticks within this test's patience.
-    fn serve_from_unit(&self, notify: &Path) -> Child {
-        let unit = std::fs::read_to_string(USER_UNIT).unwrap();
+    /// Where `serve` started by `unit` listens.
+    fn socket(&self, unit: Unit) -> PathBuf {
+        match unit {
+            Unit::User => self.runtime().join("zoom-connections").join(broker::SOCKET_FILE),
+            Unit::System => self.home.path().join(".cache/zoom-connections/run").join(broker::SOCKET_FILE),
+        }
+    }
+
+    /// `serve` as `unit` starts it: its `Environment=` lines, then its `ExecStart=` (`%h` is
+    /// the home folder, `%i` the account; the installed path is this build's binary), and
+    /// what systemd gives it (`LoadCredentialEncrypted=` as `$CREDENTIALS_DIRECTORY`, the user
+    /// manager's `XDG_RUNTIME_DIR`). `--tick-secs 1` is added so that keepalive ticks within
+    /// this test's patience.
+    fn serve_from_unit(&self, unit: Unit, notify: &Path) -> Child {
+        let text = std::fs::read_to_string(if unit == Unit::User { USER_UNIT } else { SYSTEM_UNIT }).unwrap();
+        let unit_text = text.replace("%i", "zoomsvc");
         let home = self.home.path().to_str().unwrap();
         let value = |line: &str, key: &str| line.strip_prefix(key).map(|v| v.replace("%h", home));
-        let exec = unit.lines().find_map(|l| value(l, "ExecStart=")).expect("the unit has an ExecStart");
+        let exec = unit_text.lines().find_map(|l| value(l, "ExecStart=")).expect("the unit has an ExecStart");
         let mut words = exec.split_whitespace();
         assert_eq!(words.next(), Some("/usr/bin/zoom-connections"), "the unit starts the installed command line");
         let args: Vec<String> = words.map(String::from).chain(["--tick-secs".to_string(), "1".to_string()]).collect();
@@ -139,9 +164,17 @@ impl Host {
         let mut line = vec!["-c", "WATCHDOG_PID=$$ exec \"$0\" \"$@\"", BIN];
         line.extend(args.iter().map(String::as_str));
         let mut cmd = self.command_of("/bin/sh", &line);
-        for env in unit.lines().filter_map(|l| value(l, "Environment=")) {
+        for env in unit_text.lines().filter_map(|l| value(l, "Environment=")) {
             let (k, v) = env.split_once('=').unwrap();
             cmd.env(k, v);
+        }
+        if unit == Unit::System {
+            cmd.env_remove("XDG_RUNTIME_DIR");
+            let credential = unit_text.lines().find_map(|l| value(l, "LoadCredentialEncrypted=")).expect("the system unit loads the passphrase");
+            let name = credential.split_once(':').unwrap().0;
+            let dir = self.credentials.path();
+            std::fs::copy(self.passphrase_file(), dir.join(name)).unwrap();
+            cmd.env("CREDENTIALS_DIRECTORY", dir);
         }
         cmd.env("NOTIFY_SOCKET", notify).env("WATCHDOG_USEC", "1000000").stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap()
     }
@@ -263,7 +296,10 @@ async fn from_an_empty_headless_host_to_connections_serving_scripts() {
     assert_eq!(code(&added), Some(0), "{}", text(&added.stderr));
     assert!(text(&added.stdout).contains("http://127.0.0.1/oauth/callback"), "{}", text(&added.stdout));
     // From here on the vault file is found by itself.
-    let orgs: Value = serde_json::from_slice(&host.run(&["orgs", "list", "--json"]).stdout).unwrap();
+    // The passphrase file by its flag, too.
+    let by_flag = host.command(&["orgs", "list", "--json", "--vault-passphrase-file", host.passphrase_file().to_str().unwrap()]).output().unwrap();
+    assert_eq!(code(&by_flag), Some(0), "{}", text(&by_flag.stderr));
+    let orgs: Value = serde_json::from_slice(&by_flag.stdout).unwrap();
     let contoso = orgs["orgs"].as_array().unwrap().iter().find(|o| o["id"] == "contoso").cloned().unwrap_or_else(|| panic!("{orgs}"));
     assert_eq!(contoso["confidential"], true);
 
@@ -307,10 +343,13 @@ async fn from_an_empty_headless_host_to_connections_serving_scripts() {
     let notify_path = host.home.path().join("notify.sock");
     let notify = UnixDatagram::bind(&notify_path).unwrap();
     notify.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-    let socket = host.runtime().join("zoom-connections").join(broker::SOCKET_FILE);
-    for run in 0..2 {
+    // The user unit, then (a restart) the system unit: its socket under the account's cache
+    // directory, where an SSH session (with a runtime directory of its own) and a cron job
+    // (with none) both find it.
+    for unit in [Unit::User, Unit::System] {
+        let socket = host.socket(unit);
         let before = (host.refreshes("admin@contoso.example").await, host.refreshes("owner@contoso.example").await);
-        let mut serve = host.serve_from_unit(&notify_path);
+        let mut serve = host.serve_from_unit(unit, &notify_path);
         let log = lines_of(&mut serve);
         let told = wait_notify(&notify, "READY=1");
         // Ready means serving: the broker's socket is there.
@@ -318,11 +357,24 @@ async fn from_an_empty_headless_host_to_connections_serving_scripts() {
         wait_notify(&notify, "WATCHDOG=1");
 
         // Scripts: token, exec and the proxy, through serve.
+        let audit = host.data_dir().join(broker::AUDIT_LOG);
+        let loans = || std::fs::read_to_string(&audit).unwrap_or_default().lines().filter(|l| l.contains("/token")).count();
+        let lent_before = loans();
         let token = host.run(&["token", "Nightly"]);
         assert_eq!(code(&token), Some(0), "{}", text(&token.stderr));
+        // Lent by serve (its audit log has the loan), not read from the vault by `token` itself.
+        assert_eq!(loans(), lent_before + 1, "{unit:?}: token did not go through serve");
         let token = text(&token.stdout).trim().to_string();
+        // (Before the next loan: with 30-second tokens each loan rotates, ending the last one.)
         let me = host.http.get(format!("{}/v2/users/me", host.url)).bearer_auth(&token).send().await.unwrap();
         assert_eq!(me.status(), 200);
+        // A cron job has no runtime directory: it finds the system unit's socket in the cache
+        // directory. (The user unit's is in /run/user/<uid>, which this test cannot make.)
+        if unit == Unit::System {
+            let cron = host.cli(&["token", "Nightly"]).env_remove("XDG_RUNTIME_DIR").output().unwrap();
+            assert_eq!(code(&cron), Some(0), "{}", text(&cron.stderr));
+            assert_eq!(loans(), lent_before + 2, "a cron job's token did not go through serve");
+        }
         let exec = host.run(&["exec", "Offboarding", "--", "sh", "-c", "test -n \"$ZOOM_ACCESS_TOKEN\" && echo \"$ZOOM_CONNECTION_ORG\""]);
         assert_eq!(code(&exec), Some(0), "{}", text(&exec.stderr));
         assert_eq!(text(&exec.stdout).trim(), "contoso");
@@ -340,7 +392,7 @@ async fn from_an_empty_headless_host_to_connections_serving_scripts() {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let after = (host.refreshes("admin@contoso.example").await, host.refreshes("owner@contoso.example").await);
-        assert!(after.0 >= before.0 + 2 && after.1 >= before.1 + 2, "run {run}: rotations {before:?} → {after:?}");
+        assert!(after.0 >= before.0 + 2 && after.1 >= before.1 + 2, "{unit:?}: rotations {before:?} → {after:?}");
 
         // systemctl stop: SIGTERM, STOPPING=1, a clean exit, the socket gone.
         unsafe { libc::kill(serve.id() as i32, libc::SIGTERM) };
@@ -405,13 +457,13 @@ async fn from_an_empty_headless_host_to_connections_serving_scripts() {
     let vault_files = ["vault-key.age", "vault.age"].map(|f| host.data_dir().join(f));
     let before: Vec<Vec<u8>> = vault_files.iter().map(|f| std::fs::read(f).unwrap()).collect();
     host.set_passphrase("not the passphrase of this vault");
-    let mut serve = host.serve_from_unit(&notify_path);
+    let mut serve = host.serve_from_unit(Unit::User, &notify_path);
     let status = wait_exit(&mut serve, Duration::from_secs(30));
     let mut said = String::new();
     std::io::Read::read_to_string(serve.stderr.as_mut().unwrap(), &mut said).unwrap();
     assert_eq!(status.code(), Some(5), "{said}");
     assert!(said.contains("passphrase is wrong"), "{said}");
-    assert!(!socket.exists());
+    assert!(!host.socket(Unit::User).exists());
     let after: Vec<Vec<u8>> = vault_files.iter().map(|f| std::fs::read(f).unwrap()).collect();
     assert_eq!(before, after, "the vault changed");
     host.set_passphrase(PASSPHRASE);

@@ -52,13 +52,17 @@ for unit in usr/lib/systemd/user/zoom-connections.service "usr/lib/systemd/syste
     [ -f "$root/$unit" ] || fail "no /$unit in the package"
     grep -q '^ExecStart=/usr/bin/zoom-connections serve$' "$root/$unit" || fail "/$unit does not start the installed serve"
     grep -q '^Type=notify$' "$root/$unit" || fail "/$unit does not wait for serve's readiness"
-    if command -v systemd-analyze >/dev/null; then
-        # The unit as systemd reads it: any unknown key or bad value is a line of output.
-        checked=$scratch/$(basename "$unit")
-        sed "s#^ExecStart=/usr/bin/zoom-connections#ExecStart=$root/usr/bin/zoom-connections#" "$root/$unit" > "$checked"
-        said=$(systemd-analyze verify --man=no "$checked" 2>&1) || fail "/$unit: systemd-analyze verify: $said"
-        [ -z "$said" ] || fail "/$unit: systemd-analyze verify: $said"
-    fi
+    # The unit as systemd reads it (a user unit by a user manager): any unknown key or bad value
+    # is a line of output.
+    command -v systemd-analyze >/dev/null || fail "no systemd-analyze to check the units (scripts/setup.sh installs systemd)"
+    checked=$scratch/$(basename "$unit")
+    sed "s#^ExecStart=/usr/bin/zoom-connections#ExecStart=$root/usr/bin/zoom-connections#" "$root/$unit" > "$checked"
+    case $unit in
+        */user/*) mkdir -p -m 700 "$scratch/user-runtime"; mode=(env XDG_RUNTIME_DIR="$scratch/user-runtime" systemd-analyze --user) ;;
+        *) mode=(systemd-analyze) ;;
+    esac
+    said=$("${mode[@]}" verify --man=no "$checked" 2>&1) || fail "/$unit: systemd-analyze verify: $said"
+    [ -z "$said" ] || fail "/$unit: systemd-analyze verify: $said"
 done
 desktop-file-validate "$entry" || fail "invalid desktop entry"
 grep -qx 'Exec=zoom-connections-app %u' "$entry" || fail "Exec does not pass the URL to the app: $(grep ^Exec "$entry")"

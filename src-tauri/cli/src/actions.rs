@@ -51,7 +51,7 @@ pub(crate) async fn open(named: Option<&str>, command: &str, text: &Text) -> Res
     };
     let data_dir = require_data_dir()?;
     let sandbox_url = std::fs::read_to_string(data_dir.join(crate::SANDBOX_URL_FILE)).ok().map(|s| s.trim().to_string());
-    if let Some(client) = BrokerClient::discover(&broker::default_dir(), &data_dir).map(|c| c.with_sandbox_url(sandbox_url)) {
+    if let Some(client) = BrokerClient::discover_any(&broker::candidate_dirs(), &data_dir).map(|c| c.with_sandbox_url(sandbox_url)) {
         match client.connections().await {
             Reached::Answered(Ok(list)) => {
                 let Some(conn) = list.into_iter().find(|c| c.id == key || c.nickname == key) else {

@@ -30,7 +30,7 @@ pub struct VaultArgs {
     #[arg(long, global = true, value_enum, env = "ZOOM_CONNECTIONS_VAULT", value_name = "STORE")]
     pub vault: Option<VaultKind>,
     /// The vault file's passphrase: the first line of this file (mode 0600, yours).
-    #[arg(long, global = true, env = "ZOOM_CONNECTIONS_VAULT_PASSPHRASE_FILE", value_name = "FILE")]
+    #[arg(long = "vault-passphrase-file", global = true, env = "ZOOM_CONNECTIONS_VAULT_PASSPHRASE_FILE", value_name = "FILE")]
     pub passphrase_file: Option<std::path::PathBuf>,
     /// The vault file's passphrase: the first line of standard input.
     #[arg(long = "vault-passphrase-stdin", global = true)]

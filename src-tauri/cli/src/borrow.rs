@@ -24,7 +24,7 @@ pub(crate) struct Lent {
 pub(crate) async fn lend(key: &str) -> Result<Lent, EngineError> {
     let data_dir = require_data_dir()?;
     let sandbox_url = std::fs::read_to_string(data_dir.join(crate::SANDBOX_URL_FILE)).ok().map(|s| s.trim().to_string());
-    if let Some(client) = BrokerClient::discover(&broker::default_dir(), &data_dir).map(|c| c.with_sandbox_url(sandbox_url)) {
+    if let Some(client) = BrokerClient::discover_any(&broker::candidate_dirs(), &data_dir).map(|c| c.with_sandbox_url(sandbox_url)) {
         match client.token(key).await {
             Reached::Answered(Ok(loan)) => {
                 tracing::debug!(broker_pid = client.pid, "token lent by the broker");

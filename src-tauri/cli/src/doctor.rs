@@ -84,7 +84,7 @@ pub(crate) async fn run(fallback: &'static Text) -> i32 {
     };
     // The store as every command opens it: the keychain, or the vault file when chosen. A vault
     // that does not open is said below, with the keychain standing in for the other checks.
-    let (store, store_error) = match crate::secret_store::store(&dir) {
+    let (store, store_error) = match crate::secret_store::existing_store(&dir) {
         Ok(store) => (store, None),
         Err(e) => (Arc::new(KeychainStore::new()) as zoom_connections_engine::vault::SharedStore, Some(e)),
     };

@@ -128,7 +128,11 @@ fn id_from(name: &str) -> String {
 /// The client secret from where the admin put it.
 pub(crate) fn client_secret(file: Option<&std::path::Path>, stdin: bool, t: &SetupText) -> Result<Option<Secret>, EngineError> {
     let secret = if let Some(path) = file {
-        let text = std::fs::read_to_string(path).map_err(|e| EngineError::new(ErrorCode::InvalidSettings, format!("{}: {e}", path.display())))?;
+        // A client secret is a line; a larger "file" (a device, a log) is not read whole.
+        let mut text = String::new();
+        std::fs::File::open(path)
+            .and_then(|f| std::io::Read::read_to_string(&mut std::io::Read::take(f, 4096), &mut text))
+            .map_err(|e| EngineError::new(ErrorCode::InvalidSettings, format!("{}: {e}", path.display())))?;
         Some(text.lines().next().unwrap_or("").trim().to_string())
     } else if stdin {
         if std::io::IsTerminal::is_terminal(&std::io::stdin()) {

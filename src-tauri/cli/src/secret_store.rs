@@ -52,13 +52,26 @@ fn refused(why: impl Into<String>) -> EngineError {
     EngineError::new(ErrorCode::KeychainUnavailable, why.into())
 }
 
-/// The store for the data directory `data_dir`.
+/// The store for the data directory `data_dir`; a vault file is made when asked for and none
+/// exists.
 pub fn store(data_dir: &Path) -> Result<SharedStore, EngineError> {
+    open_store(data_dir, true)
+}
+
+/// The same, never making a vault (`doctor` looks; it does not create).
+pub fn existing_store(data_dir: &Path) -> Result<SharedStore, EngineError> {
+    open_store(data_dir, false)
+}
+
+fn open_store(data_dir: &Path, may_create: bool) -> Result<SharedStore, EngineError> {
     if let Some(store) = OPENED.get() {
         return Ok(store.clone());
     }
     let store: SharedStore = if uses_vault_file(data_dir) {
         let create = !vault_file::exists(data_dir);
+        if create && !may_create {
+            return Err(refused(format!("there is no vault file in {} yet", data_dir.display())));
+        }
         let passphrase = passphrase(create)?;
         zoom_connections_engine::fsutil::create_private_dir(data_dir).map_err(|e| refused(format!("could not create {}: {e}", data_dir.display())))?;
         Arc::new(FileVault::open(data_dir, &passphrase, create)?)
@@ -78,8 +91,7 @@ fn passphrase(create: bool) -> Result<Secret, EngineError> {
     }
     let args = choice();
     if let Some(file) = args.passphrase_file {
-        check_private(&file)?;
-        return first_line(&file);
+        return private_first_line(&file);
     }
     if args.passphrase_stdin {
         return stdin_lines::next().map(Secret::new).ok_or_else(|| refused("--vault-passphrase-stdin: standard input had no line"));
@@ -102,14 +114,16 @@ fn passphrase(create: bool) -> Result<Secret, EngineError> {
     Err(refused(crate::setup_text::SetupText::current().no_passphrase))
 }
 
-/// `systemd-ask-password`, on a machine systemd runs: the system's password agents ask
-/// (console, wall, `systemd-tty-ask-password-agent`). Elsewhere no agent would ever answer.
+/// `systemd-ask-password`, for a process systemd started (`INVOCATION_ID`) without a terminal:
+/// the system's password agents ask (console, wall, `systemd-tty-ask-password-agent`), within
+/// a minute (less than a unit's start timeout). Anywhere else no agent may ever answer, and cron
+/// or a script must not hang on it.
 fn ask_password() -> Option<Secret> {
-    if !sd_notify::booted().unwrap_or(false) {
+    if !sd_notify::booted().unwrap_or(false) || std::env::var_os("INVOCATION_ID").is_none() {
         return None;
     }
     let out = std::process::Command::new("systemd-ask-password")
-        .args(["--timeout=120", "--id=zoom-connections:vault", "Zoom Connections vault passphrase:"])
+        .args(["--timeout=60", "--id=zoom-connections:vault", "Zoom Connections vault passphrase:"])
         .stdin(std::process::Stdio::null())
         .stderr(std::process::Stdio::inherit())
         .output()
@@ -119,11 +133,18 @@ fn ask_password() -> Option<Secret> {
     (out.status.success() && !line.is_empty()).then(|| Secret::new(line))
 }
 
-/// A passphrase file must be a regular file of this user's that no one else can read.
-fn check_private(path: &Path) -> Result<(), EngineError> {
-    let meta = std::fs::symlink_metadata(path).map_err(|e| refused(format!("the passphrase file {}: {e}", path.display())))?;
+/// A passphrase file must be a regular file of this user's that no one else can read: checked
+/// on the file opened (without following a link), so that nothing can swap it in between.
+fn private_first_line(path: &Path) -> Result<Secret, EngineError> {
+    let bad = |why: String| refused(format!("the passphrase file {}: {why}", path.display()));
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    let file = options.open(path).map_err(|e| bad(e.to_string()))?;
+    let meta = file.metadata().map_err(|e| bad(e.to_string()))?;
     if !meta.file_type().is_file() {
-        return Err(refused(format!("the passphrase file {} is not a regular file", path.display())));
+        return Err(bad("not a regular file".into()));
     }
     #[cfg(unix)]
     {
@@ -131,17 +152,22 @@ fn check_private(path: &Path) -> Result<(), EngineError> {
         // SAFETY: geteuid has no preconditions.
         let me = unsafe { libc::geteuid() };
         if meta.uid() != me {
-            return Err(refused(format!("the passphrase file {} belongs to another user", path.display())));
+            return Err(bad("it belongs to another user".into()));
         }
         if meta.mode() & 0o077 != 0 {
-            return Err(refused(format!("the passphrase file {} can be read by others: chmod 600 it", path.display())));
+            return Err(bad("others can read it: chmod 600 it".into()));
         }
     }
-    Ok(())
+    read_first_line(file, path)
 }
 
+/// The first line of a file systemd made for this service alone.
 fn first_line(path: &Path) -> Result<Secret, EngineError> {
     let file = std::fs::File::open(path).map_err(|e| refused(format!("the passphrase file {}: {e}", path.display())))?;
+    read_first_line(file, path)
+}
+
+fn read_first_line(file: std::fs::File, path: &Path) -> Result<Secret, EngineError> {
     let mut text = String::new();
     file.take(MAX_PASSPHRASE_FILE).read_to_string(&mut text).map_err(|e| refused(format!("the passphrase file {}: {e}", path.display())))?;
     let line = text.lines().next().unwrap_or("").to_string();

@@ -81,8 +81,9 @@ async fn serve(args: ServeArgs) -> i32 {
     }
 }
 
-/// Pings systemd's watchdog at half its interval from this runtime: a runtime that stops
-/// turning (a deadlock) stops the pings, and systemd restarts the service.
+/// Pings systemd's watchdog at half its interval from this runtime: a runtime whose workers are
+/// all stuck stops the pings, and systemd restarts the service. (One stuck worker of two does
+/// not: the watchdog proves the process turns, not that every task does.)
 fn watchdog() -> Option<tokio::task::JoinHandle<()>> {
     let mut usec = 0;
     if !sd_notify::watchdog_enabled(false, &mut usec) || usec == 0 {

@@ -42,8 +42,14 @@ pub(crate) async fn sign_in(
         };
         match engine.begin_device(&org.id, nickname, reconnect_of).await {
             Ok(flow) => return device(engine, flow, t).await,
-            // Not enabled for this app: paste-back does not need Zoom's permission.
-            Err(e) if way == SignInWay::Auto && e.code == ErrorCode::InvalidSettings => eprintln!("{}", t.device_fallback),
+            // Not enabled for this app (or refused in a way Zoom does not document): paste-back
+            // needs no permission of Zoom's. Only Zoom out of reach stops here.
+            Err(e) if way == SignInWay::Auto && e.code != ErrorCode::Network => {
+                if e.code != ErrorCode::InvalidSettings {
+                    tracing::info!(error_code = e.code.as_str(), "device sign-in refused: {e}");
+                }
+                eprintln!("{}", t.device_fallback)
+            }
             Err(e) => return Err(e),
         }
     }

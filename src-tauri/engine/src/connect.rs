@@ -233,9 +233,11 @@ impl Engine {
         }
         let code =
             callback.param("code").ok_or_else(|| EngineError::new(ErrorCode::InvalidCallback, "The sign-in response has no code. Nothing was changed."))?;
-        // The loopback redirect comes back to the very address it was sent to: a URL pasted
-        // back by hand is held to that too (sign_in/paste.rs).
-        if !callback.is_deep_link() && !callback.same_endpoint(&flow.redirect_uri) {
+        // A loopback flow's answer comes back to the very address it was sent to, and a deep
+        // link or relay flow's as a deep link: a URL pasted back by hand is held to that too
+        // (sign_in/paste.rs).
+        let loopback_flow = flow.redirect_uri.starts_with("http://");
+        if callback.is_deep_link() == loopback_flow || (loopback_flow && !callback.same_endpoint(&flow.redirect_uri)) {
             return Err(EngineError::new(
                 ErrorCode::InvalidCallback,
                 "The sign-in response came back to another address than the one this sign-in sent Zoom. Nothing was changed.",
@@ -393,6 +395,12 @@ impl Engine {
         let stored_id = id.clone();
         let result = tokio::task::spawn_blocking(move || {
             engine.update_meta(|m| {
+                // Another process (`orgs remove`) may have removed the org during the sign-in:
+                // no connection of an org that is gone (the new tokens go again, below).
+                // (The built-in sandbox org may be in memory only: it is never removed.)
+                if org_id != crate::model::SANDBOX_ORG_ID && !m.orgs.iter().any(|o| o.id == org_id) {
+                    return Err(EngineError::new(ErrorCode::NotFound, "The org was removed during the sign-in. Nothing was stored."));
+                }
                 let previous = m.connections.iter().find(|c| c.id == stored_id).cloned();
                 let fresh = Connection {
                     id: stored_id.clone(),

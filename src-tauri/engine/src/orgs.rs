@@ -66,6 +66,9 @@ impl Engine {
     /// connections is refused: deleting them first revokes their grants at Zoom.
     pub fn remove_org(&self, org_id: &str) -> Result<()> {
         let org = self.org(org_id)?;
+        if org.id == crate::model::SANDBOX_ORG_ID {
+            return Err(crate::error::EngineError::new(crate::error::ErrorCode::InvalidSettings, "The built-in sandbox org cannot be removed."));
+        }
         let removed = self.update_meta(|m| {
             let left = m.connections.iter().filter(|c| c.org_id == org.id).count();
             if left > 0 {

@@ -73,8 +73,10 @@ async fn a_pasted_address_is_held_to_what_the_redirect_would_have_been() {
     let other_redirect = w.sign_in(&other, SignIn::password("owner@contoso.example")).await;
     let mut moved = redirect.clone();
     moved.set_port(Some(moved.port().unwrap().wrapping_add(1).max(1024))).unwrap();
+    let as_deep_link = format!("zoom-connections://oauth/callback?{}", redirect.query().unwrap());
     for (pasted, code) in [
         (moved.to_string(), ErrorCode::InvalidCallback),
+        (as_deep_link.clone(), ErrorCode::InvalidCallback),
         (other_redirect.to_string(), ErrorCode::StateMismatch),
         ("the code was 1234".to_string(), ErrorCode::InvalidCallback),
         (String::new(), ErrorCode::InvalidCallback),
@@ -90,6 +92,14 @@ async fn a_pasted_address_is_held_to_what_the_redirect_would_have_been() {
     assert!(!w.engine.is_flow_pending(&flow.flow_id));
     // Pasted again, it is spent.
     assert_eq!(w.engine.complete_pasted(&flow.flow_id, redirect.as_str()).await.unwrap_err().code, ErrorCode::FlowExpired);
+
+    // The same held by the callback itself: a loopback sign-in's code and state arriving as a
+    // deep link (another app on the machine opening `zoom-connections://` with them) is refused.
+    let flow = w.engine.begin_create("server", "Linked").await.unwrap();
+    let redirect = w.sign_in(&flow, SignIn::password("owner@contoso.example")).await;
+    let err = w.engine.handle_callback(&format!("zoom-connections://oauth/callback?{}", redirect.query().unwrap())).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidCallback, "{}", err.message);
+    assert_eq!(w.engine.connections().len(), 1);
 }
 
 #[tokio::test]

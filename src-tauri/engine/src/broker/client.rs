@@ -76,6 +76,11 @@ impl BrokerClient {
     /// The broker's directory and discovery file must be this user's alone (a planted file in
     /// a shared temporary directory would send a script's token requests elsewhere), and the
     /// broker it names must still run.
+    /// The first broker found in `dirs` (`broker::candidate_dirs`) for this data directory.
+    pub fn discover_any(dirs: &[std::path::PathBuf], data_dir: &Path) -> Option<Self> {
+        dirs.iter().find_map(|dir| Self::discover(dir, data_dir))
+    }
+
     pub fn discover(dir: &Path, data_dir: &Path) -> Option<Self> {
         if !super::peer::private_to_us(dir) || !super::peer::private_to_us(&dir.join(super::DISCOVERY_FILE)) {
             return None;

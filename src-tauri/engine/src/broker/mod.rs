@@ -83,14 +83,30 @@ impl BrokerConfig {
 /// runtime directory (macOS, a bare `su`, a cron job), a folder under the user's own cache
 /// directory, which no other user can create first (a predictable name in the shared temporary
 /// directory could be taken by another user and stop `serve`: docs/security.md, The broker).
-///
-/// A cron job or a script started outside the login session has no `XDG_RUNTIME_DIR` even where
-/// systemd made the user's runtime directory (a lingering user's `serve` unit runs with it):
-/// `/run/user/<uid>`, when it exists and is this user's alone, is then the one, so that both
-/// find the same socket (docs/cli.md, On a server).
 pub fn default_dir() -> PathBuf {
     let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
-    dir_from(var("XDG_RUNTIME_DIR").or_else(systemd_runtime_dir), var("XDG_CACHE_HOME"), var("HOME"))
+    dir_from(var("XDG_RUNTIME_DIR"), var("XDG_CACHE_HOME"), var("HOME"))
+}
+
+/// Where a client looks for a running broker, in order: its own `default_dir()`, the user's
+/// systemd runtime directory, the folder under the cache directory. A broker and its callers do
+/// not always agree on `XDG_RUNTIME_DIR` on a server (docs/cli.md, On a server): the user unit
+/// runs with it and cron jobs without; the system unit without it and an SSH session with it.
+pub fn candidate_dirs() -> Vec<PathBuf> {
+    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let mut dirs = vec![default_dir()];
+    if let Some(runtime) = systemd_runtime_dir() {
+        dirs.push(runtime.join("zoom-connections"));
+    }
+    dirs.push(dir_from(None, var("XDG_CACHE_HOME"), var("HOME")));
+    dirs.dedup();
+    let mut seen = Vec::new();
+    dirs.retain(|d| {
+        let new = !seen.contains(d);
+        seen.push(d.clone());
+        new
+    });
+    dirs
 }
 
 /// `/run/user/<uid>` made by systemd for this user: a folder this user owns, closed to others.

@@ -27,6 +27,8 @@ pub const ZOOM_DEVICE_GRANT_NAME: &str = "device_auth";
 /// RFC 8628 §3.2: without an `interval`, 5 seconds; `slow_down` adds 5 (§3.5).
 const DEFAULT_INTERVAL: u64 = 5;
 const SLOW_DOWN_STEP: u64 = 5;
+/// Polling slowed for a Zoom out of reach stops slowing here.
+const MAX_BACKOFF: u64 = 60;
 /// A device code is not waited on longer than this, whatever `expires_in` says.
 const MAX_LIFETIME: u64 = 30 * 60;
 
@@ -146,7 +148,9 @@ impl Engine {
                 expires_at: self.now() + lifetime as i64,
             },
             device_code: Secret::new(a.device_code),
-            interval: a.interval.unwrap_or(DEFAULT_INTERVAL).clamp(1, 60),
+            // At least what Zoom asks (RFC 8628 §3.5: MUST wait that long); the code's expiry
+            // ends a wait however long.
+            interval: a.interval.unwrap_or(DEFAULT_INTERVAL).max(1),
             org_id: org.id,
             nickname,
             reconnect_of: reconnect_of.map(String::from),
@@ -177,16 +181,19 @@ impl Engine {
         let mut interval = flow.interval;
         let mut grant_type = DEVICE_GRANT_TYPE;
         loop {
+            tokio::time::sleep(Duration::from_secs(interval)).await;
+            // Checked after the wait: no poll goes out for a code that has ended.
             if self.now() >= flow.shown.expires_at {
                 return Err(expired());
             }
-            tokio::time::sleep(Duration::from_secs(interval)).await;
             let form = vec![("grant_type", grant_type.to_string()), ("device_code", flow.device_code.expose().to_string())];
             let answer = match self.inner.zoom.token_post(app, "/oauth/token", form).await {
                 Ok(a) => a,
-                // Zoom not reachable for a moment: the admin may still be signing in.
+                // Zoom not reachable for a moment: the admin may still be signing in. Slower, as
+                // RFC 8628 §3.5 asks of a client whose requests time out.
                 Err(f) => {
-                    tracing::info!(error_code = f.error.code.as_str(), "device sign-in: Zoom not reachable, polling on");
+                    tracing::info!(error_code = f.error.code.as_str(), "device sign-in: Zoom not reachable, polling on, slower");
+                    interval = (interval * 2).min(MAX_BACKOFF);
                     continue;
                 }
             };
@@ -199,7 +206,9 @@ impl Engine {
                 return Ok(tokens);
             }
             if answer.status == 429 || answer.status >= 500 {
-                interval += SLOW_DOWN_STEP;
+                // As long as Zoom asks, else slower.
+                let asked = answer.retry_after.as_ref().map_or(0, |r| r.wait.as_secs());
+                interval = asked.max((interval * 2).min(MAX_BACKOFF));
                 continue;
             }
             let err: PollError = serde_json::from_slice(&answer.body).unwrap_or_default();

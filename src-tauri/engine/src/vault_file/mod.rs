@@ -20,7 +20,6 @@ mod seal;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use crate::error::{EngineError, ErrorCode, Result};
 use crate::lockfile;
@@ -44,34 +43,14 @@ fn unusable(why: impl std::fmt::Display) -> EngineError {
     EngineError::new(ErrorCode::KeychainUnavailable, format!("the vault file cannot be used: {why}"))
 }
 
-/// The vault file, opened with its passphrase.
+/// The vault file, opened with its passphrase. Every read goes to the file: no cache, because
+/// another process (a `connect`, cron's `keepalive`) may have rotated a token a moment ago, and
+/// nothing cheaper than the file's bytes tells two versions apart for sure (an inode number is
+/// reused at once, a modification time has the kernel's tick). The file is small: a read and an
+/// X25519 unseal cost tens of microseconds.
 pub struct FileVault {
     dir: PathBuf,
     key: seal::Key,
-    /// The map as last read, and the file it was read from (changed by another process: read again).
-    cache: Mutex<Option<(FileStamp, BTreeMap<String, String>)>>,
-}
-
-/// What tells one version of the vault file from another without reading it.
-#[derive(Clone, PartialEq, Eq)]
-struct FileStamp {
-    len: u64,
-    modified: Option<std::time::SystemTime>,
-    #[cfg(unix)]
-    inode: u64,
-}
-
-fn stamp(path: &Path) -> std::io::Result<Option<FileStamp>> {
-    match std::fs::metadata(path) {
-        Ok(m) => Ok(Some(FileStamp {
-            len: m.len(),
-            modified: m.modified().ok(),
-            #[cfg(unix)]
-            inode: std::os::unix::fs::MetadataExt::ino(&m),
-        })),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e),
-    }
 }
 
 impl FileVault {
@@ -86,12 +65,17 @@ impl FileVault {
                 // Another process may have made it meanwhile: its passphrase is the one.
                 match std::fs::read(&key_path) {
                     Ok(sealed) => seal::Key::unseal(&sealed, passphrase)?,
-                    Err(_) => {
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        // Secrets without their key: a new key would make them unreadable for good.
+                        if data_dir.join(VAULT_FILE).exists() {
+                            return Err(unusable(format!("{} is missing but {VAULT_FILE} is there: restore the key file from a backup", key_path.display())));
+                        }
                         let (key, sealed) = seal::Key::generate(passphrase)?;
                         crate::fsutil::write_atomic(&key_path, &sealed).map_err(|e| unusable(format!("{}: {e}", key_path.display())))?;
                         tracing::info!(file = %key_path.display(), "vault file created");
                         key
                     }
+                    Err(e) => return Err(unusable(format!("{}: {e}", key_path.display()))),
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -99,7 +83,7 @@ impl FileVault {
             }
             Err(e) => return Err(unusable(format!("{}: {e}", key_path.display()))),
         };
-        let vault = Self { dir: data_dir.to_path_buf(), key, cache: Mutex::new(None) };
+        let vault = Self { dir: data_dir.to_path_buf(), key };
         // A vault the key cannot open (another key's, or damaged) is refused now, not at the
         // first rotation.
         vault.read()?;
@@ -110,28 +94,16 @@ impl FileVault {
         self.dir.join(VAULT_FILE)
     }
 
-    /// The current map: from the cache while the file is the one it was read from.
+    /// The map as the file holds it now.
     fn read(&self) -> Result<BTreeMap<String, String>> {
         let path = self.vault_path();
-        let now = stamp(&path).map_err(|e| unusable(format!("{}: {e}", path.display())))?;
-        let mut cache = self.cache.lock().map_err(|_| unusable("poisoned"))?;
-        if let (Some(now), Some((seen, map))) = (&now, cache.as_ref()) {
-            if now == seen {
-                return Ok(map.clone());
-            }
-        }
-        let map = match now {
-            None => BTreeMap::new(),
-            Some(_) => {
-                let sealed = std::fs::read(&path).map_err(|e| unusable(format!("{}: {e}", path.display())))?;
-                let plain = self.key.open(&sealed)?;
-                serde_json::from_slice(plain.as_slice()).map_err(|_| unusable(format!("{} is not a vault this key wrote", path.display())))?
-            }
+        let sealed = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
+            Err(e) => return Err(unusable(format!("{}: {e}", path.display()))),
         };
-        if let Some(now) = now {
-            *cache = Some((now, map.clone()));
-        }
-        Ok(map)
+        let plain = self.key.open(&sealed)?;
+        serde_json::from_slice(plain.as_slice()).map_err(|_| unusable(format!("{} is not a vault this key wrote", path.display())))
     }
 
     /// Read, change, seal and replace, under the lock every process shares.
@@ -142,13 +114,7 @@ impl FileVault {
         let plain = seal::Plain::new(serde_json::to_vec(&map).map_err(unusable)?);
         let sealed = self.key.seal(&plain)?;
         let path = self.vault_path();
-        crate::fsutil::write_atomic(&path, &sealed).map_err(|e| unusable(format!("{}: {e}", path.display())))?;
-        if let Ok(Some(now)) = stamp(&path) {
-            if let Ok(mut cache) = self.cache.lock() {
-                *cache = Some((now, map));
-            }
-        }
-        Ok(())
+        crate::fsutil::write_atomic(&path, &sealed).map_err(|e| unusable(format!("{}: {e}", path.display())))
     }
 }
 
@@ -162,12 +128,9 @@ impl SecretStore for FileVault {
         Ok(self.read()?.get(key).map(Secret::new))
     }
     fn delete(&self, key: &str) -> Result<()> {
-        if self.read()?.contains_key(key) {
-            self.change(|m| {
-                m.remove(key);
-            })?;
-        }
-        Ok(())
+        self.change(|m| {
+            m.remove(key);
+        })
     }
 }
 
@@ -203,6 +166,34 @@ mod tests {
                 assert_eq!(std::os::unix::fs::PermissionsExt::mode(&path.metadata().unwrap().permissions()) & 0o777, 0o600);
             }
         }
+    }
+
+    /// Two writes in a row by one process (a rotation's refresh token, then its access token)
+    /// are what the other process reads next, each time: nothing is served from an older file.
+    #[test]
+    fn every_read_sees_the_last_write_of_any_process() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = FileVault::open(dir.path(), &pass("correct horse battery"), true).unwrap();
+        let b = FileVault::open(dir.path(), &pass("correct horse battery"), false).unwrap();
+        for i in 0..200 {
+            // Same lengths every round: only the bytes differ.
+            b.set("conn/c1/refresh", &Secret::new(format!("zrt_{i:06}"))).unwrap();
+            b.set("conn/c1/access", &Secret::new(format!("zat_{i:06}"))).unwrap();
+            assert_eq!(a.get("conn/c1/refresh").unwrap().unwrap().expose(), format!("zrt_{i:06}"));
+            a.set("conn/c2/refresh", &Secret::new(format!("zrt_{i:06}"))).unwrap();
+            // A's write kept B's latest.
+            assert_eq!(b.get("conn/c1/access").unwrap().unwrap().expose(), format!("zat_{i:06}"));
+        }
+    }
+
+    #[test]
+    fn a_lost_key_file_is_never_replaced_over_existing_secrets() {
+        let dir = tempfile::tempdir().unwrap();
+        FileVault::open(dir.path(), &pass("the right passphrase"), true).unwrap().set("k", &Secret::new("v")).unwrap();
+        std::fs::remove_file(dir.path().join(KEY_FILE)).unwrap();
+        let err = FileVault::open(dir.path(), &pass("the right passphrase"), true).err().unwrap();
+        assert!(err.message.contains("restore the key file"), "{}", err.message);
+        assert!(!dir.path().join(KEY_FILE).exists());
     }
 
     #[test]
