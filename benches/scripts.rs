@@ -9,6 +9,9 @@
 //! 3. 50 scripts using `exec` and the proxy at once across a keepalive refresh: calls answered
 //!    401, rotations.
 
+mod common;
+
+use common::{ms, percentile};
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
@@ -26,15 +29,6 @@ const BIN: &str = env!("CARGO_BIN_EXE_zoom-connections");
 const CALLS: usize = 200;
 const CALLERS: usize = 50;
 const CALLS_PER_CALLER: usize = 40;
-
-fn percentile(samples: &mut [Duration], p: f64) -> Duration {
-    samples.sort();
-    samples[((samples.len() as f64 - 1.0) * p).round() as usize]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
-}
 
 struct Bench {
     home: tempfile::TempDir,

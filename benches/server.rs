@@ -7,6 +7,9 @@
 //!    to the real keychain, p50 and p99 of 200 (the keychain part needs the D-Bus session with
 //!    gnome-keyring that `make bench` starts).
 
+mod common;
+
+use common::{ms, percentile};
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::process::{Command, Stdio};
@@ -21,15 +24,6 @@ use zoom_sandbox::SandboxConfig;
 
 const BIN: &str = env!("CARGO_BIN_EXE_zoom-connections");
 const WRITES: usize = 200;
-
-fn percentile(samples: &mut [Duration], p: f64) -> Duration {
-    samples.sort();
-    samples[((samples.len() as f64 - 1.0) * p).round() as usize]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
-}
 
 #[tokio::main]
 async fn main() {

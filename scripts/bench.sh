@@ -19,6 +19,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
 say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+# A command in a D-Bus session of its own with a fresh, unlocked gnome-keyring (the real
+# keychain) and fresh app data; under Xvfb with `in_keyring_x`.
+in_keyring() {
+  XDG_DATA_HOME=$(mktemp -d) dbus-run-session -- \
+    sh -c 'echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec "$@"' sh "$@"
+}
+in_keyring_x() {
+  XDG_DATA_HOME=$(mktemp -d) xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" dbus-run-session -- \
+    sh -c 'echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec "$@"' sh "$@"
+}
 
 say "Keepalive (engine against the sandbox; ZC_BENCH_CONNECTIONS=${ZC_BENCH_CONNECTIONS:-1000})"
 cargo bench -p zoom-connections-engine --bench keepalive
@@ -41,28 +51,23 @@ xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" dbus-run-session -- \
   node bench/tray-life.mjs 3 "$PWD/$app" "$PWD/$bare"
 
 say "Deep link to Active (release build, the real window, 10 runs, median)"
-XDG_DATA_HOME=$(mktemp -d) xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" dbus-run-session -- \
-  sh -c 'echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec node bench/deep-link.mjs 10 "$0"' "$PWD/$app"
+in_keyring_x node bench/deep-link.mjs 10 "$PWD/$app"
 
 say "Users view: a 10,000-user account in the real window (release build, 5 runs, median)"
-XDG_DATA_HOME=$(mktemp -d) xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" dbus-run-session -- \
-  sh -c 'echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec node bench/users-view.mjs 5 "$0"' "$PWD/$app"
+in_keyring_x node bench/users-view.mjs 5 "$PWD/$app"
 
 say "Scripts: token through the broker vs cold, the proxy, 50 scripts across a refresh (release build, real keychain)"
-XDG_DATA_HOME=$(mktemp -d) dbus-run-session -- \
-  sh -c 'echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec cargo bench --bench scripts'
+in_keyring cargo bench --bench scripts
 
 say "Bulk runs at a Pro account's pace, and resumed after SIGKILL (release CLI, real keychain)"
-XDG_DATA_HOME=$(mktemp -d) dbus-run-session -- \
-  sh -c 'echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec cargo bench --bench bulk'
+in_keyring cargo bench --bench bulk
 
 say "On a server: from an empty headless host to a script served; a rotation's write, vault file vs keychain (release CLI)"
-XDG_DATA_HOME=$(mktemp -d) dbus-run-session -- \
-  sh -c 'echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec cargo bench --bench server'
+in_keyring cargo bench --bench server
 
 say "On a server: SIGKILL at random moments, keychain and vault file side by side (30 kills per operation each)"
-XDG_DATA_HOME=$(mktemp -d) dbus-run-session -- \
-  sh -c 'echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null; cargo build -p zoom-connections-engine --examples && exec cargo test -p zoom-connections-engine --test sigkill -- --include-ignored --nocapture 2>&1 | grep "^SIGKILL during"'
+cargo build -p zoom-connections-engine --examples
+in_keyring cargo test -p zoom-connections-engine --test sigkill -- --include-ignored --nocapture 2>&1 | grep "^SIGKILL during"
 
 say "Sizes"
 size() { awk -v name="$1:" -v b="$(stat -c %s "$2")" 'BEGIN { printf "%-28s %6.1f MiB (%d bytes)\n", name, b / 1048576, b }'; }

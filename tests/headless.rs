@@ -117,6 +117,13 @@ impl Host {
         self.cli(args).output().unwrap()
     }
 
+    /// Run with `line` on standard input (a client secret, never an argument).
+    fn run_with_stdin(&self, args: &[&str], line: &str) -> Output {
+        let mut child = self.cli(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        writeln!(child.stdin.take().unwrap(), "{line}").unwrap();
+        child.wait_with_output().unwrap()
+    }
+
     async fn control(&self, path: &str, body: Value) {
         let res = self.http.post(format!("{}/_sandbox{path}", self.url)).json(&body).send().await.unwrap();
         assert!(res.status().is_success(), "{path}: {}", res.status());
@@ -223,6 +230,15 @@ fn wait_line(lines: &mpsc::Receiver<String>, what: &str, mut pick: impl FnMut(&s
     panic!("no line with {what}; saw:\n{}", seen.join("\n"));
 }
 
+/// The link and the code `connect` shows for the device sign-in ("…open URI and enter the
+/// code CODE (until …)"), as the admin reads them off the terminal.
+fn device_code(lines: &mpsc::Receiver<String>) -> (String, String) {
+    let prompt = wait_line(lines, "the device code", |l| l.contains("enter the code").then(|| l.to_string()));
+    let words: Vec<&str> = prompt.split_whitespace().collect();
+    let after = |word: &str| words[words.iter().position(|w| *w == word).unwrap() + 1].to_string();
+    (after("open"), after("code"))
+}
+
 /// The messages systemd would read on `NOTIFY_SOCKET`, until one contains `want`.
 fn wait_notify(socket: &UnixDatagram, want: &str) -> Vec<String> {
     let mut got = Vec::new();
@@ -284,15 +300,10 @@ async fn from_an_empty_headless_host_to_connections_serving_scripts() {
     assert!(!host.data_dir().join("vault-key.age").exists());
 
     // An org: its client secret from standard input, never an argument.
-    let mut add = host
-        .cli(&["--vault", "file", "orgs", "add", "Contoso", "--client-id", "sandbox-confidential", "--client-secret-stdin", "--sandbox"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(add.stdin.take().unwrap(), "{CLIENT_SECRET}").unwrap();
-    let added = add.wait_with_output().unwrap();
+    let added = host.run_with_stdin(
+        &["--vault", "file", "orgs", "add", "Contoso", "--client-id", "sandbox-confidential", "--client-secret-stdin", "--sandbox"],
+        CLIENT_SECRET,
+    );
     assert_eq!(code(&added), Some(0), "{}", text(&added.stderr));
     assert!(text(&added.stdout).contains("http://127.0.0.1/oauth/callback"), "{}", text(&added.stdout));
     // From here on the vault file is found by itself.
@@ -323,12 +334,9 @@ async fn from_an_empty_headless_host_to_connections_serving_scripts() {
     // The device grant: a code typed on the admin's phone while the command polls.
     let mut connect = host.cli(&["connect", "Offboarding", "--sign-in", "device"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let lines = lines_of(&mut connect);
-    let prompt = wait_line(&lines, "the device code", |l| l.contains("enter the code").then(|| l.to_string()));
-    let words: Vec<&str> = prompt.split_whitespace().collect();
-    let uri = words[words.iter().position(|w| *w == "open").unwrap() + 1];
-    let user_code = words[words.iter().position(|w| *w == "code").unwrap() + 1];
-    assert!(uri.starts_with(&host.url), "{prompt}");
-    let page = UserAgent::new().authorize_device(uri, user_code, &SignIn::password("owner@contoso.example"), true).await.unwrap();
+    let (uri, user_code) = device_code(&lines);
+    assert!(uri.starts_with(&host.url), "{uri}");
+    let page = UserAgent::new().authorize_device(&uri, &user_code, &SignIn::password("owner@contoso.example"), true).await.unwrap();
     assert_eq!(page, "Device connected");
     let done = connect.wait_with_output().unwrap();
     assert_eq!(code(&done), Some(0));
@@ -410,15 +418,13 @@ async fn from_an_empty_headless_host_to_connections_serving_scripts() {
     // Server-to-Server, Delete (asks first; --yes revokes at Zoom), an org kept while used.
     let mut reconnect = host.cli(&["reconnect", "Nightly", "--sign-in", "device"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let lines = lines_of(&mut reconnect);
-    let prompt = wait_line(&lines, "the device code", |l| l.contains("enter the code").then(|| l.to_string()));
-    let words: Vec<&str> = prompt.split_whitespace().collect();
-    let (uri, user_code) = (words[words.iter().position(|w| *w == "open").unwrap() + 1], words[words.iter().position(|w| *w == "code").unwrap() + 1]);
-    assert_eq!(UserAgent::new().authorize_device(uri, user_code, &SignIn::password("admin@contoso.example"), true).await.unwrap(), "Device connected");
+    let (uri, user_code) = device_code(&lines);
+    assert_eq!(UserAgent::new().authorize_device(&uri, &user_code, &SignIn::password("admin@contoso.example"), true).await.unwrap(), "Device connected");
     let done = reconnect.wait_with_output().unwrap();
     assert_eq!(code(&done), Some(0));
     assert!(text(&done.stdout).contains("Connected “Nightly”"), "{}", text(&done.stdout));
-    let mut s2s = host
-        .cli(&[
+    let done = host.run_with_stdin(
+        &[
             "connect",
             "Reports",
             "--org",
@@ -429,14 +435,9 @@ async fn from_an_empty_headless_host_to_connections_serving_scripts() {
             "--client-id",
             "sandbox-s2s",
             "--client-secret-stdin",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(s2s.stdin.take().unwrap(), "sandbox-s2s-secret").unwrap();
-    let done = s2s.wait_with_output().unwrap();
+        ],
+        "sandbox-s2s-secret",
+    );
     assert_eq!(code(&done), Some(0), "{}", text(&done.stderr));
     assert!(text(&done.stdout).contains("Server-to-Server"), "{}", text(&done.stdout));
     let unasked = host.run(&["delete", "Offboarding"]);
