@@ -313,6 +313,10 @@ async fn from_an_empty_headless_host_to_connections_serving_scripts() {
     let orgs: Value = serde_json::from_slice(&by_flag.stdout).unwrap();
     let contoso = orgs["orgs"].as_array().unwrap().iter().find(|o| o["id"] == "contoso").cloned().unwrap_or_else(|| panic!("{orgs}"));
     assert_eq!(contoso["confidential"], true);
+    // Check settings, as the window's: nothing wrong before a sign-in, and what only one confirms.
+    let check = host.run(&["orgs", "check", "contoso"]);
+    assert_eq!(code(&check), Some(0), "{}{}", text(&check.stdout), text(&check.stderr));
+    assert!(text(&check.stdout).contains("Only a sign-in can confirm"), "{}", text(&check.stdout));
 
     // Paste-back: the link opened on another device; the loopback redirect fails there, and the
     // admin pastes the address their browser ended on. A wrong paste first changes nothing.
@@ -453,6 +457,26 @@ async fn from_an_empty_headless_host_to_connections_serving_scripts() {
     let listed: Value = serde_json::from_slice(&host.run(&["list", "--json"]).stdout).unwrap();
     let names: Vec<&str> = listed.as_array().unwrap().iter().map(|c| c["nickname"].as_str().unwrap()).collect();
     assert_eq!(names, ["Nightly", "Reports"]);
+
+    // `auto` on an app Zoom has not enabled the device sign-in for: said, then paste-back.
+    let added = host.run(&["orgs", "add", "Fabrikam", "--client-id", "sandbox-public", "--sandbox"]);
+    assert_eq!(code(&added), Some(0), "{}", text(&added.stderr));
+    let mut connect = host.cli(&["connect", "Auto", "--org", "fabrikam"]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let lines = lines_of(&mut connect);
+    wait_line(&lines, "the fallback", |l| l.contains("has not enabled device sign-in").then(|| l.to_string()));
+    let authorize = wait_line(&lines, "the authorize link", |l| l.trim().starts_with(&host.url).then(|| l.trim().to_string()));
+    let redirect = UserAgent::new().authorize(&authorize, &SignIn::password("owner@fabrikam.example"), true).await.unwrap();
+    writeln!(connect.stdin.take().unwrap(), "{redirect}").unwrap();
+    let done = connect.wait_with_output().unwrap();
+    assert_eq!(code(&done), Some(0));
+    assert!(text(&done.stdout).contains("Connected “Auto” in Fabrikam"), "{}", text(&done.stdout));
+    // An org goes only once its connections have.
+    assert_eq!(code(&host.run(&["orgs", "remove", "fabrikam"])), Some(1));
+    assert_eq!(code(&host.run(&["delete", "Auto", "--yes"])), Some(0));
+    let removed = host.run(&["orgs", "remove", "fabrikam"]);
+    assert_eq!(code(&removed), Some(0), "{}", text(&removed.stderr));
+    let orgs: Value = serde_json::from_slice(&host.run(&["orgs", "list", "--json"]).stdout).unwrap();
+    assert!(orgs["orgs"].as_array().unwrap().iter().all(|o| o["id"] != "fabrikam"), "{orgs}");
 
     // A wrong passphrase: serve refuses to start and the vault is as it was.
     let vault_files = ["vault-key.age", "vault.age"].map(|f| host.data_dir().join(f));
