@@ -288,7 +288,7 @@ pub async fn settings(State(shared): State<Arc<Shared>>, Json(s): Json<Settings>
         if interval < 0 {
             return bad("device_poll_interval cannot be negative");
         }
-        inner.device_poll_interval = interval;
+        inner.devices.poll_interval = interval;
     }
     for (client_id, on) in s.device_grant.unwrap_or_default() {
         match inner.seed.apps.iter_mut().find(|a| a.client_id == client_id) {

@@ -32,6 +32,20 @@ pub const DEVICE_GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:device_cod
 /// The name Zoom's error page gives the grant (docs/zoom.md, Device authorization).
 pub const ZOOM_DEVICE_GRANT_NAME: &str = "device_auth";
 
+/// The device sign-ins in progress, by device code, and the interval new ones ask for.
+#[derive(Debug)]
+pub struct Devices {
+    pub requests: HashMap<String, DeviceRequest>,
+    /// Zoom's example: 5 s; tests shorten it (control API `settings`).
+    pub poll_interval: i64,
+}
+
+impl Default for Devices {
+    fn default() -> Self {
+        Self { requests: HashMap::new(), poll_interval: 5 }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeviceDecision {
     Waiting,
@@ -79,11 +93,11 @@ pub async fn device_code(State(shared): State<Arc<Shared>>, RawQuery(query): Raw
     }
     let now = shared.clock.now();
     let mut inner = shared.lock();
-    inner.device_requests.retain(|_, r| now - r.created_at < DEVICE_CODE_LIFETIME);
+    inner.devices.requests.retain(|_, r| now - r.created_at < DEVICE_CODE_LIFETIME);
     let device_code = random_token("zdc_", 32);
     let code = user_code();
-    let interval = inner.device_poll_interval;
-    inner.device_requests.insert(
+    let interval = inner.devices.poll_interval;
+    inner.devices.requests.insert(
         device_code.clone(),
         DeviceRequest {
             client_id: app.client_id.clone(),
@@ -112,9 +126,9 @@ pub fn poll(shared: &Shared, client_id: &str, form: &HashMap<String, String>) ->
     let now = shared.clock.now();
     let mut inner = shared.lock();
     let request =
-        inner.device_requests.get_mut(device_code).filter(|r| r.client_id == client_id).ok_or_else(|| OAuthError::invalid_grant("Invalid device code"))?;
+        inner.devices.requests.get_mut(device_code).filter(|r| r.client_id == client_id).ok_or_else(|| OAuthError::invalid_grant("Invalid device code"))?;
     if now - request.created_at >= DEVICE_CODE_LIFETIME {
-        inner.device_requests.remove(device_code);
+        inner.devices.requests.remove(device_code);
         return Err(OAuthError::new(StatusCode::BAD_REQUEST, "expired_token", "The device code has expired."));
     }
     let too_soon = request.last_poll.is_some_and(|last| now - last < request.interval);
@@ -126,11 +140,11 @@ pub fn poll(shared: &Shared, client_id: &str, form: &HashMap<String, String>) ->
         }
         DeviceDecision::Waiting => Err(OAuthError::new(StatusCode::BAD_REQUEST, "authorization_pending", "The user has not yet authorized the device.")),
         DeviceDecision::Denied => {
-            inner.device_requests.remove(device_code);
+            inner.devices.requests.remove(device_code);
             Err(OAuthError::new(StatusCode::BAD_REQUEST, "access_denied", "The user declined to authorize the app."))
         }
         DeviceDecision::Approved { user_id, scopes } => {
-            inner.device_requests.remove(device_code);
+            inner.devices.requests.remove(device_code);
             if !inner.user(&user_id).is_some_and(|u| u.is_active()) {
                 return Err(OAuthError::invalid_grant("The owner of the token does not exist."));
             }
@@ -181,7 +195,8 @@ fn start_sign_in(shared: &Shared, typed: &str) -> Response {
     let now = shared.clock.now();
     let mut inner = shared.lock();
     let found = inner
-        .device_requests
+        .devices
+        .requests
         .iter()
         .find(|(_, r)| r.user_code == code && r.decision == DeviceDecision::Waiting && now - r.created_at < DEVICE_CODE_LIFETIME)
         .map(|(device_code, r)| (device_code.clone(), r.client_id.clone()));
@@ -214,7 +229,7 @@ fn start_sign_in(shared: &Shared, typed: &str) -> Response {
 /// back to the device.
 pub fn decided(shared: &Shared, device_code: &str, approved: Option<(String, Vec<String>)>) -> Response {
     let mut inner = shared.lock();
-    let Some(request) = inner.device_requests.get_mut(device_code) else {
+    let Some(request) = inner.devices.requests.get_mut(device_code) else {
         return pages::error_page(StatusCode::BAD_REQUEST, "Session expired", "This sign-in has expired. Start again on your device.");
     };
     let (title, text) = match approved {

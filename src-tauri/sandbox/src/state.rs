@@ -244,10 +244,8 @@ pub struct Inner {
     /// How many times each change was made to each user (`"deactivate usr_1"` → 1), for tests
     /// that prove a client never sends one twice (control API `changes`). Not saved.
     pub changes: HashMap<String, u32>,
-    /// Device authorization requests by device code (`device.rs`). Not saved: minutes long.
-    pub device_requests: HashMap<String, crate::device::DeviceRequest>,
-    /// The polling interval a device code asks for (Zoom's example: 5 s; tests shorten it).
-    pub device_poll_interval: i64,
+    /// Device sign-ins in progress (`device.rs`). Not saved: minutes long.
+    pub devices: crate::device::Devices,
 }
 
 impl Inner {
@@ -268,8 +266,7 @@ impl Inner {
             clock_offset: 0,
             readings: Readings::default(),
             changes: HashMap::new(),
-            device_requests: HashMap::new(),
-            device_poll_interval: 5,
+            devices: Default::default(),
         }
     }
 
