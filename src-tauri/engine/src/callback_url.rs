@@ -71,9 +71,21 @@ impl CallbackUrl {
         self.url.scheme() == SCHEME
     }
 
+    /// Whether it is an answer to a flow sent to `redirect_uri`: a loopback flow's comes back to
+    /// that very address (scheme, host, port, path), a deep link or relay flow's as a deep link.
+    /// A URL pasted back by hand (sign_in/paste.rs) is held to the same.
+    pub fn answers(&self, redirect_uri: &str) -> bool {
+        let loopback_flow = redirect_uri.starts_with("http://");
+        if loopback_flow {
+            !self.is_deep_link() && self.same_endpoint(redirect_uri)
+        } else {
+            self.is_deep_link()
+        }
+    }
+
     /// Whether it came back to exactly `redirect_uri` (scheme, host, port, path): for a
     /// loopback flow, its own listener's address.
-    pub fn same_endpoint(&self, redirect_uri: &str) -> bool {
+    fn same_endpoint(&self, redirect_uri: &str) -> bool {
         Url::parse(redirect_uri).is_ok_and(|r| {
             r.scheme() == self.url.scheme()
                 && r.host_str() == self.url.host_str()

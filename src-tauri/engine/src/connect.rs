@@ -24,6 +24,7 @@ pub(crate) enum GrantSource<'a> {
     Callback(&'a CallbackUrl),
     Tokens(Box<TokenSet>),
 }
+
 /// Rule 3: only these roles may connect.
 const ALLOWED_ROLES: [&str; 2] = ["Owner", "Admin"];
 
@@ -233,11 +234,7 @@ impl Engine {
         }
         let code =
             callback.param("code").ok_or_else(|| EngineError::new(ErrorCode::InvalidCallback, "The sign-in response has no code. Nothing was changed."))?;
-        // A loopback flow's answer comes back to the very address it was sent to, and a deep
-        // link or relay flow's as a deep link: a URL pasted back by hand is held to that too
-        // (sign_in/paste.rs).
-        let loopback_flow = flow.redirect_uri.starts_with("http://");
-        if callback.is_deep_link() == loopback_flow || (loopback_flow && !callback.same_endpoint(&flow.redirect_uri)) {
+        if !callback.answers(&flow.redirect_uri) {
             return Err(EngineError::new(
                 ErrorCode::InvalidCallback,
                 "The sign-in response came back to another address than the one this sign-in sent Zoom. Nothing was changed.",

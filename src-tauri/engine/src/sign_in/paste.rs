@@ -53,8 +53,7 @@ impl Engine {
                 "That address belongs to another sign-in (its state is not this one's). Nothing was changed.",
             ));
         }
-        let loopback_flow = redirect_uri.starts_with("http://");
-        if callback.is_deep_link() == loopback_flow || (loopback_flow && !callback.same_endpoint(&redirect_uri)) {
+        if !callback.answers(&redirect_uri) {
             return Err(not_an_answer("That address is not this sign-in's redirect address."));
         }
         if callback.param("code").is_none() && callback.param("error").is_none() {
