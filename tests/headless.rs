@@ -213,9 +213,29 @@ async fn from_an_empty_headless_host_to_connections_serving_scripts() {
     let done = connect.wait_with_output().unwrap();
     assert_eq!(code(&done), Some(0));
     assert!(text(&done.stdout).contains("Connected “Auto” in Fabrikam"), "{}", text(&done.stdout));
+    // A browser on this machine finishing the loopback redirect while standard input is closed
+    // (a script's `< /dev/null`): the command waits for the redirect without spinning on the
+    // ended input (it burnt a core before), and the listener completes the sign-in.
+    assert_eq!(code(&host.run(&["delete", "Auto", "--yes"])), Some(0));
+    let mut connect =
+        host.cli(&["connect", "Browser", "--org", "fabrikam", "--sign-in", "browser"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let lines = lines_of(&mut connect);
+    let authorize = wait_line(&lines, "the authorize link", |l| l.trim().starts_with(&host.url).then(|| l.trim().to_string()));
+    wait_line(&lines, "the paste prompt", |l| l.contains("paste it here").then(|| l.to_string()));
+    let cpu_before = cpu_ticks(connect.id());
+    // A measuring window, not an oracle: how much CPU a waiting command takes in a second.
+    std::thread::sleep(Duration::from_secs(1));
+    let waited = cpu_ticks(connect.id()) - cpu_before;
+    assert!(waited < 30, "waiting for the browser took {waited} ticks of CPU in a second");
+    let redirect = UserAgent::new().authorize(&authorize, &SignIn::password("owner@fabrikam.example"), true).await.unwrap();
+    let page = reqwest::get(redirect.as_str()).await.unwrap().text().await.unwrap();
+    assert!(page.contains("is connected"), "{page}");
+    let done = connect.wait_with_output().unwrap();
+    assert_eq!(code(&done), Some(0));
+    assert!(text(&done.stdout).contains("Connected “Browser” in Fabrikam"), "{}", text(&done.stdout));
     // An org goes only once its connections have.
     assert_eq!(code(&host.run(&["orgs", "remove", "fabrikam"])), Some(1));
-    assert_eq!(code(&host.run(&["delete", "Auto", "--yes"])), Some(0));
+    assert_eq!(code(&host.run(&["delete", "Browser", "--yes"])), Some(0));
     let removed = host.run(&["orgs", "remove", "fabrikam"]);
     assert_eq!(code(&removed), Some(0), "{}", text(&removed.stderr));
     let orgs: Value = serde_json::from_slice(&host.run(&["orgs", "list", "--json"]).stdout).unwrap();

@@ -106,6 +106,7 @@ async fn redirect(engine: &zoom_connections_engine::Engine, start: Start, open_b
     }
     eprintln!("{}", t.paste_prompt);
     let mut pasted = read_lines();
+    let mut stdin_open = true;
     loop {
         tokio::select! {
             event = events.recv() => match event {
@@ -119,7 +120,7 @@ async fn redirect(engine: &zoom_connections_engine::Engine, start: Start, open_b
                 Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => return Err(EngineError::new(ErrorCode::FlowExpired, "The sign-in ended.")),
             },
-            line = pasted.recv() => match line {
+            line = pasted.recv(), if stdin_open => match line {
                 Some(line) if line.trim().is_empty() => {}
                 Some(line) => match engine.complete_pasted(&flow.flow_id, &line).await {
                     Ok(outcome) => return Ok(outcome),
@@ -129,8 +130,9 @@ async fn redirect(engine: &zoom_connections_engine::Engine, start: Start, open_b
                     }
                     Err(e) => return Err(e),
                 },
-                // Standard input ended: the browser may still finish (a loopback redirect here).
-                None => pasted = mpsc::channel(1).1,
+                // Standard input ended: the browser may still finish (a loopback redirect here);
+                // only the events are waited on from now (a closed channel answers at once).
+                None => stdin_open = false,
             },
         }
     }
