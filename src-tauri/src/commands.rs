@@ -8,6 +8,7 @@ use specta::Type;
 use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_plugin_autostart::ManagerExt;
 use tauri_plugin_opener::OpenerExt;
+use zoom_connections_engine::broker::Borrowed;
 use zoom_connections_engine::clock::{Clock, SystemClock};
 use zoom_connections_engine::history::HistoryEvent;
 use zoom_connections_engine::model::{AppSettings, Connection, Org};
@@ -222,6 +223,45 @@ pub async fn open_zoom_added_apps<R: Runtime>(app: AppHandle<R>, engine: State<'
         .open_url(url.clone(), None::<&str>)
         .map_err(|e| EngineError::new(zoom_connections_engine::ErrorCode::InvalidSettings, format!("The browser could not be opened: {e}")))?;
     Ok(url)
+}
+
+/// *Open in browser again* in the waiting dialog: the sign-in page of the flow the window
+/// started, while the engine still waits for it (an ended or unknown flow opens nothing).
+#[tauri::command]
+#[specta::specta]
+pub async fn reopen_sign_in<R: Runtime>(app: AppHandle<R>, engine: State<'_, AppEngine>, flow_id: String) -> CmdResult<()> {
+    let pending = engine.get()?.is_flow_pending(&flow_id);
+    let url = app.state::<crate::view_memory::ViewMemory>().authorize_url_of(&flow_id).filter(|_| pending);
+    let url = url.ok_or_else(|| EngineError::new(zoom_connections_engine::ErrorCode::FlowExpired, "This sign-in has ended; start again."))?;
+    app.opener()
+        .open_url(url, None::<&str>)
+        .map_err(|e| EngineError::new(zoom_connections_engine::ErrorCode::InvalidSettings, format!("The browser could not be opened: {e}")))
+}
+
+/// Rename: a new nickname for a connection (its tokens and id stay).
+#[tauri::command]
+#[specta::specta]
+pub async fn rename_connection(engine: State<'_, AppEngine>, id: String, nickname: String) -> CmdResult<Connection> {
+    blocking(&engine, move |engine| engine.rename(&id, &nickname)).await
+}
+
+/// Removes an org without connections (and its client secret from the keychain).
+#[tauri::command]
+#[specta::specta]
+pub async fn remove_org(engine: State<'_, AppEngine>, org_id: String) -> CmdResult<()> {
+    blocking(&engine, move |engine| engine.remove_org(&org_id)).await
+}
+
+/// When, and by which process, a script last borrowed the connection through the broker (its
+/// audit log): the details and the delete dialog say it.
+#[tauri::command]
+#[specta::specta]
+pub async fn last_borrowed(engine: State<'_, AppEngine>, id: String) -> CmdResult<Option<Borrowed>> {
+    blocking(&engine, move |engine| {
+        engine.connection(&id)?;
+        Ok(zoom_connections_engine::broker::last_borrowed(engine.data_dir(), &id))
+    })
+    .await
 }
 
 /// The last 24 hours of a connection's keepalive events, for the timeline.

@@ -70,6 +70,12 @@ impl ViewMemory {
         }
     }
 
+    /// The sign-in page of the flow the window started, for *Open in browser again*: only that
+    /// flow's own address, never one the page names.
+    pub fn authorize_url_of(&self, flow_id: &str) -> Option<String> {
+        self.flow.lock().ok()?.as_ref().filter(|f| f.flow_id == flow_id).map(|f| f.authorize_url.clone())
+    }
+
     /// A sign-in ended: kept if it is the one the window started.
     pub fn ended(&self, ended: &FlowEnded) {
         let ours = self.flow.lock().is_ok_and(|f| f.as_ref().is_some_and(|f| f.flow_id == ended.flow_id));
@@ -160,6 +166,17 @@ mod tests {
         assert_eq!(memory.recall(|id| id == "f1").unwrap().flow.unwrap().flow_id, "f1");
         // Zoom's redirect came (or the flow expired) while the window was closed.
         assert!(memory.recall(|_| false).unwrap().flow.is_none());
+    }
+
+    #[test]
+    fn open_in_browser_again_opens_only_the_sign_in_the_window_started() {
+        let memory = ViewMemory::default();
+        assert_eq!(memory.authorize_url_of("f1"), None);
+        memory.started(&flow("f1"));
+        assert_eq!(memory.authorize_url_of("f1").as_deref(), Some("https://zoom.example/authorize?f1"));
+        assert_eq!(memory.authorize_url_of("f2"), None, "another flow's id opens nothing");
+        memory.started(&flow("f2"));
+        assert_eq!(memory.authorize_url_of("f1"), None, "an older sign-in is not opened again");
     }
 
     fn ended(id: &str) -> FlowEnded {

@@ -98,6 +98,32 @@ async openZoomAddedApps(orgId: string) : Promise<string> {
     return await TAURI_INVOKE("open_zoom_added_apps", { orgId });
 },
 /**
+ * *Open in browser again* in the waiting dialog: the sign-in page of the flow the window
+ * started, while the engine still waits for it (an ended or unknown flow opens nothing).
+ */
+async reopenSignIn(flowId: string) : Promise<null> {
+    return await TAURI_INVOKE("reopen_sign_in", { flowId });
+},
+/**
+ * Rename: a new nickname for a connection (its tokens and id stay).
+ */
+async renameConnection(id: string, nickname: string) : Promise<Connection> {
+    return await TAURI_INVOKE("rename_connection", { id, nickname });
+},
+/**
+ * Removes an org without connections (and its client secret from the keychain).
+ */
+async removeOrg(orgId: string) : Promise<null> {
+    return await TAURI_INVOKE("remove_org", { orgId });
+},
+/**
+ * When, and by which process, a script last borrowed the connection through the broker (its
+ * audit log): the details and the delete dialog say it.
+ */
+async lastBorrowed(id: string) : Promise<Borrowed | null> {
+    return await TAURI_INVOKE("last_borrowed", { id });
+},
+/**
  * The UI reports where the user is (each page change, details opened, a sign-in started).
  */
 async rememberView(view: RememberedView) : Promise<boolean> {
@@ -234,7 +260,28 @@ syslog_alerts: boolean;
  * The alert webhook's host and kind; its URL is in the keychain (`alerts.rs`). Set only
  * through `Engine::set_alert_webhook`.
  */
-webhook: WebhookInfo | null }
+webhook: WebhookInfo | null; 
+/**
+ * The window leaves the built-in sandbox org out of its lists once a real org exists
+ * (the sandbox keeps running: hiding is only what the window shows).
+ */
+hide_sandbox: boolean }
+/**
+ * The last request the broker answered for a connection.
+ */
+export type Borrowed = { 
+/**
+ * Unix seconds.
+ */
+at: number; 
+/**
+ * The caller's command line as the log has it (redacted there), when the OS told.
+ */
+command: string | null; pid: number | null; 
+/**
+ * `GET /v1/connections/…/token`, or the proxied call.
+ */
+method: string; path: string }
 export type BulkAction = { action: "activate" } | { action: "deactivate" } | { action: "remove"; mode: RemoveMode } | { action: "update"; changes: UserChanges } | { action: "add_to_group"; group_id: string; group_name: string }
 /**
  * A bulk run stopped: finished, cancelled, or cut off by `error` (then it can be resumed).

@@ -366,11 +366,22 @@ pub struct AppSettings {
     /// The alert webhook's host and kind; its URL is in the keychain (`alerts.rs`). Set only
     /// through `Engine::set_alert_webhook`.
     pub webhook: Option<crate::alerts::WebhookInfo>,
+    /// The window leaves the built-in sandbox org out of its lists once a real org exists
+    /// (the sandbox keeps running: hiding is only what the window shows).
+    pub hide_sandbox: bool,
 }
 
 impl Default for AppSettings {
     fn default() -> Self {
-        Self { refresh_margin_secs: 10 * 60, notifications: true, launch_at_login: false, language: None, syslog_alerts: true, webhook: None }
+        Self {
+            refresh_margin_secs: 10 * 60,
+            notifications: true,
+            launch_at_login: false,
+            language: None,
+            syslog_alerts: true,
+            webhook: None,
+            hide_sandbox: false,
+        }
     }
 }
 

@@ -260,6 +260,27 @@ async fn nicknames_are_trimmed_bounded_and_unique_in_their_org() {
 }
 
 #[tokio::test]
+async fn rename_keeps_the_connection_and_follows_the_nickname_rules() {
+    let w = World::new().await;
+    let c = w.connect(SANDBOX_ORG_ID, "Prod", OWNER).await.connection;
+    w.connect(SANDBOX_ORG_ID, "Staging", ADMIN).await;
+    let (access, refresh) = w.tokens(&c.id);
+    for bad in ["", "  ", &"x".repeat(65), "tab\tname", " staging "] {
+        assert_eq!(w.engine.rename(&c.id, bad).unwrap_err().code, ErrorCode::InvalidNickname, "{bad:?}");
+    }
+    assert_eq!(w.engine.connection(&c.id).unwrap().nickname, "Prod", "a refused name changes nothing");
+    let renamed = w.engine.rename(&c.id, "  Production  ").unwrap();
+    assert_eq!(renamed.nickname, "Production");
+    assert_eq!(renamed.id, c.id);
+    // Only the name: the same tokens, the same grant, and written to disk.
+    assert_eq!(w.tokens(&c.id), (access, refresh));
+    assert_eq!(w.reopen().connection(&c.id).unwrap().nickname, "Production");
+    // Its own name in another case is not taken by itself.
+    assert_eq!(w.engine.rename(&c.id, "PRODUCTION").unwrap().nickname, "PRODUCTION");
+    assert_eq!(w.engine.rename("no-such", "x").unwrap_err().code, ErrorCode::NotFound);
+}
+
+#[tokio::test]
 async fn delete_revokes_the_grant_at_zoom() {
     let w = World::new().await;
     let c = w.connect(SANDBOX_ORG_ID, "n", OWNER).await.connection;

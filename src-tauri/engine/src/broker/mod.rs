@@ -22,6 +22,7 @@ mod peer;
 pub mod proof;
 mod proxy;
 mod server;
+mod usage;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -35,6 +36,7 @@ use crate::error::{EngineError, ErrorCode, Result};
 pub use audit::AUDIT_LOG;
 pub use client::{BrokerClient, TokenLoan};
 pub(crate) use peer::current_uid;
+pub use usage::{last_borrowed, Borrowed};
 
 /// The broker's files in its directory.
 pub const SOCKET_FILE: &str = "broker.sock";
