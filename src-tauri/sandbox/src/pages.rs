@@ -28,7 +28,7 @@ h1{font-size:20px;margin:0 0 4px}.brand{color:#0b5cd5;font-weight:700;letter-spa
 label{display:block;margin:12px 0 4px}input[type=email],input[type=password],input[type=text]{width:100%;padding:8px;box-sizing:border-box}\
 button{padding:9px 16px;margin:10px 8px 0 0;border-radius:8px;border:1px solid #0b5cd5;background:#0b5cd5;color:#fff;font-size:15px;cursor:pointer}\
 button.secondary{background:#fff;color:#0b5cd5}.alt button{width:100%;background:#fff;color:#1c1f24;border-color:#c5cbd3}\
-.error{background:#fdecec;color:#8a1f1f;padding:8px 12px;border-radius:6px}.muted{color:#5c6470;font-size:13px}\
+.error{background:#fdecec;color:#8a1f1f;padding:8px 12px;border-radius:6px}.muted{color:#5c6470;font-size:13px}.hint{background:#fff4d6;color:#5a4300;padding:8px 12px;border-radius:6px;font-size:13px}\
 table{border-collapse:collapse;width:100%;font-size:13px}td,th{border-bottom:1px solid #e5e8ec;padding:4px 6px;text-align:left}\
 main.wide{max-width:980px}";
 
@@ -70,6 +70,9 @@ pub fn sign_in(req: &str, app_name: &str, error: Option<&str>) -> Html<String> {
              <label for=\"password\">Password</label><input id=\"password\" type=\"password\" name=\"password\" required>\
              <label><input type=\"checkbox\" name=\"robot\" value=\"yes\"> I'm not a robot</label>\
              <button type=\"submit\">Sign In</button></form>\
+             <p class=\"hint\" data-testid=\"sandbox-who\">This is the sandbox, not Zoom: sign in as <b>owner@contoso.example</b> \
+             or <b>admin@contoso.example</b> with the password <b>sandbox</b>, and tick \"I'm not a robot\". \
+             <a href=\"/\">Every sandbox user</a> is listed on its home page.</p>\
              <p class=\"muted\">or sign in with</p><div class=\"alt\">\
              <form method=\"get\" action=\"/oauth/signin/sso\"><input type=\"hidden\" name=\"req\" value=\"{r}\"><button>SSO</button></form>\
              <form method=\"get\" action=\"/oauth/signin/google\"><input type=\"hidden\" name=\"req\" value=\"{r}\"><button>Google</button></form>\
