@@ -222,7 +222,7 @@ mod tests {
         let (title, body) = notification(&crate::i18n::EN, "Prod", false, Status::Active, Status::NeedsReconnect, Some("deauthorized in Zoom")).unwrap();
         assert_eq!((title.as_str(), body.as_str()), ("“Prod” needs you", "Deauthorized in Zoom. Open Zoom Connections to reconnect it."));
         let (_, body) = notification(&crate::i18n::JA, "本番", true, Status::Active, Status::NeedsReconnect, Some("Zoom アプリが無効化されています")).unwrap();
-        assert!(body.contains("シークレットを更新") && !body.contains("再接続"), "{body}");
+        assert!(body.contains("シークレットを差し替え") && !body.contains("再接続"), "{body}");
         assert!(notification(&crate::i18n::EN, "Prod", false, Status::Active, Status::Refreshing, None).is_none());
         let (title, _) = notification(&crate::i18n::JA, "本番", false, Status::NeedsReconnect, Status::Active, None).unwrap();
         assert_eq!(title, "「本番」が復旧しました");

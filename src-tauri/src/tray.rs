@@ -217,7 +217,7 @@ mod tests {
 
         let ja = &crate::i18n::JA;
         let (summary, lines, _) = status_lines(ja, &lost, 600);
-        assert_eq!(summary, "1 件の接続で操作が必要です");
+        assert_eq!(summary, "1 件の接続で対応が必要です");
         assert_eq!(lines[0], "Prod — 再接続が必要");
         assert!(status_lines(ja, &all_ok, 600).1[0].starts_with("Prod — 有効 · 次回 "));
     }

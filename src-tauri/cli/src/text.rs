@@ -212,7 +212,7 @@ pub static JA: Text = Text {
     keepalive_report: "更新 {refreshed} 件、失敗 {failed} 件、対応が必要 {needing} 件",
     no_connections: "接続はまだありません。アプリの［新規接続］か、ここで作成してください：zoom-connections connect ニックネーム",
     headers: ["ID", "ニックネーム", "Org", "Zoom アカウント", "ロール", "状態", "トークンの有効期限", "次回のキープアライブ"],
-    needs_you: "操作が必要",
+    needs_you: "対応が必要",
     on_demand: "必要時に発行",
     s2s_account: "Server-to-Server アプリ",
     status: ["有効", "更新中", "再試行中", "再接続が必要", "置き換え済み"],

@@ -122,7 +122,7 @@ pub fn alert_for(engine: &Engine, event: &EngineEvent) -> Option<Alert> {
             format!("Zoom Connections: “{nickname}” needs you: {reason_text}. Check the app in the Zoom App Marketplace, then Test or Rotate secret in Zoom Connections.")
         }
         (AlertKind::NeedsUser, true) if s2s => {
-            format!("Zoom Connections：「{nickname}」に対応が必要です：{reason_text}。Zoom App Marketplace でアプリを確認し、Zoom Connections で［テスト］または［シークレットを更新］を実行してください。")
+            format!("Zoom Connections：「{nickname}」に対応が必要です：{reason_text}。Zoom App Marketplace でアプリを確認し、Zoom Connections で［テスト］または［シークレットを差し替え］を実行してください。")
         }
         (AlertKind::NeedsUser, false) => format!("Zoom Connections: “{nickname}” needs you: {reason_text}. Open Zoom Connections and reconnect it."),
         (AlertKind::NeedsUser, true) => {

@@ -71,8 +71,8 @@ fn zoom_words(reason: ZoomReason, ja: bool) -> String {
         ZoomReason::AuthorizationUnknown => ("Zoom no longer knows this authorization", "Zoom がこの承認を認識しなくなりました"),
         ZoomReason::PreApprovalOff => ("a Zoom admin turned off pre-approval for this app", "Zoom の管理者がこのアプリの事前承認をオフにしました"),
         ZoomReason::ScopesChanged => ("the Zoom app's scopes changed since it was authorized", "承認後に Zoom アプリのスコープが変更されました"),
-        ZoomReason::CodeExpired => ("the authorization code expired", "認証コードの有効期限が切れました"),
-        ZoomReason::CodeRefused => ("Zoom did not accept the authorization code", "Zoom が認証コードを受け付けませんでした"),
+        ZoomReason::CodeExpired => ("the authorization code expired", "認可コードの有効期限が切れました"),
+        ZoomReason::CodeRefused => ("Zoom did not accept the authorization code", "Zoom が認可コードを受け付けませんでした"),
         ZoomReason::RedirectMismatch => {
             ("the redirect URL is not the one registered in the Zoom app", "リダイレクト URL が Zoom アプリに登録されたものと一致しません")
         }
