@@ -56,6 +56,10 @@ describe("connections page", () => {
     expect(empty?.querySelector("h2")?.textContent).toBe(en.emptyTitle);
     expect(empty?.textContent).toContain("keychain");
     expect(root.querySelector('[data-testid="sandbox-banner"]')?.textContent).toBe(en.sandboxBanner);
+    // The next step, as buttons: try the sandbox (who to sign in as is said) or set up Zoom.
+    expect(empty?.textContent).toContain("owner@contoso.example");
+    expect(empty?.querySelector('[data-testid="try-sandbox"]')?.textContent).toBe(en.emptyTrySandbox);
+    expect(empty?.querySelector('[data-testid="connect-zoom"]')?.textContent).toBe(en.emptyConnectZoom);
     expect(root.querySelector("footer")?.textContent).toBe("Version 9.8.7");
     expect(document.title).toBe("Zoom Connections");
   });
@@ -74,7 +78,7 @@ describe("connections page", () => {
     }
   });
 
-  it("lists connections with their account, role, type, status in words and keepalive times", async () => {
+  it("lists broken connections first, their reason on a line of its own, Reconnect primary only where needed", async () => {
     shell(() => ({
       orgs: [sandboxOrg],
       connections: [
@@ -87,26 +91,81 @@ describe("connections page", () => {
     }));
     const root = document.createElement("div");
     await mount(root, ["en-US"]);
-    const rows = [...root.querySelectorAll('[data-testid="connections"] tbody tr')];
-    expect(rows.map((r) => r.querySelector("th")?.textContent)).toEqual(["Production", "Preview", "Staging"]);
+    const heads = [...root.querySelectorAll('[data-testid="connections"] thead th')].map((th) => th.textContent);
+    expect(heads).toEqual(["Nickname", "Zoom user", "Status", "Last success", "Next refresh", "Actions"]);
+    const rows = [...root.querySelectorAll('[data-testid="connections"] tbody tr[data-connection]')];
+    // Broken first, then retrying, then the rest.
+    expect(rows.map((r) => r.querySelector("th")?.textContent)).toEqual(["Preview", "Staging", "Production"]);
     // What a cell shows (the exact time beside it is for screen readers).
     const shown = (c: Element) => [...c.childNodes].filter((n) => !(n instanceof HTMLElement && n.classList.contains("visually-hidden"))).map((n) => n.textContent).join("");
     const cells = (r: Element) => [...r.querySelectorAll("td")].map(shown);
-    expect(cells(rows[0]).slice(0, 5)).toEqual(["owner@contoso.example", "acct_contoso", "Owner", "Licensed", "Active"]);
+    const production = rows[2];
+    expect(cells(production).slice(0, 2)).toEqual(["owner@contoso.example", "Active"]);
     // A narrow column breaks the email after its "@", not mid-word.
-    expect(rows[0].querySelector("td")?.innerHTML).toBe("owner@<wbr>contoso.example");
-    expect(cells(rows[0])[5]).toBe("2 minutes ago");
-    expect(cells(rows[0])[6]).toMatch(/^in 4\d minutes$/);
-    const chip = rows[1].querySelector('[data-testid="status"]');
+    expect(production.querySelector("td")?.innerHTML).toBe("owner@<wbr>contoso.example");
+    expect(cells(production)[2]).toBe("2 minutes ago");
+    expect(cells(production)[3]).toMatch(/^in 4\d minutes$/);
+    const chip = rows[0].querySelector('[data-testid="status"]');
     expect(chip?.textContent).toBe("Needs reconnect");
-    // The reason is written out (the engine's English only for a list without a typed reason),
-    // and the chip is no tab stop of its own.
-    expect(rows[1].querySelector('[data-testid="status-reason"]')?.textContent).toBe("deauthorized or uninstalled in Zoom");
     expect(chip?.hasAttribute("tabindex")).toBe(false);
-    expect(cells(rows[1])[3]).toBe("On-Prem");
-    expect(cells(rows[1])[6]).toBe(en.needsYou);
+    // The reason is a row of its own right under its connection, across every column.
+    const reasonRow = rows[0].nextElementSibling as HTMLElement;
+    expect(reasonRow.dataset.reasonOf).toBe("c2");
+    expect(reasonRow.querySelector("td")?.getAttribute("colspan")).toBe("6");
+    expect(reasonRow.querySelector('[data-testid="status-reason"]')?.textContent).toBe("deauthorized or uninstalled in Zoom");
+    expect(rows[0].querySelector('[data-testid="status"]')?.closest("td")?.getAttribute("aria-describedby")).toBe(reasonRow.querySelector("span")?.id);
+    expect(cells(rows[0])[3]).toBe(en.needsYou);
     // A typed reason is worded by the window, in its language.
-    expect(rows[2].querySelector('[data-testid="status-reason"]')?.textContent).toBe("Zoom could not be reached (attempt 2)");
+    expect((rows[1].nextElementSibling as HTMLElement).textContent).toBe("Zoom could not be reached (attempt 2)");
+    // Reconnect is the primary button only of the row that needs it.
+    const reconnectOf = (id: string) => root.querySelector(`[data-action="reconnect"][data-id="${id}"]`)!;
+    expect(reconnectOf("c2").classList.contains("primary")).toBe(true);
+    expect(reconnectOf("c1").classList.contains("primary")).toBe(false);
+    expect(root.querySelector('[data-testid="reconnect-all"]')?.textContent).toBe("Reconnect all broken (1)");
+  });
+
+  it("searches, filters what needs attention, and shows every org with its problems", async () => {
+    const zoomOrg = { ...sandboxOrg, id: "contoso", name: "Contoso", sandbox: false, client_id: "real" };
+    shell(() => ({
+      orgs: [sandboxOrg, zoomOrg],
+      connections: [
+        connection(),
+        connection({ id: "c2", nickname: "Preview", identity: { ...connection().identity, email: "admin@contoso.example" } }),
+        connection({ id: "c3", org_id: "contoso", nickname: "Real", status: "needs_reconnect", status_reason: "gone" }),
+      ],
+      warning: null,
+      now, sandbox_now: now,
+    }));
+    const root = document.createElement("div");
+    await mount(root, ["en-US"]);
+    const names = () => [...root.querySelectorAll("tbody tr[data-connection] th button")].map((b) => b.textContent);
+    const select = root.querySelector<HTMLSelectElement>('[data-testid="org"]')!;
+    // Several orgs: all of them at first; each org says its kind and what needs attention.
+    expect(select.value).toBe("__all__");
+    expect([...select.options].map((o) => o.textContent)).toEqual(["All orgs", "Sandbox (Sandbox)", "Contoso (Zoom) — 1 need attention"]);
+    expect(root.querySelector('[data-testid="sandbox-banner"]')).toBeNull();
+    expect(names()).toEqual(["Real", "Production", "Preview"]);
+    select.value = "sandbox";
+    select.dispatchEvent(new Event("change", { bubbles: true }));
+    expect(names()).toEqual(["Production", "Preview"]);
+    expect(root.querySelector('[data-testid="sandbox-banner"]')).not.toBeNull();
+    expect(root.querySelector('[data-testid="attention-elsewhere"]')?.textContent).toContain("Other orgs have 1 connection(s) that need attention.");
+    const search = root.querySelector<HTMLInputElement>('[data-testid="search"]')!;
+    search.value = "ADMIN@";
+    search.dispatchEvent(new Event("input", { bubbles: true }));
+    expect(names()).toEqual(["Preview"]);
+    // The page is drawn again at each keystroke: the field is found again (the focus stays in it).
+    const again = root.querySelector<HTMLInputElement>('[data-testid="search"]')!;
+    expect(again.value).toBe("ADMIN@");
+    again.value = "";
+    again.dispatchEvent(new Event("input", { bubbles: true }));
+    root.querySelector<HTMLElement>('[data-testid="show-all-orgs"]')!.click();
+    expect(names()).toEqual(["Real", "Production", "Preview"]);
+    expect(root.querySelector('tr[data-connection="c3"] [data-testid="row-org"]')?.textContent).toBe("Contoso · Zoom");
+    const only = root.querySelector<HTMLInputElement>('[data-testid="attention-only"]')!;
+    only.checked = true;
+    only.dispatchEvent(new Event("change", { bubbles: true }));
+    expect(names()).toEqual(["Real"]);
   });
 
   it("measures relative times against the engine's clock (it runs ahead when on the sandbox's time)", async () => {
@@ -121,9 +180,9 @@ describe("connections page", () => {
     await mount(root, ["en-US"]);
     const tds = [...root.querySelectorAll('[data-testid="connections"] tbody td')];
     const cells = tds.map((c) => c.firstChild?.textContent);
-    expect(cells[5]).toBe("2 minutes ago");
-    expect(tds[5].querySelector(".visually-hidden")?.textContent).toMatch(/^ \(.+\)$/);
-    expect(cells[6]).toMatch(/^in 4\d minutes$/);
+    expect(cells[2]).toBe("2 minutes ago");
+    expect(tds[2].querySelector(".visually-hidden")?.textContent).toMatch(/^ \(.+\)$/);
+    expect(cells[3]).toMatch(/^in 4\d minutes$/);
   });
 
   it("updates from the shell's event, without polling", async () => {

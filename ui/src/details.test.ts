@@ -48,10 +48,10 @@ describe("connection details", () => {
     const none = renderDetails(en, "en", conn, undefined, [], nowMs);
     expect(none.querySelector('[data-testid="details-test"]')?.textContent).toBe(en.detailsNotTested);
     expect(none.querySelector('[data-testid="details-run-test"]')?.getAttribute("data-action")).toBe("test");
-    const passed = renderDetails(en, "en", conn, undefined, [], nowMs, { ok: true, text: "SCIM answered: 3 users.", atMs: nowMs });
+    const passed = renderDetails(en, "en", conn, undefined, [], nowMs, { ok: true, text: () => "SCIM answered: 3 users.", atMs: nowMs });
     expect(passed.querySelector('[data-testid="details-test"]')?.textContent).toBe("Passed: SCIM answered: 3 users.");
     expect(passed.querySelector('[data-testid="details-test"]')?.className).toBe("test-ok");
-    const failed = renderDetails(en, "en", conn, undefined, [], nowMs, { ok: false, text: en.errorNetwork, atMs: nowMs });
+    const failed = renderDetails(en, "en", conn, undefined, [], nowMs, { ok: false, text: (t) => t.errorNetwork, atMs: nowMs });
     expect(failed.querySelector('[data-testid="details-test"]')?.textContent).toBe(`Failed: ${en.errorNetwork}`);
   });
 

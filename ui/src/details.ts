@@ -1,10 +1,12 @@
-// The details of one connection: org, granted scopes, the access token's expiry (a countdown,
-// never the token), status and reason, the last Test's result, and the 24-hour timeline.
+// The details of one connection: org, who it is signed in as (account, role, user type), granted
+// scopes, the access token's expiry (a countdown, never the token), status and reason, the last
+// Test's result, when a script last borrowed it, how to use it from a script (a line to copy),
+// Rename, and the 24-hour timeline.
 import { h } from "./dom";
-import { exactTime, relativeTime } from "./format";
-import { fill, reasonText, type Catalog, type Language } from "./i18n";
+import { exactTime, relativeTime, userTypeName } from "./format";
+import { fill, reasonText, roleName, type Catalog, type Language } from "./i18n";
 import type { TestOutcome } from "./connections-page";
-import type { Connection, HistoryEvent, Org } from "./ipc";
+import type { Borrowed, Connection, HistoryEvent, Org } from "./ipc";
 import { statusChip } from "./status-chip";
 import { renderLegend, renderTimeline } from "./timeline";
 
@@ -16,6 +18,7 @@ export function renderDetails(
   history: HistoryEvent[],
   nowMs: number,
   test?: TestOutcome,
+  borrowed: Borrowed | null = null,
 ): HTMLElement {
   const expiresIn = conn.access_expires_at - nowMs / 1000;
   const mayEnd = refreshMayEndAt(conn, nowMs);
@@ -34,6 +37,8 @@ export function renderDetails(
         ? item(t.detailsReason, h("span", conn.reason ? {} : ({ lang: "en" } as Record<string, string>), reasonText(t, conn.reason, conn.status_reason) ?? ""))
         : []),
       ...item(t.detailsOrg, org?.name ?? conn.org_id),
+      ...item(t.detailsAccount, h("span", { class: "mono" }, conn.identity.account_id)),
+      ...(conn.s2s ? [] : [...item(t.detailsRole, roleName(t, conn.identity.role_name)), ...item(t.detailsUserType, userTypeName(t, conn.identity.user_type))]),
       ...(conn.s2s
         ? [
             ...item(t.detailsClientId, h("span", { class: "mono" }, conn.s2s.client_id)),
@@ -53,12 +58,24 @@ export function renderDetails(
         h(
           "span",
           { "data-testid": "details-test", class: test ? (test.ok ? "test-ok" : "test-failed") : "hint" },
-          test ? `${test.ok ? t.testPassed : t.testFailed}: ${test.text}` : t.detailsNotTested,
+          test ? fill(t.testOutcome, { result: test.ok ? t.testPassed : t.testFailed, text: test.text(t, lang) }) : t.detailsNotTested,
         ),
         " ",
         h("button", { type: "button", "data-action": "test", "data-id": conn.id, "data-testid": "details-run-test" }, t.actionTest),
       ),
+      ...item(
+        t.detailsBorrowed,
+        h(
+          "span",
+          { "data-testid": "borrowed" },
+          borrowed ? fill(t.detailsBorrowedValue, { when: relativeTime(borrowed.at, Date.now(), lang), command: borrowed.command ?? `${borrowed.method} ${borrowed.path}` }) : t.detailsNeverBorrowed,
+        ),
+      ),
     ),
+    h("div", { class: "actions details-actions" }, h("button", { type: "button", "data-action": "rename", "data-id": conn.id, "data-testid": "rename" }, t.actionRename)),
+    h("h3", {}, t.detailsUse),
+    h("p", { class: "hint" }, t.detailsUseHelp),
+    ...scriptLines(conn).map((line, i) => copyLine(t, line, `use-line-${i}`)),
     h("h3", {}, t.timelineTitle),
     renderTimeline(t, lang, history, nowMs),
     renderLegend(t),
@@ -77,4 +94,26 @@ export function refreshMayEndAt(conn: Connection, nowMs: number): number | null 
   // Only before the date: a connection still refreshing after it is under the 15-year reading.
   const left = at - nowMs / 1000;
   return left > 0 && left < REFRESH_END_WARNING ? at : null;
+}
+
+/** A shell word: the nickname may hold spaces or quotes. */
+const shellQuote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`);
+
+/** How a script uses this connection (docs/cli.md, exec and The broker): by id, which a Rename
+ * does not change. */
+export function scriptLines(conn: Connection): string[] {
+  const probe = conn.kind === "server_to_server" ? "v2/users?page_size=1" : "v2/users/me";
+  return [
+    `zoom-connections exec ${shellQuote(conn.id)} -- ./your-script`,
+    `curl --unix-socket "$XDG_RUNTIME_DIR/zoom-connections/broker.sock" 'http://localhost/zoom/${conn.id}/${probe}'`,
+  ];
+}
+
+function copyLine(t: Catalog, line: string, testId: string): HTMLElement {
+  const out = h("output", { class: "url", "data-testid": testId }, line);
+  const copy = h("button", { type: "button", "data-testid": `${testId}-copy` }, t.copy) as HTMLButtonElement;
+  copy.addEventListener("click", () => {
+    void navigator.clipboard?.writeText(line).then(() => (copy.textContent = t.copied), () => undefined);
+  });
+  return h("div", { class: "url-row" }, out, copy);
 }

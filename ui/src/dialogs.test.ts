@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { catalogs, fill } from "./i18n";
 import type { Connection } from "./ipc";
 import { mount } from "./main";
-import { nicknameProblem } from "./new-connection";
+import { nicknameProblem } from "./nickname";
 import { connection, sandboxOrg } from "./test-fixtures";
 
 const en = catalogs.en;
@@ -75,7 +75,7 @@ describe("New Connection", () => {
   it("waits for the browser, then closes and highlights the new row", async () => {
     const list: Connection[] = [];
     const calls = shell(list, {
-      begin_connect: () => ({ flow_id: "f1", authorize_url: "http://127.0.0.1:1/oauth/authorize?x", redirect_uri: "r", expires_at: 0 }),
+      begin_connect: () => ({ flow_id: "f1", authorize_url: "http://127.0.0.1:1/oauth/authorize?x", redirect_uri: "r", expires_at: Math.floor(Date.now() / 1000) + 600 }),
     });
     const root = await page();
     click(root.querySelector('[data-testid="new-connection"]'));
@@ -87,7 +87,14 @@ describe("New Connection", () => {
     const waiting = document.querySelector('[data-testid="waiting-dialog"]') as HTMLDialogElement;
     expect(waiting.querySelector("h2")?.textContent).toBe(en.waitingTitle);
     expect((waiting.querySelector('[data-testid="authorize-url"]') as HTMLInputElement).value).toBe("http://127.0.0.1:1/oauth/authorize?x");
-    expect(waiting.querySelector('[data-testid="elapsed"]')?.textContent).toBe(`${en.elapsed} 0:00`);
+    // The time left before the sign-in expires (from the flow's deadline), the org, who to sign
+    // in as in the sandbox, and the sign-in page opened again on demand.
+    expect(waiting.querySelector('[data-testid="time-left"]')?.textContent).toMatch(/^Time left to sign in: (10:00|9:5\d)$/);
+    expect(waiting.querySelector('[data-testid="waiting-org"]')?.textContent).toBe("Org: Sandbox (Sandbox)");
+    expect(waiting.querySelector('[data-testid="sandbox-who"]')?.textContent).toContain("owner@contoso.example");
+    click(waiting.querySelector('[data-testid="open-again"]'));
+    await tick();
+    expect(calls.find(([c]) => c === "reopen_sign_in")?.[1]).toEqual({ flowId: "f1" });
     // What Zoom's page refusing the sign-in means (nothing then comes back), and Cancel at hand.
     expect(waiting.querySelector('[data-testid="waiting-if-refused"]')?.textContent).toContain("An account admin is required to install this type of app");
     expect(waiting.querySelector('[data-testid="cancel-flow"]')).not.toBeNull();
@@ -97,6 +104,18 @@ describe("New Connection", () => {
     await tick();
     expect(document.querySelector('[data-testid="waiting-dialog"]')).toBeNull();
     expect(root.querySelector('tr[data-connection="c9"]')?.className).toBe("highlight");
+  });
+
+  it("Reconnect says which Zoom user to sign in as", async () => {
+    shell([conn("c1", "Production")], {
+      begin_connect: () => ({ flow_id: "f3", authorize_url: "u", redirect_uri: "r", expires_at: Math.floor(Date.now() / 1000) + 600 }),
+    });
+    const root = await page();
+    click(root.querySelector('[data-action="reconnect"][data-id="c1"]'));
+    await tick();
+    const as = document.querySelector('[data-testid="sign-in-as"]')?.textContent ?? "";
+    expect(as).toContain(conn("c1", "Production").identity.email);
+    expect(as).toContain("“Production”");
   });
 
   it("shows the engine's error for a failed flow in the user's words", async () => {
@@ -118,8 +137,14 @@ describe("Delete Connection", () => {
     const root = await page();
     click(root.querySelector('[data-action="delete"][data-id="c1"]'));
     const dialog = document.querySelector('[data-testid="delete-dialog"]') as HTMLDialogElement;
-    expect(dialog.textContent).toContain("“Production”");
+    // Names the org and the Zoom user (a nickname is unique only in its org), warns about
+    // scripts, and the button says what it does.
+    expect(dialog.querySelector('[data-testid="delete-who"]')?.textContent).toBe(fill(en.deleteWho, { name: "Production", org: "Sandbox", email: conn("c1", "Production").identity.email }));
     expect(dialog.textContent).toContain("deauthorizes it in Zoom");
+    expect(dialog.querySelector('[data-testid="delete-scripts"]')?.textContent).toBe(en.deleteScripts);
+    expect(dialog.querySelector('[data-testid="confirm-delete"]')?.textContent).toBe("Delete connection");
+    await tick();
+    expect(dialog.querySelector('[data-testid="delete-borrowed"]')?.textContent).toBe(en.deleteNeverBorrowed);
     click(dialog.querySelector('[data-testid="confirm-delete"]'));
     await tick();
     expect(calls.find(([c]) => c === "delete_connection")?.[1]).toEqual({ id: "c1" });
@@ -139,6 +164,9 @@ describe("Delete Connection", () => {
     await tick();
     const second = document.querySelector('[data-testid="delete-locally-dialog"]') as HTMLDialogElement;
     expect(second.textContent).toContain("remains in Zoom");
+    // Why, and Try again first (focused): the grant ends only when Zoom confirms.
+    expect(second.querySelector('[data-testid="delete-why"]')?.textContent).toBe(fill(en.deleteWhy, { why: en.errorNetwork }));
+    expect(document.activeElement?.getAttribute("data-testid")).toBe("delete-try-again");
     click(second.querySelector('[data-testid="confirm-delete-locally"]'));
     await tick();
     expect(calls.some(([c]) => c === "delete_connection_locally")).toBe(true);
@@ -227,14 +255,19 @@ describe("a Server-to-Server connection", () => {
     expect(q("s2s-fields").hidden).toBe(false);
     click(q("create"));
     await tick();
-    expect(q("nickname-error").textContent).toBe(en.s2sFieldsRequired);
+    // Each empty field says so under itself.
+    expect(q("s2s-account-id-error").textContent).toBe(en.s2sFieldsRequired);
+    expect(q("s2s-client-secret-error").textContent).toBe(en.s2sFieldsRequired);
     expect(document.activeElement).toBe(q("s2s-account-id"));
     q("s2s-account-id").value = " acct ";
     q("s2s-client-id").value = "s2s";
     q("s2s-client-secret").value = "wrong";
     click(q("create"));
     for (let i = 0; i < 5; i++) await tick();
-    expect(q("nickname-error").textContent).toBe(en.s2sClientRefused);
+    // Zoom's refusal on the field it is about.
+    expect(q("s2s-client-secret-error").textContent).toBe(en.s2sClientRefused);
+    expect(q("s2s-client-secret").getAttribute("aria-invalid")).toBe("true");
+    expect(q("s2s-account-id-error").textContent).toBe("");
     expect(created).toBe(0);
     q("s2s-client-secret").value = "right";
     click(q("create"));

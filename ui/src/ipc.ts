@@ -6,6 +6,7 @@ import { commands, events, type BulkEnded, type EngineError, type EventKind, typ
 
 export type {
   AppSettings,
+  Borrowed,
   BulkAction,
   BulkEnded,
   Plan,
@@ -70,6 +71,10 @@ export const ipc = {
   createS2sConnection: commands.createS2sConnection,
   rotateS2sSecret: commands.rotateS2sSecret,
   openZoomAddedApps: commands.openZoomAddedApps,
+  reopenSignIn: commands.reopenSignIn,
+  renameConnection: commands.renameConnection,
+  removeOrg: commands.removeOrg,
+  lastBorrowed: commands.lastBorrowed,
   listUsers: commands.listUsers,
   listGroups: commands.listGroups,
   getUser: commands.getUser,

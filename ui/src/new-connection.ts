@@ -4,19 +4,11 @@
 // once Zoom mints a token with them.
 import { button, modal } from "./dialogs";
 import { h } from "./dom";
+import { countdown } from "./format";
 import { errorMessage, fill, type Catalog } from "./i18n";
-import { asEngineError, ipc, type Connection, type EngineError, type FlowEnded, type FlowStarted } from "./ipc";
-
-export const NICKNAME_MAX = 64;
-
-/** The inline error for a nickname, or null when it can be submitted (the engine checks again). */
-export function nicknameProblem(t: Catalog, raw: string, orgId: string, existing: Connection[]): string | null {
-  const name = raw.trim();
-  if (name.length === 0) return t.nicknameRequired;
-  if ([...name].length > NICKNAME_MAX) return t.nicknameTooLong;
-  if (existing.some((c) => c.org_id === orgId && c.nickname.toLowerCase() === name.toLowerCase())) return t.nicknameTaken;
-  return null;
-}
+import { NICKNAME_MAX, nicknameProblem } from "./nickname";
+import type { Notice } from "./connections-page";
+import { asEngineError, ipc, type Connection, type EngineError, type FlowEnded, type FlowStarted, type Org } from "./ipc";
 
 export interface FlowOutcome {
   connectionId: string;
@@ -59,17 +51,58 @@ export function s2sErrorMessage(t: Catalog, e: EngineError): string {
   return e.code === "missing_scope" ? t.s2sMissingScope : errorMessage(t, e.code);
 }
 
-function field(id: string, label: string, type: string, describedBy: string): [HTMLInputElement, HTMLElement] {
-  const input = h("input", { id, type, autocomplete: "off", spellcheck: "false", "aria-describedby": describedBy, "data-testid": id }) as HTMLInputElement;
-  return [input, h("div", { class: "field" }, h("label", { for: id }, label), input)];
+/** A field with its own error line under it: Zoom's refusal is said where it is to be fixed. */
+function field(id: string, label: string, type: string, describedBy: string): [HTMLInputElement, HTMLElement, HTMLElement] {
+  const input = h("input", { id, type, autocomplete: "off", spellcheck: "false", "aria-describedby": `${describedBy} ${id}-error`, "data-testid": id }) as HTMLInputElement;
+  const error = h("p", { id: `${id}-error`, class: "error field-error", "data-testid": `${id}-error` });
+  return [input, h("div", { class: "field" }, h("label", { for: id }, label), input, error), error];
+}
+
+/** Which field a refused Server-to-Server app points at (none: the app itself). */
+function s2sField(e: EngineError): "account" | "client" | null {
+  if (e.reason === "account_unknown") return "account";
+  if (e.reason === "client_refused" || e.reason === "client_missing") return "client";
+  return null;
+}
+
+/** Unix seconds on the engine's clock minus the page's, from the last overview: the waiting
+ * dialog counts down to the flow's `expires_at`, which is on the engine's clock. */
+let engineSkewMs = 0;
+export function setEngineClock(engineNowSecs: number) {
+  engineSkewMs = engineNowSecs * 1000 - Date.now();
+}
+
+/** Where a sign-in goes, said in the waiting dialog. */
+export interface SignInContext {
+  org?: Org;
+  /** The connection being reconnected: Zoom must see its user sign in. */
+  reconnectOf?: Connection;
 }
 
 export function openNewConnectionDialog(
   t: Catalog,
   orgId: string,
+  orgs: Org[],
   existing: Connection[],
   done: (outcome: FlowOutcome) => void,
 ): HTMLDialogElement {
+  // Which org it creates in is always said; with several orgs it can be changed here.
+  const orgLabel = (o: Org) => fill(t.orgOption, { name: o.name, kind: o.sandbox ? t.orgKindSandbox : t.orgKindZoom });
+  const orgPick = h(
+    "select",
+    { id: "new-org", "data-testid": "new-org" },
+    ...orgs.map((o) => {
+      const opt = h("option", { value: o.id }, orgLabel(o)) as HTMLOptionElement;
+      opt.selected = o.id === orgId;
+      return opt;
+    }),
+  ) as HTMLSelectElement;
+  if (orgs.some((o) => o.id === orgId)) orgPick.value = orgId;
+  const chosenOrg = () => (orgs.length > 1 ? orgPick.value : orgId);
+  const orgLine =
+    orgs.length > 1
+      ? h("div", { class: "field" }, h("label", { for: "new-org" }, t.newConnectionOrg), orgPick)
+      : h("p", { class: "hint", "data-testid": "new-org" }, fill(t.newConnectionIn, { org: orgs[0] ? orgLabel(orgs[0]) : orgId }));
   const input = h("input", {
     id: "nickname",
     name: "nickname",
@@ -88,9 +121,10 @@ export function openNewConnectionDialog(
   };
   const [userKind, userKindField] = kind("user", t.kindUser, true);
   const [s2sKind, s2sKindField] = kind("s2s", t.kindS2s, false);
-  const [accountId, accountField] = field("s2s-account-id", t.s2sAccountId, "text", "s2s-help");
-  const [clientId, clientField] = field("s2s-client-id", t.s2sClientId, "text", "s2s-help");
-  const [secret, secretField] = field("s2s-client-secret", t.s2sClientSecret, "password", "s2s-help");
+  const [accountId, accountField, accountError] = field("s2s-account-id", t.s2sAccountId, "text", "s2s-help");
+  const [clientId, clientField, clientError] = field("s2s-client-id", t.s2sClientId, "text", "s2s-help");
+  const [secret, secretField, secretError] = field("s2s-client-secret", t.s2sClientSecret, "password", "s2s-help");
+  const fieldErrors = [accountError, clientError, secretError];
   const s2sFields = h("div", { class: "s2s-fields", "data-testid": "s2s-fields" }, accountField, clientField, secretField, h("p", { id: "s2s-help", class: "hint" }, t.s2sHelp));
   const showKind = () => {
     s2sFields.hidden = !s2sKind.checked;
@@ -101,16 +135,23 @@ export function openNewConnectionDialog(
   let dialog: HTMLDialogElement;
   const create = button(t.create, () => void submit(), { class: "primary", "data-testid": "create" });
   const submit = async () => {
+    const orgId = chosenOrg();
     const problem = nicknameProblem(t, input.value, orgId, existing);
     error.textContent = problem ?? "";
-    input.setAttribute("aria-invalid", problem ? "true" : "false");
-    if (problem) return input.focus();
+    for (const e of fieldErrors) e.textContent = "";
+    for (const f of [input, accountId, clientId, secret]) f.setAttribute("aria-invalid", "false");
+    if (problem) {
+      input.setAttribute("aria-invalid", "true");
+      return input.focus();
+    }
     if (s2sKind.checked) {
-      const empty = [accountId, clientId, secret].find((f) => !f.value.trim());
-      if (empty) {
-        error.textContent = t.s2sFieldsRequired;
-        return empty.focus();
+      const fields = [accountId, clientId, secret];
+      const empty = fields.filter((f) => !f.value.trim());
+      for (const f of empty) {
+        fieldErrors[fields.indexOf(f)].textContent = t.s2sFieldsRequired;
+        f.setAttribute("aria-invalid", "true");
       }
+      if (empty[0]) return empty[0].focus();
     }
     create.disabled = true;
     try {
@@ -126,12 +167,25 @@ export function openNewConnectionDialog(
       }
       const flow = await ipc.beginConnect(orgId, input.value.trim());
       dialog.close();
-      openWaitingDialog(t, flow, done);
+      openWaitingDialog(t, flow, done, false, { org: orgs.find((o) => o.id === orgId) });
     } catch (e) {
       create.disabled = false;
       const err = asEngineError(e);
-      error.textContent = s2sKind.checked ? s2sErrorMessage(t, err) : errorMessage(t, err.code);
-      input.focus();
+      if (!s2sKind.checked) {
+        error.textContent = errorMessage(t, err.code);
+        return input.focus();
+      }
+      // The error on the field it is about; the app's own problems under the fields.
+      const at = s2sField(err);
+      const target = at === "account" ? accountId : at === "client" ? secret : null;
+      if (target) {
+        fieldErrors[target === accountId ? 0 : 2].textContent = s2sErrorMessage(t, err);
+        target.setAttribute("aria-invalid", "true");
+        target.focus();
+      } else {
+        error.textContent = s2sErrorMessage(t, err);
+        create.focus();
+      }
     }
   };
   input.addEventListener("keydown", (e) => {
@@ -140,6 +194,7 @@ export function openNewConnectionDialog(
   dialog = modal(
     t.newConnection,
     [
+      orgLine,
       h("label", { for: "nickname" }, t.nicknameLabel),
       input,
       h("p", { id: "nickname-help", class: "hint" }, t.nicknameHelp),
@@ -155,7 +210,7 @@ export function openNewConnectionDialog(
 }
 
 /** Rotate secret: a new client secret, kept only once Zoom mints a token with it. */
-export function openRotateSecretDialog(t: Catalog, conn: Connection, announce: (text: string) => void): HTMLDialogElement {
+export function openRotateSecretDialog(t: Catalog, conn: Connection, announce: (text: Notice) => void): HTMLDialogElement {
   const [secret, secretField] = field("rotate-secret", t.s2sClientSecret, "password", "rotate-help");
   const error = h("p", { class: "error", role: "alert", "data-testid": "rotate-error" });
   let dialog: HTMLDialogElement;
@@ -169,7 +224,7 @@ export function openRotateSecretDialog(t: Catalog, conn: Connection, announce: (
       await ipc.rotateS2sSecret(conn.id, secret.value);
       secret.value = "";
       dialog.close();
-      announce(fill(t.rotateSecretDone, { name: conn.nickname }));
+      announce((c) => fill(c.rotateSecretDone, { name: conn.nickname }));
     } catch (e) {
       save.disabled = false;
       error.textContent = s2sErrorMessage(t, asEngineError(e));
@@ -187,11 +242,12 @@ export function openRotateSecretDialog(t: Catalog, conn: Connection, announce: (
 }
 
 /** Reconnect in place: straight to the waiting state. */
-export async function reconnect(t: Catalog, conn: Connection, done: (o: FlowOutcome) => void, fail: (text: string) => void) {
+export async function reconnect(t: Catalog, conn: Connection, org: Org | undefined, done: (o: FlowOutcome) => void, fail: (e: EngineError) => void): Promise<HTMLDialogElement | null> {
   try {
-    openWaitingDialog(t, await ipc.beginConnect(conn.org_id, conn.nickname, conn.id), done);
+    return openWaitingDialog(t, await ipc.beginConnect(conn.org_id, conn.nickname, conn.id), done, false, { org, reconnectOf: conn });
   } catch (e) {
-    fail(errorMessage(t, asEngineError(e).code));
+    fail(asEngineError(e));
+    return null;
   }
 }
 
@@ -203,7 +259,8 @@ export const waitingFlowId = (): string | null => waiting;
 export const WAITING_CHANGED = "zc-waiting-changed";
 
 /** The waiting dialog again for a sign-in started before the window was closed. */
-export const resumeWaiting = (t: Catalog, flow: FlowStarted, done: (o: FlowOutcome) => void): HTMLDialogElement => openWaitingDialog(t, flow, done, true);
+export const resumeWaiting = (t: Catalog, flow: FlowStarted, done: (o: FlowOutcome) => void, context: SignInContext = {}): HTMLDialogElement =>
+  openWaitingDialog(t, flow, done, true, context);
 
 /** What a sign-in's end says when it is not a connection: a refused grant is a refused code. */
 function flowError(t: Catalog, e: FlowEnded): string {
@@ -213,17 +270,18 @@ function flowError(t: Catalog, e: FlowEnded): string {
 
 /** A sign-in that ended while the window was closed, told by the page that opens next: the new
  * connection (highlighted, with Zoom's superseded one offered for removal), or why it failed. */
-export function showFlowEnded(t: Catalog, e: FlowEnded, done: (o: FlowOutcome) => void, fail: (text: string) => void) {
+export function showFlowEnded(e: FlowEnded, done: (o: FlowOutcome) => void, fail: (text: Notice) => void) {
   if (e.connection_id) done({ connectionId: e.connection_id, superseded: e.superseded });
-  else fail(flowError(t, e));
+  else fail((c) => flowError(c, e));
 }
 
-function openWaitingDialog(t: Catalog, flow: FlowStarted, done: (o: FlowOutcome) => void, resumed = false): HTMLDialogElement {
-  const started = Date.now();
-  const elapsed = h("p", { class: "hint", "aria-live": "off", "data-testid": "elapsed" });
+function openWaitingDialog(t: Catalog, flow: FlowStarted, done: (o: FlowOutcome) => void, resumed = false, context: SignInContext = {}): HTMLDialogElement {
+  // The time left before the sign-in expires, from the flow's own deadline: the same after the
+  // window was closed and opened again.
+  const deadlineMs = flow.expires_at * 1000 - engineSkewMs;
+  const left = h("p", { class: "hint", "aria-live": "off", "data-testid": "time-left" });
   const tick = () => {
-    const s = Math.floor((Date.now() - started) / 1000);
-    elapsed.textContent = `${t.elapsed} ${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+    left.textContent = fill(t.timeLeft, { time: countdown((deadlineMs - Date.now()) / 1000) });
   };
   tick();
   const timer = setInterval(tick, 1000);
@@ -242,7 +300,22 @@ function openWaitingDialog(t: Catalog, flow: FlowStarted, done: (o: FlowOutcome)
   // Zoom's own page may stop the sign-in (a Member at an admin-managed app, a redirect URL it
   // refuses only after sign-in): nothing then comes back, so the dialog says what that means.
   const ifRefused = h("p", { class: "hint", "data-testid": "waiting-if-refused" }, t.waitingIfRefused);
-  dialog = modal(t.waitingTitle, [h("p", {}, t.waitingHelp), h("div", { class: "url-row" }, url, copy), elapsed, ifRefused, error], [cancel], "waiting-dialog");
+  const again = button(t.openAgain, () => {
+    ipc.reopenSignIn(flow.flow_id).catch((e) => (error.textContent = errorMessage(t, asEngineError(e).code)));
+  }, { "data-testid": "open-again" });
+  const { org, reconnectOf } = context;
+  const where = [
+    ...(org ? [h("p", { "data-testid": "waiting-org" }, fill(t.waitingOrg, { org: fill(t.orgOption, { name: org.name, kind: org.sandbox ? t.orgKindSandbox : t.orgKindZoom }) }))] : []),
+    ...(reconnectOf ? [h("p", { class: "sign-in-as", "data-testid": "sign-in-as" }, fill(t.signInAs, { email: reconnectOf.identity.email, name: reconnectOf.nickname }))] : []),
+    ...(org?.sandbox ? [h("p", { class: "banner", "data-testid": "sandbox-who" }, t.waitingSandboxWho)] : []),
+  ];
+  dialog = modal(
+    t.waitingTitle,
+    [...where, h("p", {}, t.waitingHelp), h("div", { class: "url-row" }, url, copy), left, ifRefused, error],
+    [cancel, again],
+    "waiting-dialog",
+  );
+  again.focus();
   dialog.addEventListener("close", () => {
     clearInterval(timer);
     if (waiting === flow.flow_id) waiting = null;

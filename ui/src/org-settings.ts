@@ -3,7 +3,10 @@
 // Zoom app and the relay page's steps), scopes and endpoints; and where to uninstall the app.
 import { h } from "./dom";
 import { errorMessage, type Catalog } from "./i18n";
-import { asEngineError, ipc, type Capability, type Org, type OrgSettings, type RedirectMode } from "./ipc";
+import { asEngineError, ipc, type Capability, type Connection, type Org, type OrgSettings, type RedirectMode } from "./ipc";
+import { button, modal } from "./dialogs";
+import type { Section } from "./settings-page";
+import { fill } from "./i18n";
 
 type ModeKind = RedirectMode["kind"];
 
@@ -72,7 +75,12 @@ function text(id: string, value: string, attrs: Record<string, string> = {}): HT
   return input;
 }
 
-export function renderOrgSettings(t: Catalog, view: OrgSettings, saved: (org: Org) => void): HTMLElement {
+export interface OrgSection extends Section {
+  /** Saves the org (and a typed client secret); null when it was refused, said in the form. */
+  save(): Promise<Org | null>;
+}
+
+export function renderOrgSettings(t: Catalog, view: OrgSettings): OrgSection {
   const { org } = view;
   const fixed: Record<string, string> = org.sandbox ? { disabled: "" } : {};
   const name = text("org-name", org.name, fixed);
@@ -142,9 +150,8 @@ export function renderOrgSettings(t: Catalog, view: OrgSettings, saved: (org: Or
   const authBase = text("auth-base", org.sandbox ? t.sandboxEndpoint : org.auth_base, { ...fixed, class: "mono" });
   const apiBase = text("api-base", org.sandbox ? t.sandboxEndpoint : org.api_base, { ...fixed, class: "mono" });
   const status = h("p", { class: "notice", role: "status", "data-testid": "org-status" });
-  const save = h("button", { type: "submit", class: "primary", "data-testid": "save-org" }, t.save) as HTMLButtonElement;
 
-  const form = h("form", { class: "settings", "aria-labelledby": "settings-org", novalidate: "", "data-testid": "org-settings" },
+  const form = h("section", { class: "settings", "aria-labelledby": "settings-org", "data-testid": "org-settings" },
     h("h2", { id: "settings-org" }, t.settingsOrg.replace("{name}", org.name || t.newOrg)),
     ...(org.sandbox ? [h("p", { class: "banner", role: "note", "data-testid": "sandbox-org-note" }, t.sandboxOrgNote)] : []),
     ...field("org-name", t.orgNameLabel, name),
@@ -162,12 +169,10 @@ export function renderOrgSettings(t: Catalog, view: OrgSettings, saved: (org: Or
     ...field("scopes", t.scopesLabel, scopes, t.scopesHelp),
     ...field("auth-base", t.authBaseLabel, authBase),
     ...field("api-base", t.apiBaseLabel, apiBase),
-    h("div", { class: "dialog-buttons" }, save),
     status,
-  ) as HTMLFormElement;
+  );
 
-  form.addEventListener("submit", async (e) => {
-    e.preventDefault();
+  const collect = (): Org => {
     const kind = mode.value as ModeKind;
     const redirect: RedirectMode = kind === "relay" ? { kind, url: relayUrl.value.trim() } : { kind };
     const next: Org = {
@@ -181,25 +186,38 @@ export function renderOrgSettings(t: Catalog, view: OrgSettings, saved: (org: Or
       auth_base: org.sandbox ? org.auth_base : authBase.value.trim(),
       api_base: org.sandbox ? org.api_base : apiBase.value.trim(),
     };
+    return next;
+  };
+  // What the form said when drawn: a change is anything that differs from it, or a secret typed.
+  let drawn = JSON.stringify(collect());
+  const save = async (): Promise<Org | null> => {
+    const next = collect();
     if (!next.name) {
       status.textContent = t.orgNameRequired;
-      return name.focus();
+      name.focus();
+      return null;
     }
-    save.disabled = true;
     try {
       const result = await ipc.saveOrg(next, secret.value === "" ? null : secret.value);
       secret.value = "";
       status.textContent = t.saved;
-      saved(result);
+      return result;
     } catch (err) {
       const error = asEngineError(err);
       // The engine's detail (which URL, which field) is English: marked so for screen readers.
       status.replaceChildren(`${errorMessage(t, error.code)}${t.detailOpen}`, h("span", { lang: "en" }, error.message), t.detailClose);
-    } finally {
-      save.disabled = false;
+      return null;
     }
-  });
-  return form;
+  };
+  // A blank org being added is a change only once something is typed in it.
+  return {
+    element: form,
+    dirty: () => secret.value !== "" || JSON.stringify(collect()) !== drawn,
+    markSaved: () => {
+      drawn = JSON.stringify(collect());
+    },
+    save,
+  };
 }
 
 /** Where a user removes the app in Zoom, with a button that opens that page in the browser. */
@@ -219,4 +237,30 @@ export function renderUninstallHelp(t: Catalog, orgId: string): HTMLElement {
     h("div", { class: "dialog-buttons" }, open),
     status,
   );
+}
+
+/** Delete this org: only a Zoom org without connections (deleting those deauthorizes them in
+ * Zoom first); the engine refuses otherwise too. */
+export function renderRemoveOrg(t: Catalog, org: Org, connections: Connection[], removed: () => void): HTMLElement {
+  const left = connections.filter((c) => c.org_id === org.id).length;
+  const status = h("p", { class: "notice", role: "status", "data-testid": "remove-org-status" }, left ? fill(t.removeOrgHasConnections, { n: String(left) }) : "");
+  const open = button(t.removeOrg, () => {
+    let dialog: HTMLDialogElement;
+    const error = h("p", { class: "error", role: "alert" });
+    const confirm = button(t.removeOrgConfirm, async () => {
+      try {
+        await ipc.removeOrg(org.id);
+        dialog.close();
+        removed();
+      } catch (e) {
+        error.textContent = errorMessage(t, asEngineError(e).code);
+      }
+    }, { class: "danger", "data-testid": "confirm-remove-org" });
+    dialog = modal(fill(t.removeOrgTitle, { name: org.name }), [h("p", {}, t.removeOrgExplain), error], [button(t.cancel, () => dialog.close(), { "data-testid": "cancel-remove-org" }), confirm], "remove-org-dialog");
+    (dialog.querySelector('[data-testid="cancel-remove-org"]') as HTMLElement | null)?.focus();
+  }, { "data-testid": "remove-org" });
+  open.disabled = left > 0;
+  if (left) open.setAttribute("aria-describedby", "remove-org-status");
+  status.id = "remove-org-status";
+  return h("div", { class: "remove-org" }, open, status);
 }

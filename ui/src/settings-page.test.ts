@@ -68,7 +68,16 @@ describe("settings", () => {
     await settle();
     expect(root.querySelector('[data-testid="margin"]')).toBe(margin);
     expect(margin.value).toBe("25");
+    // Back with an unsaved change asks first: Keep editing stays, Discard leaves.
     (root.querySelector('[data-testid="back"]') as HTMLElement).click();
+    await settle();
+    const unsaved = () => document.querySelector('[data-testid="unsaved-dialog"]') as HTMLDialogElement | null;
+    expect(unsaved()?.textContent).toContain(en.unsavedExplain);
+    expect(document.activeElement?.getAttribute("data-testid")).toBe("unsaved-stay");
+    (unsaved()!.querySelector('[data-testid="unsaved-stay"]') as HTMLElement).click();
+    expect(root.querySelector('[data-testid="margin"]')).toBe(margin);
+    (root.querySelector('[data-testid="back"]') as HTMLElement).click();
+    (unsaved()!.querySelector('[data-testid="unsaved-discard"]') as HTMLElement).click();
     await settle();
     expect(root.querySelector('[data-testid="notice"]')?.textContent).toContain("owner@contoso.example");
     expect(root.querySelector('[data-testid="notice"]')?.textContent).not.toBe(`Production: ${en.testing}`);
@@ -111,11 +120,16 @@ describe("settings", () => {
     (root.querySelector('[data-testid="save-settings"]') as HTMLElement).click();
     await tick();
     await tick();
-    expect(saves).toEqual([{ refresh_margin_secs: 900, notifications: true, launch_at_login: true, language: "ja", syslog_alerts: false, webhook: null }]);
+    expect(saves).toEqual([{ refresh_margin_secs: 900, notifications: true, launch_at_login: true, language: "ja", syslog_alerts: false, webhook: null, hide_sandbox: false }]);
+    // One Save for General and Alerts: the syslog switch is under Alerts, with the notifications.
+    const alerts = root.querySelector('[data-testid="settings-alerts"]')!;
+    expect(alerts.querySelector('[data-testid="syslog-alerts"]')).not.toBeNull();
+    expect(alerts.querySelector('[data-testid="notifications"]')).not.toBeNull();
+    expect(root.querySelectorAll('button[type="submit"], [data-testid="save-org"], [data-testid="save-webhook"]').length).toBe(0);
     expect(root.querySelector("h1")?.textContent).toBe("設定");
     (root.querySelector('[data-testid="back"]') as HTMLElement).click();
-    await tick();
-    await tick();
+    await settle();
+    expect(document.querySelector('[data-testid="unsaved-dialog"]')).toBeNull();
     expect(root.querySelector("h1")?.textContent).toBe("接続");
   });
 
@@ -144,13 +158,14 @@ describe("settings", () => {
     expect(q("webhook-current").textContent).toBe(en.webhookNone);
     expect(q("remove-webhook").hidden).toBe(true);
     q("webhook-url").value = "http://alerts.example.com/x";
-    q("save-webhook").click();
+    q("save-settings").click();
     await settle();
-    expect(q("alerts-status").textContent).toBe(en.errorInvalidSettings);
+    expect(q("settings-status").textContent).toBe(en.errorInvalidSettings);
     const secretUrl = "https://hooks.slack.com/services/T000/B000/XXXXSECRET";
     q("webhook-url").value = secretUrl;
-    q("save-webhook").click();
+    q("save-settings").click();
     await settle();
+    expect(q("alerts-status").textContent).toBe(en.webhookSaved);
     expect(hooks).toEqual(["http://alerts.example.com/x", secretUrl]);
     expect(q("webhook-url").value).toBe("");
     expect(q("webhook-current").textContent).toBe("Alerts go to hooks.slack.com (Slack).");
@@ -239,7 +254,7 @@ describe("settings", () => {
     form("relay-url").value = "http://insecure.example/";
     form("relay-url").dispatchEvent(new Event("input"));
     expect(form("redirect-url").textContent).toBe("http://insecure.example/");
-    form("save-org").click();
+    form("save-settings").click();
     await settle();
     expect(form("org-status").textContent).toContain(en.errorInvalidSettings);
     expect(form("org-status").textContent).toContain("https");
@@ -247,7 +262,7 @@ describe("settings", () => {
     form("relay-url").value = "https://relay.contoso.example/zc/";
     form("scopes").value = "meeting:read:list_meetings  meeting:read:list_meetings";
     form("cap-scim").click();
-    form("save-org").click();
+    form("save-settings").click();
     await settle();
     const last = saved[saved.length - 1] as { org: Org; clientSecret: string };
     expect(last.org).toMatchObject({

@@ -1,5 +1,7 @@
-// Settings of the app as a whole: keepalive margin, notifications, launch at login, language,
-// and the alerts beyond the desktop (docs/cli.md, Alerts).
+// Settings of the app as a whole, in two sections of the Settings page: General (keepalive
+// margin, language, launch at login, the sandbox org shown or not) and Alerts (desktop
+// notifications, the system log, the webhook: docs/cli.md, Alerts). They have no Save of their
+// own: the page's one Save (settings-view.ts) saves every section that changed.
 import { h } from "./dom";
 import { errorMessage, fill, type Catalog } from "./i18n";
 import { asEngineError, ipc, type AppSettings, type WebhookKind } from "./ipc";
@@ -16,14 +18,22 @@ function checkbox(id: string, label: string, checked: boolean): [HTMLInputElemen
   return [input, h("div", { class: "field-check" }, input, h("label", { for: id }, label))];
 }
 
-/** `saved` redraws the page (the language may have changed); `remember` only keeps the new
- * settings, for changes that must not redraw the form under the user (the webhook's status). */
-export function renderSettingsPage(
-  t: Catalog,
-  settings: AppSettings,
-  saved: (s: AppSettings) => void,
-  remember: (s: AppSettings) => void = () => {},
-): HTMLElement {
+/** A section of the Settings page that the page's one Save saves. */
+export interface Section {
+  element: HTMLElement;
+  /** Whether the form differs from what is saved. */
+  dirty(): boolean;
+  /** What the form says now is what is saved (after the page's Save). */
+  markSaved(): void;
+}
+
+export interface GeneralSection extends Section {
+  /** The settings as the General and Alerts forms say, or null (and the field marked) when the
+   * margin is not valid. */
+  collect(alerts: AlertsSection): AppSettings | null;
+}
+
+export function renderGeneral(t: Catalog, settings: AppSettings, realOrgExists: boolean): GeneralSection {
   const margin = h("input", {
     id: "margin",
     type: "number",
@@ -35,9 +45,8 @@ export function renderSettingsPage(
     "data-testid": "margin",
   }) as HTMLInputElement;
   const marginError = h("p", { id: "margin-error", class: "error", role: "alert", "data-testid": "margin-error" });
-  const [notifications, notificationsField] = checkbox("notifications", t.notificationsLabel, settings.notifications);
   const [launch, launchField] = checkbox("launch-at-login", t.launchAtLoginLabel, settings.launch_at_login);
-  const [syslog, syslogField] = checkbox("syslog-alerts", t.syslogLabel, settings.syslog_alerts);
+  const [hideSandbox, hideSandboxField] = checkbox("hide-sandbox", t.hideSandboxLabel, settings.hide_sandbox ?? false);
   const language = h(
     "select",
     { id: "language", "data-testid": "language" },
@@ -51,50 +60,55 @@ export function renderSettingsPage(
       return o;
     }),
   ) as HTMLSelectElement;
-  const status = h("p", { class: "notice", role: "status", "data-testid": "settings-status" });
-  const save = h("button", { type: "submit", class: "primary", "data-testid": "save-settings" }, t.save) as HTMLButtonElement;
-  const form = h(
-    "form",
-    { class: "settings", "aria-labelledby": "settings-app", novalidate: "" },
+  // Set once its options are in it (an option marked selected before it joins its select is not
+  // the select's value in every DOM).
+  language.value = settings.language ?? "";
+  const element = h(
+    "section",
+    { class: "settings", "aria-labelledby": "settings-app", "data-testid": "settings-general" },
     h("h2", { id: "settings-app" }, t.settingsApp),
     h("label", { for: "margin" }, t.marginLabel),
     margin,
     h("p", { id: "margin-help", class: "hint" }, t.marginHelp),
     marginError,
-    notificationsField,
-    launchField,
     h("label", { for: "language" }, t.languageLabel),
     language,
-    syslogField,
-    h("div", { class: "dialog-buttons" }, save),
-    status,
-  ) as HTMLFormElement;
-  form.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    const minutes = parseMargin(margin.value);
-    marginError.textContent = minutes === null ? t.marginInvalid : "";
-    margin.setAttribute("aria-invalid", minutes === null ? "true" : "false");
-    if (minutes === null) return margin.focus();
-    save.disabled = true;
-    try {
-      const next = await ipc.saveSettings({
+    launchField,
+    // Hiding the sandbox makes sense only once there is a Zoom org to show instead.
+    ...(realOrgExists || settings.hide_sandbox ? [hideSandboxField] : []),
+  );
+  const current = () => ({
+    margin: margin.value.trim(),
+    launch: launch.checked,
+    language: language.value || null,
+    hideSandbox: hideSandbox.checked,
+  });
+  let saved = JSON.stringify({ margin: String(Math.round(settings.refresh_margin_secs / 60)), launch: settings.launch_at_login, language: settings.language ?? null, hideSandbox: settings.hide_sandbox ?? false });
+  return {
+    element,
+    dirty: () => JSON.stringify(current()) !== saved,
+    markSaved: () => {
+      saved = JSON.stringify(current());
+    },
+    collect(alerts) {
+      const minutes = parseMargin(margin.value);
+      marginError.textContent = minutes === null ? t.marginInvalid : "";
+      margin.setAttribute("aria-invalid", minutes === null ? "true" : "false");
+      if (minutes === null) {
+        margin.focus();
+        return null;
+      }
+      return {
         refresh_margin_secs: minutes * 60,
-        notifications: notifications.checked,
         launch_at_login: launch.checked,
         language: language.value || null,
-        syslog_alerts: syslog.checked,
-        // Set only through its own form below; the engine keeps the one it has.
+        hide_sandbox: hideSandbox.checked,
+        ...alerts.switches(),
+        // Set only through the webhook's own call; the engine keeps the one it has.
         webhook: settings.webhook,
-      });
-      status.textContent = t.saved;
-      saved(next);
-    } catch (err) {
-      status.textContent = errorMessage(t, asEngineError(err).code);
-    } finally {
-      save.disabled = false;
-    }
-  });
-  return h("div", {}, form, renderAlerts(t, settings, remember));
+      };
+    },
+  };
 }
 
 const KIND_LABEL: Record<WebhookKind, "webhookKindSlack" | "webhookKindTeams" | "webhookKindJson"> = {
@@ -103,9 +117,21 @@ const KIND_LABEL: Record<WebhookKind, "webhookKindSlack" | "webhookKindTeams" | 
   json: "webhookKindJson",
 };
 
-/** The webhook: write-only (its URL is a credential and stays in the keychain), with a test. */
-function renderAlerts(t: Catalog, settings: AppSettings, remember: (s: AppSettings) => void): HTMLElement {
+export interface AlertsSection extends Section {
+  switches(): { notifications: boolean; syslog_alerts: boolean };
+  /** A webhook URL typed and not yet saved. */
+  typedWebhook(): string | null;
+  /** After the page's Save: the field emptied, the current webhook said. */
+  webhookSaved(s: AppSettings): void;
+}
+
+/** Alerts: desktop notifications, the system log, and the webhook — write-only (its URL is a
+ * credential and stays in the keychain), removable and testable at once, saved by the page's Save. */
+export function renderAlerts(t: Catalog, settings: AppSettings, remember: (s: AppSettings) => void): AlertsSection {
+  const [notifications, notificationsField] = checkbox("notifications", t.notificationsLabel, settings.notifications);
+  const [syslog, syslogField] = checkbox("syslog-alerts", t.syslogLabel, settings.syslog_alerts);
   const current = h("p", { "data-testid": "webhook-current" });
+  const remove = h("button", { type: "button", "data-testid": "remove-webhook" }, t.webhookRemove) as HTMLButtonElement;
   const showCurrent = (s: AppSettings) => {
     current.textContent = s.webhook ? fill(t.webhookCurrent, { host: s.webhook.host, kind: t[KIND_LABEL[s.webhook.kind]] }) : t.webhookNone;
     remove.hidden = !s.webhook;
@@ -120,43 +146,32 @@ function renderAlerts(t: Catalog, settings: AppSettings, remember: (s: AppSettin
     "data-testid": "webhook-url",
   }) as HTMLInputElement;
   const status = h("p", { class: "notice", role: "status", "data-testid": "alerts-status" });
-  const saveHook = h("button", { type: "submit", "data-testid": "save-webhook" }, t.webhookSave) as HTMLButtonElement;
-  const remove = h("button", { type: "button", "data-testid": "remove-webhook" }, t.webhookRemove) as HTMLButtonElement;
   const test = h("button", { type: "button", "data-testid": "test-alert" }, t.testAlert) as HTMLButtonElement;
   showCurrent(settings);
   const busy = async (work: () => Promise<void>) => {
-    for (const b of [saveHook, remove, test]) b.disabled = true;
+    for (const b of [remove, test]) b.disabled = true;
     try {
       await work();
     } catch (err) {
       status.textContent = errorMessage(t, asEngineError(err).code);
     } finally {
-      for (const b of [saveHook, remove, test]) b.disabled = false;
+      for (const b of [remove, test]) b.disabled = false;
     }
   };
-  const form = h(
-    "form",
-    { class: "settings", "aria-labelledby": "settings-alerts", novalidate: "" },
+  const element = h(
+    "section",
+    { class: "settings", "aria-labelledby": "settings-alerts", "data-testid": "settings-alerts" },
     h("h2", { id: "settings-alerts" }, t.alertsHeading),
     h("p", { class: "hint" }, t.alertsHelp),
+    notificationsField,
+    syslogField,
     current,
     h("label", { for: "webhook-url" }, t.webhookLabel),
     url,
     h("p", { id: "webhook-help", class: "hint" }, t.webhookHelp),
-    h("div", { class: "dialog-buttons" }, test, remove, saveHook),
+    h("div", { class: "dialog-buttons" }, test, remove),
     status,
-  ) as HTMLFormElement;
-  form.addEventListener("submit", (e) => {
-    e.preventDefault();
-    if (!url.value.trim()) return url.focus();
-    void busy(async () => {
-      const next = await ipc.setAlertWebhook(url.value.trim());
-      url.value = "";
-      showCurrent(next);
-      status.textContent = t.webhookSaved;
-      remember(next);
-    });
-  });
+  );
   remove.addEventListener("click", () =>
     busy(async () => {
       const next = await ipc.setAlertWebhook(null);
@@ -174,5 +189,20 @@ function renderAlerts(t: Catalog, settings: AppSettings, remember: (s: AppSettin
       status.textContent = parts.join(" ");
     }),
   );
-  return form;
+  let saved = { notifications: settings.notifications, syslog: settings.syslog_alerts };
+  return {
+    element,
+    dirty: () => notifications.checked !== saved.notifications || syslog.checked !== saved.syslog || url.value.trim() !== "",
+    markSaved: () => {
+      saved = { notifications: notifications.checked, syslog: syslog.checked };
+    },
+    switches: () => ({ notifications: notifications.checked, syslog_alerts: syslog.checked }),
+    typedWebhook: () => url.value.trim() || null,
+    webhookSaved(s) {
+      url.value = "";
+      showCurrent(s);
+      status.textContent = t.webhookSaved;
+      remember(s);
+    },
+  };
 }

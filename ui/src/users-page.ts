@@ -4,7 +4,7 @@
 // in this page's memory only; nothing of it is stored by the window.
 import { h } from "./dom";
 import { exactTime, relativeTime, userTypeName } from "./format";
-import { errorMessage, fill, type Catalog, type Language } from "./i18n";
+import { errorMessage, fill, roleName, type Catalog, type Language } from "./i18n";
 import { asEngineError, ipc, type BulkAction, type Connection, type RunSummary, type ZoomGroup, type ZoomUser } from "./ipc";
 import { button } from "./dialogs";
 import { actionName, openBulkDialog } from "./users-bulk";
@@ -252,7 +252,7 @@ export function openUsersView(t: Catalog, lang: Language, conn: Connection, onBa
         ...field(t.userFieldEmail, u.email),
         ...field(t.userFieldStatus, statusName(t, u.status)),
         ...field(t.userFieldType, userTypeName(t, u.type)),
-        ...field(t.userFieldRole, u.role_name ?? u.role_id ?? ""),
+        ...field(t.userFieldRole, roleName(t, u.role_name ?? u.role_id ?? "")),
         ...field(t.userFieldDept, u.dept),
         ...field(t.userFieldJobTitle, u.job_title),
         ...field(t.userFieldTimezone, u.timezone),

@@ -50,9 +50,10 @@ describe("the view the window showed", () => {
   it("the first window tells the shell the list, and each move after", async () => {
     const told = shell(null);
     const root = await page();
-    expect(last(told)).toEqual({ page: "connections", org_id: "sandbox", connection_id: null, flow_id: null });
+    // No org the user picked: the next page shows what the orgs call for.
+    expect(last(told)).toEqual({ page: "connections", org_id: null, connection_id: null, flow_id: null });
     (root.querySelector('[data-action="users"][data-id="c1"]') as HTMLElement).click();
-    expect(last(told)).toEqual({ page: "users", org_id: "sandbox", connection_id: "c1", flow_id: null });
+    expect(last(told)).toEqual({ page: "users", org_id: null, connection_id: "c1", flow_id: null });
   });
 
   it("nothing is told before the recalled view is back (it would overwrite it)", async () => {

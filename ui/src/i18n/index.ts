@@ -120,7 +120,7 @@ export function testText(t: Catalog, r: TestResult): string {
     case "users_list":
       return fill(t.testUsersList, { users: String(r.users ?? 0) });
     case "users_me":
-      return fill(t.testUsersMe, { email: r.email ?? "", role: r.role ?? "" });
+      return fill(t.testUsersMe, { email: r.email ?? "", role: roleName(t, r.role) });
   }
 }
 
@@ -128,3 +128,18 @@ export function testText(t: Catalog, r: TestResult): string {
 export function fill(template: string, values: Record<string, string>): string {
   return template.replace(/\{(\w+)\}/g, (m, k: string) => values[k] ?? m);
 }
+
+/** Zoom's role names in the user's language (オーナー／管理者／メンバー); a custom role as Zoom names it. */
+export function roleName(t: Catalog, role: string | null | undefined): string {
+  switch (role) {
+    case "Owner":
+      return t.roleOwner;
+    case "Admin":
+      return t.roleAdmin;
+    case "Member":
+      return t.roleMember;
+    default:
+      return role ?? "";
+  }
+}
+
