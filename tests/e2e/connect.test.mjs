@@ -228,7 +228,7 @@ describe("create a connection through the real app and deep link", () => {
     const [conn] = (await invoke(driver, "overview")).connections;
     await clickFresh(driver, By, `[data-action="delete"][data-id="${conn.id}"]`);
     const dialog = await driver.wait(until.elementLocated(By.css('[data-testid="delete-dialog"]')), 5000);
-    assert.match(await dialog.getText(), /Delete “E2E owner”\? Deleting deauthorizes it in Zoom/);
+    assert.match(await dialog.getText(), /“E2E owner” in the org Sandbox, signed in to Zoom as owner@contoso\.example\.\s*Deleting deauthorizes it in Zoom/);
     await shot(driver, "delete-dialog.png");
     // The same dialog in Japanese: Cancel, switch the language, ask again.
     await driver.findElement(By.css('[data-testid="cancel-delete"]')).click();
@@ -259,7 +259,7 @@ describe("create a connection through the real app and deep link", () => {
     await control(home, "/uninstall", { email: "owner@contoso.example", client_id: "sandbox-public" });
     await invoke(driver, "run_keepalive_now");
     await waitForStatus(driver, id, "needs_reconnect");
-    const line = await waitFor("the notification", () => readLogs(home).split("\n").find((l) => l.includes("notification title=「本番」で操作が必要です")));
+    const line = await waitFor("the notification", () => readLogs(home).split("\n").find((l) => l.includes("notification title=「本番」で対応が必要です")));
     const body = /body=(.*)$/.exec(line)[1];
     assert.match(body, /^Zoom で承認解除またはアンインストールされたか、新しいサインインに置き換えられました。Zoom Connections を開いて再接続してください。$/, body);
     const tray = await waitFor("the tray", () => findTray());

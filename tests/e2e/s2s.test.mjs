@@ -54,7 +54,9 @@ describe("a Server-to-Server connection in the window", () => {
     await clickFresh(driver, By, '[data-testid="kind-s2s"]');
     await fillS2s("not-the-secret");
     await clickFresh(driver, By, '[data-testid="create"]');
-    await waitFor("the refusal", async () => (await text('[data-testid="nickname-error"]')).startsWith("Zoom refused the client ID or secret."));
+    // Said under the field it is about (the secret), not under the nickname.
+    await waitFor("the refusal", async () => (await text('[data-testid="s2s-client-secret-error"]')).startsWith("Zoom refused the client ID or secret."));
+    assert.equal(await text('[data-testid="nickname-error"]'), "");
     await shot(driver, "s2s-new-refused.png");
     assert.deepEqual((await invoke(driver, "overview")).connections, []);
 

@@ -97,7 +97,8 @@ describe("scripts use the running app's connections", () => {
     await clickFresh(driver, By, '[data-testid="open-settings"]');
     const url = await driver.wait(until.elementLocated(By.css('[data-testid="webhook-url"]')), 10000);
     await url.sendKeys(hook.url);
-    await clickFresh(driver, By, '[data-testid="save-webhook"]');
+    // The page's one Save saves the webhook typed in Alerts.
+    await clickFresh(driver, By, '[data-testid="save-settings"]');
     await waitFor("the webhook's host", async () => (await text("webhook-current")) === "Alerts go to 127.0.0.1 (JSON).");
     assert.equal(await text("alerts-status"), "Webhook saved.");
     assert.equal(await driver.findElement(By.css('[data-testid="webhook-url"]')).getAttribute("value"), "");

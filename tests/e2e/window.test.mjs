@@ -32,7 +32,7 @@ describe("main window", () => {
     assert.equal(await heading.getText(), "No connections yet");
     const text = await driver.findElement(By.css('[data-testid="empty-state"]')).getText();
     assert.match(text, /A connection links this app to one Zoom account/);
-    assert.match(await driver.findElement(By.css('[data-testid="sandbox-banner"]')).getText(), /Sandbox mode/);
+    assert.match(await driver.findElement(By.css('[data-testid="sandbox-banner"]')).getText(), /^Sandbox: this org's connections go to the built-in Zoom sandbox/);
     assert.equal(await driver.getTitle(), "Zoom Connections");
   });
 
@@ -41,7 +41,7 @@ describe("main window", () => {
     const margin = await driver.wait(until.elementLocated(By.css('[data-testid="margin"]')), 5000);
     assert.equal(await margin.getAttribute("value"), "10");
     assert.equal(await driver.findElement(By.css('[data-testid="launch-at-login"]')).isSelected(), false);
-    assert.match(await driver.findElement(By.css('[data-testid="sandbox-banner"]')).getText(), /Sandbox mode/);
+    assert.match(await driver.findElement(By.css('[data-testid="sandbox-banner"]')).getText(), /^Sandbox: this org's connections go to the built-in Zoom sandbox/);
     const url = await driver.wait(until.elementLocated(By.css('[data-testid="redirect-url"]')), 5000);
     assert.equal(await url.getText(), "zoom-connections://oauth/callback");
     assert.equal(await driver.findElement(By.css('[data-testid="client-id"]')).getAttribute("value"), "sandbox-public");
@@ -58,8 +58,12 @@ describe("main window", () => {
     const sandbox = /sandbox mode: the embedded Zoom sandbox is running url=(\S+)/.exec(readLogs(home))[1];
     assert.equal(opened, `${sandbox}/marketplace/added-apps`);
     assert.match(await (await fetch(opened)).text(), /Added Apps/);
+    // The redirect mode was changed, not saved: Back asks before dropping it.
     await clickFresh(driver, By, '[data-testid="back"]');
+    await driver.wait(until.elementLocated(By.css('[data-testid="unsaved-dialog"]')), 5000);
+    await clickFresh(driver, By, '[data-testid="unsaved-discard"]');
     await driver.wait(until.elementLocated(By.css('[data-testid="empty-state"]')), 5000);
+    assert.equal((await invoke(driver, "overview")).orgs[0].redirect.kind, "deep_link", "nothing was saved");
   });
 
   it("works from the keyboard: Tab to New Connection, Enter opens the dialog on the nickname, Escape closes it", async () => {
