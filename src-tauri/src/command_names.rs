@@ -24,6 +24,7 @@ pub const COMMANDS: &[&str] = &[
     "rename_connection",
     "remove_org",
     "last_borrowed",
+    "broker_socket",
     "remember_view",
     "recall_view",
     "list_users",

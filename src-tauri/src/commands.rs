@@ -264,6 +264,16 @@ pub async fn last_borrowed(engine: State<'_, AppEngine>, id: String) -> CmdResul
     .await
 }
 
+/// Where scripts on this machine reach the broker (the details' `curl` line): the socket the
+/// app, or `serve`, listens on in the broker's directory, if it is there.
+#[tauri::command]
+#[specta::specta]
+pub async fn broker_socket() -> CmdResult<Option<String>> {
+    use zoom_connections_engine::broker::{default_dir, SOCKET_FILE};
+    let socket = default_dir().join(SOCKET_FILE);
+    Ok(socket.exists().then(|| socket.display().to_string()))
+}
+
 /// The last 24 hours of a connection's keepalive events, for the timeline.
 #[tauri::command]
 #[specta::specta]

@@ -59,6 +59,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::rename_connection,
             commands::remove_org,
             commands::last_borrowed,
+            commands::broker_socket,
             view_memory::remember_view,
             view_memory::recall_view,
             users_commands::list_users,

@@ -137,7 +137,14 @@ mod tests {
     use super::*;
 
     fn flow(id: &str) -> FlowStarted {
-        FlowStarted { flow_id: id.into(), authorize_url: format!("https://zoom.example/authorize?{id}"), redirect_uri: "r".into(), expires_at: 0 }
+        FlowStarted {
+            flow_id: id.into(),
+            authorize_url: format!("https://zoom.example/authorize?{id}"),
+            redirect_uri: "r".into(),
+            expires_at: 0,
+            org_id: "sandbox".into(),
+            reconnect_of: None,
+        }
     }
 
     fn view(flow_id: Option<&str>) -> RememberedView {

@@ -124,6 +124,13 @@ async lastBorrowed(id: string) : Promise<Borrowed | null> {
     return await TAURI_INVOKE("last_borrowed", { id });
 },
 /**
+ * Where scripts on this machine reach the broker (the details' `curl` line): the socket the
+ * app, or `serve`, listens on in the broker's directory, if it is there.
+ */
+async brokerSocket() : Promise<string | null> {
+    return await TAURI_INVOKE("broker_socket");
+},
+/**
  * The UI reports where the user is (each page change, details opened, a sign-in started).
  */
 async rememberView(view: RememberedView) : Promise<boolean> {
@@ -267,7 +274,7 @@ webhook: WebhookInfo | null;
  */
 hide_sandbox: boolean }
 /**
- * The last request the broker answered for a connection.
+ * The last request the broker served for a connection.
  */
 export type Borrowed = { 
 /**
@@ -275,13 +282,11 @@ export type Borrowed = {
  */
 at: number; 
 /**
- * The caller's command line as the log has it (redacted there), when the OS told.
+ * Which program asked, never its whole command line: a command line may carry a secret
+ * the log's redaction does not know (`PGPASSWORD=…`, `-u user:pass`), and this goes to the
+ * window. The program's file name, and for an interpreter the script's.
  */
-command: string | null; pid: number | null; 
-/**
- * `GET /v1/connections/…/token`, or the proxied call.
- */
-method: string; path: string }
+program: string | null; pid: number | null }
 export type BulkAction = { action: "activate" } | { action: "deactivate" } | { action: "remove"; mode: RemoveMode } | { action: "update"; changes: UserChanges } | { action: "add_to_group"; group_id: string; group_name: string }
 /**
  * A bulk run stopped: finished, cancelled, or cut off by `error` (then it can be resumed).
@@ -506,7 +511,12 @@ export type FlowStarted = { flow_id: string;
 /**
  * Opened in the system browser; shown so that the user can copy it.
  */
-authorize_url: string; redirect_uri: string; expires_at: number }
+authorize_url: string; redirect_uri: string; expires_at: number; 
+/**
+ * Where it signs in, and which connection it reconnects: the waiting dialog says them,
+ * also when the window is opened again while it waits.
+ */
+org_id: string; reconnect_of: string | null }
 export type HistoryEvent = { at: number; kind: EventKind; 
 /**
  * A human reason, in English with Zoom's details (never a token).

@@ -37,6 +37,22 @@ pub struct CallbackOutcome {
     pub superseded: Option<ConnectionId>,
 }
 
+/// `wanted`, or the first of "wanted (2)", "wanted (3)", … that is not `taken`, shortened to
+/// stay within NICKNAME_MAX characters.
+fn free_nickname(wanted: &str, taken: impl Fn(&str) -> bool) -> String {
+    if !taken(wanted) {
+        return wanted.to_string();
+    }
+    (2..)
+        .map(|n| {
+            let suffix = format!(" ({n})");
+            let head: String = wanted.chars().take(NICKNAME_MAX - suffix.chars().count()).collect();
+            format!("{}{suffix}", head.trim_end())
+        })
+        .find(|candidate| !taken(candidate))
+        .unwrap_or_else(|| wanted.to_string())
+}
+
 fn nickname_error(msg: &str) -> EngineError {
     EngineError::new(ErrorCode::InvalidNickname, msg)
 }
@@ -113,7 +129,7 @@ impl Engine {
                     id: flow_id.clone(),
                     org_id: org.id.clone(),
                     nickname,
-                    reconnect_of,
+                    reconnect_of: reconnect_of.clone(),
                     redirect_uri: redirect_uri.clone(),
                     verifier: request.verifier,
                     created_at: now,
@@ -138,7 +154,7 @@ impl Engine {
             });
         }
         tracing::info!(flow = %flow_id, org = %org.id, "sign-in flow started");
-        Ok(FlowStarted { flow_id, authorize_url: request.url, redirect_uri, expires_at: now + FLOW_LIFETIME })
+        Ok(FlowStarted { flow_id, authorize_url: request.url, redirect_uri, expires_at: now + FLOW_LIFETIME, org_id: org.id.clone(), reconnect_of })
     }
 
     /// Cancels a pending flow (its state stops working; a loopback listener closes).
@@ -148,7 +164,8 @@ impl Engine {
 
     /// Whether a sign-in still waits for Zoom's redirect (the window, opened again, shows it).
     pub fn is_flow_pending(&self, flow_id: &str) -> bool {
-        lock(&self.inner.flows).is_pending(flow_id)
+        let now = self.now();
+        lock(&self.inner.flows).is_pending(flow_id, now)
     }
 
     /// The callback of every redirect mode. Refuses anything that does not match a pending flow
@@ -399,10 +416,16 @@ impl Engine {
                     return Err(EngineError::new(ErrorCode::NotFound, "The org was removed during the sign-in. Nothing was stored."));
                 }
                 let previous = m.connections.iter().find(|c| c.id == stored_id).cloned();
+                // A Rename during the sign-in may have taken the nickname: the new connection
+                // is kept (its grant is live at Zoom now) under the next free one.
+                let nickname = match &previous {
+                    Some(p) => p.nickname.clone(),
+                    None => free_nickname(&nickname, |n| m.connections.iter().any(|c| c.org_id == org_id && c.nickname.eq_ignore_ascii_case(n))),
+                };
                 let fresh = Connection {
                     id: stored_id.clone(),
                     org_id: org_id.clone(),
-                    nickname: previous.as_ref().map_or(nickname, |p| p.nickname.clone()),
+                    nickname,
                     kind: crate::model::ConnectionKind::User,
                     s2s: None,
                     identity: identity.clone(),

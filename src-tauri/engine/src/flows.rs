@@ -48,6 +48,10 @@ pub struct FlowStarted {
     pub authorize_url: String,
     pub redirect_uri: String,
     pub expires_at: i64,
+    /// Where it signs in, and which connection it reconnects: the waiting dialog says them,
+    /// also when the window is opened again while it waits.
+    pub org_id: String,
+    pub reconnect_of: Option<String>,
 }
 
 #[derive(Default)]
@@ -97,8 +101,9 @@ impl Flows {
         expired.iter().filter_map(|s| self.by_state.remove(s)).map(|f| f.id).collect()
     }
 
-    pub fn is_pending(&self, flow_id: &str) -> bool {
-        self.by_state.values().any(|f| f.id == flow_id)
+    /// Pending and not expired: an expired flow waiting to be pruned is not opened again.
+    pub fn is_pending(&self, flow_id: &str, now: i64) -> bool {
+        self.by_state.values().any(|f| f.id == flow_id && now - f.created_at < FLOW_LIFETIME)
     }
 
     pub fn len(&self) -> usize {

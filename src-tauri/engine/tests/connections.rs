@@ -281,6 +281,19 @@ async fn rename_keeps_the_connection_and_follows_the_nickname_rules() {
 }
 
 #[tokio::test]
+async fn a_nickname_renamed_into_during_a_sign_in_is_not_doubled() {
+    let w = World::new().await;
+    let other = w.connect(SANDBOX_ORG_ID, "Other", ADMIN).await.connection;
+    let flow = w.engine.begin_create(SANDBOX_ORG_ID, "Prod").await.unwrap();
+    w.engine.rename(&other.id, "prod").unwrap();
+    let redirect = w.sign_in(&flow, SignIn::password(OWNER)).await;
+    let outcome = w.engine.handle_callback(redirect.as_str()).await.unwrap();
+    // The sign-in is kept (its grant is live at Zoom), under the next free nickname.
+    assert_eq!(outcome.connection.nickname, "Prod (2)");
+    assert_eq!(w.engine.connection(&other.id).unwrap().nickname, "prod");
+}
+
+#[tokio::test]
 async fn delete_revokes_the_grant_at_zoom() {
     let w = World::new().await;
     let c = w.connect(SANDBOX_ORG_ID, "n", OWNER).await.connection;
