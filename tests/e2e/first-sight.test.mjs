@@ -19,8 +19,10 @@ import { authorizeInSandbox } from "./lib/sandbox-user.mjs";
 const LANGS = ["en", "ja"];
 /** The smallest window the app allows (tauri.conf.json, minWidth × minHeight). */
 const SMALLEST = { width: 640, height: 420 };
-/** The longest nickname a connection may have (64 characters). */
-const LONG_NICK = "Contoso production tenant for nightly provisioning and SCIM sync";
+/** The longest nickname a connection may have: 64 characters, and no space to break at. */
+const LONG_NICK = "Contoso-production-tenant-for-nightly-provisioning-and-SCIM-sync";
+const OWNER = "owner@contoso.example";
+const ADMIN = "admin@contoso.example";
 
 describe("the window at first sight", () => {
   let home;
@@ -87,7 +89,7 @@ describe("the window at first sight", () => {
     const opened = openedUrls(home).length;
     await clickFresh(driver, By, '[data-testid="try-sandbox"]');
     assert.match(await text('[data-testid="new-org"]'), /Sandbox \(Sandbox\)/);
-    await (await driver.wait(until.elementLocated(By.css('[data-testid="nickname"]')), 5000)).sendKeys(LONG_NICK);
+    await (await driver.wait(until.elementLocated(By.css('[data-testid="nickname"]')), 5000)).sendKeys("Production");
     await clickFresh(driver, By, '[data-testid="create"]');
     // 6. The waiting dialog: the org, who to sign in as, the time left, Open in browser again.
     await driver.wait(until.elementLocated(By.css('[data-testid="waiting-dialog"]')), 10000);
@@ -158,40 +160,58 @@ describe("the window at first sight", () => {
   });
 
   it("3 and 4. a broken row comes first with its reason on a line of its own, Reconnect primary; nothing overflows the smallest window", async () => {
+    // Made after Production: a Server-to-Server connection (its row has the most words in
+    // Japanese) and the admin's, under the longest nickname.
+    await invoke(driver, "create_s2s_connection", { form: { org_id: "sandbox", nickname: "Provisioning", account_id: "acct_contoso", client_id: "sandbox-s2s" }, clientSecret: "sandbox-s2s-secret" });
+    const flow = await invoke(driver, "begin_connect", { orgId: "sandbox", nickname: LONG_NICK, reconnectOf: null });
+    await signIn(flow.authorize_url, ADMIN);
+    await waitFor("three connections", async () => (await overview()).connections.length === 3);
     // The longest reason the window says: a refresh token that ended 91 days after its sign-in.
     await control(home, "/settings", { refresh_token_lifetime: { seconds: 90 * 86400, from: "grant" } });
     await control(home, "/clock/advance", { seconds: 91 * 86400 });
     await invoke(driver, "run_keepalive_now");
-    const long = (await overview()).connections.find((c) => c.nickname === LONG_NICK);
-    await waitFor("the refresh token to be seen ended", async () => (await overview()).connections.find((c) => c.id === long.id).reason?.code === "refresh_expired", 30000);
-    // Then, signed in since: a Server-to-Server connection (its row has the most words in
-    // Japanese) and a healthy one.
-    await invoke(driver, "create_s2s_connection", { form: { org_id: "sandbox", nickname: "Provisioning", account_id: "acct_contoso", client_id: "sandbox-s2s" }, clientSecret: "sandbox-s2s-secret" });
-    const flow = await invoke(driver, "begin_connect", { orgId: "sandbox", nickname: "Admin", reconnectOf: null });
-    await signIn(flow.authorize_url, "admin@contoso.example");
-    await waitFor("three connections", async () => (await overview()).connections.length === 3);
+    const byNick = async (nick) => (await overview()).connections.find((c) => c.nickname === nick);
+    await waitFor("both grants to be seen ended", async () => (await byNick(LONG_NICK)).reason?.code === "refresh_expired" && (await byNick("Production")).reason?.code === "refresh_expired", 30000);
+    // Production signs in again: the broken one left is the last in the engine's order.
+    const production = await byNick("Production");
+    const again = await invoke(driver, "begin_connect", { orgId: "sandbox", nickname: "Production", reconnectOf: production.id });
+    await signIn(again.authorize_url, OWNER);
+    await waitFor("Production to work again", async () => (await byNick("Production")).status === "active");
+    const long = await byNick(LONG_NICK);
+    assert.equal((await overview()).connections.at(-1).id, long.id, "the engine lists it last");
     await driver.manage().window().setRect(SMALLEST);
     for (const lang of LANGS) {
       await setLanguage(lang);
-      await driver.executeScript("const s = document.querySelector('#org'); s.value = 'sandbox'; s.dispatchEvent(new Event('change', { bubbles: true }));");
-      await driver.wait(until.elementLocated(By.css(`tr[data-reason-of="${long.id}"]`)), 10000);
-      const rows = await driver.executeScript("return [...document.querySelectorAll('tbody tr')].map((r) => r.dataset.connection ?? 'reason:' + r.dataset.reasonOf)");
-      assert.deepEqual(rows.slice(0, 2), [long.id, `reason:${long.id}`], "the broken row first, its reason right under it");
-      const heads = await driver.executeScript("return [...document.querySelectorAll('thead th')].map((th) => th.textContent)");
-      assert.deepEqual(heads.slice(3, 5), lang === "en" ? ["Last success", "Next refresh"] : ["前回の成功", "次回の更新"]);
-      assert.match(await text(`tr[data-reason-of="${long.id}"]`), lang === "en" ? /91 days/ : /91 日/);
-      const primary = await driver.executeScript("return [...document.querySelectorAll('[data-action=reconnect].primary, [data-action=rotate-secret].primary')].map((b) => b.dataset.id)");
-      assert.deepEqual(primary, [long.id], "Reconnect is primary only where it is needed");
-      const { width } = await driver.executeScript("return { width: window.innerWidth }");
-      assert.ok(width <= SMALLEST.width, `the window is at its smallest (${width})`);
-      assert.deepEqual(await overflow(), { page: 0, table: 0, outside: [] }, `${lang}: nothing wider than the window`);
-      await state(`${lang}-smallest-broken`);
+      for (const view of ["sandbox", "__all__"]) {
+        await driver.executeScript(`const s = document.querySelector('#org'); s.value = '${view}'; s.dispatchEvent(new Event('change', { bubbles: true }));`);
+        await driver.wait(until.elementLocated(By.css(`tr[data-reason-of="${long.id}"]`)), 10000);
+        const rows = await driver.executeScript("return [...document.querySelectorAll('tbody tr')].map((r) => r.dataset.connection ?? 'reason:' + r.dataset.reasonOf)");
+        assert.deepEqual(rows.slice(0, 2), [long.id, `reason:${long.id}`], "the broken row first, its reason right under it");
+        const heads = await driver.executeScript("return [...document.querySelectorAll('thead th')].map((th) => th.textContent)");
+        assert.deepEqual(heads.slice(3, 5), lang === "en" ? ["Last success", "Next refresh"] : ["前回の成功", "次回の更新"]);
+        assert.match(await text(`tr[data-reason-of="${long.id}"]`), lang === "en" ? /91 days/ : /91 日/);
+        const primary = await driver.executeScript("return [...document.querySelectorAll('[data-action=reconnect].primary, [data-action=rotate-secret].primary')].map((b) => b.dataset.id)");
+        assert.deepEqual(primary, [long.id], "Reconnect is primary only where it is needed");
+        const { width } = await driver.executeScript("return { width: window.innerWidth }");
+        assert.ok(width <= SMALLEST.width, `the window is at its smallest (${width})`);
+        assert.deepEqual(await overflow(), { page: 0, table: 0, outside: [] }, `${lang}, ${view}: nothing wider than the window`);
+        await state(`${lang}-smallest-broken-${view === "__all__" ? "all-orgs" : "sandbox"}`);
+      }
+      // 7. From the Zoom org, the broken connection of the sandbox is not out of sight.
+      await driver.executeScript("const s = document.querySelector('#org'); s.value = 'contoso'; s.dispatchEvent(new Event('change', { bubbles: true }));");
+      const elsewhere = await driver.wait(until.elementLocated(By.css('[data-testid="attention-elsewhere"]')), 5000);
+      assert.match(await elsewhere.getText(), lang === "en" ? /in other orgs: 1\./ : /ほかの Org に、対応が必要な接続が 1 件あります/);
+      const option = await driver.executeScript("return document.querySelector('#org option[value=sandbox]').textContent");
+      assert.match(option, lang === "en" ? /needs attention: 1$/ : /要対応 1 件$/);
+      await state(`${lang}-attention-elsewhere`);
+      await clickFresh(driver, By, '[data-testid="show-all-orgs"]');
+      await driver.wait(until.elementLocated(By.css(`tr[data-reason-of="${long.id}"]`)), 5000);
     }
     await setLanguage("en");
   });
 
   it("5. the delete dialog names the org and the Zoom user, warns about scripts with the last borrow, and says what its button does", async () => {
-    const admin = (await overview()).connections.find((c) => c.nickname === "Admin");
+    const admin = (await overview()).connections.find((c) => c.nickname === "Production");
     // A script borrows its token through the running app's broker.
     const lent = cli("token", admin.id);
     assert.equal(lent.status, 0, lent.stderr);
@@ -200,9 +220,11 @@ describe("the window at first sight", () => {
       await clickFresh(driver, By, `[data-action="delete"][data-id="${admin.id}"]`);
       await driver.wait(until.elementLocated(By.css('[data-testid="delete-dialog"]')), 5000);
       const who = await text('[data-testid="delete-who"]');
-      assert.equal(who, lang === "en" ? "“Admin” in the org Sandbox, signed in to Zoom as admin@contoso.example." : "Org「Sandbox」の「Admin」（Zoom ユーザー：admin@contoso.example）");
+      assert.equal(who, lang === "en" ? "“Production” in the org Sandbox, signed in to Zoom as owner@contoso.example." : "Org「Sandbox」の「Production」（Zoom ユーザー：owner@contoso.example）");
       assert.match(await text('[data-testid="delete-scripts"]'), lang === "en" ? /Scripts and scheduled jobs that use this connection stop working/ : /スクリプトやスケジュールされたジョブは動かなくなります/);
-      await driver.wait(async () => /zoom-connections token/.test(await text('[data-testid="delete-borrowed"]')), 5000);
+      // Which program, never its arguments (a command line may carry a secret).
+      await driver.wait(async () => (await text('[data-testid="delete-borrowed"]')).includes(lang === "en" ? "just now: zoom-connections." : "たった今です（zoom-connections）"), 5000);
+      assert.doesNotMatch(await text('[data-testid="delete-borrowed"]'), new RegExp(admin.id));
       assert.equal(await text('[data-testid="confirm-delete"]'), lang === "en" ? "Delete connection" : "削除する");
       await state(`${lang}-delete`);
       // Zoom cannot be reached: why, and Try again first.
@@ -221,25 +243,36 @@ describe("the window at first sight", () => {
     await setLanguage("en");
   });
 
-  it("6. Reconnect says which Zoom user to sign in as; Reconnect all broken goes through them", async () => {
+  it("6. Reconnect says which Zoom user to sign in as; Reconnect all broken goes through them one after the other", async () => {
     const long = (await overview()).connections.find((c) => c.nickname === LONG_NICK);
     await control(home, "/settings", { refresh_token_lifetime: null });
     for (const lang of LANGS) {
       await setLanguage(lang);
       await clickFresh(driver, By, `[data-action="reconnect"][data-id="${long.id}"]`);
       await driver.wait(until.elementLocated(By.css('[data-testid="sign-in-as"]')), 10000);
-      assert.match(await text('[data-testid="sign-in-as"]'), /owner@contoso\.example/);
+      assert.match(await text('[data-testid="sign-in-as"]'), /admin@contoso\.example/);
+      assert.match(await text('[data-testid="time-left"]'), lang === "en" ? /^Time left to sign in: (10:00|9:[0-5]\d)$/ : /^サインインの残り時間：(10:00|9:[0-5]\d)$/);
       await state(`${lang}-reconnect-waiting`);
       await clickFresh(driver, By, '[data-testid="cancel-flow"]');
       await noDialog();
     }
     await setLanguage("en");
+    // A second broken one: Production uninstalled in Zoom.
+    const production = (await overview()).connections.find((c) => c.nickname === "Production");
+    await control(home, "/uninstall", { email: OWNER, client_id: "sandbox-public" });
+    await invoke(driver, "run_keepalive_now");
+    await waitFor("Production to need a reconnect", async () => (await overview()).connections.find((c) => c.id === production.id).status === "needs_reconnect");
+    await driver.wait(async () => (await text('[data-testid="reconnect-all"]')) === "Reconnect all broken (2)", 10000);
     await clickFresh(driver, By, '[data-testid="reconnect-all"]');
-    const url = await (await driver.wait(until.elementLocated(By.css('[data-testid="authorize-url"]')), 10000)).getAttribute("value");
-    assert.match(await text('[data-testid="notice"]'), /^Next: Contoso production tenant.* \(1 of 1\)\.$/);
-    await signIn(url, "owner@contoso.example");
+    for (const [i, [nick, email]] of [["Production", OWNER], [LONG_NICK, ADMIN]].entries()) {
+      await driver.wait(async () => (await text('[data-testid="notice"]')) === `Next: ${nick} (${i + 1} of 2).`, 10000);
+      const url = await (await driver.wait(until.elementLocated(By.css('[data-testid="authorize-url"]')), 10000)).getAttribute("value");
+      assert.match(await text('[data-testid="sign-in-as"]'), new RegExp(email.replace(".", "\\.")));
+      await signIn(url, email);
+      await driver.wait(async () => (await driver.findElements(By.css(`[data-testid="waiting-dialog"] [data-testid="sign-in-as"]`))).length === 0 || !(await text('[data-testid="sign-in-as"]')).includes(email), 10000);
+    }
     await noDialog();
-    await waitFor("the connection to work again", async () => (await overview()).connections.find((c) => c.id === long.id).status === "active");
+    await waitFor("both to work again", async () => (await overview()).connections.every((c) => c.status === "active"));
     assert.equal(await exists('[data-testid="reconnect-all"]'), false);
   });
 
@@ -286,6 +319,7 @@ describe("the window at first sight", () => {
     await driver.manage().window().setRect(SMALLEST);
     for (const lang of LANGS) {
       await setLanguage(lang);
+      await driver.executeScript("const s = document.querySelector('#org'); s.value = 'sandbox'; s.dispatchEvent(new Event('change', { bubbles: true }));");
       await clickFresh(driver, By, '[data-testid="new-connection"]');
       await (await driver.wait(until.elementLocated(By.css('[data-testid="nickname"]')), 5000)).sendKeys("Provisioning 2");
       await clickFresh(driver, By, '[data-testid="kind-s2s"]');
@@ -312,13 +346,13 @@ describe("the window at first sight", () => {
 
   it("10. a message belongs to the action that made it and follows the language", async () => {
     await setLanguage("en");
-    const admin = (await overview()).connections.find((c) => c.nickname === "Admin");
+    const admin = (await overview()).connections.find((c) => c.nickname === "Production");
     await clickFresh(driver, By, `[data-action="test"][data-id="${admin.id}"]`);
-    await driver.wait(async () => /^Admin: SCIM works: \d+ users in the Zoom account\.$/.test(await text('[data-testid="notice"]')), 15000).catch(async () => {
+    await driver.wait(async () => /^Production: SCIM works: \d+ users in the Zoom account\.$/.test(await text('[data-testid="notice"]')), 15000).catch(async () => {
       throw new Error(`the notice says: ${await text('[data-testid="notice"]')}`);
     });
     await setLanguage("ja");
-    await driver.wait(async () => /^「Admin」：SCIM が動作しています：Zoom アカウントのユーザーは \d+ 人です。$/.test(await text('[data-testid="notice"]')), 10000);
+    await driver.wait(async () => /^「Production」：SCIM が動作しています：Zoom アカウントのユーザーは \d+ 人です。$/.test(await text('[data-testid="notice"]')), 10000);
     await state("ja-test-result");
     // The next action replaces it: an earlier result never sits beside a later one.
     await clickFresh(driver, By, `[data-action="delete"][data-id="${admin.id}"]`);
@@ -342,29 +376,30 @@ describe("the window at first sight", () => {
     await clickFresh(driver, By, '[data-testid="test-all"]');
     await driver.wait(async () => /^Tested 2: 2 passed, 0 failed\.$/.test(await text('[data-testid="notice"]')), 30000);
     // Details: who, the lines to use it from a script (by id: a rename keeps them), the last borrow.
-    const admin = (await overview()).connections.find((c) => c.nickname === "Admin");
+    const admin = (await overview()).connections.find((c) => c.nickname === "Production");
     await clickFresh(driver, By, `[data-action="details"][data-id="${admin.id}"]`);
     await driver.wait(until.elementLocated(By.css('[data-testid="use-line-0"]')), 5000);
     assert.equal(await text('[data-testid="use-line-0"]'), `zoom-connections exec ${admin.id} -- ./your-script`);
-    assert.match(await text('[data-testid="borrowed"]'), /zoom-connections token/);
-    assert.match(await text('[data-testid="details"]'), /Role\s*Admin/);
+    assert.match(await text('[data-testid="borrowed"]'), /: zoom-connections$/);
+    assert.match(await text('[data-testid="details"]'), /Role\s*Owner/);
     await state("en-details");
     await clickFresh(driver, By, '[data-testid="rename"]');
     const field = await driver.wait(until.elementLocated(By.css('[data-testid="rename-nickname"]')), 5000);
     await field.clear();
-    await field.sendKeys("Admin renamed");
+    await field.sendKeys("Production renamed");
     await clickFresh(driver, By, '[data-testid="save-rename"]');
-    await waitFor("the rename", async () => (await overview()).connections.find((c) => c.id === admin.id).nickname === "Admin renamed");
-    await driver.wait(async () => (await text('[data-testid="notice"]')) === "Renamed to “Admin renamed”.", 5000);
+    await waitFor("the rename", async () => (await overview()).connections.find((c) => c.id === admin.id).nickname === "Production renamed");
+    await driver.wait(async () => (await text('[data-testid="notice"]')) === "Renamed to “Production renamed”.", 5000);
     // The curl line in details works as it reads, after the rename too (it names the id).
     const line = await text('[data-testid="use-line-1"]');
     const curl = spawnSync("sh", ["-c", line.replace(/^curl /, "curl -sS -w '\\n%{http_code}' ")], { env: home.env, encoding: "utf8" });
     assert.equal(curl.status, 0, curl.stderr);
     const [body, status] = [curl.stdout.slice(0, curl.stdout.lastIndexOf("\n")), curl.stdout.slice(curl.stdout.lastIndexOf("\n") + 1)];
     assert.equal(status, "200", `${line}: ${curl.stdout}`);
-    assert.equal(JSON.parse(body).email, "admin@contoso.example");
+    assert.equal(JSON.parse(body).email, OWNER);
     // Delete an org: the empty Zoom org goes, with its settings.
     await clickFresh(driver, By, '[data-testid="open-settings"]');
+    await driver.wait(until.elementLocated(By.css('[data-testid="settings-org-picker"]')), 10000);
     await driver.executeScript("const s = document.querySelector('#settings-org-picker'); s.value = 'contoso'; s.dispatchEvent(new Event('change', { bubbles: true }));");
     await clickFresh(driver, By, '[data-testid="remove-org"]');
     await driver.wait(until.elementLocated(By.css('[data-testid="remove-org-dialog"]')), 5000);

@@ -142,14 +142,14 @@ describe("connections page", () => {
     const select = root.querySelector<HTMLSelectElement>('[data-testid="org"]')!;
     // Several orgs: all of them at first; each org says its kind and what needs attention.
     expect(select.value).toBe("__all__");
-    expect([...select.options].map((o) => o.textContent)).toEqual(["All orgs", "Sandbox (Sandbox)", "Contoso (Zoom) — 1 need attention"]);
+    expect([...select.options].map((o) => o.textContent)).toEqual(["All orgs", "Sandbox (Sandbox)", "Contoso (Zoom) — needs attention: 1"]);
     expect(root.querySelector('[data-testid="sandbox-banner"]')).toBeNull();
     expect(names()).toEqual(["Real", "Production", "Preview"]);
     select.value = "sandbox";
     select.dispatchEvent(new Event("change", { bubbles: true }));
     expect(names()).toEqual(["Production", "Preview"]);
     expect(root.querySelector('[data-testid="sandbox-banner"]')).not.toBeNull();
-    expect(root.querySelector('[data-testid="attention-elsewhere"]')?.textContent).toContain("Other orgs have 1 connection(s) that need attention.");
+    expect(root.querySelector('[data-testid="attention-elsewhere"]')?.textContent).toContain("Connections that need attention in other orgs: 1.");
     const search = root.querySelector<HTMLInputElement>('[data-testid="search"]')!;
     search.value = "ADMIN@";
     search.dispatchEvent(new Event("input", { bubbles: true }));
@@ -166,6 +166,37 @@ describe("connections page", () => {
     only.checked = true;
     only.dispatchEvent(new Event("change", { bubbles: true }));
     expect(names()).toEqual(["Real"]);
+  });
+
+  it("a superseded row's way out is Delete, not Reconnect; Reconnect all leaves it out", async () => {
+    shell(() => ({
+      orgs: [sandboxOrg],
+      connections: [connection({ id: "c1", status: "superseded", status_reason: "replaced" }), connection({ id: "c2", nickname: "Broken", status: "needs_reconnect", status_reason: "gone" })],
+      warning: null,
+      now, sandbox_now: now,
+    }));
+    const root = document.createElement("div");
+    await mount(root, ["en-US"]);
+    const button = (action: string, id: string) => root.querySelector(`[data-action="${action}"][data-id="${id}"]`)!;
+    expect(button("delete", "c1").classList.contains("primary")).toBe(true);
+    expect(button("reconnect", "c1").classList.contains("primary")).toBe(false);
+    expect(button("reconnect", "c2").classList.contains("primary")).toBe(true);
+    expect(root.querySelector('[data-testid="reconnect-all"]')?.textContent).toBe("Reconnect all broken (1)");
+  });
+
+  it("all orgs with no connection yet: the Zoom org's words and next step, not the sandbox's", async () => {
+    const zoomOrg = { ...sandboxOrg, id: "contoso", name: "Contoso", sandbox: false, client_id: "real" };
+    shell(() => ({ orgs: [sandboxOrg, zoomOrg], connections: [], warning: null, now, sandbox_now: now }));
+    const root = document.createElement("div");
+    await mount(root, ["en-US"]);
+    expect(root.querySelector<HTMLSelectElement>('[data-testid="org"]')!.value).toBe("__all__");
+    expect(root.querySelector('[data-testid="empty-org"]')?.textContent).toBe("No connections in “Contoso” yet. New Connection opens Zoom's sign-in: sign in as an Owner or Admin of the Zoom account.");
+    expect(root.querySelector('[data-testid="try-sandbox"]')).toBeNull();
+    expect(root.querySelector('[data-testid="sandbox-banner"]')).toBeNull();
+    (root.querySelector('[data-testid="empty-new"]') as HTMLElement).click();
+    // New Connection from all orgs goes to the Zoom org by default.
+    expect(document.querySelector<HTMLSelectElement>('[data-testid="new-org"]')!.value).toBe("contoso");
+    document.querySelectorAll("dialog").forEach((d) => d.close());
   });
 
   it("measures relative times against the engine's clock (it runs ahead when on the sandbox's time)", async () => {

@@ -14,6 +14,9 @@ export const ALL_ORGS = "__all__";
 
 /** A connection that only the user can fix (the tray counts these). */
 export const needsUser = (c: Connection): boolean => c.status === "needs_reconnect" || c.status === "superseded";
+/** One a Reconnect fixes. Not a superseded one: its Zoom user has a newer connection, which a
+ * sign-in here would supersede in turn; Delete is its way out. */
+export const needsReconnect = (c: Connection): boolean => c.status === "needs_reconnect";
 /** What the needs-attention filter and the badges count: broken, or failing and retrying. */
 export const needsAttention = (c: Connection): boolean => needsUser(c) || c.status === "retrying";
 
@@ -23,10 +26,12 @@ export function sortForAttention(connections: Connection[]): Connection[] {
   return connections.map((c, i) => [c, i] as const).sort(([a, i], [b, j]) => rank(a) - rank(b) || i - j).map(([c]) => c);
 }
 
-/** The orgs the window shows: the built-in sandbox left out when the user hid it and a Zoom org exists. */
+/** The orgs the window shows: the built-in sandbox left out when the user hid it and a Zoom org
+ * exists — unless one of its connections needs attention (the tray counts it: so does the list). */
 export function visibleOrgs(overview: Overview, hideSandbox: boolean): Org[] {
   const real = overview.orgs.some((o) => !o.sandbox);
-  return overview.orgs.filter((o) => !(o.sandbox && hideSandbox && real));
+  const troubled = (o: Org) => overview.connections.some((c) => c.org_id === o.id && needsAttention(c));
+  return overview.orgs.filter((o) => !(o.sandbox && hideSandbox && real && !troubled(o)));
 }
 
 export function orgKind(t: Catalog, org: Org): string {
@@ -90,13 +95,14 @@ function rows(v: TableView, c: Connection, columns: number): HTMLElement[] {
       h(
         "div",
         { class: "actions" },
-        // Reconnect is the row's primary button only when the connection needs it.
+        // Reconnect is the row's primary button only when the connection needs it; a superseded
+        // one's is Delete (its Zoom user has a newer connection).
         s2s
           ? actionButton(t.actionRotateSecret, t.ariaRotateSecret, "rotate-secret", c, broken)
-          : actionButton(t.actionReconnect, t.ariaReconnect, "reconnect", c, broken),
+          : actionButton(t.actionReconnect, t.ariaReconnect, "reconnect", c, needsReconnect(c)),
         actionButton(t.actionUsers, t.ariaUsers, "users", c),
         actionButton(t.actionTest, t.ariaTest, "test", c),
-        actionButton(t.actionDelete, t.ariaDelete, "delete", c),
+        actionButton(t.actionDelete, t.ariaDelete, "delete", c, c.status === "superseded"),
       ),
     ),
   );
@@ -160,6 +166,12 @@ export interface PageState {
   tests: Record<string, TestOutcome>;
   search: string;
   attentionOnly: boolean;
+  /** Test all is running (its button waits). */
+  testingAll: boolean;
+  /** The connection whose `borrowed` was read (it is read again only when details change). */
+  borrowedFor: string | null;
+  /** Where scripts reach the broker (read with `borrowed`). */
+  socket: string | null;
 }
 
 export interface TestOutcome {
@@ -176,11 +188,12 @@ export function nowMsFor(overview: Overview, orgId: string): number {
   return (sandbox ? overview.sandbox_now : overview.now) * 1000;
 }
 
-/** The org a new connection goes to: the one on screen, or in the all-orgs view the first org
- * shown (the dialog lets the user pick another). */
+/** The org a new connection (or Settings) goes to: the one on screen, or in the all-orgs view the
+ * first Zoom org, else the sandbox (the dialog lets the user pick another). */
 export function orgForNew(state: PageState): string {
   if (state.orgId !== ALL_ORGS) return state.orgId;
-  return visibleOrgs(state.overview, state.hideSandbox)[0]?.id ?? "";
+  const orgs = visibleOrgs(state.overview, state.hideSandbox);
+  return (orgs.find((o) => !o.sandbox) ?? orgs[0])?.id ?? "";
 }
 
 function matches(c: Connection, org: Org | undefined, query: string): boolean {
@@ -213,7 +226,7 @@ export function renderConnectionsPage(t: Catalog, lang: Language, state?: PageSt
   const listed = inView.filter((c) => (!state.attentionOnly || needsAttention(c)) && matches(c, orgById(c.org_id), state.search));
   const attentionIn = (orgId: string) => state.overview.connections.filter((c) => c.org_id === orgId && needsAttention(c)).length;
   const elsewhere = all ? 0 : orgs.filter((o) => o.id !== state.orgId).reduce((n, o) => n + attentionIn(o.id), 0);
-  const broken = inView.filter(needsUser);
+  const broken = inView.filter(needsReconnect);
 
   const orgOption = (value: string, label: string) => {
     const opt = h("option", { value }, label) as HTMLOptionElement;
@@ -267,7 +280,7 @@ export function renderConnectionsPage(t: Catalog, lang: Language, state?: PageSt
             { class: "list-tools" },
             search,
             h("div", { class: "field-check" }, attention, h("label", { for: "attention-only" }, t.filterAttention)),
-            h("button", { type: "button", "data-action": "test-all", "data-testid": "test-all" }, t.testAll),
+            h("button", { type: "button", "data-action": "test-all", "data-testid": "test-all", ...(state.testingAll ? { disabled: "" } : {}) }, t.testAll),
             ...(broken.length
               ? [h("button", { type: "button", "data-action": "reconnect-all", "data-testid": "reconnect-all" }, fill(t.reconnectAll, { n: String(broken.length) }))]
               : []),
@@ -289,7 +302,7 @@ export function renderConnectionsPage(t: Catalog, lang: Language, state?: PageSt
     "div",
     { id: "listing" },
     inView.length === 0
-      ? emptyState(t, org, orgs)
+      ? emptyState(t, all ? orgs.find((o) => !o.sandbox) : org, orgs)
       : listed.length === 0
         ? h("p", { class: "empty-filter", "data-testid": "no-match" }, t.emptyNoMatch)
         : table(view, listed),
@@ -352,5 +365,5 @@ function details(t: Catalog, lang: Language, state: PageState): HTMLElement[] {
   const conn = state.overview.connections.find((c) => c.id === state.detailsId);
   if (!conn) return [];
   const org = state.overview.orgs.find((o) => o.id === conn.org_id);
-  return [renderDetails(t, lang, conn, org, state.history, nowMsFor(state.overview, conn.org_id), state.tests[conn.id], state.borrowed)];
+  return [renderDetails(t, lang, conn, org, state.history, nowMsFor(state.overview, conn.org_id), state.tests[conn.id], state.borrowed, state.socket)];
 }

@@ -19,6 +19,7 @@ export function renderDetails(
   nowMs: number,
   test?: TestOutcome,
   borrowed: Borrowed | null = null,
+  socket: string | null = null,
 ): HTMLElement {
   const expiresIn = conn.access_expires_at - nowMs / 1000;
   const mayEnd = refreshMayEndAt(conn, nowMs);
@@ -68,14 +69,14 @@ export function renderDetails(
         h(
           "span",
           { "data-testid": "borrowed" },
-          borrowed ? fill(t.detailsBorrowedValue, { when: relativeTime(borrowed.at, Date.now(), lang), command: borrowed.command ?? `${borrowed.method} ${borrowed.path}` }) : t.detailsNeverBorrowed,
+          borrowed ? fill(t.detailsBorrowedValue, { when: relativeTime(borrowed.at, Date.now(), lang), program: borrowed.program ?? t.unknownProgram }) : t.detailsNeverBorrowed,
         ),
       ),
     ),
     h("div", { class: "actions details-actions" }, h("button", { type: "button", "data-action": "rename", "data-id": conn.id, "data-testid": "rename" }, t.actionRename)),
     h("h3", {}, t.detailsUse),
     h("p", { class: "hint" }, t.detailsUseHelp),
-    ...scriptLines(conn).map((line, i) => copyLine(t, line, `use-line-${i}`)),
+    ...scriptLines(conn, socket).map((line, i) => copyLine(t, line, `use-line-${i}`)),
     h("h3", {}, t.timelineTitle),
     renderTimeline(t, lang, history, nowMs),
     renderLegend(t),
@@ -100,12 +101,12 @@ export function refreshMayEndAt(conn: Connection, nowMs: number): number | null 
 const shellQuote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`);
 
 /** How a script uses this connection (docs/cli.md, exec and The broker): by id, which a Rename
- * does not change. */
-export function scriptLines(conn: Connection): string[] {
+ * does not change; the proxy's line only where the broker's socket is (the shell says where). */
+export function scriptLines(conn: Connection, socket: string | null): string[] {
   const probe = conn.kind === "server_to_server" ? "v2/users?page_size=1" : "v2/users/me";
   return [
     `zoom-connections exec ${shellQuote(conn.id)} -- ./your-script`,
-    `curl --unix-socket "$XDG_RUNTIME_DIR/zoom-connections/broker.sock" 'http://localhost/zoom/${conn.id}/${probe}'`,
+    ...(socket ? [`curl --unix-socket ${shellQuote(socket)} 'http://localhost/zoom/${conn.id}/${probe}'`] : []),
   ];
 }
 

@@ -238,6 +238,7 @@ describe("a Server-to-Server connection", () => {
     const list: Connection[] = [];
     const calls = shell(list, {
       create_s2s_connection: (a) => {
+        if ((a.form as { account_id: string }).account_id === "taken") throw { code: "account_in_other_org", message: "English text", reason: null };
         if (a.clientSecret !== "right") throw { code: "zoom_invalid_client", message: "English text", reason: "client_refused" };
         created += 1;
         const c: Connection = { ...conn("c9", "Provisioning"), kind: "server_to_server", s2s: { client_id: "s2s", account_id: "acct" } };
@@ -268,6 +269,13 @@ describe("a Server-to-Server connection", () => {
     expect(q("s2s-client-secret-error").textContent).toBe(en.s2sClientRefused);
     expect(q("s2s-client-secret").getAttribute("aria-invalid")).toBe("true");
     expect(q("s2s-account-id-error").textContent).toBe("");
+    // An account connected in another org: said under the account ID.
+    q("s2s-account-id").value = "taken";
+    click(q("create"));
+    for (let i = 0; i < 5; i++) await tick();
+    expect(q("s2s-account-id-error").textContent).toBe(en.errorAccountInOtherOrg);
+    expect(q("s2s-client-secret-error").textContent).toBe("");
+    q("s2s-account-id").value = " acct ";
     expect(created).toBe(0);
     q("s2s-client-secret").value = "right";
     click(q("create"));

@@ -82,7 +82,7 @@ export function openDeleteDialog(t: Catalog, lang: Language, conn: Connection, o
   // From the broker's audit log: which script will stop working, if one used it.
   void ipc.lastBorrowed(conn.id).then(
     (b) => {
-      borrowed.textContent = b ? fill(t.deleteLastBorrowed, { when: relativeTime(b.at, Date.now(), lang), command: b.command ?? `${b.method} ${b.path}` }) : t.deleteNeverBorrowed;
+      borrowed.textContent = b ? fill(t.deleteLastBorrowed, { when: relativeTime(b.at, Date.now(), lang), program: b.program ?? t.unknownProgram }) : t.deleteNeverBorrowed;
     },
     () => undefined,
   );
@@ -148,7 +148,8 @@ export function openRenameDialog(t: Catalog, conn: Connection, existing: Connect
     }
   }, { class: "primary", "data-testid": "save-rename" });
   input.addEventListener("keydown", (e) => {
-    if (e.key === "Enter") save.click();
+    // Not the Enter that ends an input method's composition (Japanese is typed that way).
+    if (e.key === "Enter" && !e.isComposing && e.keyCode !== 229) save.click();
   });
   dialog = modal(
     fill(t.renameTitle, { name: conn.nickname }),

@@ -75,6 +75,7 @@ export const ipc = {
   renameConnection: commands.renameConnection,
   removeOrg: commands.removeOrg,
   lastBorrowed: commands.lastBorrowed,
+  brokerSocket: commands.brokerSocket,
   listUsers: commands.listUsers,
   listGroups: commands.listGroups,
   getUser: commands.getUser,

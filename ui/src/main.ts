@@ -1,5 +1,5 @@
 import { getVersion } from "@tauri-apps/api/app";
-import { ALL_ORGS, needsUser, orgForNew, renderConnectionsPage, renderFooter, renderListing, visibleOrgs, type Notice, type PageState } from "./connections-page";
+import { ALL_ORGS, needsReconnect, orgForNew, renderConnectionsPage, renderFooter, renderListing, visibleOrgs, type Notice, type PageState } from "./connections-page";
 import { openDeleteDialog, openRenameDialog } from "./dialogs";
 import { catalogs, errorMessage, fill, pickLanguage, testText, warningText, type Catalog, type Language } from "./i18n";
 import { asEngineError, ipc, type AppSettings, type Connection, type OrgSettings, type RememberedView } from "./ipc";
@@ -76,7 +76,10 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
       state.detailsId = conn.id;
       await load();
     }
-    if (flow) resumeWaiting(t(), flow, created, { org: state.overview.orgs.find((o) => o.id === state?.orgId) });
+    if (flow) {
+      const { orgs, connections } = state.overview;
+      resumeWaiting(t(), flow, created, { org: orgs.find((o) => o.id === flow.org_id), reconnectOf: connections.find((c) => c.id === flow.reconnect_of) });
+    }
     else if (ended) showFlowEnded(ended, created, notice);
     remember();
   };
@@ -116,26 +119,34 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
           settings = next;
           lang = pickLanguage(next.language, locales);
           if (state) state.hideSandbox = next.hide_sandbox ?? false;
-          // Drawn again only when what is drawn changed (the language; an org just added gets
-          // its guide's last steps): otherwise what the user is looking at stays as it is.
-          if (before?.language !== next.language || before?.hide_sandbox !== next.hide_sandbox || added) {
-            settingsSaid = said;
-            void openOrg(orgView?.org.id ?? null).then(() => (settingsSaid = undefined));
-          }
+          // Drawn again only when what is drawn changed: an org just added gets its guide's
+          // last steps (loaded again, with its id); a new language or the sandbox shown or not
+          // redraws the same forms. Otherwise what the user is looking at stays as it is.
+          settingsSaid = said;
+          if (added) void openOrg(orgView?.org.id ?? null).then(() => (settingsSaid = undefined));
+          else if (before?.language !== next.language || before?.hide_sandbox !== next.hide_sandbox) {
+            render();
+            settingsSaid = undefined;
+          } else settingsSaid = undefined;
         },
         remember: (next) => {
           settings = next;
         },
         openOrg: (id) => void openOrg(id).then(() => (root.querySelector("#settings-org-picker") as HTMLElement | null)?.focus()),
-        connectFromGuide: (id) => connectFromGuide(id),
-        orgRemoved: (org) => {
-          if (state) state.notice = (c) => fill(c.orgRemoved, { name: org.name });
-          void openOrg(state?.overview.orgs.find((o) => o.id !== org.id)?.id ?? null);
-        },
+        // Both leave the page: unsaved changes are asked about first.
+        connectFromGuide: (id) => settingsView?.leave(() => connectFromGuide(id)),
+        orgRemoved: (org) =>
+          settingsView?.leave(() => {
+            settingsSaid = fill(t().orgRemoved, { name: org.name });
+            void openOrg(state?.overview.orgs.find((o) => o.id !== org.id)?.id ?? null).then(() => (settingsSaid = undefined));
+          }),
         back: () => goBack(),
       });
       page = settingsView.element;
     } else page = renderConnectionsPage(t(), lang, state);
+    // The search field being typed in stays the same element (a redraw by an event must not end
+    // an input method's composition, as Japanese is typed).
+    if (focused instanceof HTMLInputElement && focused.id === "search") page.querySelector("#search")?.replaceWith(focused);
     root.replaceChildren(page, renderFooter(t(), version));
     if (key) {
       const again = root.querySelector(key) as HTMLElement | null;
@@ -151,24 +162,38 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
       orgView = { org, client_secret_saved: false, redirect_url: redirectUrlFor(org.redirect.kind, "") };
     } else {
       await load();
-      orgView = await ipc.orgSettings(orgId).catch(() => undefined);
+      const org = blankOrg(state?.overview.orgs ?? []);
+      // An org that is not there (removed meanwhile) shows a blank one to add, never nothing.
+      orgView = await ipc.orgSettings(orgId).catch(() => ({ org, client_secret_saved: false, redirect_url: redirectUrlFor(org.redirect.kind, "") }));
     }
     render();
   };
+  /** Counts loads: only the newest one's answers are drawn (an older one may land last). */
+  let loads = 0;
   const load = async () => {
+    const seq = ++loads;
     try {
       const [overview, current] = await Promise.all([ipc.overview(), ipc.settings()]);
+      // The details shown now; their history, and the last borrow only when they changed (it
+      // reads the broker's audit log).
+      const wanted = state?.detailsId && overview.connections.some((c) => c.id === state!.detailsId) ? state.detailsId : null;
+      const history = wanted ? await ipc.connectionHistory(wanted).catch(() => []) : [];
+      const fresh = wanted !== null && wanted !== state?.borrowedFor;
+      const borrowed = fresh ? await ipc.lastBorrowed(wanted).catch(() => null) : null;
+      const socket = fresh ? await ipc.brokerSocket().catch(() => null) : null;
+      if (seq !== loads) return;
+      // Everything the user may have changed meanwhile is read now, after the answers came.
       settings = current;
       lang = pickLanguage(current.language, locales);
       setEngineClock(overview.now);
       const hideSandbox = current.hide_sandbox ?? false;
       const shown = visibleOrgs(overview, hideSandbox);
       // The org the user picked stays on screen while it is shown; otherwise the default follows
-      // the orgs (a second org appearing shows all of them).
+      // the orgs (several: all of them, so that nothing broken is out of sight).
       const keep = state?.orgPicked && (state.orgId === ALL_ORGS ? shown.length > 1 : shown.some((o) => o.id === state!.orgId));
-      // Several orgs: all of them at first, so that nothing broken is out of sight.
       const orgId = keep ? state!.orgId : shown.length > 1 ? ALL_ORGS : (shown[0]?.id ?? "");
       const detailsId = state?.detailsId && overview.connections.some((c) => c.id === state!.detailsId) ? state.detailsId : null;
+      const same = detailsId !== null && detailsId === wanted;
       const warning = overview.warning;
       state = {
         overview,
@@ -179,13 +204,17 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
         highlight: state?.highlight ?? null,
         notice: state ? state.notice : warning ? (c: Catalog, l: Language) => warningText(c, l, warning) : null,
         detailsId,
-        history: detailsId ? await ipc.connectionHistory(detailsId).catch(() => []) : [],
-        borrowed: detailsId ? await ipc.lastBorrowed(detailsId).catch(() => null) : null,
+        history: same ? history : [],
+        borrowed: same && fresh ? borrowed : same ? (state?.borrowed ?? null) : null,
+        borrowedFor: same ? detailsId : null,
+        socket: same && fresh ? socket : same ? (state?.socket ?? null) : null,
         tests: state?.tests ?? {},
         search: state?.search ?? "",
         attentionOnly: state?.attentionOnly ?? false,
+        testingAll: state?.testingAll ?? false,
       };
     } catch {
+      if (seq !== loads) return;
       // Without the shell (or before it answers) the page still explains itself.
       state = undefined;
     }
@@ -244,16 +273,34 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
       return false;
     }
   };
-  /** Reconnect every broken connection on screen, one sign-in after the other. */
+  /** Counts the user's actions: a result arriving late is shown only if no action came since
+   * (else it is kept where it belongs, in the details, and the newer action's message stays). */
+  let actions = 0;
+  const ours = () => {
+    const mine = actions;
+    return (text: Notice | null) => {
+      if (mine === actions) notice(text);
+      else if (view !== "settings") render();
+    };
+  };
+  /** Reconnect every broken connection on screen, one sign-in after the other; cancelling one
+   * ends the round. */
   const reconnectAll = (queue: Connection[], done = 0) => {
     const [conn, ...rest] = queue;
     if (!conn) return;
     const total = queue.length + done;
-    notice((c) => fill(c.reconnectAllNext, { name: conn.nickname, done: String(done + 1), n: String(total) }));
+    const said = ours();
+    said((c) => fill(c.reconnectAllNext, { name: conn.nickname, done: String(done + 1), n: String(total) }));
+    let signedIn = false;
     void reconnect(t(), conn, orgOf(conn), (o) => {
+      signedIn = true;
       created(o);
       reconnectAll(rest, done + 1);
-    }, (e) => notice((c) => fill(c.aboutConnection, { name: conn.nickname, text: errorMessage(c, e.code) })));
+    }, (e) => said((c) => fill(c.aboutConnection, { name: conn.nickname, text: errorMessage(c, e.code) }))).then((dialog) =>
+      dialog?.addEventListener("close", () => {
+        if (!signedIn) said(null);
+      }),
+    );
   };
 
   /** The Users view of `conn`, with Back to the connections. */
@@ -276,7 +323,6 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
     if (target.id === "org" && state) {
       state.orgId = target.value;
       state.orgPicked = true;
-      state.notice = null;
       render();
     }
     if (target.id === "attention-only" && state) {
@@ -300,9 +346,13 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
     if (el.dataset.action === "back") return goBack();
     if (!state) return;
     const conn = state.overview.connections.find((c) => c.id === el.dataset.id);
-    // A message belongs to the action that made it: the next action (other than opening
-    // details) replaces it, so an earlier result never sits beside a later one.
-    if (el.dataset.action !== "details") state.notice = null;
+    // A message belongs to the action that made it: the next action replaces it, so an earlier
+    // result never sits beside a later one. Going somewhere (details, Settings, Users, another
+    // org) is not an action: a result still coming shows when the user is back.
+    if (!["details", "settings", "users", "all-orgs", "org-settings", "connect-zoom"].includes(el.dataset.action ?? "")) {
+      state.notice = null;
+      actions++;
+    }
     switch (el.dataset.action) {
       case "details":
         if (!conn) return;
@@ -322,7 +372,8 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
         break;
       case "settings":
         view = "settings";
-        void openOrg(state.orgId).then(() => (root.querySelector("#margin") as HTMLElement | null)?.focus());
+        // From all orgs: the first Zoom org's settings (else the sandbox's), not a new org.
+        void openOrg(orgForNew(state)).then(() => (root.querySelector("#margin") as HTMLElement | null)?.focus());
         break;
       case "org-settings":
         view = "settings";
@@ -346,28 +397,33 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
         break;
       case "test": {
         if (!conn) return;
-        notice((c) => fill(c.aboutConnection, { name: conn.nickname, text: c.testing }));
-        void runTest(conn).then(() => notice((c, l) => fill(c.aboutConnection, { name: conn.nickname, text: state?.tests[conn.id]?.text(c, l) ?? "" })));
+        const said = ours();
+        said((c) => fill(c.aboutConnection, { name: conn.nickname, text: c.testing }));
+        void runTest(conn).then(() => said((c, l) => fill(c.aboutConnection, { name: conn.nickname, text: state?.tests[conn.id]?.text(c, l) ?? "" })));
         break;
       }
       case "test-all": {
+        if (state.testingAll) return;
         const shown = [...root.querySelectorAll<HTMLElement>("tr[data-connection]")].map((r) => r.dataset.connection);
         const all = state.overview.connections.filter((c) => shown.includes(c.id));
+        const said = ours();
         let ok = 0;
-        notice((c) => fill(c.testAllRunning, { done: "0", n: String(all.length) }));
+        state.testingAll = true;
+        said((c) => fill(c.testAllRunning, { done: "0", n: String(all.length) }));
         void (async () => {
           for (const [i, c] of all.entries()) {
             if (await runTest(c)) ok++;
             const done = i + 1;
-            notice((cat) => fill(cat.testAllRunning, { done: String(done), n: String(all.length) }));
+            said((cat) => fill(cat.testAllRunning, { done: String(done), n: String(all.length) }));
           }
-          notice((cat) => fill(cat.testAllDone, { n: String(all.length), ok: String(ok), failed: String(all.length - ok) }));
+          if (state) state.testingAll = false;
+          said((cat) => fill(cat.testAllDone, { n: String(all.length), ok: String(ok), failed: String(all.length - ok) }));
         })();
         break;
       }
       case "reconnect-all": {
         const shown = [...root.querySelectorAll<HTMLElement>("tr[data-connection]")].map((r) => r.dataset.connection);
-        reconnectAll(state.overview.connections.filter((c) => shown.includes(c.id) && needsUser(c)));
+        reconnectAll(state.overview.connections.filter((c) => shown.includes(c.id) && needsReconnect(c)));
         break;
       }
       case "reconnect":

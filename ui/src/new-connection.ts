@@ -60,7 +60,7 @@ function field(id: string, label: string, type: string, describedBy: string): [H
 
 /** Which field a refused Server-to-Server app points at (none: the app itself). */
 function s2sField(e: EngineError): "account" | "client" | null {
-  if (e.reason === "account_unknown") return "account";
+  if (e.reason === "account_unknown" || e.code === "account_in_other_org") return "account";
   if (e.reason === "client_refused" || e.reason === "client_missing") return "client";
   return null;
 }
@@ -189,7 +189,8 @@ export function openNewConnectionDialog(
     }
   };
   input.addEventListener("keydown", (e) => {
-    if (e.key === "Enter") void submit();
+    // Not the Enter that ends an input method's composition (Japanese is typed that way).
+    if (e.key === "Enter" && !e.isComposing && e.keyCode !== 229) void submit();
   });
   dialog = modal(
     t.newConnection,
@@ -281,8 +282,12 @@ function openWaitingDialog(t: Catalog, flow: FlowStarted, done: (o: FlowOutcome)
   const deadlineMs = flow.expires_at * 1000 - engineSkewMs;
   const left = h("p", { class: "hint", "aria-live": "off", "data-testid": "time-left" });
   const tick = () => {
-    left.textContent = fill(t.timeLeft, { time: countdown((deadlineMs - Date.now()) / 1000) });
+    const secs = (deadlineMs - Date.now()) / 1000;
+    // At the deadline the sign-in has expired: said, and nothing left to open again.
+    left.textContent = secs > 0 ? fill(t.timeLeft, { time: countdown(secs) }) : t.errorFlowExpired;
+    if (secs <= 0 && again) again.disabled = true;
   };
+  let again: HTMLButtonElement | undefined;
   tick();
   const timer = setInterval(tick, 1000);
   const url = h("input", { type: "text", readonly: "", value: flow.authorize_url, "aria-label": t.authorizeUrlLabel, "data-testid": "authorize-url", class: "url" }) as HTMLInputElement;
@@ -300,9 +305,14 @@ function openWaitingDialog(t: Catalog, flow: FlowStarted, done: (o: FlowOutcome)
   // Zoom's own page may stop the sign-in (a Member at an admin-managed app, a redirect URL it
   // refuses only after sign-in): nothing then comes back, so the dialog says what that means.
   const ifRefused = h("p", { class: "hint", "data-testid": "waiting-if-refused" }, t.waitingIfRefused);
-  const again = button(t.openAgain, () => {
-    ipc.reopenSignIn(flow.flow_id).catch((e) => (error.textContent = errorMessage(t, asEngineError(e).code)));
+  again = button(t.openAgain, () => {
+    ipc.reopenSignIn(flow.flow_id).catch((e) => {
+      const code = asEngineError(e).code;
+      againError.textContent = code === "flow_expired" ? t.errorFlowExpired : t.openAgainFailed;
+    });
   }, { "data-testid": "open-again" });
+  // Its own line: the flow's outcome (the error line) is not written over.
+  const againError = h("p", { class: "error", role: "alert", "data-testid": "open-again-error" });
   const { org, reconnectOf } = context;
   const where = [
     ...(org ? [h("p", { "data-testid": "waiting-org" }, fill(t.waitingOrg, { org: fill(t.orgOption, { name: org.name, kind: org.sandbox ? t.orgKindSandbox : t.orgKindZoom }) }))] : []),
@@ -311,7 +321,7 @@ function openWaitingDialog(t: Catalog, flow: FlowStarted, done: (o: FlowOutcome)
   ];
   dialog = modal(
     t.waitingTitle,
-    [...where, h("p", {}, t.waitingHelp), h("div", { class: "url-row" }, url, copy), left, ifRefused, error],
+    [...where, h("p", {}, t.waitingHelp), h("div", { class: "url-row" }, url, copy), left, againError, ifRefused, error],
     [cancel, again],
     "waiting-dialog",
   );
@@ -334,6 +344,10 @@ function openWaitingDialog(t: Catalog, flow: FlowStarted, done: (o: FlowOutcome)
         // At a sign-in, a refused grant is a refused code, not a connection to reconnect.
         error.textContent = flowError(t, e);
         cancel.textContent = t.close;
+        // The sign-in has ended: nothing to open again, and no time left to count.
+        if (again) again.disabled = true;
+        clearInterval(timer);
+        left.textContent = "";
       }
     },
     resumed,

@@ -119,6 +119,8 @@ const KIND_LABEL: Record<WebhookKind, "webhookKindSlack" | "webhookKindTeams" | 
 
 export interface AlertsSection extends Section {
   switches(): { notifications: boolean; syslog_alerts: boolean };
+  /** The switches changed (the webhook URL is saved by its own call). */
+  switchesDirty(): boolean;
   /** A webhook URL typed and not yet saved. */
   typedWebhook(): string | null;
   /** After the page's Save: the field emptied, the current webhook said. */
@@ -193,6 +195,7 @@ export function renderAlerts(t: Catalog, settings: AppSettings, remember: (s: Ap
   return {
     element,
     dirty: () => notifications.checked !== saved.notifications || syslog.checked !== saved.syslog || url.value.trim() !== "",
+    switchesDirty: () => notifications.checked !== saved.notifications || syslog.checked !== saved.syslog,
     markSaved: () => {
       saved = { notifications: notifications.checked, syslog: syslog.checked };
     },

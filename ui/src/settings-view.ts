@@ -2,7 +2,7 @@
 // unsaved changes are left behind (Back, another org picked).
 import { button, modal } from "./dialogs";
 import { h } from "./dom";
-import { errorMessage, type Catalog } from "./i18n";
+import { errorMessage, fill, type Catalog } from "./i18n";
 import { asEngineError, ipc, type AppSettings, type Connection, type Org, type OrgSettings, type Overview } from "./ipc";
 import { renderOrgSettings, renderRemoveOrg, renderUninstallHelp } from "./org-settings";
 import { renderAlerts, renderGeneral, type Section } from "./settings-page";
@@ -57,22 +57,32 @@ export function renderSettingsView(t: Catalog, props: SettingsViewProps): Settin
     const next = general.collect(alerts);
     if (!next) return false;
     save.disabled = true;
+    // Each part is marked saved as it is: a later failure leaves only what failed unsaved.
+    let orgSaved = false;
     try {
       if (org?.dirty()) {
         const saved = await org.save();
-        if (!saved) return false;
-        if (orgView && orgView.org.id !== saved.id) props.openOrg(saved.id);
+        if (!saved) {
+          // Said under the org's fields, which may be out of sight: the bar points there.
+          status.textContent = t.saveRefusedOrg;
+          return false;
+        }
+        org.markSaved();
+        orgSaved = true;
       }
       let result = settings;
-      if (general.dirty() || alerts.dirty()) result = await ipc.saveSettings(next);
+      if (general.dirty() || alerts.switchesDirty()) {
+        result = await ipc.saveSettings(next);
+        general.markSaved();
+        alerts.markSaved();
+      }
       const hook = alerts.typedWebhook();
       if (hook) {
         result = await ipc.setAlertWebhook(hook);
         alerts.webhookSaved(result);
       }
-      for (const section of sections) section.markSaved();
       status.textContent = t.savedAll;
-      props.savedSettings(result, t.savedAll, adding);
+      props.savedSettings(result, t.savedAll, adding && orgSaved);
       return true;
     } catch (err) {
       status.textContent = errorMessage(t, asEngineError(err).code);
@@ -106,7 +116,7 @@ export function renderSettingsView(t: Catalog, props: SettingsViewProps): Settin
     "select",
     { id: "settings-org-picker", "data-testid": "settings-org-picker" },
     ...orgs.map((o) => {
-      const opt = h("option", { value: o.id }, `${o.name} (${o.sandbox ? t.orgKindSandbox : t.orgKindZoom})`) as HTMLOptionElement;
+      const opt = h("option", { value: o.id }, fill(t.orgOption, { name: o.name, kind: o.sandbox ? t.orgKindSandbox : t.orgKindZoom })) as HTMLOptionElement;
       opt.selected = o.id === orgView?.org.id;
       return opt;
     }),
@@ -136,7 +146,8 @@ export function renderSettingsView(t: Catalog, props: SettingsViewProps): Settin
             ? [
                 renderCheckSettings(t, orgView.org.id, () => props.connectFromGuide(orgView.org.id)),
                 renderUninstallHelp(t, orgView.org.id),
-                ...(orgView.org.sandbox ? [] : [renderRemoveOrg(t, orgView.org, connections, () => props.orgRemoved(orgView.org))]),
+                // The removed org's form has nothing left to save; the rest is asked about.
+                ...(orgView.org.sandbox ? [] : [renderRemoveOrg(t, orgView.org, connections, () => (org?.markSaved(), props.orgRemoved(orgView.org)))]),
               ]
             : []),
         ]

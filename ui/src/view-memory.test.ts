@@ -16,7 +16,15 @@ afterEach(() => {
 
 const org = sandboxOrg;
 const conn = connection("c1", "Production");
-const flow = { flow_id: "f1", authorize_url: "http://127.0.0.1:1/oauth/authorize?state=s", redirect_uri: "zoom-connections://oauth/callback", expires_at: 0 };
+// Started about five minutes before the window was opened again (its deadline: 10 minutes after).
+const flow = {
+  flow_id: "f1",
+  authorize_url: "http://127.0.0.1:1/oauth/authorize?state=s",
+  redirect_uri: "zoom-connections://oauth/callback",
+  expires_at: Math.floor(Date.now() / 1000) + 300,
+  org_id: "sandbox",
+  reconnect_of: "c1",
+};
 
 /** A shell that recalls `recalled` and records every view the page tells it. */
 function shell(recalled: RecalledView | null, again: RecalledView | null = recalled) {
@@ -69,6 +77,11 @@ describe("the view the window showed", () => {
     const dialog = document.querySelector('[data-testid="waiting-dialog"]') as HTMLDialogElement;
     expect(dialog).not.toBeNull();
     expect((document.querySelector('[data-testid="authorize-url"]') as HTMLInputElement).value).toBe(flow.authorize_url);
+    // The same wait: the time left counts to the flow's own deadline (not 10 minutes again),
+    // and its org and Zoom user are said as when it started.
+    expect(dialog.querySelector('[data-testid="time-left"]')?.textContent).toMatch(/^Time left to sign in: (5:00|4:5\d)$/);
+    expect(dialog.querySelector('[data-testid="waiting-org"]')?.textContent).toBe("Org: Sandbox (Sandbox)");
+    expect(dialog.querySelector('[data-testid="sign-in-as"]')?.textContent).toContain("“Production”");
     expect(last(told)?.flow_id).toBe("f1");
     // Cancelled: the shell hears that nothing waits any more.
     (dialog.querySelector('[data-testid="cancel-flow"]') as HTMLElement).click();
