@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import { By, until } from "selenium-webdriver";
 import { control, ensureArtifacts, freshHome, readLogs, startApp, waitFor } from "./lib/app.mjs";
 import { violations } from "./lib/axe.mjs";
-import { clickFresh, invoke, openSession } from "./lib/driver.mjs";
+import { clickFresh, invoke, openSession, pageReady } from "./lib/driver.mjs";
 import { authorizeInSandbox } from "./lib/sandbox-user.mjs";
 
 describe("accessibility (axe-core, keyboard)", () => {
@@ -22,6 +22,7 @@ describe("accessibility (axe-core, keyboard)", () => {
     session = await openSession(home, 4477);
     driver = session.driver;
     await waitFor("the app to start", () => readLogs(home).includes("sandbox mode"));
+    await pageReady(driver);
   });
 
   after(async () => {
@@ -72,7 +73,8 @@ describe("accessibility (axe-core, keyboard)", () => {
     await driver.wait(until.elementLocated(By.css('[data-testid="webhook-url"]')), 5000);
     await check(`${lang}: Settings`);
     await driver.executeScript("const s = document.querySelector('#settings-org-picker'); s.value = '__add__'; s.dispatchEvent(new Event('change', { bubbles: true }));");
-    await new Promise((r) => setTimeout(r, 500));
+    // The new org's form is there once its guide is (no sleep: the condition itself).
+    await driver.wait(until.elementLocated(By.css('[data-testid="setup-guide"]')), 10000);
     await check(`${lang}: Settings, a new org`);
     await driver.executeScript("const s = document.querySelector('#settings-org-picker'); s.value = 'wrong-client'; s.dispatchEvent(new Event('change', { bubbles: true }));");
     await clickFresh(driver, By, '[data-testid="check-settings"]');

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { By, Key, until } from "selenium-webdriver";
 import { allFiles, control, ensureArtifacts, freshHome, readLogs, startApp, waitFor } from "./lib/app.mjs";
-import { clickFresh, invoke, openSession, shot } from "./lib/driver.mjs";
+import { clickFresh, invoke, openSession, pageReady, shot } from "./lib/driver.mjs";
 import { authorizeInSandbox } from "./lib/sandbox-user.mjs";
 import { clickTrayItem, findTray, trayMenu, trayProperty } from "./lib/tray.mjs";
 
@@ -39,6 +39,7 @@ describe("create a connection through the real app and deep link", () => {
     session = await openSession(home, 4447);
     driver = session.driver;
     await waitFor("the app to start", () => readLogs(home).includes("sandbox mode"));
+    await pageReady(driver);
   });
 
   after(async () => session?.close());

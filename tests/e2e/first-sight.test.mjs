@@ -13,7 +13,7 @@ import { after, before, describe, it } from "node:test";
 import { By, until } from "selenium-webdriver";
 import { appBinary, control, freshHome, openedUrls, readLogs, startApp, waitFor } from "./lib/app.mjs";
 import { violations } from "./lib/axe.mjs";
-import { clickFresh, invoke, openSession, shot } from "./lib/driver.mjs";
+import { clickFresh, invoke, openSession, pageReady, shot } from "./lib/driver.mjs";
 import { authorizeInSandbox } from "./lib/sandbox-user.mjs";
 
 const LANGS = ["en", "ja"];
@@ -34,6 +34,8 @@ describe("the window at first sight", () => {
   const noDialog = () => driver.wait(async () => !(await exists("dialog[open]")), 10000);
   const cli = (...args) => spawnSync(join(dirname(appBinary()), "zoom-connections"), args, { env: home.env, encoding: "utf8" });
   const overview = () => invoke(driver, "overview");
+  /** Picks an org in the list's selector, as a person does (a change event). */
+  const pickOrg = (value) => driver.executeScript("const s = document.querySelector('#org'); s.value = arguments[0]; s.dispatchEvent(new Event('change', { bubbles: true }));", value);
   const setLanguage = async (lang) => {
     await invoke(driver, "save_settings", { settings: { ...(await invoke(driver, "get_settings")), language: lang } });
     await driver.wait(async () => (await driver.executeScript("return document.documentElement.lang")) === lang, 10000);
@@ -65,6 +67,7 @@ describe("the window at first sight", () => {
     session = await openSession(home, 4497);
     driver = session.driver;
     await waitFor("the app to start", () => readLogs(home).includes("sandbox mode"));
+    await pageReady(driver);
   });
 
   after(async () => session?.close());
@@ -123,14 +126,14 @@ describe("the window at first sight", () => {
       const select = await driver.wait(until.elementLocated(By.css('select[data-testid="org"]')), 10000);
       // Several orgs: all of them, each with its kind, and no "sandbox mode" banner over them.
       if (lang === "en") assert.equal(await select.getAttribute("value"), "__all__", "a second org appearing shows all of them");
-      else await driver.executeScript("const s = document.querySelector('#org'); s.value = '__all__'; s.dispatchEvent(new Event('change', { bubbles: true }));");
+      else await pickOrg("__all__");
       const options = await driver.executeScript("return [...document.querySelectorAll('#org option')].map((o) => o.textContent)");
       assert.deepEqual(options, lang === "en" ? ["All orgs", "Sandbox (Sandbox)", "Contoso (Zoom)"] : ["すべての Org", "Sandbox（サンドボックス）", "Contoso（Zoom）"]);
       assert.equal(await exists('[data-testid="sandbox-banner"]'), false);
       assert.match(await text(`tr[data-connection] [data-testid="row-org"]`), lang === "en" ? /Sandbox · Sandbox/ : /Sandbox · サンドボックス/);
       await state(`${lang}-all-orgs`);
       // The Zoom org: its own words, its next step.
-      await driver.executeScript("const s = document.querySelector('#org'); s.value = 'contoso'; s.dispatchEvent(new Event('change', { bubbles: true }));");
+      await pickOrg("contoso");
       await driver.wait(until.elementLocated(By.css('[data-testid="empty-new"]')), 10000);
       assert.equal(await exists('[data-testid="sandbox-banner"]'), false);
       assert.match(await text('[data-testid="empty-org"]'), lang === "en" ? /No connections in “Contoso” yet/ : /「Contoso」にはまだ接続がありません/);
@@ -140,7 +143,7 @@ describe("the window at first sight", () => {
       const where = await driver.wait(until.elementLocated(By.css('select[data-testid="new-org"]')), 5000);
       assert.equal(await where.getAttribute("value"), "contoso");
       await closeDialogs();
-      await driver.executeScript("const s = document.querySelector('#org'); s.value = 'sandbox'; s.dispatchEvent(new Event('change', { bubbles: true }));");
+      await pickOrg("sandbox");
       await driver.wait(until.elementLocated(By.css('[data-testid="sandbox-banner"]')), 5000);
     }
     await setLanguage("en");
@@ -183,7 +186,7 @@ describe("the window at first sight", () => {
     for (const lang of LANGS) {
       await setLanguage(lang);
       for (const view of ["sandbox", "__all__"]) {
-        await driver.executeScript(`const s = document.querySelector('#org'); s.value = '${view}'; s.dispatchEvent(new Event('change', { bubbles: true }));`);
+        await pickOrg(view);
         await driver.wait(until.elementLocated(By.css(`tr[data-reason-of="${long.id}"]`)), 10000);
         const rows = await driver.executeScript("return [...document.querySelectorAll('tbody tr')].map((r) => r.dataset.connection ?? 'reason:' + r.dataset.reasonOf)");
         assert.deepEqual(rows.slice(0, 2), [long.id, `reason:${long.id}`], "the broken row first, its reason right under it");
@@ -198,7 +201,7 @@ describe("the window at first sight", () => {
         await state(`${lang}-smallest-broken-${view === "__all__" ? "all-orgs" : "sandbox"}`);
       }
       // 7. From the Zoom org, the broken connection of the sandbox is not out of sight.
-      await driver.executeScript("const s = document.querySelector('#org'); s.value = 'contoso'; s.dispatchEvent(new Event('change', { bubbles: true }));");
+      await pickOrg("contoso");
       const elsewhere = await driver.wait(until.elementLocated(By.css('[data-testid="attention-elsewhere"]')), 5000);
       assert.match(await elsewhere.getText(), lang === "en" ? /in other orgs: 1\./ : /ほかの Org に、対応が必要な接続が 1 件あります/);
       const option = await driver.executeScript("return document.querySelector('#org option[value=sandbox]').textContent");
@@ -319,7 +322,7 @@ describe("the window at first sight", () => {
     await driver.manage().window().setRect(SMALLEST);
     for (const lang of LANGS) {
       await setLanguage(lang);
-      await driver.executeScript("const s = document.querySelector('#org'); s.value = 'sandbox'; s.dispatchEvent(new Event('change', { bubbles: true }));");
+      await pickOrg("sandbox");
       await clickFresh(driver, By, '[data-testid="new-connection"]');
       await (await driver.wait(until.elementLocated(By.css('[data-testid="nickname"]')), 5000)).sendKeys("Provisioning 2");
       await clickFresh(driver, By, '[data-testid="kind-s2s"]');
@@ -362,7 +365,7 @@ describe("the window at first sight", () => {
   });
 
   it("and what a polished tool shows: search, needs attention, Test all, rename, the script lines and last borrow in details, delete an org", async () => {
-    await driver.executeScript("const s = document.querySelector('#org'); s.value = '__all__'; s.dispatchEvent(new Event('change', { bubbles: true }));");
+    await pickOrg("__all__");
     const search = await driver.wait(until.elementLocated(By.css('[data-testid="search"]')), 5000);
     await search.sendKeys("admin@");
     await driver.wait(async () => (await driver.findElements(By.css("tr[data-connection]"))).length === 1, 5000);

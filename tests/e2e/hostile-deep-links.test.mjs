@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { control, freshHome, readLogs, startApp, waitFor } from "./lib/app.mjs";
-import { invoke, openSession } from "./lib/driver.mjs";
+import { invoke, openSession, pageReady } from "./lib/driver.mjs";
 import { authorizeInSandbox } from "./lib/sandbox-user.mjs";
 
 const stateOf = (authorizeUrl) => new URL(authorizeUrl).searchParams.get("state");
@@ -30,6 +30,7 @@ describe("hostile deep links against the running app", () => {
     session = await openSession(home, 4455);
     driver = session.driver;
     await waitFor("the app to start", () => readLogs(home).includes("sandbox mode"));
+    await pageReady(driver);
     sandbox = /sandbox mode: the embedded Zoom sandbox is running url=(\S+)/.exec(readLogs(home))[1];
     // One real connection, to have something to protect.
     const flow = await invoke(driver, "begin_connect", { orgId: "sandbox", nickname: "Protected" });

@@ -12,7 +12,7 @@ import { after, afterEach, before, describe, it } from "node:test";
 import { By, Key, until } from "selenium-webdriver";
 import { allFiles, control as controlApi, freshHome, openedUrls, readLogs, scratchDir, startApp, waitFor } from "./lib/app.mjs";
 import { deepLinkReached, openBrowser, signIn, startRelayServer } from "./lib/browser.mjs";
-import { clickFresh, invoke, openSession, shot } from "./lib/driver.mjs";
+import { clickFresh, invoke, openSession, pageReady, shot } from "./lib/driver.mjs";
 
 
 // Records every command answer (Tauri's IPC goes through fetch to ipc://localhost/<command>)
@@ -60,6 +60,7 @@ describe("the whole journey, in the real window and a real browser", () => {
     app = await openSession(home, 4451);
     driver = app.driver;
     await waitFor("the app to start", () => readLogs(home).includes("sandbox mode"));
+    await pageReady(driver);
     sandbox = /sandbox mode: the embedded Zoom sandbox is running url=(\S+)/.exec(readLogs(home))[1];
     await driver.wait(until.elementLocated(By.css('[data-testid="new-connection"]')), 20000);
     await collect();

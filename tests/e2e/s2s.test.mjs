@@ -9,7 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { By, until } from "selenium-webdriver";
 import { allFiles, freshHome, readLogs, waitFor } from "./lib/app.mjs";
 import { violations } from "./lib/axe.mjs";
-import { clickFresh, invoke, openSession, shot } from "./lib/driver.mjs";
+import { clickFresh, invoke, openSession, pageReady, shot } from "./lib/driver.mjs";
 
 const SECRET = "sandbox-s2s-secret";
 
@@ -32,6 +32,7 @@ describe("a Server-to-Server connection in the window", () => {
     session = await openSession(home, 4467);
     driver = session.driver;
     await waitFor("the app to start", () => readLogs(home).includes("sandbox mode"));
+    await pageReady(driver);
   });
 
   after(async () => session?.close());

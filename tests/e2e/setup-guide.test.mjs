@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { By, until } from "selenium-webdriver";
 import { freshHome, readLogs, startApp, waitFor } from "./lib/app.mjs";
-import { clickFresh, invoke, openSession, shot } from "./lib/driver.mjs";
+import { clickFresh, invoke, openSession, pageReady, shot } from "./lib/driver.mjs";
 import { authorizeInSandbox } from "./lib/sandbox-user.mjs";
 
 describe("the guided first connection", () => {
@@ -20,6 +20,7 @@ describe("the guided first connection", () => {
     session = await openSession(home, 4465);
     driver = session.driver;
     await waitFor("the app to start", () => readLogs(home).includes("sandbox mode"));
+    await pageReady(driver);
     await driver.wait(until.elementLocated(By.css('[data-testid="new-connection"]')), 20000);
     // Orgs on the sandbox that are set up wrong, as an admin's first try may be.
     const sandbox = (await invoke(driver, "overview")).orgs[0];

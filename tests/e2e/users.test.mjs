@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import { By, Key, until } from "selenium-webdriver";
 import { control, freshHome, readLogs, startApp, waitFor } from "./lib/app.mjs";
 import { violations } from "./lib/axe.mjs";
-import { clickFresh, invoke, openSession, shot } from "./lib/driver.mjs";
+import { clickFresh, invoke, openSession, pageReady, shot } from "./lib/driver.mjs";
 import { authorizeInSandbox } from "./lib/sandbox-user.mjs";
 
 describe("the Users view", () => {
@@ -21,6 +21,7 @@ describe("the Users view", () => {
     session = await openSession(home, 4491);
     driver = session.driver;
     await waitFor("the app to start", () => readLogs(home).includes("sandbox mode"));
+    await pageReady(driver);
     const flow = await invoke(driver, "begin_connect", { orgId: "sandbox", nickname: "Contoso", reconnectOf: null });
     const deepLink = await authorizeInSandbox(flow.authorize_url, "admin@contoso.example");
     assert.deepEqual(await startApp(home, [deepLink]).exited, { code: 0, signal: null });

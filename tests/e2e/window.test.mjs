@@ -1,11 +1,9 @@
 // The real app window in a real WebKit webview, driven through tauri-driver (WebDriver).
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { By, Key, until } from "selenium-webdriver";
-import { ensureArtifacts, freshHome, openedUrls, readLogs, waitFor } from "./lib/app.mjs";
+import { freshHome, openedUrls, readLogs, waitFor } from "./lib/app.mjs";
 import { clickFresh, invoke, openSession, shot } from "./lib/driver.mjs";
 
 describe("main window", () => {
@@ -34,6 +32,7 @@ describe("main window", () => {
     assert.match(text, /A connection links this app to one Zoom account/);
     assert.match(await driver.findElement(By.css('[data-testid="sandbox-banner"]')).getText(), /^Sandbox: this org's connections go to the built-in Zoom sandbox/);
     assert.equal(await driver.getTitle(), "Zoom Connections");
+    await shot(driver, "empty-state.png");
   });
 
   it("opens Settings: the app, the sandbox org's Zoom app with its redirect URL, and the uninstall help", async () => {
@@ -92,11 +91,6 @@ describe("main window", () => {
     assert.ok(tree.includes('"Zoom Connections"'));
   });
 
-  it("saves a screenshot", async () => {
-    await shot(driver, "empty-state.png");
-    const png = readFileSync(join(ensureArtifacts(), "empty-state.png"));
-    assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47], "a PNG");
-  });
 });
 
 describe("main window in Japanese", () => {

@@ -1,6 +1,6 @@
 // A WebDriver session on the real app: tauri-driver (with WebKitWebDriver) launches the binary.
 import { connect } from "node:net";
-import { Builder } from "selenium-webdriver";
+import { Builder, By, until } from "selenium-webdriver";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { appBinary, ensureArtifacts, spawnGroup, within } from "./app.mjs";
@@ -39,6 +39,13 @@ export async function openSession(home, port) {
     }
   };
   return { driver, close };
+}
+
+/** Until the page has drawn what it draws once the shell answered (Settings is there then): on a
+ * loaded machine that comes later than the app's "started" log line, and a test that clicked
+ * before it found no New Connection (a CI run of s2s.test.mjs). */
+export async function pageReady(driver, timeoutMs = 30000) {
+  await driver.wait(until.elementLocated(By.css('[data-testid="open-settings"]')), timeoutMs);
 }
 
 /** Calls a shell command exactly as the UI does, through Tauri's IPC in the real webview. */
