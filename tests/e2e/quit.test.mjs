@@ -4,6 +4,8 @@
 // tauri-driver, its embedded sandbox holding the refresh's answer back (the `delay` fault). The
 // sandbox lives in the app's process: an app that exited at once would take the unanswered
 // refresh with it, so the test checks that Zoom answered before the exit and that the quit waited.
+// Then the two other ways quitting ends: a rotation still held when the wait runs out (the app
+// exits anyway and says so), and a second SIGTERM (the app exits at once).
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -80,5 +82,55 @@ describe("SIGTERM while a refresh is in flight", () => {
     await waitFor("the next refresh", async () => (await refreshes())[0] === 2, 20000);
     const after = (await invoke(session.driver, "overview")).connections.find((c) => c.nickname === "Draining");
     assert.equal(after.status, "active", JSON.stringify(after));
+  });
+
+  /** Holds the next refresh at the sandbox for `millis`, makes it due, runs it, and waits until
+   * the sandbox holds it; returns the app's pid. */
+  async function holdARefresh(millis) {
+    const { pid } = JSON.parse(readFileSync(join(home.env.XDG_RUNTIME_DIR, "zoom-connections", "broker.json"), "utf8"));
+    await control(home, "/faults", { endpoint: "refresh", fault: { kind: "delay", millis }, count: 1 });
+    await control(home, "/clock/advance", { seconds: 3000 });
+    invoke(session.driver, "run_keepalive_now").catch(() => {});
+    await waitFor("the refresh held at the sandbox", async () => (await control(home, "/faults")).armed.length === 0, 10000);
+    return pid;
+  }
+
+  it("a rotation still held when the wait ends: the app exits anyway and says what it left unfinished; the refresh never reached its end at Zoom, so the connection goes on after a restart", async () => {
+    // Longer than the quit's wait (QUIT_WAIT, 12 s in quit.rs): the wait ends first.
+    const pid = await holdARefresh(30000);
+    const logged = readLogs(home).length;
+    process.kill(pid, "SIGTERM");
+    await waitFor("the app to exit", () => !running(pid), 40000);
+    const log = readLogs(home).slice(logged);
+    assert.match(log, /quitting with work unfinished/, log.slice(-2000));
+    assert.match(log, /still_holding=1/, log.slice(-2000));
+    assert.doesNotMatch(log, /every token is in the keychain/);
+    await session.close();
+    session = await openSession(home, 4485);
+    // The sandbox holds a delayed answer before rotating, and it went with the app: Zoom never
+    // rotated, so the refresh token the app kept is the live one (the sandbox's rotate-then-lose
+    // fault is issue 25's). The connection is Active and refreshes with it.
+    const conn = await waitFor("the connection after the restart", async () => (await invoke(session.driver, "overview")).connections.find((c) => c.nickname === "Draining" && c.status === "active"));
+    const now = (await refreshes())[0];
+    await control(home, "/clock/advance", { seconds: 3000 });
+    await invoke(session.driver, "run_keepalive_now");
+    await waitFor("the next refresh", async () => (await refreshes())[0] > now, 20000);
+    const after = (await invoke(session.driver, "overview")).connections.find((c) => c.id === conn.id);
+    assert.equal(after.status, "active", JSON.stringify(after));
+  });
+
+  it("a second SIGTERM while quitting exits at once, without waiting for the drain", async () => {
+    const pid = await holdARefresh(30000);
+    const logged = readLogs(home).length;
+    process.kill(pid, "SIGTERM");
+    await waitFor("the quit to start", () => readLogs(home).slice(logged).includes("SIGTERM: quitting"), 10000);
+    process.kill(pid, "SIGTERM");
+    await waitFor("the app to exit", () => !running(pid), 10000);
+    const log = readLogs(home).slice(logged);
+    assert.match(log, /SIGTERM again while quitting: exiting now/, log.slice(-2000));
+    // The drain never ended: neither of its last lines was written.
+    assert.doesNotMatch(log, /every token is in the keychain|quitting with work unfinished/);
+    await session.close();
+    session = undefined;
   });
 });
