@@ -149,7 +149,17 @@ async fn the_broker_serves_its_user_on_the_socket_and_the_secret_holder_on_the_p
         }
         mode(&socket, 0o666);
         let refused = as_nobody(&["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--unix-socket", socket_arg, "http://localhost/v1/connections"]);
-        let token_refused = as_nobody(&["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--unix-socket", socket_arg, "http://localhost/v1/connections/Production/token"]);
+        let token_refused = as_nobody(&[
+            "curl",
+            "-sS",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "--unix-socket",
+            socket_arg,
+            "http://localhost/v1/connections/Production/token",
+        ]);
         for dir in &opened {
             mode(dir, 0o700);
         }
