@@ -16,8 +16,6 @@ use crate::scopes::Capability;
 use crate::secret::Secret;
 use crate::zoom::{FailureClass, TokenSet};
 
-pub const NICKNAME_MAX: usize = 64;
-
 /// Where a sign-in's tokens come from: a redirect's code to exchange, or tokens Zoom already
 /// gave (the device grant, sign_in/device.rs).
 pub(crate) enum GrantSource<'a> {
@@ -37,47 +35,7 @@ pub struct CallbackOutcome {
     pub superseded: Option<ConnectionId>,
 }
 
-/// `wanted`, or the first of "wanted (2)", "wanted (3)", … that is not `taken`, shortened to
-/// stay within NICKNAME_MAX characters.
-fn free_nickname(wanted: &str, taken: impl Fn(&str) -> bool) -> String {
-    if !taken(wanted) {
-        return wanted.to_string();
-    }
-    (2..)
-        .map(|n| {
-            let suffix = format!(" ({n})");
-            let head: String = wanted.chars().take(NICKNAME_MAX - suffix.chars().count()).collect();
-            format!("{}{suffix}", head.trim_end())
-        })
-        .find(|candidate| !taken(candidate))
-        .unwrap_or_else(|| wanted.to_string())
-}
-
-fn nickname_error(msg: &str) -> EngineError {
-    EngineError::new(ErrorCode::InvalidNickname, msg)
-}
-
 impl Engine {
-    /// The nickname as it will be stored: trimmed, 1–64 characters, unique in the org.
-    pub fn check_nickname(&self, org_id: &str, nickname: &str, except: Option<&str>) -> Result<String> {
-        let name = nickname.trim();
-        if name.is_empty() {
-            return Err(nickname_error("Enter a connection nickname."));
-        }
-        if name.chars().count() > NICKNAME_MAX {
-            return Err(nickname_error("A nickname can have at most 64 characters."));
-        }
-        if name.chars().any(char::is_control) {
-            return Err(nickname_error("A nickname cannot contain control characters."));
-        }
-        let taken =
-            lock(&self.inner.meta).connections.iter().any(|c| c.org_id == org_id && Some(c.id.as_str()) != except && c.nickname.eq_ignore_ascii_case(name));
-        if taken {
-            return Err(nickname_error("Another connection in this org already has this nickname."));
-        }
-        Ok(name.to_string())
-    }
-
     /// New Connection: returns the authorize URL for the system browser.
     pub async fn begin_create(&self, org_id: &str, nickname: &str) -> Result<FlowStarted> {
         let org = self.org(org_id)?;
@@ -420,7 +378,7 @@ impl Engine {
                 // is kept (its grant is live at Zoom now) under the next free one.
                 let nickname = match &previous {
                     Some(p) => p.nickname.clone(),
-                    None => free_nickname(&nickname, |n| m.connections.iter().any(|c| c.org_id == org_id && c.nickname.eq_ignore_ascii_case(n))),
+                    None => crate::nickname::free_nickname(&nickname, |n| crate::nickname::taken(&m.connections, &org_id, n, None)),
                 };
                 let fresh = Connection {
                     id: stored_id.clone(),

@@ -1,5 +1,5 @@
-//! Using, renaming and removing connections: the connection test, Rename, Delete (= revoke at
-//! Zoom) and Delete locally. Every token they touch goes through the connection's holder (tokens.rs).
+//! Using and removing connections: the connection test, Delete (= revoke at Zoom) and Delete
+//! locally. Every token they touch goes through the connection's holder (tokens.rs).
 
 use serde::Serialize;
 
@@ -137,27 +137,6 @@ impl Engine {
             ));
         }
         held.remove().await
-    }
-
-    /// A new nickname, under the same rules as at New Connection (1–64 characters, unique in
-    /// the org), checked again under the list's lock so that two renames cannot both take one
-    /// name. Only the nickname changes: tokens, grant and id stay, so scripts that name the
-    /// connection by id keep working (those that name it by nickname must follow).
-    pub fn rename(&self, id: &str, nickname: &str) -> Result<Connection> {
-        let org_id = self.connection(id)?.org_id;
-        self.check_nickname(&org_id, nickname, Some(id))?;
-        let renamed = self.update_meta(|m| {
-            let name = nickname.trim();
-            let taken = m.connections.iter().any(|c| c.org_id == org_id && c.id != id && c.nickname.eq_ignore_ascii_case(name));
-            if taken {
-                return Err(EngineError::new(ErrorCode::InvalidNickname, "Another connection in this org already has this nickname."));
-            }
-            let conn = m.connections.iter_mut().find(|c| c.id == id).ok_or_else(|| EngineError::new(ErrorCode::NotFound, "There is no such connection."))?;
-            conn.nickname = name.to_string();
-            Ok(conn.clone())
-        })?;
-        self.emit(crate::engine::EngineEvent::ConnectionsChanged);
-        Ok(renamed)
     }
 
     /// Removes a connection from this computer only; returns the warning to show.
