@@ -214,20 +214,20 @@ describe("the window at first sight", () => {
   });
 
   it("5. the delete dialog names the org and the Zoom user, warns about scripts with the last borrow, and says what its button does", async () => {
-    const admin = (await overview()).connections.find((c) => c.nickname === "Production");
+    const production = (await overview()).connections.find((c) => c.nickname === "Production");
     // A script borrows its token through the running app's broker.
-    const lent = cli("token", admin.id);
+    const lent = cli("token", production.id);
     assert.equal(lent.status, 0, lent.stderr);
     for (const lang of LANGS) {
       await setLanguage(lang);
-      await clickFresh(driver, By, `[data-action="delete"][data-id="${admin.id}"]`);
+      await clickFresh(driver, By, `[data-action="delete"][data-id="${production.id}"]`);
       await driver.wait(until.elementLocated(By.css('[data-testid="delete-dialog"]')), 5000);
       const who = await text('[data-testid="delete-who"]');
       assert.equal(who, lang === "en" ? "“Production” in the org Sandbox, signed in to Zoom as owner@contoso.example." : "Org「Sandbox」の「Production」（Zoom ユーザー：owner@contoso.example）");
       assert.match(await text('[data-testid="delete-scripts"]'), lang === "en" ? /Scripts and scheduled jobs that use this connection stop working/ : /スクリプトやスケジュールされたジョブは動かなくなります/);
       // Which program, never its arguments (a command line may carry a secret).
       await driver.wait(async () => (await text('[data-testid="delete-borrowed"]')).includes(lang === "en" ? "just now: zoom-connections." : "たった今です（zoom-connections）"), 5000);
-      assert.doesNotMatch(await text('[data-testid="delete-borrowed"]'), new RegExp(admin.id));
+      assert.doesNotMatch(await text('[data-testid="delete-borrowed"]'), new RegExp(production.id));
       assert.equal(await text('[data-testid="confirm-delete"]'), lang === "en" ? "Delete connection" : "削除する");
       await state(`${lang}-delete`);
       // Zoom cannot be reached: why, and Try again first.
@@ -242,7 +242,7 @@ describe("the window at first sight", () => {
       await clickFresh(driver, By, '[data-testid="cancel-delete"]');
       await noDialog();
     }
-    assert.ok((await overview()).connections.some((c) => c.id === admin.id), "nothing was deleted");
+    assert.ok((await overview()).connections.some((c) => c.id === production.id), "nothing was deleted");
     await setLanguage("en");
   });
 
@@ -349,8 +349,8 @@ describe("the window at first sight", () => {
 
   it("10. a message belongs to the action that made it and follows the language", async () => {
     await setLanguage("en");
-    const admin = (await overview()).connections.find((c) => c.nickname === "Production");
-    await clickFresh(driver, By, `[data-action="test"][data-id="${admin.id}"]`);
+    const production = (await overview()).connections.find((c) => c.nickname === "Production");
+    await clickFresh(driver, By, `[data-action="test"][data-id="${production.id}"]`);
     await driver.wait(async () => /^Production: SCIM works: \d+ users in the Zoom account\.$/.test(await text('[data-testid="notice"]')), 15000).catch(async () => {
       throw new Error(`the notice says: ${await text('[data-testid="notice"]')}`);
     });
@@ -358,7 +358,7 @@ describe("the window at first sight", () => {
     await driver.wait(async () => /^「Production」：SCIM が動作しています：Zoom アカウントのユーザーは \d+ 人です。$/.test(await text('[data-testid="notice"]')), 10000);
     await state("ja-test-result");
     // The next action replaces it: an earlier result never sits beside a later one.
-    await clickFresh(driver, By, `[data-action="delete"][data-id="${admin.id}"]`);
+    await clickFresh(driver, By, `[data-action="delete"][data-id="${production.id}"]`);
     await clickFresh(driver, By, '[data-testid="cancel-delete"]');
     assert.equal(await text('[data-testid="notice"]'), "");
     await setLanguage("en");
@@ -379,10 +379,10 @@ describe("the window at first sight", () => {
     await clickFresh(driver, By, '[data-testid="test-all"]');
     await driver.wait(async () => /^Tested 2: 2 passed, 0 failed\.$/.test(await text('[data-testid="notice"]')), 30000);
     // Details: who, the lines to use it from a script (by id: a rename keeps them), the last borrow.
-    const admin = (await overview()).connections.find((c) => c.nickname === "Production");
-    await clickFresh(driver, By, `[data-action="details"][data-id="${admin.id}"]`);
+    const production = (await overview()).connections.find((c) => c.nickname === "Production");
+    await clickFresh(driver, By, `[data-action="details"][data-id="${production.id}"]`);
     await driver.wait(until.elementLocated(By.css('[data-testid="use-line-0"]')), 5000);
-    assert.equal(await text('[data-testid="use-line-0"]'), `zoom-connections exec ${admin.id} -- ./your-script`);
+    assert.equal(await text('[data-testid="use-line-0"]'), `zoom-connections exec ${production.id} -- ./your-script`);
     assert.match(await text('[data-testid="borrowed"]'), /: zoom-connections$/);
     assert.match(await text('[data-testid="details"]'), /Role\s*Owner/);
     await state("en-details");
@@ -391,7 +391,7 @@ describe("the window at first sight", () => {
     await field.clear();
     await field.sendKeys("Production renamed");
     await clickFresh(driver, By, '[data-testid="save-rename"]');
-    await waitFor("the rename", async () => (await overview()).connections.find((c) => c.id === admin.id).nickname === "Production renamed");
+    await waitFor("the rename", async () => (await overview()).connections.find((c) => c.id === production.id).nickname === "Production renamed");
     await driver.wait(async () => (await text('[data-testid="notice"]')) === "Renamed to “Production renamed”.", 5000);
     // The curl line in details works as it reads, after the rename too (it names the id).
     const line = await text('[data-testid="use-line-1"]');

@@ -202,9 +202,42 @@ function matches(c: Connection, org: Org | undefined, query: string): boolean {
   return [c.nickname, c.identity.email, org?.name ?? "", c.s2s?.client_id ?? ""].some((s) => s.toLowerCase().includes(q));
 }
 
-/** The listing of the page as `renderConnectionsPage` draws it (for a search typed). */
-export function renderListing(t: Catalog, lang: Language, state: PageState): HTMLElement | null {
-  return renderConnectionsPage(t, lang, state).querySelector("#listing");
+/** What the page shows of the state: the orgs, the one on screen (none: all of them), the
+ * connections in view and those the search and filter leave. */
+function scope(state: PageState) {
+  const orgs = visibleOrgs(state.overview, state.hideSandbox);
+  const all = state.orgId === ALL_ORGS;
+  const org = all ? undefined : orgs.find((o) => o.id === state.orgId);
+  const orgById = (id: string) => state.overview.orgs.find((o) => o.id === id);
+  const shownOrgIds = new Set(all ? orgs.map((o) => o.id) : [state.orgId]);
+  const inView = state.overview.connections.filter((c) => shownOrgIds.has(c.org_id));
+  const listed = inView.filter((c) => (!state.attentionOnly || needsAttention(c)) && matches(c, orgById(c.org_id), state.search));
+  return { orgs, all, org, orgById, inView, listed };
+}
+
+/** The listing alone: the table, the empty state or "no match". It is drawn again by itself as
+ * the user types a search (main.ts), so the search field is never replaced under an input
+ * method's composition. */
+export function renderListing(t: Catalog, lang: Language, state: PageState): HTMLElement {
+  const { orgs, all, org, orgById, inView, listed } = scope(state);
+  const view: TableView = {
+    t,
+    lang,
+    margin: state.marginSecs,
+    nowMs: (c) => nowMsFor(state.overview, c.org_id),
+    highlight: state.highlight,
+    detailsId: state.detailsId,
+    orgOf: all ? (c) => orgById(c.org_id) : null,
+  };
+  return h(
+    "div",
+    { id: "listing" },
+    inView.length === 0
+      ? emptyState(t, all ? orgs.find((o) => !o.sandbox) : org, orgs)
+      : listed.length === 0
+        ? h("p", { class: "empty-filter", "data-testid": "no-match" }, t.emptyNoMatch)
+        : table(view, listed),
+  );
 }
 
 /// The connections page: the list of connections, or the empty state that says what to do.
@@ -217,13 +250,7 @@ export function renderConnectionsPage(t: Catalog, lang: Language, state?: PageSt
       h("section", { class: "empty-state", "data-testid": "empty-state" }, h("h2", {}, t.emptyTitle), h("p", {}, t.emptyWhat)),
     );
   }
-  const orgs = visibleOrgs(state.overview, state.hideSandbox);
-  const all = state.orgId === ALL_ORGS;
-  const org = all ? undefined : orgs.find((o) => o.id === state.orgId);
-  const orgById = (id: string) => state.overview.orgs.find((o) => o.id === id);
-  const shownOrgIds = new Set(all ? orgs.map((o) => o.id) : [state.orgId]);
-  const inView = state.overview.connections.filter((c) => shownOrgIds.has(c.org_id));
-  const listed = inView.filter((c) => (!state.attentionOnly || needsAttention(c)) && matches(c, orgById(c.org_id), state.search));
+  const { orgs, all, org, inView } = scope(state);
   const attentionIn = (orgId: string) => state.overview.connections.filter((c) => c.org_id === orgId && needsAttention(c)).length;
   const elsewhere = all ? 0 : orgs.filter((o) => o.id !== state.orgId).reduce((n, o) => n + attentionIn(o.id), 0);
   const broken = inView.filter(needsReconnect);
@@ -287,26 +314,7 @@ export function renderConnectionsPage(t: Catalog, lang: Language, state?: PageSt
             h("button", { type: "button", "data-action": "run-now", "data-testid": "run-now" }, t.runKeepaliveNow),
           ),
         ];
-  const view: TableView = {
-    t,
-    lang,
-    margin: state.marginSecs,
-    nowMs: (c) => nowMsFor(state.overview, c.org_id),
-    highlight: state.highlight,
-    detailsId: state.detailsId,
-    orgOf: all ? (c) => orgById(c.org_id) : null,
-  };
-  // The listing alone is drawn again as the user types a search (main.ts): the search field
-  // itself is never replaced under an input method's composition.
-  const body = h(
-    "div",
-    { id: "listing" },
-    inView.length === 0
-      ? emptyState(t, all ? orgs.find((o) => !o.sandbox) : org, orgs)
-      : listed.length === 0
-        ? h("p", { class: "empty-filter", "data-testid": "no-match" }, t.emptyNoMatch)
-        : table(view, listed),
-  );
+  const body = renderListing(t, lang, state);
   return h(
     "main",
     { class: "page", "aria-labelledby": "connections-heading" },

@@ -140,7 +140,6 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
             settingsSaid = fill(t().orgRemoved, { name: org.name });
             void openOrg(state?.overview.orgs.find((o) => o.id !== org.id)?.id ?? null).then(() => (settingsSaid = undefined));
           }),
-        back: () => goBack(),
       });
       page = settingsView.element;
     } else page = renderConnectionsPage(t(), lang, state);
@@ -334,8 +333,7 @@ export async function mount(root: HTMLElement, locales: readonly string[] = navi
     const target = e.target as HTMLInputElement;
     if (target.id === "search" && state) {
       state.search = target.value;
-      const listing = renderListing(t(), lang, state);
-      if (listing) root.querySelector("#listing")?.replaceWith(listing);
+      root.querySelector("#listing")?.replaceWith(renderListing(t(), lang, state));
     }
   });
   root.addEventListener("click", (e) => {

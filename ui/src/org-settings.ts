@@ -2,11 +2,10 @@
 // confidential), how the sign-in comes back (redirect mode, with the exact URL to register in the
 // Zoom app and the relay page's steps), scopes and endpoints; and where to uninstall the app.
 import { h } from "./dom";
-import { errorMessage, type Catalog } from "./i18n";
+import { errorMessage, fill, type Catalog } from "./i18n";
 import { asEngineError, ipc, type Capability, type Connection, type Org, type OrgSettings, type RedirectMode } from "./ipc";
 import { button, modal } from "./dialogs";
 import type { Section } from "./settings-page";
-import { fill } from "./i18n";
 
 type ModeKind = RedirectMode["kind"];
 

@@ -24,7 +24,6 @@ export interface SettingsViewProps {
   /** The guide's last step: New Connection in that org. */
   connectFromGuide(orgId: string): void;
   orgRemoved(org: Org): void;
-  back(): void;
 }
 
 export interface SettingsView {
