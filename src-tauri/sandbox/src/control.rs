@@ -61,6 +61,12 @@ pub async fn add_fault(State(shared): State<Arc<Shared>>, Json(fault): Json<Faul
     Json(json!({"armed": inner.faults})).into_response()
 }
 
+/// `DELETE /_sandbox/faults`: disarms every fault not yet taken.
+pub async fn clear_faults(State(shared): State<Arc<Shared>>) -> Response {
+    shared.lock().faults.clear();
+    Json(json!({"armed": []})).into_response()
+}
+
 #[derive(Deserialize)]
 pub struct Advance {
     seconds: i64,
@@ -195,6 +201,10 @@ pub struct Settings {
     authorize_errors_after_sign_in: Option<bool>,
     members_authorize_admin_apps: Option<bool>,
     device_grant_named_device_auth: Option<bool>,
+    /// Seconds a rotated-out refresh token still gets its rotation's answer again (null: none,
+    /// Zoom's words; `Readings::refresh_reuse_grace`).
+    #[serde(default, deserialize_with = "present")]
+    refresh_reuse_grace: Option<Option<i64>>,
     /// Seconds between a device code's polls (Zoom's example: 5).
     device_poll_interval: Option<i64>,
     /// Enable or disable the device authorization grant for an app, by client id.
@@ -304,6 +314,13 @@ pub async fn settings(State(shared): State<Arc<Shared>>, Json(s): Json<Settings>
             return bad("refresh_token_lifetime.seconds must be positive");
         }
         inner.readings.refresh_token_lifetime = lifetime.map(|l| (l.seconds, l.from));
+    }
+    if let Some(grace) = s.refresh_reuse_grace {
+        if grace.is_some_and(|g| g <= 0) {
+            return bad("refresh_reuse_grace must be positive (null: none)");
+        }
+        inner.readings.refresh_reuse_grace = grace;
+        inner.rotated_answers.clear();
     }
     Json(json!({"access_token_lifetime": inner.access_token_lifetime})).into_response()
 }

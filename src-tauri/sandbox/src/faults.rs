@@ -65,6 +65,21 @@ pub enum FaultKind {
     InternalError,
     /// An HTML error page with this status from something in between (a proxy, a firewall).
     ProxyPage { status: u16 },
+    /// Zoom carries the call out (a refresh rotates, a code is spent, a grant is revoked), then
+    /// the connection breaks before its answer arrives: the client holds what Zoom has just
+    /// ended (docs/zoom.md, Tokens: a lost answer). At the API (no side effect worth keeping
+    /// apart) it is `reset`.
+    AnswerCut,
+    /// Zoom carries the call out and answers only after this long: longer than a client's
+    /// timeout, the client has given up on an answer that ended its old refresh token.
+    AnswerLate { millis: u64 },
+}
+
+impl FaultKind {
+    /// Whether this fault lets the call be carried out and takes its answer away afterwards.
+    fn after_the_call(&self) -> bool {
+        matches!(self, FaultKind::AnswerCut | FaultKind::AnswerLate { .. })
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -87,6 +102,18 @@ impl Shared {
             inner.faults.remove(index);
         }
         Some(kind)
+    }
+
+    /// The armed fault of `endpoint` if it is one that strikes after the call is carried out
+    /// (`AnswerCut`, `AnswerLate`); the handler then carries the call out and passes its answer
+    /// through `lose_answer`.
+    pub fn take_answer_loss(&self, endpoint: Endpoint) -> Option<FaultKind> {
+        let next = self.lock().faults.iter().find(|f| f.endpoint == endpoint && f.count > 0).map(|f| f.fault.after_the_call());
+        if next == Some(true) {
+            self.take_fault(endpoint)
+        } else {
+            None
+        }
     }
 
     /// Applies the armed fault of `endpoint`: `Some(response)` replaces the real answer, `None`
@@ -117,10 +144,26 @@ impl Shared {
                 )
                     .into_response(),
             ),
-            FaultKind::Reset => Some(reset()),
+            FaultKind::Reset | FaultKind::AnswerCut => Some(reset()),
+            FaultKind::AnswerLate { millis } => {
+                tokio::time::sleep(Duration::from_millis(millis)).await;
+                None
+            }
             FaultKind::MalformedJson => Some(([(header::CONTENT_TYPE, "application/json;charset=UTF-8")], "{\"access_token\": \"trunc").into_response()),
             FaultKind::InvalidGrant => Some(OAuthError::invalid_grant("Invalid Token!").into_response()),
         }
+    }
+}
+
+/// The answer of a call carried out, after `take_answer_loss`'s fault: cut, or sent late.
+pub async fn lose_answer(loss: Option<FaultKind>, answer: Response) -> Response {
+    match loss {
+        Some(FaultKind::AnswerCut) => reset(),
+        Some(FaultKind::AnswerLate { millis }) => {
+            tokio::time::sleep(Duration::from_millis(millis)).await;
+            answer
+        }
+        _ => answer,
     }
 }
 

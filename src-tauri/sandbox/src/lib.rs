@@ -182,7 +182,7 @@ fn router(shared: Arc<Shared>) -> Router {
 
 fn control_router(shared: Arc<Shared>) -> Router<Arc<Shared>> {
     Router::new()
-        .route("/faults", get(control::faults).post(control::add_fault))
+        .route("/faults", get(control::faults).post(control::add_fault).delete(control::clear_faults))
         .route("/clock", get(control::clock))
         .route("/clock/advance", post(control::advance_clock))
         .route("/uninstall", post(control::uninstall))

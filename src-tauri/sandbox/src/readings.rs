@@ -17,6 +17,10 @@ pub struct Readings {
     /// The token endpoint knows the device grant as `device_auth` (the name on Zoom's error
     /// page) and not as RFC 8628's URN; off: the URN (Zoom's examples).
     pub device_grant_named_device_auth: bool,
+    /// A refresh token rotated out less than this many seconds ago gets the answer its rotation
+    /// got, again (the grace some OAuth servers give a lost answer; docs/zoom.md, Tokens: Zoom
+    /// documents none, and its staff say the old token dies at once); None (Zoom's words): dead.
+    pub refresh_reuse_grace: Option<i64>,
 }
 
 /// What a refresh token's fixed lifetime is counted from.

@@ -246,6 +246,9 @@ pub struct Inner {
     pub changes: HashMap<String, u32>,
     /// Device sign-ins in progress (`device.rs`). Not saved: minutes long.
     pub devices: crate::device::Devices,
+    /// Per rotated-out refresh token (`token_key`): when, and the answer that rotated it, for
+    /// the `refresh_reuse_grace` reading. Not saved: seconds long.
+    pub rotated_answers: HashMap<String, (i64, TokenResponse)>,
 }
 
 impl Inner {
@@ -267,6 +270,7 @@ impl Inner {
             readings: Readings::default(),
             changes: HashMap::new(),
             devices: Default::default(),
+            rotated_answers: HashMap::new(),
         }
     }
 
@@ -418,12 +422,19 @@ impl Inner {
             return Err(e);
         }
         if rotated {
-            return Err(OAuthError::invalid_grant("Invalid Token!"));
+            let key = token_key(refresh_token);
+            let again = self.readings.refresh_reuse_grace.and_then(|grace| self.rotated_answers.get(&key).filter(|(at, _)| now - at < grace));
+            return again.map(|(_, answer)| answer.clone()).ok_or_else(|| OAuthError::invalid_grant("Invalid Token!"));
         }
         if let Some(g) = self.grant_mut(grant_id) {
             g.refreshes += 1;
         }
-        self.issue_tokens(grant_id, now, api_url).ok_or_else(|| OAuthError::invalid_grant("Invalid Token!"))
+        let answer = self.issue_tokens(grant_id, now, api_url).ok_or_else(|| OAuthError::invalid_grant("Invalid Token!"))?;
+        if let Some(grace) = self.readings.refresh_reuse_grace {
+            self.rotated_answers.retain(|_, (at, _)| now - *at < grace);
+            self.rotated_answers.insert(token_key(refresh_token), (now, answer.clone()));
+        }
+        Ok(answer)
     }
 
     /// `/oauth/revoke`: the whole grant goes, not only this token. Zoom documents it with the

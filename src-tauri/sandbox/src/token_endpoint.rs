@@ -74,10 +74,19 @@ pub async fn token(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery,
         Some(crate::device::ZOOM_DEVICE_GRANT_NAME) if shared.lock().readings.device_grant_named_device_auth => Endpoint::DeviceCode,
         _ => return OAuthError::new(StatusCode::BAD_REQUEST, "unsupported_grant_type", "unsupported grant type").into_response(),
     };
-    if let Some(fault) = shared.inject(endpoint).await {
-        return fault;
+    let loss = shared.take_answer_loss(endpoint);
+    if loss.is_none() {
+        if let Some(fault) = shared.inject(endpoint).await {
+            return fault;
+        }
     }
-    let app = match authenticate_client(&shared, &headers, &form) {
+    let answer = token_answer(&shared, endpoint, &headers, &form);
+    crate::faults::lose_answer(loss, answer).await
+}
+
+/// The token endpoint's own answer, once any fault before the call has been applied.
+fn token_answer(shared: &Shared, endpoint: Endpoint, headers: &HeaderMap, form: &HashMap<String, String>) -> Response {
+    let app = match authenticate_client(shared, headers, form) {
         Ok(app) => app,
         Err(e) => return e.into_response(),
     };
@@ -86,9 +95,9 @@ pub async fn token(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery,
         _ if is_s2s != (endpoint == Endpoint::AccountCredentials) => {
             Err(OAuthError::new(StatusCode::BAD_REQUEST, "unsupported_grant_type", "Grant type is not supported from token endpoint."))
         }
-        Endpoint::CodeExchange => exchange_code(&shared, &app, &form),
-        Endpoint::DeviceCode => crate::device::poll(&shared, &app.client_id, &form),
-        Endpoint::AccountCredentials => account_credentials(&shared, &app, &form),
+        Endpoint::CodeExchange => exchange_code(shared, &app, form),
+        Endpoint::DeviceCode => crate::device::poll(shared, &app.client_id, form),
+        Endpoint::AccountCredentials => account_credentials(shared, &app, form),
         _ => match form.get("refresh_token") {
             Some(rt) => shared.lock().refresh(rt, &app.client_id, shared.clock.now(), &shared.base_url),
             None => Err(OAuthError::invalid_request("Missing refresh_token")),
@@ -166,10 +175,18 @@ pub async fn revoke(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery
         Ok(f) => f,
         Err(e) => return e.into_response(),
     };
-    if let Some(fault) = shared.inject(Endpoint::Revoke).await {
-        return fault;
+    let loss = shared.take_answer_loss(Endpoint::Revoke);
+    if loss.is_none() {
+        if let Some(fault) = shared.inject(Endpoint::Revoke).await {
+            return fault;
+        }
     }
-    let app = match authenticate_client(&shared, &headers, &form) {
+    let answer = revoke_answer(&shared, &headers, &form);
+    crate::faults::lose_answer(loss, answer).await
+}
+
+fn revoke_answer(shared: &Shared, headers: &HeaderMap, form: &HashMap<String, String>) -> Response {
+    let app = match authenticate_client(shared, headers, form) {
         Ok(app) => app,
         Err(e) => return e.into_response(),
     };

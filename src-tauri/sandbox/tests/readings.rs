@@ -102,3 +102,52 @@ async fn refresh_tokens_end_after_a_fixed_time_counted_from_the_grant_or_from_ea
     sb.control("/settings", json!({"refresh_token_lifetime": null})).await;
     assert!(refreshed(&sb, &fresh).await.is_ok());
 }
+
+/// Zoom rotates, and the answer is lost on the way (`answer_cut`, `answer_late`): the old refresh
+/// token is dead in Zoom's reading (staff: "immediately invalidates the previous refresh token"),
+/// and in the grace reading it gets the same answer again for a few seconds (docs/zoom.md,
+/// Tokens: a lost answer).
+#[tokio::test]
+async fn a_rotation_whose_answer_is_lost_ends_the_old_refresh_token_unless_a_grace_is_read() {
+    let sb = Sandbox::start().await;
+    let arm = |kind: Value| sb.control("/faults", json!({"endpoint": "refresh", "fault": kind, "count": 1}));
+    // Whether a refresh's answer breaks off (at the headers or in the body).
+    let broken = |refresh_token: String| {
+        let req =
+            sb.http.post(sb.url("/oauth/token")).form(&[("grant_type", "refresh_token"), ("refresh_token", refresh_token.as_str()), ("client_id", PUBLIC)]);
+        async move {
+            match req.send().await {
+                Ok(res) => res.bytes().await.is_err(),
+                Err(_) => true,
+            }
+        }
+    };
+    // Cut: the connection breaks after Zoom rotated.
+    let old = sb.connect(OWNER).await["refresh_token"].as_str().unwrap().to_string();
+    arm(json!({"kind": "answer_cut"})).await;
+    assert!(broken(old.clone()).await, "the answer breaks off");
+    let err = refreshed(&sb, &old).await.unwrap_err();
+    assert!(err.starts_with("400") && err.contains("Invalid Token!"), "Zoom's reading: the old token is dead: {err}");
+
+    // Late: the answer comes after the client's timeout; by then Zoom has rotated.
+    let old = sb.connect("admin@contoso.example").await["refresh_token"].as_str().unwrap().to_string();
+    arm(json!({"kind": "answer_late", "millis": 1500})).await;
+    let impatient = reqwest::Client::builder().timeout(std::time::Duration::from_millis(300)).build().unwrap();
+    let late =
+        impatient.post(sb.url("/oauth/token")).form(&[("grant_type", "refresh_token"), ("refresh_token", old.as_str()), ("client_id", PUBLIC)]).send().await;
+    assert!(late.is_err_and(|e| e.is_timeout()));
+    assert!(refreshed(&sb, &old).await.is_err());
+
+    // The grace reading: the same answer again within the grace, dead after it.
+    sb.control("/settings", json!({"refresh_reuse_grace": 30})).await;
+    let old = sb.connect(OWNER).await["refresh_token"].as_str().unwrap().to_string();
+    arm(json!({"kind": "answer_cut"})).await;
+    assert!(broken(old.clone()).await);
+    let again = refreshed(&sb, &old).await.expect("within the grace");
+    assert_eq!(refreshed(&sb, &old).await.unwrap(), again, "the same answer, not a second rotation");
+    let next = refreshed(&sb, &again).await.expect("the answer's refresh token is the live one");
+    sb.advance(31).await;
+    assert!(refreshed(&sb, &again).await.is_err(), "past the grace");
+    assert!(refreshed(&sb, &next).await.is_ok());
+    sb.control("/settings", json!({"refresh_reuse_grace": null})).await;
+}
