@@ -184,6 +184,7 @@ mod tests {
             handed_out_until: None,
             minted_at: None,
             served: 0,
+            unanswered_refresh_at: None,
         }
     }
 

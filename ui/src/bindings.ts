@@ -358,7 +358,14 @@ handed_out_until?: number | null;
  * Server-to-Server: when the current token was minted, and how many times it has been
  * handed out since (the window's details).
  */
-minted_at?: number | null; served?: number }
+minted_at?: number | null; served?: number; 
+/**
+ * When a refresh was sent whose answer never came back judged (cut, too late, unreadable,
+ * or the process died waiting): Zoom may have rotated, and a dead refresh token afterwards
+ * is worded as a lost answer, not as a deauthorization (docs/zoom.md, Tokens: a lost
+ * answer). Cleared by Zoom's next answer.
+ */
+unanswered_refresh_at?: number | null }
 /**
  * How a connection is authorized (docs/zoom.md, Server-to-Server).
  */
@@ -829,7 +836,13 @@ export type StatusReason =
  * Zoom refused the refresh token as dead, and it is old enough to have expired (about 90
  * days from the sign-in or the last refresh: docs/zoom.md, Tokens): `days` old.
  */
-{ code: "refresh_expired"; days: number }
+{ code: "refresh_expired"; days: number } | 
+/**
+ * Zoom refused the refresh token as dead after a refresh sent at `at` whose answer was never
+ * kept (cut, too late, unreadable, or the app stopped before storing it): Zoom rotated and
+ * its answer, with the new refresh token, was lost (docs/zoom.md, Tokens: a lost answer).
+ */
+{ code: "answer_lost"; at: number }
 export type TestResult = { probe: Probe; 
 /**
  * In English, for logs and the command line's JSON.

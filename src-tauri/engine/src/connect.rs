@@ -404,6 +404,7 @@ impl Engine {
                     handed_out_until: None,
                     minted_at: None,
                     served: 0,
+                    unanswered_refresh_at: None,
                 };
                 match m.connections.iter_mut().find(|c| c.id == stored_id) {
                     Some(existing) => *existing = fresh.clone(),

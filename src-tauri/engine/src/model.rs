@@ -204,6 +204,12 @@ pub struct Connection {
     pub minted_at: Option<i64>,
     #[serde(default)]
     pub served: u64,
+    /// When a refresh was sent whose answer never came back judged (cut, too late, unreadable,
+    /// or the process died waiting): Zoom may have rotated, and a dead refresh token afterwards
+    /// is worded as a lost answer, not as a deauthorization (docs/zoom.md, Tokens: a lost
+    /// answer). Cleared by Zoom's next answer.
+    #[serde(default)]
+    pub unanswered_refresh_at: Option<i64>,
 }
 
 /// An optional value that does not stop the rest from loading when it cannot be read (one
@@ -268,6 +274,8 @@ pub struct ConnectionState {
     pub minted_at: Option<i64>,
     #[serde(default)]
     pub served: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unanswered_refresh_at: Option<i64>,
 }
 
 impl Connection {
@@ -287,6 +295,7 @@ impl Connection {
             handed_out_until: self.handed_out_until,
             minted_at: self.minted_at,
             served: self.served,
+            unanswered_refresh_at: self.unanswered_refresh_at,
         }
     }
 
@@ -304,6 +313,7 @@ impl Connection {
         self.failing_since = None;
         self.generation += 1;
         self.handed_out_until = None;
+        self.unanswered_refresh_at = None;
     }
 
     pub fn apply_state(&mut self, s: ConnectionState) {
@@ -321,6 +331,7 @@ impl Connection {
         self.handed_out_until = s.handed_out_until;
         self.minted_at = s.minted_at;
         self.served = s.served;
+        self.unanswered_refresh_at = s.unanswered_refresh_at;
     }
 
     pub fn is_s2s(&self) -> bool {

@@ -29,6 +29,10 @@ pub enum StatusReason {
     /// Zoom refused the refresh token as dead, and it is old enough to have expired (about 90
     /// days from the sign-in or the last refresh: docs/zoom.md, Tokens): `days` old.
     RefreshExpired { days: i64 },
+    /// Zoom refused the refresh token as dead after a refresh sent at `at` whose answer was never
+    /// kept (cut, too late, unreadable, or the app stopped before storing it): Zoom rotated and
+    /// its answer, with the new refresh token, was lost (docs/zoom.md, Tokens: a lost answer).
+    AnswerLost { at: i64 },
 }
 
 /// The wording of a reason for the tray, notifications, alerts and the command line.
@@ -54,6 +58,12 @@ pub fn words(reason: &StatusReason, ja: bool) -> String {
         (StatusReason::Superseded, true) => "同じ Zoom ユーザーの新しい接続に置き換えられました".into(),
         (StatusReason::RefreshExpired { days }, false) => {
             format!("the refresh token expired ({days} days old; Zoom may end refresh tokens after about 90 days) or was deauthorized in Zoom: reconnect to sign in again")
+        }
+        (StatusReason::AnswerLost { .. }, false) => {
+            "Zoom replaced the refresh token, but its answer was lost before the app could keep it (the connection broke, the answer came too late, or the app stopped first): reconnect to sign in again".into()
+        }
+        (StatusReason::AnswerLost { .. }, true) => {
+            "Zoom はリフレッシュトークンを置き換えましたが、その応答はアプリが保存する前に失われました（接続が切れた、応答が遅すぎた、またはアプリが先に終了したため）。再接続してサインインし直してください".into()
         }
         (StatusReason::RefreshExpired { days }, true) => {
             format!("リフレッシュトークンの有効期限が切れたか（{days} 日経過。Zoom はリフレッシュトークンを約 90 日で失効させることがあります）、Zoom で承認解除されました。再接続してサインインし直してください")

@@ -30,24 +30,43 @@ impl Held {
         };
         let (app, old) = match prepared.await {
             Ok(p) => p,
-            Err(error) => return Err(self.after_failure(&conn, error.into()).await),
+            Err(error) => return Err(self.after_failure(&conn, error.into(), conn.unanswered_refresh_at).await),
         };
+        // Marked before the request, so that a dead refresh token after a lost answer — or
+        // after this process died waiting — is worded as that (model.rs). Only wording hangs on
+        // it: a failed write does not stop the refresh.
+        let sent_at = self.engine.now_for(&conn);
+        let _ = self.set_state(move |c| c.unanswered_refresh_at = Some(sent_at)).await;
         // From here until "rotation persisted" a crash loses the connection: Zoom rotates when
         // it answers, whether or not the answer arrives. Both legs are measured.
         self.engine.pause(Moment::RotationRequested, &self.id).await;
         tracing::debug!(connection = %self.id, "rotation requested");
         let requested = Instant::now();
-        let answer = self.engine.inner.zoom.refresh(&app, &old.refresh, self.engine.now_for(&conn)).await;
+        let mut answer = self.engine.inner.zoom.refresh(&app, &old.refresh, self.engine.now_for(&conn)).await;
         self.engine.inner.metrics.record_request(requested.elapsed());
+        let asked_again = answer.in_doubt && answer.refresh.is_none() && !self.engine.closing();
+        if asked_again && answer.refresh.is_none() && !self.engine.closing() {
+            // Zoom may have rotated and the answer been lost. Asked again at once, with the same
+            // refresh token: if Zoom never carried the first out, or gives a rotated-out token
+            // its answer again for a while, the connection goes on; if not, Zoom's refusal says
+            // the token is gone and the loss is told as what it is (docs/zoom.md, Tokens).
+            tracing::warn!(connection = %self.id, "no usable answer to a refresh Zoom may have carried out; asking again at once");
+            self.record(EventKind::Failed, Some(format!("no usable answer to a refresh ({}); asked again at once", answer_error(&answer))), None);
+            answer = self.engine.inner.zoom.refresh(&app, &old.refresh, self.engine.now_for(&conn)).await;
+        }
         self.engine.pause(Moment::RotationAnswered, &self.id).await;
+        // Only Zoom's success proves that no earlier answer was lost: until then the earliest
+        // unanswered refresh stays marked.
+        let unanswered = if answer.in_doubt || asked_again { conn.unanswered_refresh_at.or(Some(sent_at)) } else { conn.unanswered_refresh_at };
         match answer.tokens {
             Ok(tokens) => self.after_rotation(&conn, &old, tokens).await,
             Err(failure) => {
                 if let Some(refresh) = answer.refresh {
                     // A 2xx whose access token cannot be used: the refresh token is the live one.
                     self.keep_rotated_refresh(&conn, &old, refresh).await;
+                    return Err(self.after_failure(&conn, failure, None).await);
                 }
-                Err(self.after_failure(&conn, failure).await)
+                Err(self.after_failure(&conn, failure, unanswered).await)
             }
         }
     }
@@ -58,13 +77,13 @@ impl Held {
     async fn mint(&self, conn: &Connection) -> std::result::Result<Connection, ZoomFailure> {
         let app = match self.engine.s2s_credentials(conn, None).await {
             Ok(app) => app,
-            Err(error) => return Err(self.after_failure(conn, error.into()).await),
+            Err(error) => return Err(self.after_failure(conn, error.into(), None).await),
         };
         let account_id = conn.s2s.as_ref().map(|s| s.account_id.clone()).unwrap_or_default();
         let answer = self.engine.inner.zoom.account_credentials(&app, &account_id, self.engine.now_for(conn)).await;
         match answer.tokens {
             Ok(tokens) => self.keep_minted(conn, tokens).await.map_err(Into::into),
-            Err(failure) => Err(self.after_failure(conn, failure).await),
+            Err(failure) => Err(self.after_failure(conn, failure, None).await),
         }
     }
 
@@ -146,6 +165,8 @@ impl Held {
                     c.next_attempt_at = None;
                     c.consecutive_failures = 0;
                     c.failing_since = None;
+                    // The mark stays until the pair is written (`write_pending`): if the app
+                    // stops first, Zoom's answer is lost as surely as one that never came.
                 })
                 .await;
             return Err(e.into());
@@ -168,6 +189,7 @@ impl Held {
                     c.next_attempt_at = None;
                     c.generation += 1;
                     c.access_expires_at = expires_at;
+                    c.unanswered_refresh_at = None;
                 })
                 .await?;
                 Err(ZoomFailure {
@@ -188,8 +210,9 @@ impl Held {
         }
     }
 
-    /// What a failed rotation means for the connection (docs/zoom.md, Errors).
-    async fn after_failure(&self, conn: &Connection, failure: ZoomFailure) -> ZoomFailure {
+    /// What a failed rotation means for the connection (docs/zoom.md, Errors). `unanswered`:
+    /// when a refresh was sent whose answer is still missing (`Connection::unanswered_refresh_at`).
+    async fn after_failure(&self, conn: &Connection, failure: ZoomFailure, unanswered: Option<i64>) -> ZoomFailure {
         if failure.error.code == ErrorCode::ShuttingDown {
             return failure;
         }
@@ -204,7 +227,16 @@ impl Held {
         let expired_days = (failure.class == FailureClass::GrantEnded(GrantEnd::Ended) && zoom == Some(crate::zoom_answers::ZoomReason::GrantGone))
             .then(|| conn.refresh_expiry_days(now))
             .flatten();
+        let answer_lost = unanswered.filter(|_| lost_token(&failure));
         let ends = match failure.class {
+            _ if answer_lost.is_some() => {
+                let at = answer_lost.unwrap_or_default();
+                Some((
+                    false,
+                    format!("Zoom replaced the refresh token, but its answer was lost before the app could keep it: {}", e.message),
+                    StatusReason::AnswerLost { at },
+                ))
+            }
             _ if expired_days.is_some() => {
                 let days = expired_days.unwrap_or_default();
                 Some((
@@ -234,6 +266,7 @@ impl Held {
                     c.reason = Some(why);
                     c.last_failure_at = Some(now);
                     c.next_attempt_at = None;
+                    c.unanswered_refresh_at = unanswered;
                 })
                 .await;
             return failure;
@@ -261,8 +294,20 @@ impl Held {
                 c.consecutive_failures = failures;
                 c.failing_since = Some(since);
                 c.next_attempt_at = Some(now + wait);
+                c.unanswered_refresh_at = unanswered;
             })
             .await;
         failure
     }
+}
+
+/// Zoom's refusal of a refresh token as dead (`invalid_grant` with no more precise reason): after
+/// a lost answer, the token Zoom rotated away.
+fn lost_token(failure: &ZoomFailure) -> bool {
+    failure.class == FailureClass::GrantEnded(GrantEnd::Ended) && matches!(failure.reason, Some(crate::zoom_answers::ZoomReason::GrantGone) | None)
+}
+
+/// A failed answer's error, for the timeline.
+fn answer_error(answer: &crate::zoom_answers::TokenAnswer) -> String {
+    answer.tokens.as_ref().err().map(|f| f.error.message.clone()).unwrap_or_default()
 }

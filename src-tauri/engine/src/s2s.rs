@@ -176,6 +176,7 @@ impl Engine {
             handed_out_until: None,
             minted_at: Some(now),
             served: 0,
+            unanswered_refresh_at: None,
         };
         let stored = connection.clone();
         let engine = self.clone();

@@ -273,6 +273,7 @@ mod tests {
             handed_out_until: None,
             minted_at: None,
             served: 0,
+            unanswered_refresh_at: None,
         };
         store.save(&Metadata { version: 1, orgs: vec![], connections: vec![conn.clone()], settings: Default::default() }).unwrap();
         let mut state = conn.state();

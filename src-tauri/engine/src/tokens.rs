@@ -489,6 +489,8 @@ impl Held {
                 // The keychain's pair changed: other processes must not reuse what they read
                 // before (invariant 8).
                 c.generation += 1;
+                // Zoom's answer is kept now: no refresh is unanswered (model.rs).
+                c.unanswered_refresh_at = None;
                 if c.status == Status::Retrying && c.next_attempt_at.is_none() {
                     c.status = Status::Active;
                     c.status_reason = None;

@@ -156,20 +156,36 @@ impl ZoomClient {
 
     /// A form post to the token endpoint with the app's client authentication: HTTP Basic for a
     /// confidential app, `client_id` in the body for a public one (docs/zoom.md, OAuth endpoints).
-    pub(crate) async fn token_post(&self, app: &AppCredentials, path: &str, mut form: Vec<(&str, String)>) -> std::result::Result<Answer, ZoomFailure> {
+    pub(crate) async fn token_post(&self, app: &AppCredentials, path: &str, form: Vec<(&str, String)>) -> std::result::Result<Answer, ZoomFailure> {
+        let res = self.token_request(app, path, form).send().await.map_err(network)?;
+        read(res).await
+    }
+
+    fn token_request(&self, app: &AppCredentials, path: &str, mut form: Vec<(&str, String)>) -> reqwest::RequestBuilder {
         let mut req = self.http.post(join(&app.auth_base, path)).header(reqwest::header::ACCEPT, "application/json");
         match &app.client_secret {
             Some(secret) => req = req.basic_auth(&app.client_id, Some(secret.expose())),
             None => form.push(("client_id", app.client_id.clone())),
         }
-        let res = req.form(&form).send().await.map_err(network)?;
-        read(res).await
+        req.form(&form)
     }
 
+    /// A token call, and whether Zoom may have carried it out when no usable answer came
+    /// (`TokenAnswer::in_doubt`).
     async fn token_call(&self, app: &AppCredentials, call: TokenCall, form: Vec<(&str, String)>, now: i64) -> TokenAnswer {
-        match self.token_post(app, "/oauth/token", form).await {
+        let lost = |f, in_doubt| TokenAnswer { tokens: Err(f), refresh: None, in_doubt };
+        let res = match self.token_request(app, "/oauth/token", form).send().await {
+            Ok(res) => res,
+            // Without a connection the request never left; after one, it may have been read.
+            Err(e) => {
+                let sent = !e.is_connect();
+                return lost(network(e), sent);
+            }
+        };
+        match read(res).await {
             Ok(a) => token_answer(call, a.status, a.retry_after, &a.body, now),
-            Err(f) => TokenAnswer { tokens: Err(f), refresh: None },
+            // The answer broke off after its headers: Zoom had carried the call out.
+            Err(f) => lost(f, true),
         }
     }
 
@@ -212,7 +228,7 @@ impl ZoomClient {
             .finish();
         match self.token_post(app, &format!("/oauth/token?{query}"), Vec::new()).await {
             Ok(a) => token_answer(TokenCall::AccountCredentials, a.status, a.retry_after, &a.body, now),
-            Err(f) => TokenAnswer { tokens: Err(f), refresh: None },
+            Err(f) => TokenAnswer { tokens: Err(f), refresh: None, in_doubt: false },
         }
     }
 

@@ -85,6 +85,11 @@ pub fn token_fields(body: &[u8]) -> Option<TokenFields> {
 pub struct TokenAnswer {
     pub tokens: Result<TokenSet, ZoomFailure>,
     pub refresh: Option<Secret>,
+    /// No usable answer, yet Zoom may have carried the call out (a refresh rotated): the
+    /// request was sent and its answer broke off, came too late, was a 2xx the app cannot read,
+    /// or a 5xx (docs/zoom.md, Tokens: a lost answer). False when Zoom answered, or when the
+    /// request never left (no connection).
+    pub in_doubt: bool,
 }
 
 /// Zoom's access tokens live an hour (`expires_in` 3599); an answer without one is taken as that.
@@ -115,7 +120,7 @@ pub fn token_set(fields: TokenFields, now: i64) -> TokenAnswer {
             api_url: fields.api_url,
         })
     })();
-    TokenAnswer { tokens, refresh }
+    TokenAnswer { tokens, refresh, in_doubt: false }
 }
 
 /// Which token-endpoint call an answer belongs to: the same `invalid_grant` means a refused code
@@ -284,14 +289,16 @@ pub fn token_answer(call: TokenCall, status: u16, retry_after: Option<RetryAfter
     if (200..300).contains(&status) {
         return match token_fields(body) {
             Some(fields) => token_set(fields, now),
-            None => TokenAnswer { tokens: Err(unparseable_token_answer(status, retry_after)), refresh: None },
+            // A 2xx: Zoom (or something posing as it) carried the call out.
+            None => TokenAnswer { tokens: Err(unparseable_token_answer(status, retry_after)), refresh: None, in_doubt: true },
         };
     }
     let failure = match serde_json::from_slice::<ZoomOAuthError>(body) {
         Ok(err) if !err.error.is_empty() || err.reason.is_some() => token_error(&err, call, status, retry_after),
         _ => unparseable_token_answer(status, retry_after),
     };
-    TokenAnswer { tokens: Err(failure), refresh: None }
+    // A 5xx may come after the work was done (Zoom's own, or a gateway's that gave up waiting).
+    TokenAnswer { tokens: Err(failure), refresh: None, in_doubt: status >= 500 }
 }
 
 /// Zoom's text inside one of our messages: redacted and bounded. Zoom echoes codes in its

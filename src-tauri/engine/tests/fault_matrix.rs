@@ -12,6 +12,7 @@ use common::*;
 use serde_json::{json, Value};
 use zoom_connections_engine::clock::{Clock, FakeClock, SystemClock};
 use zoom_connections_engine::model::{Status, SANDBOX_ORG_ID};
+use zoom_connections_engine::reasons::StatusReason;
 use zoom_connections_engine::{ErrorCode, TickState};
 use zoom_sandbox::user_agent::SignIn;
 
@@ -19,7 +20,7 @@ const OWNER: &str = "owner@contoso.example";
 /// The engine's HTTP timeout in this test; the `delay` fault waits longer, so it is a timeout.
 const TIMEOUT: Duration = Duration::from_millis(700);
 
-const FAULTS: [(&str, &str); 11] = [
+const FAULTS: [(&str, &str); 13] = [
     ("HTTP 500", r#"{"kind":"http500"}"#),
     ("HTTP 429 + Retry-After", r#"{"kind":"rate_limit","retry_after":120}"#),
     ("HTTP 429, no Retry-After", r#"{"kind":"rate_limit"}"#),
@@ -31,6 +32,10 @@ const FAULTS: [(&str, &str); 11] = [
     ("4700 catch-all", r#"{"kind":"catch_all"}"#),
     ("invalid_request (internal)", r#"{"kind":"internal_error"}"#),
     ("invalid_grant", r#"{"kind":"invalid_grant"}"#),
+    // Zoom carries the call out (a refresh rotates), then its answer is lost: the failure
+    // rotation makes most often (docs/zoom.md, Tokens: a lost answer).
+    ("carried out, answer cut", r#"{"kind":"answer_cut"}"#),
+    ("carried out, answer too late", r#"{"kind":"answer_late","millis":1500}"#),
 ];
 
 const CALLS: [(&str, &str); 5] =
@@ -79,7 +84,11 @@ async fn observe(endpoint: &str, fault: &Value) -> String {
             let c = w.engine.connection(&id).unwrap();
             let (_, refresh_after) = w.tokens(&id);
             let kept = if refresh_after == refresh_before { "refresh token kept" } else { "refresh token replaced" };
+            // A refresh asked again at once after no usable answer, as the timeline says.
+            let asked = w.engine.history(&id).iter().any(|e| e.detail.as_deref().is_some_and(|d| d.ends_with("asked again at once")));
+            let again = if asked { " (asked again at once)" } else { "" };
             match c.status {
+                Status::Active => format!("Active{again}; {kept}"),
                 Status::Retrying => {
                     // The first backoff is 24–36 s; anything longer is Zoom's Retry-After.
                     let wait = c.next_attempt_at.unwrap_or(0) - clock.now_secs();
@@ -92,8 +101,9 @@ async fn observe(endpoint: &str, fault: &Value) -> String {
                     w.advance(&clock, 4000).await;
                     w.engine.tick(&mut state, 4).await;
                     let after = refresh_attempts(&w).await;
+                    let lost = if matches!(c.reason, Some(StatusReason::AnswerLost { .. })) { " as a lost answer" } else { "" };
                     if after == before {
-                        "Needs reconnect; no further attempts".to_string()
+                        format!("Needs reconnect{lost}{again}; no further attempts")
                     } else {
                         format!("Needs reconnect; {} more attempts (!)", after - before)
                     }
@@ -144,7 +154,7 @@ async fn observe(endpoint: &str, fault: &Value) -> String {
 /// `invalid_request`); a revoke counts only when Zoom answered 2xx with its JSON (RFC 7009 §2.2) or a refresh
 /// proved the grant gone, and a rejected token is confirmed by a refresh before anything is
 /// deleted.
-const EXPECTED: [[&str; 11]; 5] = [
+const EXPECTED: [[&str; 13]; 5] = [
     [
         "sign-in fails: `network`; nothing stored",
         "sign-in fails: `zoom_rate_limited`; nothing stored",
@@ -157,19 +167,23 @@ const EXPECTED: [[&str; 11]; 5] = [
         "sign-in fails: `zoom_error`; nothing stored",
         "sign-in fails: `zoom_error`; nothing stored",
         "sign-in fails: `zoom_invalid_grant`; nothing stored",
+        "sign-in fails: `network`; nothing stored",
+        "sign-in fails: `network`; nothing stored",
     ],
     [
-        "Retrying with backoff; refresh token kept",
+        "Active (asked again at once); refresh token replaced",
         "Retrying after Retry-After; refresh token kept",
         "Retrying with backoff; refresh token kept",
         "Retrying after Retry-After; refresh token kept",
-        "Retrying with backoff; refresh token kept",
-        "Retrying with backoff; refresh token kept",
-        "Retrying with backoff; refresh token kept",
+        "Active (asked again at once); refresh token replaced",
+        "Active (asked again at once); refresh token replaced",
+        "Active (asked again at once); refresh token replaced",
         "Retrying with backoff; refresh token kept",
         "Retrying with backoff; refresh token kept",
         "Retrying with backoff; refresh token kept",
         "Needs reconnect; no further attempts",
+        "Needs reconnect as a lost answer (asked again at once); no further attempts",
+        "Needs reconnect as a lost answer (asked again at once); no further attempts",
     ],
     [
         "`network`; nothing deleted; Delete locally works",
@@ -183,6 +197,8 @@ const EXPECTED: [[&str; 11]; 5] = [
         "deleted; grant ended",
         "deleted; grant ended",
         "deleted; grant ended",
+        "`network`; nothing deleted; Delete locally works",
+        "`network`; nothing deleted; Delete locally works",
     ],
     [
         "sign-in fails: `network`; nothing stored",
@@ -196,6 +212,8 @@ const EXPECTED: [[&str; 11]; 5] = [
         "sign-in fails: `zoom_error`; nothing stored",
         "sign-in fails: `zoom_error`; nothing stored",
         "sign-in fails: `zoom_error`; nothing stored",
+        "sign-in fails: `network`; nothing stored",
+        "sign-in fails: `network`; nothing stored",
     ],
     [
         "test fails: `network`; status unchanged",
@@ -209,6 +227,8 @@ const EXPECTED: [[&str; 11]; 5] = [
         "test fails: `zoom_error`; status unchanged",
         "test fails: `zoom_error`; status unchanged",
         "test fails: `zoom_error`; status unchanged",
+        "test fails: `network`; status unchanged",
+        "test fails: `network`; status unchanged",
     ],
 ];
 
@@ -217,7 +237,7 @@ async fn refresh_attempts(w: &World) -> u64 {
     w.grants().await.iter().flat_map(|g| g["tokens"].as_array().cloned().unwrap_or_default()).map(|t| t["refresh_attempts"].as_u64().unwrap_or(0)).sum()
 }
 
-fn markdown(cells: &[[String; 11]]) -> String {
+fn markdown(cells: &[[String; 13]]) -> String {
     let mut out = String::from("| Zoom call ↓ / fault → |");
     for (name, _) in FAULTS {
         out.push_str(&format!(" {name} |"));
@@ -237,9 +257,9 @@ fn markdown(cells: &[[String; 11]]) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_fault_at_every_call_has_the_prescribed_outcome() {
-    let mut observed: Vec<[String; 11]> = Vec::new();
+    let mut observed: Vec<[String; 13]> = Vec::new();
     for (_, endpoint) in CALLS {
-        let mut row: [String; 11] = Default::default();
+        let mut row: [String; 13] = Default::default();
         for (i, (_, fault)) in FAULTS.iter().enumerate() {
             let fault: Value = serde_json::from_str(fault).unwrap();
             row[i] = observe(endpoint, &fault).await;
@@ -248,7 +268,7 @@ async fn every_fault_at_every_call_has_the_prescribed_outcome() {
     }
     let table = markdown(&observed);
     println!("{table}");
-    let expected: Vec<[String; 11]> = EXPECTED.iter().map(|r| r.map(String::from)).collect();
+    let expected: Vec<[String; 13]> = EXPECTED.iter().map(|r| r.map(String::from)).collect();
     assert_eq!(table, markdown(&expected), "observed (left) differs from docs/zoom.md's prescription (right)");
     // docs/security.md prints this table: it must be the current one.
     let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/security.md")).unwrap();

@@ -120,6 +120,11 @@ async fn each_transient_fault_retries_and_recovers_by_itself() {
     ] {
         w.advance(&clock, 3000).await;
         arm(&w, fault.clone()).await;
+        if fault["kind"] != "rate_limit" {
+            // No usable answer to a refresh Zoom may have carried out is asked again at once
+            // (tests/lost_answer.rs): the second ask fails too, so that backoff is what is seen.
+            arm(&w, fault.clone()).await;
+        }
         let report = w.engine.tick(&mut state, 4).await;
         assert_eq!(report.failed, 1, "{fault}");
         let c = w.engine.connection(&id).unwrap();

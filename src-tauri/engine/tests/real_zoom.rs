@@ -132,9 +132,10 @@ async fn a_failed_early_rotation_still_hands_out_a_token_that_carries_the_promis
     let w = World::with_clock(clock.clone()).await;
     let id = w.connect(SANDBOX_ORG_ID, "n", OWNER).await.connection.id;
     let (before, _) = w.tokens(&id);
-    // 15 minutes left, no promise outstanding: a handout would rotate now, and Zoom answers 500.
+    // 15 minutes left, no promise outstanding: a handout would rotate now, and Zoom answers 500
+    // (twice: a 5xx is asked again at once).
     w.advance(&clock, 2700).await;
-    w.control("/faults", json!({"endpoint": "refresh", "fault": {"kind": "http500"}, "count": 1})).await;
+    w.control("/faults", json!({"endpoint": "refresh", "fault": {"kind": "http500"}, "count": 2})).await;
     let handout = w.engine.hand_out(&id).await.unwrap();
     assert_eq!(handout.access.expose(), before);
     assert!(handout.valid_until >= clock.now_secs() + HANDOUT_MIN_LIFETIME);

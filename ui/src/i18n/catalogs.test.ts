@@ -32,6 +32,11 @@ describe("catalogs", () => {
     expect(reasonText(catalogs.ja, failing, "English detail")).toBe("Zoom にアクセスできません（3 回目）");
     expect(reasonText(catalogs.ja, { code: "refused", error: "zoom_invalid_grant", zoom: "owner_gone" }, null)).toBe(catalogs.ja.zoomOwnerGone);
     expect(reasonText(catalogs.ja, null, "from an older list")).toBe("from an older list");
+    // A lost answer is said as that, never as a deauthorization.
+    const lost = { code: "answer_lost", at: 0 } as const;
+    expect(reasonText(catalogs.en, lost, "English detail")).toMatch(/answer was lost/);
+    expect(reasonText(catalogs.ja, lost, "English detail")).toMatch(/応答はアプリが保存する前に失われました/);
+    expect(reasonText(catalogs.en, lost, null)).not.toMatch(/deauthorized/);
   });
 
   it("follows the setting, else the OS locale", () => {

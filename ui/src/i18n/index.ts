@@ -105,6 +105,8 @@ export function reasonText(t: Catalog, reason: StatusReason | null | undefined, 
       return t.reasonSuperseded;
     case "refresh_expired":
       return fill(t.reasonRefreshExpired, { days: String(reason.days) });
+    case "answer_lost":
+      return t.reasonAnswerLost;
   }
 }
 

@@ -90,6 +90,16 @@ impl FileVault {
         Ok(vault)
     }
 
+    /// A new vault whose key is sealed with a cheap scrypt (work factor 2^10): for tests that
+    /// open it in many processes (the SIGKILL test) and measure rotations, not scrypt. Every
+    /// later open reads the work factor from the key file.
+    #[cfg(any(test, feature = "test-util"))]
+    pub fn create_cheap(data_dir: &Path, passphrase: &Secret) -> Result<Self> {
+        let (key, sealed) = seal::Key::generate_with(passphrase, Some(10))?;
+        crate::fsutil::write_atomic(&data_dir.join(KEY_FILE), &sealed).map_err(|e| unusable(e.to_string()))?;
+        Ok(Self { dir: data_dir.to_path_buf(), key })
+    }
+
     fn vault_path(&self) -> PathBuf {
         self.dir.join(VAULT_FILE)
     }

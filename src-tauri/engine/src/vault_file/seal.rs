@@ -45,6 +45,12 @@ pub struct Key {
 impl Key {
     /// A new random key, and its sealed form for the key file.
     pub fn generate(passphrase: &Secret) -> Result<(Self, Vec<u8>)> {
+        Self::generate_with(passphrase, None)
+    }
+
+    /// The same, with scrypt's work factor (log2 of N) chosen; None: age's default (about a
+    /// second). Only tests choose one (`FileVault::create_cheap`).
+    pub(crate) fn generate_with(passphrase: &Secret, log_n: Option<u8>) -> Result<(Self, Vec<u8>)> {
         if passphrase.expose().chars().count() < MIN_PASSPHRASE_CHARS {
             return Err(EngineError::new(
                 ErrorCode::InvalidSettings,
@@ -53,7 +59,10 @@ impl Key {
         }
         let identity = age::x25519::Identity::generate();
         let text = Plain::new(identity.to_string().expose_secret().as_bytes().to_vec());
-        let recipient = age::scrypt::Recipient::new(SecretString::from(passphrase.expose().to_string()));
+        let mut recipient = age::scrypt::Recipient::new(SecretString::from(passphrase.expose().to_string()));
+        if let Some(log_n) = log_n {
+            recipient.set_work_factor(log_n);
+        }
         let sealed = age::encrypt(&recipient, text.as_slice()).map_err(|_| refused("the key could not be sealed"))?;
         Ok((Self { identity }, sealed))
     }
