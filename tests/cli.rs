@@ -130,7 +130,17 @@ async fn sigkill_at_random_moments_loses_nothing_outside_the_measured_window() {
     s.control("/settings", json!({"access_token_lifetime": 30, "qps_limits": {"acct_contoso": 10_000, "acct_fabrikam": 10_000}})).await;
     let ids =
         [s.connect("one", "owner@contoso.example").await, s.connect("two", "admin@contoso.example").await, s.connect("three", "owner@fabrikam.example").await];
+    // Each sweep's refreshes are held at Zoom HELD_MS — half the time after Zoom rotated (its
+    // answer late), half the time before it reads them — so that kills spread over the sweep
+    // land in the rotations' windows (item 3 of the SIGKILL tests: at least a third of them must).
+    const HELD_MS: u64 = 60;
+    let hold = || async {
+        s.clear_faults().await;
+        let fault = if rand::random::<bool>() { json!({"kind": "answer_late", "millis": HELD_MS}) } else { json!({"kind": "delay", "millis": HELD_MS}) };
+        s.control("/faults", json!({"endpoint": "refresh", "fault": fault, "count": ids.len()})).await;
+    };
     // How long an unkilled sweep runs: kills are spread over it.
+    hold().await;
     let started = std::time::Instant::now();
     assert_eq!(s.run(&["keepalive"]).status.code(), Some(0));
     let life_ms = (started.elapsed().as_millis() as u64).max(20);
@@ -138,11 +148,14 @@ async fn sigkill_at_random_moments_loses_nothing_outside_the_measured_window() {
     const KILLS: usize = 50;
     let (mut in_flight, mut before_write, mut lost, mut survived_kills, mut keychain_stalls) = (0, 0, 0, 0, 0);
     for _ in 0..KILLS {
+        hold().await;
         let child =
             s.cli(&["keepalive"]).env("ZOOM_CONNECTIONS_LOG", "zoom_connections_engine=debug").stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
         tokio::time::sleep(std::time::Duration::from_millis(rand::random::<u64>() % life_ms)).await;
         unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
         let out = child.wait_with_output().unwrap();
+        // What the killed sweep did not take would hold the judging refreshes below.
+        s.clear_faults().await;
         let log = String::from_utf8_lossy(&out.stderr);
         for id in &ids {
             let count = |what: &str| log.matches(&format!("rotation {what} connection={id}\n")).count();
@@ -169,6 +182,12 @@ async fn sigkill_at_random_moments_loses_nothing_outside_the_measured_window() {
                 Ok(c) if c.status == Status::Active => survived_kills += 1,
                 other => {
                     assert!(in_window, "{id} was lost to a kill outside its loss window: {other:?}\n{log}");
+                    // The refresh was marked before it was sent: the loss says what it is.
+                    let reason = s.engine.connection(id).unwrap().reason;
+                    assert!(
+                        matches!(reason, Some(zoom_connections_engine::reasons::StatusReason::AnswerLost { .. })),
+                        "{id}: a lost rotation worded as {reason:?}"
+                    );
                     lost += 1;
                     // Reconnect so that later kills keep testing it. gnome-keyring can stall for
                     // a while after a client is killed mid-call (seen: > 10 s); the engine then
@@ -192,6 +211,14 @@ async fn sigkill_at_random_moments_loses_nothing_outside_the_measured_window() {
             }
         }
     }
+    // Every connection-kill in exactly one outcome, and enough of them inside a window.
+    assert_eq!(survived_kills + lost, KILLS * ids.len(), "every connection-kill has an outcome");
+    assert!(
+        in_flight + before_write >= KILLS * ids.len() / 3,
+        "only {} of {} connection-kills landed inside a rotation's window",
+        in_flight + before_write,
+        KILLS * ids.len()
+    );
     let stats = s.engine.persist_stats();
     println!(
         "SIGKILL: {KILLS} kills over a {life_ms} ms sweep of {} connections: {survived_kills} connection-kills survived, \

@@ -66,6 +66,11 @@ impl Setup {
         self.http.post(format!("{}/_sandbox{path}", self.sandbox_url)).json(&body).send().await.unwrap().json().await.unwrap()
     }
 
+    /// Disarms every sandbox fault not yet taken.
+    pub async fn clear_faults(&self) {
+        self.http.delete(format!("{}/_sandbox/faults", self.sandbox_url)).send().await.unwrap().error_for_status().unwrap();
+    }
+
     pub async fn connect(&self, nickname: &str, email: &str) -> String {
         let flow = self.engine.begin_create(SANDBOX_ORG_ID, nickname).await.unwrap();
         let redirect = UserAgent::new().authorize(&flow.authorize_url, &SignIn::password(email), true).await.unwrap();

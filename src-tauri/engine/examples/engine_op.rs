@@ -7,6 +7,11 @@
 //! KEYCHAIN_SERVICE `vault:PASSPHRASE` keeps the secrets in the data directory's vault file
 //! instead (src/vault_file/), opened with that passphrase.
 //!
+//! `ENGINE_OP_AHEAD_SECS=N` runs its clock N seconds ahead of the real one, as if that long had
+//! passed since the last rotation: Zoom's tokens live at least a minute (`zoom_answers.rs`
+//! clamps shorter ones), so without it a Test started right after another finds its token
+//! fresh and never rotates.
+//!
 //! It prints `opened` once its store and engine are open. `reconnect` then prints the authorize
 //! URL on a line of its own, then reads the URL the browser was
 //! sent to from stdin and completes the sign-in. Logs go to stderr
@@ -15,6 +20,7 @@
 use std::io::BufRead;
 use std::sync::Arc;
 
+use zoom_connections_engine::clock::{Clock, FakeClock, SystemClock};
 use zoom_connections_engine::vault::{KeychainStore, SharedStore};
 use zoom_connections_engine::vault_file::FileVault;
 use zoom_connections_engine::Secret;
@@ -43,6 +49,9 @@ fn main() {
         };
         let mut config = EngineConfig::new(data_dir.into(), secrets);
         config.sandbox_url = Some(sandbox_url.clone());
+        if let Some(ahead) = std::env::var("ENGINE_OP_AHEAD_SECS").ok().and_then(|v| v.parse::<i64>().ok()) {
+            config.clock = FakeClock::at(SystemClock.now() + ahead);
+        }
         let engine = match Engine::open(config) {
             Ok(e) => e,
             Err(e) => {

@@ -1,9 +1,16 @@
 //! Test, Delete and Reconnect in a process of their own (examples/engine_op.rs), killed with
-//! SIGKILL at random moments on the real keychain, beside an engine in this process playing the
-//! running app. After every kill the connection is judged:
+//! SIGKILL on the real keychain, beside an engine in this process playing the running app. Test
+//! and Reconnect are killed where it matters: at a random moment of the rotation's window — after
+//! the child logs "rotation requested" (or "grant requested"), while the sandbox holds Zoom's
+//! answer back `HELD_MS` (having rotated first, or not yet) or in the leg from the answer to
+//! "persisted" (as long as the unkilled first run took) — and each run must land at least
+//! `MIN_IN_WINDOW` kills inside it. Delete is killed at random moments of its whole run. After
+//! every kill the connection is judged, and every kill counted in exactly one outcome:
 //! - Test and Reconnect: it still refreshes, unless the kill fell inside the loss window (a
 //!   refresh or code exchange in flight, or Zoom's answer not yet in the keychain); such a loss is
-//!   counted and the connection reconnected, so later kills keep testing it.
+//!   counted (a lost Test says so: `StatusReason::AnswerLost`, docs/zoom.md, Tokens) and the
+//!   connection reconnected, so later kills keep testing it. A keychain stalled by the kill
+//!   counts as "not judged", and only a few may.
 //! - Delete: it is gone with its grant revoked, or still here (revoked or not: a second Delete
 //!   finishes the job); never gone from this computer with its grant still alive at Zoom.
 //!
@@ -20,6 +27,7 @@ use std::time::{Duration, Instant};
 use common::*;
 use serde_json::json;
 use zoom_connections_engine::model::{refresh_key, Status, SANDBOX_ORG_ID};
+use zoom_connections_engine::reasons::StatusReason;
 use zoom_connections_engine::vault::{KeychainStore, SharedStore};
 use zoom_connections_engine::vault_file::FileVault;
 use zoom_connections_engine::Secret;
@@ -27,6 +35,12 @@ use zoom_connections_engine::{Engine, EngineConfig, ErrorCode};
 use zoom_sandbox::user_agent::{SignIn, UserAgent};
 
 const KILLS_PER_OPERATION: usize = 30;
+/// Test and Reconnect kills that must land inside the rotation's window, per run.
+const MIN_IN_WINDOW: usize = KILLS_PER_OPERATION / 2;
+/// How long the sandbox holds an aimed-at call's answer (`answer_late`, `delay`).
+const HELD_MS: u64 = 60;
+/// Kills after which the keychain was too stalled to judge the connection, at most.
+const MAX_UNJUDGED: usize = 3;
 
 fn engine_op() -> std::path::PathBuf {
     // target/debug/deps/sigkill-… → target/debug/examples/engine_op
@@ -77,7 +91,8 @@ async fn sigkill_during_test_delete_and_reconnect(store: Store) {
         let path = path.to_string();
         async move { http.post(format!("{url}/_sandbox{path}")).json(&body).send().await.unwrap() }
     };
-    // 30-second tokens: every Test rotates first (it wants a minute), the worst case for kills.
+    // 30-second tokens (taken as a minute by the app) and each child's clock ahead of the last
+    // one's (engine_op, ENGINE_OP_AHEAD_SECS): every Test rotates first, the worst case for kills.
     control("/settings", json!({"access_token_lifetime": 30, "qps_limits": {"acct_contoso": 10_000, "acct_fabrikam": 10_000}})).await;
     let scratch = temp_dir();
     let data = scratch.path().to_path_buf();
@@ -88,7 +103,9 @@ async fn sigkill_during_test_delete_and_reconnect(store: Store) {
         }
         Store::VaultFile => {
             let passphrase = "sigkill test passphrase";
-            (format!("vault:{passphrase}"), Arc::new(FileVault::open(&data, &Secret::new(passphrase), true).unwrap()))
+            // Sealed with a cheap scrypt: each child opens it, and a second of scrypt per child
+            // would measure nothing the kills are about.
+            (format!("vault:{passphrase}"), Arc::new(FileVault::create_cheap(&data, &Secret::new(passphrase)).unwrap()))
         }
     };
     // The running app: opened afresh after each kill, so that it reads what the killed process
@@ -124,16 +141,30 @@ async fn sigkill_during_test_delete_and_reconnect(store: Store) {
     let mut summary = Vec::new();
     for op in ["test", "reconnect", "delete"] {
         let op_started = Instant::now();
-        let (mut survived, mut lost, mut deleted, mut kept, mut half) = (0, 0, 0, 0, 0);
-        // How long an unkilled run takes: kills are spread over it.
-        let mut life_ms = 50u64;
+        let (mut survived, mut lost, mut unjudged, mut deleted, mut kept, mut half) = (0, 0, 0, 0, 0, 0);
+        let mut in_window = 0;
+        // How long an unkilled run takes (Delete's kills are spread over it), and how long its
+        // rotation's window is (Test's and Reconnect's kills are aimed into it).
+        let (mut life_ms, mut window_ms) = (50u64, 20u64);
         for kill in 0..KILLS_PER_OPERATION {
             let slot = kill % ids.len();
             let id = ids[slot].clone();
             let email = users[slot];
+            if kill > 0 && op != "delete" {
+                // The window held open at Zoom for HELD_MS, so that a kill can be aimed into it:
+                // half the time Zoom rotates first and answers late (a kill then loses the
+                // rotation), half the time it waits before reading the request.
+                let endpoint = if op == "test" { "refresh" } else { "code_exchange" };
+                let fault =
+                    if rand::random::<bool>() { json!({"kind": "answer_late", "millis": HELD_MS}) } else { json!({"kind": "delay", "millis": HELD_MS}) };
+                control("/faults", json!({"endpoint": endpoint, "fault": fault, "count": 1})).await;
+            }
             let mut child = Command::new(engine_op())
                 .args([data.to_str().unwrap(), &url, &service, op, &id])
                 .env("ZOOM_CONNECTIONS_LOG", "zoom_connections_engine=debug")
+                // Later than any token an earlier child got (at least a minute each): every
+                // Test finds its token due and rotates.
+                .env("ENGINE_OP_AHEAD_SECS", (120 * (kill as i64 + 1)).to_string())
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
@@ -152,18 +183,63 @@ async fn sigkill_during_test_delete_and_reconnect(store: Store) {
                 let redirect = browser.authorize(line.trim(), &SignIn::password(email), true).await.unwrap();
                 writeln!(child.stdin.as_mut().unwrap(), "{redirect}").unwrap();
             }
-            let out = if kill == 0 {
-                // The first run is not killed: how long it takes sets the range of the kills.
-                let out = tokio::task::spawn_blocking(move || child.wait_with_output()).await.unwrap().unwrap();
+            // The child's log, line by line as it comes, with when each line came.
+            let (lines_tx, lines) = std::sync::mpsc::channel::<(Instant, String)>();
+            let mut stderr = BufReader::new(child.stderr.take().unwrap());
+            let reader = std::thread::spawn(move || {
+                let mut log = String::new();
+                let mut raw = Vec::new();
+                while stderr.read_until(b'\n', &mut raw).is_ok_and(|n| n > 0) {
+                    let line = String::from_utf8_lossy(&raw).trim_end().to_string();
+                    raw.clear();
+                    let _ = lines_tx.send((Instant::now(), line.clone()));
+                    log.push_str(&line);
+                    log.push('\n');
+                }
+                log
+            });
+            let run = if kill == 0 {
+                // The first run is not killed: it sets the range of the kills.
+                let status = tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap();
                 life_ms = (started.elapsed().as_millis() as u64).max(20);
-                assert!(out.status.success(), "{op}: {}", String::from_utf8_lossy(&out.stderr));
-                out
+                let log = reader.join().unwrap();
+                let seen: Vec<(Instant, String)> = lines.try_iter().collect();
+                let at = |what: &str| seen.iter().find(|(_, l)| l.contains(what)).map(|(t, _)| *t);
+                if let (Some(from), Some(to)) = (at(" requested connection="), at(" persisted connection=")) {
+                    window_ms = (to.duration_since(from).as_millis() as u64).max(5);
+                }
+                assert!(status.success(), "{op}: {log}");
+                Run { log }
             } else {
-                tokio::time::sleep(Duration::from_millis(rand::random::<u64>() % life_ms)).await;
+                if op == "delete" {
+                    tokio::time::sleep(Duration::from_millis(rand::random::<u64>() % life_ms)).await;
+                } else {
+                    // Aimed: once the request is on its way, at a random moment of the window.
+                    let requested = tokio::task::spawn_blocking(move || {
+                        let deadline = Instant::now() + Duration::from_secs(20);
+                        while let Ok((_, line)) = lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                            if line.contains(" requested connection=") {
+                                return true;
+                            }
+                        }
+                        false
+                    })
+                    .await
+                    .unwrap();
+                    if !requested {
+                        let _ = child.kill();
+                        panic!("{op}: the child never sent its request:\n{}", reader.join().unwrap());
+                    }
+                    // Within the held answer, or in the leg from the answer to the keychain.
+                    tokio::time::sleep(Duration::from_millis(rand::random::<u64>() % (HELD_MS + window_ms + 1))).await;
+                }
                 let _ = child.kill(); // SIGKILL on Unix
-                child.wait_with_output().unwrap()
+                let _ = child.wait();
+                Run { log: reader.join().unwrap() }
             };
-            let run = Run { log: String::from_utf8_lossy(&out.stderr).into_owned() };
+            if kill > 0 && op != "delete" && run.in_window(&id) {
+                in_window += 1;
+            }
             app = open();
             match op {
                 "delete" => {
@@ -189,10 +265,18 @@ async fn sigkill_during_test_delete_and_reconnect(store: Store) {
                     Err(e) if e.code == ErrorCode::KeychainUnavailable => {
                         // gnome-keyring can stall after a client is killed mid-call: not a loss.
                         tokio::time::sleep(Duration::from_secs(2)).await;
-                        survived += usize::from(rotate(&app, &id).await.is_ok_and(|c| c.status == Status::Active));
+                        match rotate(&app, &id).await {
+                            Ok(c) if c.status == Status::Active => survived += 1,
+                            _ => unjudged += 1,
+                        }
                     }
                     other => {
                         assert!(run.in_window(&id), "{id} was lost to a kill outside its loss window ({op}): {other:?}\n{}", run.log);
+                        if op == "test" {
+                            // The refresh was marked before it was sent: the loss says what it is.
+                            let reason = app.connection(&id).unwrap().reason;
+                            assert!(matches!(reason, Some(StatusReason::AnswerLost { .. })), "{id}: a lost rotation worded as {reason:?}");
+                        }
                         lost += 1;
                         let flow = app.begin_reconnect(&id).await.unwrap();
                         let redirect = browser.authorize(&flow.authorize_url, &SignIn::password(email), true).await.unwrap();
@@ -202,9 +286,19 @@ async fn sigkill_during_test_delete_and_reconnect(store: Store) {
             }
         }
         let took = op_started.elapsed().as_secs();
+        let killed = KILLS_PER_OPERATION - 1;
         summary.push(match op {
-            "delete" => format!("Delete: {deleted} deleted with the grant revoked, {half} revoked but still listed (a second Delete finished them), {kept} untouched ({took} s)"),
-            _ => format!("{op}: {survived} survived, {lost} lost inside the loss window ({took} s)"),
+            "delete" => {
+                assert_eq!(deleted + half + kept, KILLS_PER_OPERATION, "every Delete run (the unkilled first too) has an outcome");
+                format!("Delete: {deleted} deleted with the grant revoked, {half} revoked but still listed (a second Delete finished them), {kept} untouched ({took} s)")
+            }
+            _ => {
+                // One unkilled run, then every kill in exactly one outcome.
+                assert_eq!(survived + lost + unjudged, killed + 1, "{op}: every kill has an outcome (the unkilled first run survives)");
+                assert!(unjudged <= MAX_UNJUDGED, "{op}: {unjudged} kills left the keychain too stalled to judge");
+                assert!(in_window >= MIN_IN_WINDOW, "{op}: only {in_window} of {killed} kills landed inside the rotation's window (window {window_ms} ms)");
+                format!("{op}: {in_window} of {killed} kills inside the rotation's window ({window_ms} ms); {survived} survived (with the unkilled first run), {lost} lost inside the window, {unjudged} not judged ({took} s)")
+            }
         });
     }
     let on = if service.starts_with("vault:") { "the vault file" } else { "the keychain" };
