@@ -36,6 +36,7 @@ use crate::error::{EngineError, ErrorCode, Result};
 pub use audit::AUDIT_LOG;
 pub use client::{BrokerClient, TokenLoan};
 pub(crate) use peer::current_uid;
+pub use proxy::MAX_REQUEST_BODY;
 pub use usage::{last_borrowed, Borrowed};
 
 /// The broker's files in its directory.

@@ -19,7 +19,7 @@ use crate::error::{EngineError, ErrorCode};
 
 /// Zoom's API bodies are small (a SCIM user is a few KiB); this bounds what a script can make
 /// the app hold in memory.
-pub(crate) const MAX_REQUEST_BODY: usize = 10 * 1024 * 1024;
+pub const MAX_REQUEST_BODY: usize = 10 * 1024 * 1024;
 /// How long a request's body may take to arrive (10 MiB at well under 1 MiB/s).
 const BODY_WITHIN: std::time::Duration = std::time::Duration::from_secs(120);
 /// Request headers not passed on: hop-by-hop ones (RFC 9110, 7.6.1), the ones the proxy sets
@@ -38,8 +38,20 @@ const DROPPED_REQUEST_HEADERS: [HeaderName; 12] = [
     header::COOKIE,
     header::ORIGIN,
 ];
-const DROPPED_RESPONSE_HEADERS: [HeaderName; 6] =
-    [header::CONNECTION, header::TRANSFER_ENCODING, header::UPGRADE, header::TRAILER, header::CONTENT_LENGTH, header::PROXY_AUTHENTICATE];
+/// Response headers not passed on: hop-by-hop ones; Zoom's cookies (a session with Zoom is not
+/// the script's to hold, and the proxy's callers share one origin); and Zoom's authentication
+/// challenges (the script authenticates to the broker, whose own challenge is its port's secret:
+/// Zoom's would read as the broker refusing it). Zoom's answer and its codes pass on whole.
+const DROPPED_RESPONSE_HEADERS: [HeaderName; 8] = [
+    header::CONNECTION,
+    header::TRANSFER_ENCODING,
+    header::UPGRADE,
+    header::TRAILER,
+    header::CONTENT_LENGTH,
+    header::PROXY_AUTHENTICATE,
+    header::SET_COOKIE,
+    header::WWW_AUTHENTICATE,
+];
 
 /// `/zoom/KEY/REST` → (KEY decoded, REST as sent), if REST is under `v2/` or `scim2/` and no
 /// segment of it could be read as another path of the API host: none that decodes, once or
@@ -75,9 +87,13 @@ fn headers_for_zoom(from: &HeaderMap) -> HeaderMap {
 fn answer(status: StatusCode, headers: &HeaderMap, body: Body) -> Response {
     let mut response = Response::new(body);
     *response.status_mut() = status;
+    // Hop-by-hop too: the ones Zoom's `Connection` names, and the legacy ones.
+    let named: Vec<String> =
+        headers.get_all(header::CONNECTION).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',').map(|n| n.trim().to_ascii_lowercase())).collect();
     let out = response.headers_mut();
     for (name, value) in headers {
-        if !DROPPED_RESPONSE_HEADERS.contains(name) {
+        let hop = named.iter().any(|n| n == name.as_str()) || name.as_str() == "keep-alive" || name.as_str() == "set-cookie2";
+        if !DROPPED_RESPONSE_HEADERS.contains(name) && !hop {
             out.append(name.clone(), value.clone());
         }
     }
