@@ -5,10 +5,10 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { By, until } from "selenium-webdriver";
+import { By, Key, until } from "selenium-webdriver";
 import { control, ensureArtifacts, freshHome, readLogs, startApp, waitFor } from "./lib/app.mjs";
 import { violations } from "./lib/axe.mjs";
-import { clickFresh, invoke, openSession, pageReady } from "./lib/driver.mjs";
+import { clickFresh, escapeDialogs, invoke, openSession, pageReady, selectOption } from "./lib/driver.mjs";
 import { authorizeInSandbox } from "./lib/sandbox-user.mjs";
 
 describe("accessibility (axe-core, keyboard)", () => {
@@ -30,7 +30,7 @@ describe("accessibility (axe-core, keyboard)", () => {
     await session?.close();
   });
 
-  const closeDialogs = () => driver.executeScript("document.querySelectorAll('dialog[open]').forEach((d) => d.close())");
+  const closeDialogs = () => escapeDialogs(driver, By, Key);
 
   async function check(state) {
     const found = await violations(driver);
@@ -72,11 +72,11 @@ describe("accessibility (axe-core, keyboard)", () => {
     await clickFresh(driver, By, '[data-testid="open-settings"]');
     await driver.wait(until.elementLocated(By.css('[data-testid="webhook-url"]')), 5000);
     await check(`${lang}: Settings`);
-    await driver.executeScript("const s = document.querySelector('#settings-org-picker'); s.value = '__add__'; s.dispatchEvent(new Event('change', { bubbles: true }));");
+    await selectOption(driver, By, "#settings-org-picker", "__add__");
     // The new org's form is there once its guide is (no sleep: the condition itself).
     await driver.wait(until.elementLocated(By.css('[data-testid="setup-guide"]')), 10000);
     await check(`${lang}: Settings, a new org`);
-    await driver.executeScript("const s = document.querySelector('#settings-org-picker'); s.value = 'wrong-client'; s.dispatchEvent(new Event('change', { bubbles: true }));");
+    await selectOption(driver, By, "#settings-org-picker", "wrong-client");
     await clickFresh(driver, By, '[data-testid="check-settings"]');
     await driver.wait(until.elementLocated(By.css('[data-testid="check-problem"]')), 10000);
     await check(`${lang}: Settings, Check settings found a problem`);

@@ -10,10 +10,10 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { By, until } from "selenium-webdriver";
+import { By, Key, until } from "selenium-webdriver";
 import { appBinary, control, freshHome, openedUrls, readLogs, startApp, waitFor } from "./lib/app.mjs";
 import { violations } from "./lib/axe.mjs";
-import { clickFresh, invoke, openSession, pageReady, shot } from "./lib/driver.mjs";
+import { clickFresh, escapeDialogs, invoke, openSession, pageReady, selectOption, shot } from "./lib/driver.mjs";
 import { authorizeInSandbox } from "./lib/sandbox-user.mjs";
 
 const LANGS = ["en", "ja"];
@@ -30,12 +30,12 @@ describe("the window at first sight", () => {
   let driver;
   const text = (css) => driver.findElement(By.css(css)).getText().catch(() => "");
   const exists = async (css) => (await driver.findElements(By.css(css))).length > 0;
-  const closeDialogs = () => driver.executeScript("document.querySelectorAll('dialog[open]').forEach((d) => d.close())");
+  const closeDialogs = () => escapeDialogs(driver, By, Key);
   const noDialog = () => driver.wait(async () => !(await exists("dialog[open]")), 10000);
   const cli = (...args) => spawnSync(join(dirname(appBinary()), "zoom-connections"), args, { env: home.env, encoding: "utf8" });
   const overview = () => invoke(driver, "overview");
   /** Picks an org in the list's selector, as a person does (a change event). */
-  const pickOrg = (value) => driver.executeScript("const s = document.querySelector('#org'); s.value = arguments[0]; s.dispatchEvent(new Event('change', { bubbles: true }));", value);
+  const pickOrg = (value) => selectOption(driver, By, "#org", value);
   const setLanguage = async (lang) => {
     await invoke(driver, "save_settings", { settings: { ...(await invoke(driver, "get_settings")), language: lang } });
     await driver.wait(async () => (await driver.executeScript("return document.documentElement.lang")) === lang, 10000);
@@ -371,8 +371,9 @@ describe("the window at first sight", () => {
     await driver.wait(async () => (await driver.findElements(By.css("tr[data-connection]"))).length === 1, 5000);
     // The field the user types in is the same element throughout (an input method's text stays).
     assert.equal(await search.getAttribute("value"), "admin@");
-    await search.clear();
-    await driver.executeScript("const s = document.querySelector('#search'); s.dispatchEvent(new Event('input', { bubbles: true }));");
+    // Cleared as a user clears it (WebDriver's clear() sends no input event).
+    await search.sendKeys(Key.chord(Key.CONTROL, "a"), Key.BACK_SPACE);
+    await driver.wait(async () => (await driver.findElements(By.css("tr[data-connection]"))).length === 2, 5000);
     await clickFresh(driver, By, '[data-testid="attention-only"]');
     await driver.wait(until.elementLocated(By.css('[data-testid="no-match"]')), 5000);
     await clickFresh(driver, By, '[data-testid="attention-only"]');
@@ -403,7 +404,7 @@ describe("the window at first sight", () => {
     // Delete an org: the empty Zoom org goes, with its settings.
     await clickFresh(driver, By, '[data-testid="open-settings"]');
     await driver.wait(until.elementLocated(By.css('[data-testid="settings-org-picker"]')), 10000);
-    await driver.executeScript("const s = document.querySelector('#settings-org-picker'); s.value = 'contoso'; s.dispatchEvent(new Event('change', { bubbles: true }));");
+    await selectOption(driver, By, "#settings-org-picker", "contoso");
     await clickFresh(driver, By, '[data-testid="remove-org"]');
     await driver.wait(until.elementLocated(By.css('[data-testid="remove-org-dialog"]')), 5000);
     await state("en-remove-org");

@@ -12,7 +12,7 @@ import { after, afterEach, before, describe, it } from "node:test";
 import { By, Key, until } from "selenium-webdriver";
 import { allFiles, control as controlApi, freshHome, openedUrls, readLogs, scratchDir, startApp, waitFor } from "./lib/app.mjs";
 import { deepLinkReached, openBrowser, signIn, startRelayServer } from "./lib/browser.mjs";
-import { clickFresh, invoke, openSession, pageReady, shot } from "./lib/driver.mjs";
+import { clickFresh, invoke, openSession, pageReady, selectOption, shot } from "./lib/driver.mjs";
 
 
 // Records every command answer (Tauri's IPC goes through fetch to ipc://localhost/<command>)
@@ -134,7 +134,7 @@ describe("the whole journey, in the real window and a real browser", () => {
     assert.equal(settings.client_secret_saved, true);
     assert.equal(settings.redirect_url, relay.url);
     await driver.wait(until.elementLocated(By.css('[data-testid="org"]')), 10000);
-    await driver.executeScript(`const s = document.querySelector('[data-testid="org"]'); s.value = "fabrikam"; s.dispatchEvent(new Event("change", { bubbles: true }));`);
+    await selectOption(driver, By, '[data-testid="org"]', "fabrikam");
     const url = await newConnection("Fabrikam owner");
     assert.equal(new URL(url).searchParams.get("redirect_uri"), relay.url);
     await signIn(browser.driver, url, "google", "fiona.fabrikam@gmail.example");
@@ -181,7 +181,7 @@ describe("the whole journey, in the real window and a real browser", () => {
   });
 
   it("an uninstall on the sandbox's Added Apps page is seen on Run keepalive now, notified, and shown in the tray", async () => {
-    await driver.executeScript(`const s = document.querySelector('[data-testid="org"]'); s.value = "sandbox"; s.dispatchEvent(new Event("change", { bubbles: true }));`);
+    await selectOption(driver, By, '[data-testid="org"]', "sandbox");
     await clickFresh(driver, By, '[data-testid="open-settings"]');
     const before = openedUrls(home).length;
     await clickFresh(driver, By, '[data-testid="open-added-apps"]', 10000);

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { By, until } from "selenium-webdriver";
 import { freshHome, readLogs, startApp, waitFor } from "./lib/app.mjs";
-import { clickFresh, invoke, openSession, pageReady, shot } from "./lib/driver.mjs";
+import { clickFresh, invoke, openSession, pageReady, selectOption, shot } from "./lib/driver.mjs";
 import { authorizeInSandbox } from "./lib/sandbox-user.mjs";
 
 describe("the guided first connection", () => {
@@ -40,10 +40,7 @@ describe("the guided first connection", () => {
     await driver.wait(until.elementLocated(By.css('[data-testid="settings-org-picker"]')), 5000);
   };
   const pickOrg = async (value, waitFor) => {
-    await driver.executeScript(
-      `const p = document.querySelector('[data-testid="settings-org-picker"]'); p.value = arguments[0]; p.dispatchEvent(new Event("change", { bubbles: true }));`,
-      value,
-    );
+    await selectOption(driver, By, '[data-testid="settings-org-picker"]', value);
     return driver.wait(until.elementLocated(By.css(waitFor)), 5000);
   };
   const scrollTo = (css) => driver.executeScript(`document.querySelector(arguments[0])?.scrollIntoView({ block: "start" });`, css);

@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import { By, Key, until } from "selenium-webdriver";
 import { freshHome, openedUrls, readLogs, waitFor } from "./lib/app.mjs";
-import { clickFresh, invoke, openSession, shot } from "./lib/driver.mjs";
+import { clickFresh, invoke, openSession, selectOption, shot } from "./lib/driver.mjs";
 
 describe("main window", () => {
   let session;
@@ -47,7 +47,7 @@ describe("main window", () => {
     assert.equal(await driver.findElement(By.css('[data-testid="client-secret"]')).getAttribute("type"), "password");
     await shot(driver, "settings.png");
     // The mode changes the URL to register at once (loopback: Zoom ignores the port).
-    await driver.executeScript(`const m = document.querySelector('[data-testid="redirect-mode"]'); m.value = "loopback"; m.dispatchEvent(new Event("change"));`);
+    await selectOption(driver, By, '[data-testid="redirect-mode"]', "loopback");
     await driver.wait(async () => (await url.getText()) === "http://127.0.0.1/oauth/callback", 5000);
     await driver.executeScript(`document.querySelector('[data-testid="redirect-url"]').scrollIntoView({ block: "center" });`);
     await shot(driver, "settings-org.png");

@@ -60,28 +60,57 @@ export async function invoke(driver, cmd, args = {}) {
   return result.ok;
 }
 
-/** Clicks what `css` finds, looking it up afresh on each try: the page re-renders on events, so
- * an element found a moment ago may already have been replaced. If WebKitWebDriver keeps calling
- * a visible, enabled button "not interactable" (seen for buttons inside the horizontally
- * scrolling table), the click is made through the DOM instead: the test is about what the page
- * does with the click, and the page's own handler runs either way. */
+/** Clicks what `css` finds, as a user would: looking it up afresh on each try (the page
+ * re-renders on events, so an element found a moment ago may already have been replaced), and
+ * scrolled into view first (a user scrolls a wide table to reach its buttons). Never through the
+ * DOM: a button that stays covered, off screen or disabled fails the test, saying which. */
 export async function clickFresh(driver, By, css, timeoutMs = 5000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      await (await driver.findElement(By.css(css))).click();
+      const element = await driver.findElement(By.css(css));
+      await driver.executeScript("if (arguments[0].tagName !== 'OPTION') arguments[0].scrollIntoView({ block: 'center', inline: 'center' });", element);
+      await element.click();
       return;
     } catch (e) {
       if (Date.now() > deadline) {
-        const clicked = await driver.executeScript(
-          "const el = document.querySelector(arguments[0]); if (!el || el.disabled || !el.offsetParent) return false; el.click(); return true;",
-          css,
-        );
-        if (!clicked) throw e;
-        return;
+        // Why a user could not click it: what is at its centre instead, or that it is disabled.
+        const why = await driver
+          .executeScript(
+            `const el = document.querySelector(arguments[0]);
+             if (!el) return "not on the page";
+             if (el.disabled) return "disabled";
+             const r = el.getBoundingClientRect();
+             const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+             return top === el || el.contains(top) ? "visible at " + Math.round(r.left) + "," + Math.round(r.top) : "covered by " + (top ? top.outerHTML.slice(0, 120) : "nothing (off screen)");`,
+            css,
+          )
+          .catch(() => "unknown");
+        throw new Error(`could not click ${css} as a user would (${why}): ${e.message}`);
       }
       await new Promise((r) => setTimeout(r, 100));
     }
+  }
+}
+
+/** Picks `value` in the <select> `css` finds, as a user does: the option clicked (WebDriver
+ * selects it and the page gets its input and change events), never a value set by script. */
+export async function selectOption(driver, By, css, value) {
+  // The <select> scrolled into view as a user brings it into sight (an option of a closed
+  // select has no box of its own to scroll to).
+  await driver.executeScript("document.querySelector(arguments[0])?.scrollIntoView({ block: 'center', inline: 'center' });", css);
+  await clickFresh(driver, By, `${css} option[value="${value}"]`);
+  // The page may draw a new <select> on the change: read whichever is there now.
+  const current = () => driver.findElement(By.css(css)).then((el) => el.getAttribute("value")).catch(() => null);
+  await driver.wait(async () => (await current()) === value, 5000, `${css} did not take ${value}`);
+}
+
+/** Closes every open dialog the way a user does, with Escape, top one first. */
+export async function escapeDialogs(driver, By, Key) {
+  const open = async () => (await driver.findElements(By.css("dialog[open]"))).length;
+  for (let before = await open(); before > 0; before = await open()) {
+    await driver.switchTo().activeElement().sendKeys(Key.ESCAPE);
+    await driver.wait(async () => (await open()) < before, 3000, `a dialog did not close on Escape (${before} open)`);
   }
 }
 
