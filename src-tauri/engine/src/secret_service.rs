@@ -143,14 +143,21 @@ fn attempt(connection: &mut Option<SecretService>, request: &Request) -> Result<
         item.unlock()?;
     }
     match &request.op {
-        Op::Get => match items.as_slice() {
-            [] => Ok(None),
-            [item] => {
-                let bytes = item.get_secret()?;
-                String::from_utf8(bytes).map(|v| Some(Secret::new(v))).map_err(|_| Problem::NotText)
+        Op::Get => {
+            // Several entries under one name (another tool, an old version): the value only if
+            // they all hold the same one — never a pick between a live token and a stale one.
+            let mut values = Vec::with_capacity(items.len());
+            for item in &items {
+                values.push(item.get_secret()?);
             }
-            _ => Err(Problem::Ambiguous),
-        },
+            match values.as_slice() {
+                [] => Ok(None),
+                [first, rest @ ..] if rest.iter().all(|v| v == first) => {
+                    String::from_utf8(first.clone()).map(|v| Some(Secret::new(v))).map_err(|_| Problem::NotText)
+                }
+                _ => Err(Problem::Ambiguous),
+            }
+        }
         Op::Set(value) => {
             if items.is_empty() {
                 let collection = ss.get_default_collection()?;
@@ -193,7 +200,7 @@ fn worth_reconnecting(e: &Problem) -> bool {
 
 fn describe(e: &Problem) -> String {
     match e {
-        Problem::Ambiguous => "more than one keychain entry has this name".into(),
+        Problem::Ambiguous => "more than one keychain entry has this name, with different values (remove the extra ones with Seahorse or secret-tool)".into(),
         Problem::NotText => "the keychain entry is not text".into(),
         Problem::Service(SsError::Prompt) => "the keychain asked to be unlocked and the prompt was dismissed".into(),
         Problem::Service(other) => format!("Platform secure storage failure: {other}"),

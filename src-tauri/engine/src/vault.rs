@@ -24,7 +24,7 @@ pub trait SecretStore: Send + Sync + 'static {
 pub type SharedStore = Arc<dyn SecretStore>;
 
 #[cfg(any(test, feature = "test-util"))]
-pub use memory::MemoryStore;
+pub use memory::{Injected, MemoryStore};
 
 /// Only for tests (feature `test-util`).
 #[cfg(any(test, feature = "test-util"))]
@@ -86,6 +86,53 @@ mod memory {
     fn poisoned() -> EngineError {
         EngineError::new(ErrorCode::KeychainUnavailable, "the in-memory secret store is unusable")
     }
+
+    /// Any store — the real keychain in `make test` — with failures injected in front of it:
+    /// `fail` fails every call as an unreachable keychain does, `fail_writes` only the writes,
+    /// and `reads` counts what was asked of it. The same test bodies run on the in-memory store
+    /// and on the real Secret Service this way.
+    pub struct Injected {
+        inner: super::SharedStore,
+        pub fail: std::sync::atomic::AtomicBool,
+        pub fail_writes: std::sync::atomic::AtomicBool,
+        /// Fails only the writes of keys ending so (`/access`: a process dying between a
+        /// rotation's two writes).
+        pub fail_writes_of: std::sync::Mutex<Option<String>>,
+        pub reads: std::sync::atomic::AtomicUsize,
+    }
+
+    impl Injected {
+        pub fn over(inner: super::SharedStore) -> Self {
+            Self { inner, fail: Default::default(), fail_writes: Default::default(), fail_writes_of: Default::default(), reads: Default::default() }
+        }
+
+        fn check(&self) -> Result<()> {
+            if self.fail.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err(EngineError::new(ErrorCode::KeychainUnavailable, "no keychain service reachable: test failure"));
+            }
+            Ok(())
+        }
+    }
+
+    impl SecretStore for Injected {
+        fn set(&self, key: &str, value: &Secret) -> Result<()> {
+            self.check()?;
+            let refused = self.fail_writes_of.lock().map_err(|_| poisoned())?.as_ref().is_some_and(|suffix| key.ends_with(suffix.as_str()));
+            if refused || self.fail_writes.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err(EngineError::new(ErrorCode::KeychainUnavailable, "no keychain service reachable: test write failure"));
+            }
+            self.inner.set(key, value)
+        }
+        fn get(&self, key: &str) -> Result<Option<Secret>> {
+            self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            self.check()?;
+            self.inner.get(key)
+        }
+        fn delete(&self, key: &str) -> Result<()> {
+            self.check()?;
+            self.inner.delete(key)
+        }
+    }
 }
 
 /// The OS keychain: the Secret Service on Linux (over one long-lived connection, see
@@ -94,6 +141,8 @@ mod memory {
 /// characters; a longer value is refused rather than truncated).
 pub struct KeychainStore {
     service: String,
+    /// How long a call is waited for (`KEYCHAIN_TIMEOUT`; tests shorten it).
+    timeout: Duration,
     #[cfg(target_os = "linux")]
     client: crate::secret_service::SecretServiceClient,
 }
@@ -110,9 +159,17 @@ impl KeychainStore {
     pub fn with_service(service: impl Into<String>) -> Self {
         Self {
             service: service.into(),
+            timeout: KEYCHAIN_TIMEOUT,
             #[cfg(target_os = "linux")]
             client: crate::secret_service::SecretServiceClient::start(),
         }
+    }
+
+    /// The same store, waiting `timeout` for each call: tests of a keychain that does not answer.
+    #[cfg(any(test, feature = "test-util"))]
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
     }
 }
 
@@ -122,11 +179,14 @@ impl Default for KeychainStore {
     }
 }
 
-fn timed_out() -> EngineError {
+fn timed_out(timeout: Duration) -> EngineError {
     EngineError::new(
         ErrorCode::KeychainUnavailable,
-        "no keychain service reachable: the keychain did not answer within 10 seconds (is it locked?). \
-         Unlock your login keyring and try again.",
+        format!(
+            "no keychain service reachable: the keychain did not answer within {} seconds (is it locked?). \
+             Unlock your login keyring and try again.",
+            timeout.as_secs_f32()
+        ),
     )
 }
 
@@ -142,8 +202,8 @@ fn unavailable(e: impl std::fmt::Display) -> EngineError {
 impl KeychainStore {
     fn call(&self, key: &str, op: crate::secret_service::Op) -> Result<Option<Secret>> {
         use crate::secret_service::Failure;
-        self.client.call(&self.service, key, op, KEYCHAIN_TIMEOUT).map_err(|f| match f {
-            Failure::TimedOut => timed_out(),
+        self.client.call(&self.service, key, op, self.timeout).map_err(|f| match f {
+            Failure::TimedOut => timed_out(self.timeout),
             Failure::Refused(why) => unavailable(why),
         })
     }
@@ -180,9 +240,9 @@ impl KeychainStore {
         std::thread::spawn(move || {
             let _ = tx.send(f(entry));
         });
-        match rx.recv_timeout(KEYCHAIN_TIMEOUT) {
+        match rx.recv_timeout(self.timeout) {
             Ok(result) => result.map_err(unavailable),
-            Err(_) => Err(timed_out()),
+            Err(_) => Err(timed_out(self.timeout)),
         }
     }
 }
@@ -208,22 +268,5 @@ impl SecretStore for KeychainStore {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(e) => Err(e),
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn memory_store_round_trips_and_fails_on_demand() {
-        let store = MemoryStore::default();
-        store.set("k", &Secret::new("v")).unwrap();
-        assert_eq!(store.get("k").unwrap().unwrap().expose(), "v");
-        store.delete("k").unwrap();
-        store.delete("k").unwrap();
-        assert!(store.get("k").unwrap().is_none());
-        store.fail.store(true, std::sync::atomic::Ordering::SeqCst);
-        assert_eq!(store.get("k").unwrap_err().code, ErrorCode::KeychainUnavailable);
     }
 }

@@ -12,7 +12,7 @@ use serde_json::json;
 use zoom_connections_engine::clock::FakeClock;
 use zoom_connections_engine::model::{Status, SANDBOX_ORG_ID};
 use zoom_connections_engine::reasons::StatusReason;
-use zoom_connections_engine::vault::MemoryStore;
+use zoom_connections_engine::vault::Injected;
 use zoom_connections_engine::TickState;
 
 const OWNER: &str = "owner@contoso.example";
@@ -220,7 +220,7 @@ async fn a_wall_clock_jump_is_noticed_and_recovered() {
 #[tokio::test]
 async fn a_refused_keychain_write_keeps_the_tokens_and_retries() {
     let clock = FakeClock::at(real_now());
-    let store = Arc::new(MemoryStore::default());
+    let store = Arc::new(Injected::over(secret_store()));
     let w = World::build(clock.clone(), store.clone(), None).await;
     let id = w.connect(SANDBOX_ORG_ID, "n", OWNER).await.connection.id;
     w.advance(&clock, 3000).await;
@@ -246,7 +246,7 @@ async fn a_refused_keychain_write_keeps_the_tokens_and_retries() {
 #[tokio::test]
 async fn an_unreadable_keychain_shows_as_retrying() {
     let clock = FakeClock::at(real_now());
-    let store = Arc::new(MemoryStore::default());
+    let store = Arc::new(Injected::over(secret_store()));
     let w = World::build(clock.clone(), store.clone(), None).await;
     let id = w.connect(SANDBOX_ORG_ID, "n", OWNER).await.connection.id;
     w.advance(&clock, 3000).await;

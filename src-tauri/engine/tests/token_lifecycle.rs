@@ -14,7 +14,7 @@ use common::*;
 use serde_json::json;
 use zoom_connections_engine::clock::FakeClock;
 use zoom_connections_engine::model::{refresh_key, Status, SANDBOX_ORG_ID};
-use zoom_connections_engine::vault::{MemoryStore, SecretStore};
+use zoom_connections_engine::vault::{Injected, SecretStore};
 use zoom_connections_engine::{ErrorCode, Moment, Want};
 use zoom_sandbox::user_agent::SignIn;
 
@@ -25,9 +25,9 @@ fn real_now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
-async fn world_with_gate() -> (World, Arc<Gate>, Arc<MemoryStore>, Arc<FakeClock>) {
+async fn world_with_gate() -> (World, Arc<Gate>, Arc<Injected>, Arc<FakeClock>) {
     let clock = FakeClock::at(real_now());
-    let store = Arc::new(MemoryStore::default());
+    let store = Arc::new(Injected::over(secret_store()));
     let gate = Gate::new();
     let w = World::with_gate(clock.clone(), store.clone(), gate.clone()).await;
     (w, gate, store, clock)
@@ -242,7 +242,7 @@ async fn delete_keeps_the_connection_when_zoom_does_not_confirm() {
 #[tokio::test]
 async fn delete_revokes_with_the_tokens_kept_in_memory() {
     let clock = FakeClock::at(real_now());
-    let store = Arc::new(MemoryStore::default());
+    let store = Arc::new(Injected::over(secret_store()));
     let w = World::build(clock.clone(), store.clone(), None).await;
     let id = w.connect(SANDBOX_ORG_ID, "n", OWNER).await.connection.id;
     store.fail_writes.store(true, Ordering::SeqCst);
@@ -336,7 +336,7 @@ async fn a_caller_that_goes_away_does_not_stop_a_rotation() {
 /// and every handout cost a keychain trip: ~1 ms of the broker's 0.1).
 #[tokio::test]
 async fn handouts_in_a_row_read_the_keychain_once() {
-    let store = Arc::new(MemoryStore::default());
+    let store = Arc::new(Injected::over(secret_store()));
     let w = World::build(Arc::new(zoom_connections_engine::clock::SystemClock), store.clone(), None).await;
     let id = w.connect(SANDBOX_ORG_ID, "n", OWNER).await.connection.id;
     w.engine.hand_out(&id).await.unwrap();
@@ -376,4 +376,23 @@ async fn a_pair_read_before_another_process_held_the_connection_is_not_reused() 
     // This process rotates next: it must use what is in the keychain now, not what it read.
     assert_eq!(rotate(&w.engine, &id).await.unwrap().status, Status::Active);
     assert!(w.stored_refresh_is_live(&id).await);
+}
+
+/// Invariant 3 (docs/architecture.md, Token invariants): a rotation's new refresh token is in the
+/// keychain before the new access token is, so a process that dies between the two writes —
+/// here the access token's write refused — leaves a keychain another process goes on from. On
+/// the real Secret Service in `make test`.
+#[tokio::test]
+async fn the_refresh_token_is_stored_before_the_access_token() {
+    let clock = FakeClock::at(real_now());
+    let store = Arc::new(Injected::over(secret_store()));
+    let w = World::build(clock.clone(), store.clone(), None).await;
+    let id = w.connect(SANDBOX_ORG_ID, "n", OWNER).await.connection.id;
+    *store.fail_writes_of.lock().unwrap() = Some("/access".into());
+    assert!(rotate(&w.engine, &id).await.is_err(), "the access token's write failed");
+    *store.fail_writes_of.lock().unwrap() = None;
+    assert!(w.stored_refresh_is_live(&id).await, "the rotated refresh token reached the keychain before the access token's write");
+    // Another process, from the keychain alone (nothing kept in its memory), goes on.
+    let other = w.reopen_with(clock.clone());
+    assert_eq!(rotate(&other, &id).await.unwrap().status, Status::Active);
 }
