@@ -105,6 +105,8 @@ mod tests {
         let generated = builder().export_str(typescript()).expect("bindings export");
         let path = repo_path(BINDINGS_PATH);
         if std::env::var_os("ZC_WRITE_BINDINGS").is_some() {
+            // Writing is a developer's step: in CI it would make the check pass without checking.
+            assert!(std::env::var_os("CI").is_none(), "ZC_WRITE_BINDINGS is for `make bindings`, not for CI");
             std::fs::write(&path, &generated).expect("write bindings");
             return;
         }
@@ -132,13 +134,5 @@ mod tests {
         let exported: std::collections::BTreeSet<String> =
             generated.split("TAURI_INVOKE(\"").skip(1).filter_map(|rest| rest.split('"').next()).map(String::from).collect();
         assert_eq!(exported, listed, "the specta builder (ipc.rs) exports other commands than src/command_names.rs lists");
-    }
-
-    #[test]
-    fn event_names_are_the_ones_the_ui_listens_to() {
-        assert_eq!(ConnectionsChanged::NAME, "connections-changed");
-        assert_eq!(FlowEnded::NAME, "flow-ended");
-        assert_eq!(users_commands::BulkProgress::NAME, "bulk-progress");
-        assert_eq!(users_commands::BulkEnded::NAME, "bulk-ended");
     }
 }

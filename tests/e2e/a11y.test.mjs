@@ -48,6 +48,8 @@ describe("accessibility (axe-core, keyboard)", () => {
     await driver.wait(until.elementLocated(By.css('[data-testid="nickname"]')), 5000);
     await check(`${lang}: New Connection`);
     await clickFresh(driver, By, '[data-testid="kind-s2s"]');
+    // The state checked is the one on screen: the Server-to-Server fields shown.
+    await driver.wait(async () => (await driver.findElement(By.css('[data-testid="s2s-fields"]')).isDisplayed().catch(() => false)), 5000);
     await check(`${lang}: New Connection, Server-to-Server`);
     await closeDialogs();
     if ((await driver.findElements(By.css('[data-testid="details"]'))).length === 0) await clickFresh(driver, By, '[data-action="details"]');

@@ -68,7 +68,6 @@ describe("SIGTERM while a refresh is in flight", () => {
     invoke(session.driver, "run_keepalive_now").catch(() => {});
     // The sandbox takes the fault as the refresh arrives, then holds it HELD_MS.
     await waitFor("the refresh held at the sandbox", async () => (await control(home, "/faults")).armed.length === 0, 10000);
-    const signalled = Date.now();
     process.kill(pid, "SIGTERM");
     await waitFor("the app to exit", () => !running(pid), 30000);
 
@@ -76,9 +75,8 @@ describe("SIGTERM while a refresh is in flight", () => {
     assert.ok(log.includes("SIGTERM: quitting"), log.slice(-2000));
     const quit = log.split("\n").find((l) => l.includes("every token is in the keychain"));
     assert.ok(quit, `the app did not say that it quit cleanly:\n${log.slice(-2000)}`);
-    const waited = Number(/waited_ms=(\d+)/.exec(quit)?.[1]);
-    assert.ok(waited >= 1000, `the quit waited for the refresh at Zoom: ${quit}\n${log.slice(-3000)}`);
-    assert.ok(Date.now() - signalled >= waited, "the app exited after the wait it logged");
+    // That the quit waited is proved below, not by a duration: the sandbox lives in the app's
+    // process, so Zoom's answer (refreshes [1]) exists only if the app outlived the held refresh.
 
     // The app is gone; its tauri-driver session with it. The same home, started again.
     await session.close();

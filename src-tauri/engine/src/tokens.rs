@@ -64,6 +64,9 @@ pub const AMBIGUOUS_SPAN: i64 = 2 * 3600;
 /// one through `EngineConfig::pauses` (feature `test-util`); the app is built without it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Moment {
+    /// Another path holds the connection: this one is about to wait for it (tests wait for
+    /// this instead of sleeping to see that a path waits).
+    Contended,
     /// Both locks are held (before anything is read).
     Locked,
     /// A refresh is about to be sent to Zoom.
@@ -174,9 +177,16 @@ impl Engine {
         let id = check_id(id)?.to_string();
         // Bounded like the lock file: holders queued here each wait their turn, and no turn is
         // longer than CROSS_PROCESS_WAIT plus the work (docs/security.md, Another local user).
-        let mem = tokio::time::timeout(CROSS_PROCESS_WAIT * 2, self.connection_mutex(&id).lock_owned())
-            .await
-            .map_err(|_| crate::lockfile::held_too_long("this connection", CROSS_PROCESS_WAIT * 2))?;
+        let mutex = self.connection_mutex(&id);
+        let mem = match mutex.clone().try_lock_owned() {
+            Ok(mem) => mem,
+            Err(_) => {
+                self.pause(Moment::Contended, &id).await;
+                tokio::time::timeout(CROSS_PROCESS_WAIT * 2, mutex.lock_owned())
+                    .await
+                    .map_err(|_| crate::lockfile::held_too_long("this connection", CROSS_PROCESS_WAIT * 2))?
+            }
+        };
         let path = self.data_dir().join("locks").join(format!("{id}.lock"));
         let mut file = crate::lockfile::lock_async(path, CROSS_PROCESS_WAIT).await?;
         let turn = file.take_turn().ok();

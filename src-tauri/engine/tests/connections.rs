@@ -307,8 +307,15 @@ async fn delete_revokes_the_grant_at_zoom() {
 async fn delete_with_zoom_unreachable_then_delete_locally() {
     let mut w = World::new().await;
     let c = w.connect(SANDBOX_ORG_ID, "n", OWNER).await.connection;
-    w.sandbox.take().unwrap().shutdown();
-    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let sandbox = w.sandbox.take().unwrap();
+    let address = sandbox.base_url().trim_start_matches("http://").to_string();
+    sandbox.shutdown();
+    // Gone once its port refuses connections (not after a guessed pause).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::net::TcpStream::connect(&address).is_ok() {
+        assert!(std::time::Instant::now() < deadline, "the sandbox still answers after its shutdown");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
     let err = w.engine.delete(&c.id).await.unwrap_err();
     assert_eq!(err.code, ErrorCode::Network);
     assert!(err.message.contains("Nothing was deleted"), "{}", err.message);

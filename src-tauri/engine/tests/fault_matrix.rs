@@ -17,15 +17,17 @@ use zoom_connections_engine::{ErrorCode, TickState};
 use zoom_sandbox::user_agent::SignIn;
 
 const OWNER: &str = "owner@contoso.example";
-/// The engine's HTTP timeout in this test; the `delay` fault waits longer, so it is a timeout.
-const TIMEOUT: Duration = Duration::from_millis(700);
+/// The engine's HTTP timeout in this test: long enough that no answer the sandbox gives at once
+/// becomes a timeout on a busy machine (the cells run at the same time); the `delay` and
+/// `answer_late` faults wait longer, so they are timeouts.
+const TIMEOUT: Duration = Duration::from_secs(3);
 
 const FAULTS: [(&str, &str); 13] = [
     ("HTTP 500", r#"{"kind":"http500"}"#),
     ("HTTP 429 + Retry-After", r#"{"kind":"rate_limit","retry_after":120}"#),
     ("HTTP 429, no Retry-After", r#"{"kind":"rate_limit"}"#),
     ("daily limit (Retry-After: date)", r#"{"kind":"daily_limit"}"#),
-    ("timeout", r#"{"kind":"delay","millis":1500}"#),
+    ("timeout", r#"{"kind":"delay","millis":5000}"#),
     ("connection reset", r#"{"kind":"reset"}"#),
     ("malformed JSON", r#"{"kind":"malformed_json"}"#),
     ("proxy's 403 page", r#"{"kind":"proxy_page","status":403}"#),
@@ -35,7 +37,7 @@ const FAULTS: [(&str, &str); 13] = [
     // Zoom carries the call out (a refresh rotates), then its answer is lost: the failure
     // rotation makes most often (docs/zoom.md, Tokens: a lost answer).
     ("carried out, answer cut", r#"{"kind":"answer_cut"}"#),
-    ("carried out, answer too late", r#"{"kind":"answer_late","millis":1500}"#),
+    ("carried out, answer too late", r#"{"kind":"answer_late","millis":5000}"#),
 ];
 
 const CALLS: [(&str, &str); 5] =
@@ -257,14 +259,18 @@ fn markdown(cells: &[[String; 13]]) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_fault_at_every_call_has_the_prescribed_outcome() {
-    let mut observed: Vec<[String; 13]> = Vec::new();
-    for (_, endpoint) in CALLS {
-        let mut row: [String; 13] = Default::default();
-        for (i, (_, fault)) in FAULTS.iter().enumerate() {
+    // Every cell in a world of its own, all at once: the timeouts overlap instead of adding up.
+    let mut cells = tokio::task::JoinSet::new();
+    for (row, (_, endpoint)) in CALLS.iter().enumerate() {
+        for (column, (_, fault)) in FAULTS.iter().enumerate() {
             let fault: Value = serde_json::from_str(fault).unwrap();
-            row[i] = observe(endpoint, &fault).await;
+            cells.spawn(async move { (row, column, observe(endpoint, &fault).await) });
         }
-        observed.push(row);
+    }
+    let mut observed: Vec<[String; 13]> = vec![Default::default(); CALLS.len()];
+    while let Some(cell) = cells.join_next().await {
+        let (row, column, outcome) = cell.unwrap();
+        observed[row][column] = outcome;
     }
     let table = markdown(&observed);
     println!("{table}");

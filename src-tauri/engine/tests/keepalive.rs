@@ -108,13 +108,13 @@ async fn arm(w: &World, fault: serde_json::Value) {
 #[tokio::test]
 async fn each_transient_fault_retries_and_recovers_by_itself() {
     let clock = FakeClock::at(real_now());
-    let w = World::build(clock.clone(), secret_store(), Some(Duration::from_millis(700))).await;
+    let w = World::build(clock.clone(), secret_store(), Some(Duration::from_secs(3))).await;
     let id = w.connect(SANDBOX_ORG_ID, "n", OWNER).await.connection.id;
     let mut state = TickState::default();
     for fault in [
         json!({"kind": "http500"}),
         json!({"kind": "rate_limit", "retry_after": 240}),
-        json!({"kind": "delay", "millis": 1500}),
+        json!({"kind": "delay", "millis": 5000}),
         json!({"kind": "reset"}),
         json!({"kind": "malformed_json"}),
     ] {

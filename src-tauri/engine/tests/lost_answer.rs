@@ -22,8 +22,9 @@ const OWNER: &str = "owner@contoso.example";
 
 async fn world() -> (World, Arc<FakeClock>) {
     let clock = FakeClock::at(SystemClock.now());
-    // Short, so that `answer_late` is a timeout without a long wait.
-    (World::build(clock.clone(), secret_store(), Some(Duration::from_millis(700))).await, clock)
+    // Long enough that no answer the sandbox gives at once becomes a timeout on a busy machine;
+    // `answer_late` and `delay` wait longer.
+    (World::build(clock.clone(), secret_store(), Some(Duration::from_secs(3))).await, clock)
 }
 
 async fn arm(w: &World, fault: Value, count: u32) {
@@ -39,7 +40,7 @@ async fn rotations(w: &World) -> u64 {
 /// and the alert say the answer was lost; keepalive stops asking.
 #[tokio::test]
 async fn a_lost_answer_after_zoom_rotated_needs_a_new_sign_in_and_says_so() {
-    for fault in [json!({"kind": "answer_cut"}), json!({"kind": "answer_late", "millis": 1500})] {
+    for fault in [json!({"kind": "answer_cut"}), json!({"kind": "answer_late", "millis": 5000})] {
         let (w, clock) = world().await;
         let id = w.connect(SANDBOX_ORG_ID, "n", OWNER).await.connection.id;
         let mut events = w.engine.subscribe();
@@ -149,7 +150,7 @@ async fn the_mark_of_an_unanswered_refresh_outlives_a_restart_and_words_the_refu
 async fn a_refresh_that_never_reached_zoom_is_recovered_by_the_second_ask() {
     let (w, clock) = world().await;
     let id = w.connect(SANDBOX_ORG_ID, "n", OWNER).await.connection.id;
-    for fault in [json!({"kind": "http500"}), json!({"kind": "delay", "millis": 1500}), json!({"kind": "reset"}), json!({"kind": "malformed_json"})] {
+    for fault in [json!({"kind": "http500"}), json!({"kind": "delay", "millis": 5000}), json!({"kind": "reset"}), json!({"kind": "malformed_json"})] {
         w.advance(&clock, 3000).await;
         arm(&w, fault.clone(), 1).await;
         let before = rotations(&w).await;

@@ -62,7 +62,7 @@ async fn a_sweep_writes_nothing_while_a_rotation_is_in_flight() {
     clock.advance(3000);
     let engine = w.engine.clone();
     let sweep = tokio::spawn(async move { engine.sweep(4).await });
-    assert!(still_waiting(&sweep).await, "the sweep waits for the rotation in flight");
+    assert!(still_waiting(&gate, &sweep).await, "the sweep waits for the rotation in flight");
     assert_eq!(w.tokens(&id), stored_before, "nothing was written beside the rotation");
     gate.release();
     rotation.await.unwrap().unwrap();
@@ -87,7 +87,7 @@ async fn reconnect_waits_for_a_refresh_in_flight_and_keeps_the_new_grant() {
     let redirect = w.sign_in(&flow, SignIn::password(OWNER)).await;
     let engine = w.engine.clone();
     let reconnect = tokio::spawn(async move { engine.handle_callback(redirect.as_str()).await });
-    assert!(still_waiting(&reconnect).await, "the reconnect waits for the refresh in flight");
+    assert!(still_waiting(&gate, &reconnect).await, "the reconnect waits for the refresh in flight");
     gate.release();
     let _ = rotation.await.unwrap();
     reconnect.await.unwrap().unwrap();
@@ -110,7 +110,7 @@ async fn delete_waits_for_a_refresh_in_flight_and_revokes_the_live_grant() {
     let engine = w.engine.clone();
     let did = id.clone();
     let delete = tokio::spawn(async move { engine.delete(&did).await });
-    assert!(still_waiting(&delete).await, "the delete waits for the refresh in flight");
+    assert!(still_waiting(&gate, &delete).await, "the delete waits for the refresh in flight");
     gate.release();
     rotation.await.unwrap().unwrap();
     delete.await.unwrap().unwrap();
@@ -172,7 +172,8 @@ async fn quitting_waits_for_a_rotation_in_flight_and_writes_what_was_kept() {
     gate.reached().await;
     let engine = w.engine.clone();
     let quit = tokio::spawn(async move { engine.shutdown(Duration::from_secs(10)).await });
-    assert!(still_waiting(&quit).await, "quitting waits for the rotation in flight");
+    // Quitting waits for the holder paused at the gate: had it not, its report would say the
+    // rotation was still held (below).
     gate.release();
     rotation.await.unwrap().unwrap();
     let report = quit.await.unwrap();

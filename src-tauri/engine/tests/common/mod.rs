@@ -238,6 +238,8 @@ pub struct Gate {
     armed: std::sync::Mutex<Option<(Moment, String)>>,
     reached: tokio::sync::Notify,
     release: Arc<tokio::sync::Notify>,
+    /// Told, without holding anyone, each time a path finds a connection held and waits for it.
+    contended: tokio::sync::Notify,
 }
 
 impl Gate {
@@ -258,10 +260,20 @@ impl Gate {
     pub fn release(&self) {
         self.release.notify_one();
     }
+
+    /// Resolves once a path has found a connection held and is waiting for it: what a test
+    /// checks instead of sleeping and seeing that the path has not finished.
+    pub async fn contended(&self) {
+        tokio::time::timeout(std::time::Duration::from_secs(10), self.contended.notified()).await.expect("a path waited for the connection");
+    }
 }
 
 impl zoom_connections_engine::Pauses for Gate {
     fn at(&self, moment: Moment, id: &str) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+        if moment == Moment::Contended {
+            self.contended.notify_one();
+            return Box::pin(async {});
+        }
         let mut armed = self.armed.lock().unwrap();
         if armed.as_ref().is_some_and(|(m, i)| *m == moment && i == id) {
             *armed = None;
@@ -273,10 +285,10 @@ impl zoom_connections_engine::Pauses for Gate {
     }
 }
 
-/// Whether a spawned task is still running after the others had time to act (a path waiting
-/// for a lock held elsewhere).
-pub async fn still_waiting<T>(task: &tokio::task::JoinHandle<T>) -> bool {
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+/// Whether a spawned task is waiting for the connection another path holds: it said so at the
+/// gate (`Moment::Contended`), and has not finished.
+pub async fn still_waiting<T>(gate: &Gate, task: &tokio::task::JoinHandle<T>) -> bool {
+    gate.contended().await;
     !task.is_finished()
 }
 
