@@ -135,8 +135,9 @@ async fn sigkill_at_random_moments_loses_nothing_outside_the_measured_window() {
         [s.connect("one", "owner@contoso.example").await, s.connect("two", "admin@contoso.example").await, s.connect("three", "owner@fabrikam.example").await];
     // Each sweep's refreshes are held at Zoom HELD_MS — half the time after Zoom rotated (its
     // answer late), half the time before it reads them — so that kills spread over the sweep
-    // land in the rotations' windows (item 3 of the SIGKILL tests: at least a third of them must).
-    const HELD_MS: u64 = 60;
+    // land in the rotations' windows: every other kill waits until the sandbox holds a refresh,
+    // and at least a third of the connection-kills must land in a window.
+    const HELD_MS: u64 = 100;
     let hold = || async {
         s.clear_faults().await;
         let fault = if rand::random::<bool>() { json!({"kind": "answer_late", "millis": HELD_MS}) } else { json!({"kind": "delay", "millis": HELD_MS}) };
@@ -150,11 +151,23 @@ async fn sigkill_at_random_moments_loses_nothing_outside_the_measured_window() {
 
     const KILLS: usize = 50;
     let (mut in_flight, mut before_write, mut lost, mut survived_kills, mut keychain_stalls) = (0, 0, 0, 0, 0);
-    for _ in 0..KILLS {
+    for kill in 0..KILLS {
         hold().await;
         let child =
             s.cli(&["keepalive"]).env("ZOOM_CONNECTIONS_LOG", "zoom_connections_engine=debug").stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
-        tokio::time::sleep(std::time::Duration::from_millis(rand::random::<u64>() % life_ms)).await;
+        if kill % 2 == 0 {
+            // Half the kills land in a window for sure: once the sandbox has taken a held refresh,
+            // that connection's answer cannot be stored yet.
+            let taken = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+                while s.faults_armed().await >= ids.len() as u64 {
+                    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+                }
+            })
+            .await;
+            assert!(taken.is_ok(), "no refresh of the sweep reached the sandbox");
+        } else {
+            tokio::time::sleep(std::time::Duration::from_millis(rand::random::<u64>() % life_ms)).await;
+        }
         unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
         let out = child.wait_with_output().unwrap();
         // What the killed sweep did not take would hold the judging refreshes below.

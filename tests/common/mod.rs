@@ -66,6 +66,12 @@ impl Setup {
         self.http.post(format!("{}/_sandbox{path}", self.sandbox_url)).json(&body).send().await.unwrap().json().await.unwrap()
     }
 
+    /// How many armed sandbox faults are still to be taken (their counts summed).
+    pub async fn faults_armed(&self) -> u64 {
+        let v: Value = self.http.get(format!("{}/_sandbox/faults", self.sandbox_url)).send().await.unwrap().json().await.unwrap();
+        v["armed"].as_array().map(|a| a.iter().map(|f| f["count"].as_u64().unwrap_or(0)).sum()).unwrap_or(0)
+    }
+
     /// Disarms every sandbox fault not yet taken.
     pub async fn clear_faults(&self) {
         self.http.delete(format!("{}/_sandbox/faults", self.sandbox_url)).send().await.unwrap().error_for_status().unwrap();

@@ -11,6 +11,7 @@ import { By, Key, until } from "selenium-webdriver";
 import { allFiles, control, ensureArtifacts, freshHome, readLogs, startApp, waitFor } from "./lib/app.mjs";
 import { clickFresh, invoke, openSession, pageReady, shot } from "./lib/driver.mjs";
 import { authorizeInSandbox } from "./lib/sandbox-user.mjs";
+import { notificationServer } from "./lib/notifications.mjs";
 import { clickTrayItem, findTray, trayMenu, trayProperty } from "./lib/tray.mjs";
 
 
@@ -32,17 +33,26 @@ describe("create a connection through the real app and deep link", () => {
   // The running sandbox's address (the last one logged: it changes when the app restarts).
   const sandboxUrl = () => [...readLogs(home).matchAll(/sandbox mode: the embedded Zoom sandbox is running url=(\S+)/g)].at(-1)[1];
   let session;
+  let notifications;
+  /** The notifications shown whose summary is `summary`. */
+  const shown = (summary) => notifications.shown.filter((n) => n.summary === summary);
   let driver;
 
   before(async () => {
     home = freshHome();
+    // The desktop's notification server, on the bus the app talks to: notifications are read
+    // as shown, not from the app's log.
+    notifications = await notificationServer();
     session = await openSession(home, 4447);
     driver = session.driver;
     await waitFor("the app to start", () => readLogs(home).includes("sandbox mode"));
     await pageReady(driver);
   });
 
-  after(async () => session?.close());
+  after(async () => {
+    await session?.close();
+    notifications?.stop();
+  });
 
   it("starts with the sandbox org and no connections", async () => {
     const overview = await invoke(driver, "overview");
@@ -132,7 +142,7 @@ describe("create a connection through the real app and deep link", () => {
     await invoke(driver, "run_keepalive_now");
     const lost = await waitForStatus(driver, conn.id, "needs_reconnect");
     assert.equal(lost.status_reason, "deauthorized or uninstalled in Zoom, or replaced by a newer sign-in");
-    await waitFor("the notification", () => readLogs(home).includes("notification title=“E2E owner” needs you"));
+    await waitFor("the notification", () => shown("“E2E owner” needs you").length === 1);
     await waitFor("the tray line", () => readLogs(home).includes('summary=1 connection needs you lines=["E2E owner — Needs reconnect"]'));
   });
 
@@ -144,8 +154,8 @@ describe("create a connection through the real app and deep link", () => {
     assert.deepEqual(items.slice(0, 2).map((i) => [i.label, i.enabled]), [["1 connection needs you", false], ["E2E owner — Needs reconnect", false]]);
     assert.deepEqual(items.slice(-3).map((i) => i.label), ["Run keepalive now", "Open Zoom Connections", "Quit"]);
     // The English counterpart of tray-and-notification-ja.txt (below).
-    const notified = readLogs(home).split("\n").find((l) => l.includes("notification title=“E2E owner” needs you"));
-    writeFileSync(join(ensureArtifacts(), "tray-and-notification-en.txt"), `tray menu:\n${items.map((i) => i.label).join("\n")}\n\nnotification:\n${/title=(.*?) body=/.exec(notified)[1]}\n${/body=(.*)$/.exec(notified)[1]}\n`);
+    const [notified] = shown("“E2E owner” needs you");
+    writeFileSync(join(ensureArtifacts(), "tray-and-notification-en.txt"), `tray menu:\n${items.map((i) => i.label).join("\n")}\n\nnotification:\n${notified.summary}\n${notified.body}\n`);
     // The icon is a file in the app's own cache folder (not the shared /tmp/tray-icon), and its
     // picture is the error one.
     const themePath = /<'([^']+)'>/.exec(trayProperty(tray, "IconThemePath"))[1];
@@ -172,7 +182,9 @@ describe("create a connection through the real app and deep link", () => {
     const after = await waitForStatus(driver, before.id, "active");
     assert.equal(after.nickname, "E2E owner");
     assert.equal((await invoke(driver, "overview")).connections.length, 1);
-    await waitFor("the recovery notification", () => readLogs(home).includes("notification title=“E2E owner” is active again"));
+    await waitFor("the recovery notification", () => shown("“E2E owner” is active again").length === 1);
+    // One notification per change: the needs-you one was not shown again meanwhile.
+    assert.equal(shown("“E2E owner” needs you").length, 1, JSON.stringify(notifications.shown));
     // The tray's icon is no longer the error one.
     const tray = findTray();
     await waitFor("the tray's line", () => trayMenu(tray).some((i) => i.label.startsWith("E2E owner — Active · next ")));
@@ -260,16 +272,16 @@ describe("create a connection through the real app and deep link", () => {
     await control(home, "/uninstall", { email: "owner@contoso.example", client_id: "sandbox-public" });
     await invoke(driver, "run_keepalive_now");
     await waitForStatus(driver, id, "needs_reconnect");
-    const line = await waitFor("the notification", () => readLogs(home).split("\n").find((l) => l.includes("notification title=「本番」で対応が必要です")));
-    const body = /body=(.*)$/.exec(line)[1];
+    const notified = await waitFor("the notification", () => shown("「本番」で対応が必要です")[0]);
+    const body = notified.body;
     assert.match(body, /^Zoom で承認解除またはアンインストールされたか、新しいサインインに置き換えられました。Zoom Connections を開いて再接続してください。$/, body);
     const tray = await waitFor("the tray", () => findTray());
     await waitFor("the tray's line", () => trayMenu(tray).some((i) => i.label === "本番 — 再接続が必要"));
     const labels = trayMenu(tray).map((i) => i.label);
     // Nothing English but names (the app's, the connection's): no ASCII word of three letters or more.
-    for (const text of [...labels, /title=(.*?) body=/.exec(line)[1], body]) {
+    for (const text of [...labels, notified.summary, body]) {
       assert.doesNotMatch(text.replace(/Zoom Connections|Zoom/g, ""), /[A-Za-z]{3,}/, text);
     }
-    writeFileSync(join(ensureArtifacts(), "tray-and-notification-ja.txt"), `tray menu:\n${labels.join("\n")}\n\nnotification:\n${/title=(.*?) body=/.exec(line)[1]}\n${body}\n`);
+    writeFileSync(join(ensureArtifacts(), "tray-and-notification-ja.txt"), `tray menu:\n${labels.join("\n")}\n\nnotification:\n${notified.summary}\n${body}\n`);
   });
 });

@@ -13,6 +13,7 @@ import { By, Key, until } from "selenium-webdriver";
 import { allFiles, control as controlApi, freshHome, openedUrls, readLogs, scratchDir, startApp, waitFor } from "./lib/app.mjs";
 import { deepLinkReached, openBrowser, signIn, startRelayServer } from "./lib/browser.mjs";
 import { clickFresh, invoke, openSession, pageReady, selectOption, shot } from "./lib/driver.mjs";
+import { notificationServer } from "./lib/notifications.mjs";
 
 
 // Records every command answer (Tauri's IPC goes through fetch to ipc://localhost/<command>)
@@ -39,6 +40,9 @@ const RECORD_IPC = `
 describe("the whole journey, in the real window and a real browser", () => {
   let home;
   let app;
+  /** The desktop's notification server on the app's bus: what was shown, read as shown. */
+  let notifications;
+  const shown = (summary) => notifications.shown.filter((n) => n.summary === summary);
   let driver;
   let browser;
   let relay;
@@ -54,6 +58,7 @@ describe("the whole journey, in the real window and a real browser", () => {
   const byNick = async (nickname) => (await connections()).find((c) => c.nickname === nickname);
 
   before(async () => {
+    notifications = await notificationServer();
     home = freshHome();
     // The app's clock follows the sandbox's, so that the sandbox's time travel moves keepalive.
     home.env.ZOOM_CONNECTIONS_SANDBOX_TIME = "1";
@@ -71,6 +76,7 @@ describe("the whole journey, in the real window and a real browser", () => {
   afterEach(async () => collect());
 
   after(async () => {
+    notifications?.stop();
     await browser?.close();
     relay?.close();
     await app?.close();
@@ -195,7 +201,7 @@ describe("the whole journey, in the real window and a real browser", () => {
     await waitFor("the uninstall to be seen", async () => (await byNick("Contoso owner")).status === "needs_reconnect", 20000);
     assert.equal((await byNick("Contoso owner")).status_reason, "deauthorized or uninstalled in Zoom, or replaced by a newer sign-in");
     assert.equal((await byNick("Contoso admin")).status, "active");
-    await waitFor("the notification", () => readLogs(home).includes("notification title=“Contoso owner” needs you"));
+    await waitFor("the notification", () => shown("“Contoso owner” needs you").length === 1);
     await waitFor("the tray line", () => /summary=1 connection needs you lines=\[.*"Contoso owner — Needs reconnect"/.test(readLogs(home)));
     await driver.wait(async () => (await driver.findElement(By.css('[data-testid="connections"]')).getText()).includes("Needs reconnect"), 10000);
     await shot(driver, "journey-needs-reconnect.png");
@@ -210,7 +216,8 @@ describe("the whole journey, in the real window and a real browser", () => {
     await deliver(await deepLinkReached(browser.driver));
     const after = await activeInWindow("Contoso owner");
     assert.equal(after.id, before.id);
-    await waitFor("the recovery notification", () => readLogs(home).includes("notification title=“Contoso owner” is active again"));
+    await waitFor("the recovery notification", () => shown("“Contoso owner” is active again").length === 1);
+    assert.equal(shown("“Contoso owner” needs you").length, 1, "one notification per change");
   });
 
   it("Delete (confirmed) revokes the grant at the sandbox", async () => {

@@ -36,9 +36,10 @@ use zoom_sandbox::user_agent::{SignIn, UserAgent};
 
 const KILLS_PER_OPERATION: usize = 30;
 /// Test and Reconnect kills that must land inside the rotation's window, per run.
-const MIN_IN_WINDOW: usize = KILLS_PER_OPERATION / 2;
+/// (The even kills are aimed for certain, after the sandbox has taken the held call.)
+const MIN_IN_WINDOW: usize = (KILLS_PER_OPERATION - 1) / 2;
 /// How long the sandbox holds an aimed-at call's answer (`answer_late`, `delay`).
-const HELD_MS: u64 = 60;
+const HELD_MS: u64 = 100;
 /// Kills after which the keychain was too stalled to judge the connection, at most.
 const MAX_UNJUDGED: usize = 3;
 
@@ -90,6 +91,11 @@ async fn sigkill_during_test_delete_and_reconnect(store: Store) {
         let (http, url) = (http.clone(), url.clone());
         let path = path.to_string();
         async move { http.post(format!("{url}/_sandbox{path}")).json(&body).send().await.unwrap() }
+    };
+    let control_get = |path: &str| {
+        let (http, url) = (http.clone(), url.clone());
+        let path = path.to_string();
+        async move { http.get(format!("{url}/_sandbox{path}")).send().await.unwrap().json::<serde_json::Value>().await.unwrap() }
     };
     // 30-second tokens (taken as a minute by the app) and each child's clock ahead of the last
     // one's (engine_op, ENGINE_OP_AHEAD_SECS): every Test rotates first, the worst case for kills.
@@ -230,8 +236,21 @@ async fn sigkill_during_test_delete_and_reconnect(store: Store) {
                         let _ = child.kill();
                         panic!("{op}: the child never sent its request:\n{}", reader.join().unwrap());
                     }
-                    // Within the held answer, or in the leg from the answer to the keychain.
-                    tokio::time::sleep(Duration::from_millis(rand::random::<u64>() % (HELD_MS + window_ms + 1))).await;
+                    if kill % 2 == 0 {
+                        // Half the kills land in the window for sure: once Zoom (the sandbox) has
+                        // taken the call it holds, the child cannot have stored its answer.
+                        let taken = tokio::time::timeout(Duration::from_secs(10), async {
+                            while !control_get("/faults").await["armed"].as_array().is_some_and(|a| a.is_empty()) {
+                                tokio::time::sleep(Duration::from_millis(2)).await;
+                            }
+                        })
+                        .await;
+                        assert!(taken.is_ok(), "{op}: the held call never reached the sandbox");
+                    } else {
+                        // The others at a random moment of the held answer or of the leg from
+                        // the answer to the keychain.
+                        tokio::time::sleep(Duration::from_millis(rand::random::<u64>() % (HELD_MS + window_ms + 1))).await;
+                    }
                 }
                 let _ = child.kill(); // SIGKILL on Unix
                 let _ = child.wait();

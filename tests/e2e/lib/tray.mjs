@@ -2,6 +2,7 @@
 // StatusNotifierItem at /org/ayatana/NotificationItem/<id> and its menu (com.canonical.dbusmenu)
 // at …/Menu, on the app's own session-bus connection. Found by introspection, read with gdbus.
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 
 const ROOT = "/org/ayatana/NotificationItem";
 
@@ -17,7 +18,20 @@ function call(dest, path, method, ...args) {
 /** The bus name and object path of the app's tray item, or null while there is none. */
 export function findTray() {
   const names = [...call("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus.ListNames").matchAll(/'(:[0-9.]+)'/g)].map((m) => m[1]);
-  for (const name of names) {
+  // Only the app's own connections, oldest first (GTK's, which carries the tray, before those a
+  // notification library opens later and leaves without an answer to introspection): the bus
+  // itself says whose each name is, so no other client costs a timeout.
+  const ofTheApp = (name) => {
+    try {
+      const pid = /uint32 (\d+)/.exec(call("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus.GetConnectionUnixProcessID", name))?.[1];
+      return pid !== undefined && readFileSync(`/proc/${pid}/comm`, "utf8").startsWith("zoom-connection");
+    } catch {
+      return false;
+    }
+  };
+  const order = (name) => name.slice(1).split(".").map(Number);
+  const candidates = names.filter(ofTheApp).sort((a, b) => order(a)[0] - order(b)[0] || order(a)[1] - order(b)[1]);
+  for (const name of candidates) {
     let root;
     try {
       root = call(name, ROOT, "org.freedesktop.DBus.Introspectable.Introspect");
