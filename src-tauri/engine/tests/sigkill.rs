@@ -254,6 +254,8 @@ async fn sigkill_during_test_delete_and_reconnect(store: Store) {
                 }
                 let _ = child.kill(); // SIGKILL on Unix
                 let _ = child.wait();
+                // A held call the child died before sending would hold the next child's call.
+                http.delete(format!("{url}/_sandbox/faults")).send().await.unwrap().error_for_status().unwrap();
                 Run { log: reader.join().unwrap() }
             };
             if kill > 0 && op != "delete" && run.in_window(&id) {
