@@ -47,7 +47,10 @@ async fn a_webhook_gets_one_alert_per_change_and_one_that_keeps_failing_is_given
     w.engine.set_alert_webhook(Some(Secret::new(url))).await.unwrap();
     let err = w.engine.send_test_alert().await.unwrap_err();
     assert_eq!(got.lock().unwrap().len(), 4, "one attempt and three retries, no more");
-    assert_eq!(err.message, "The webhook did not take the test alert: HTTP 503 from 127.0.0.1", "said by host only, never by its URL (the URL is the credential)");
+    assert_eq!(
+        err.message, "The webhook did not take the test alert: HTTP 503 from 127.0.0.1",
+        "said by host only, never by its URL (the URL is the credential)"
+    );
 
     // A refusal that will not pass (404: the webhook was removed) is not retried.
     let (url, got) = receiver(vec![404]).await;

@@ -167,3 +167,28 @@ async fn a_refresh_that_never_reached_zoom_is_recovered_by_the_second_ask() {
     assert_eq!(w.engine.connection(&id).unwrap().status, Status::Retrying);
     assert!(!w.engine.history(&id).iter().rev().take(1).any(|e| e.detail.as_deref().is_some_and(|d| d.ends_with("asked again at once"))));
 }
+
+/// Zoom answered, but the keychain refused the new tokens and the app stopped before it could
+/// write them (a hung keychain at logout): the answer is as lost as one that never came, and the
+/// restarted app says so when Zoom refuses the old refresh token.
+#[tokio::test]
+async fn an_answer_the_keychain_refused_before_the_app_stopped_is_told_as_lost() {
+    use zoom_connections_engine::vault::Injected;
+    let clock = FakeClock::at(SystemClock.now());
+    let store = Arc::new(Injected::over(secret_store()));
+    let w = World::build(clock.clone(), store.clone(), None).await;
+    let id = w.connect(SANDBOX_ORG_ID, "n", OWNER).await.connection.id;
+    w.advance(&clock, 3000).await;
+    store.fail_writes.store(true, std::sync::atomic::Ordering::SeqCst);
+    rotate(&w.engine, &id).await.unwrap_err();
+    let c = w.engine.connection(&id).unwrap();
+    assert_eq!(c.reason, Some(StatusReason::KeychainWrite));
+    let marked = c.unanswered_refresh_at.expect("Zoom's answer is not kept yet: the mark stays");
+    // The app stops with the pair in its memory only; another start reads the keychain's.
+    store.fail_writes.store(false, std::sync::atomic::Ordering::SeqCst);
+    let restarted = w.reopen_with(clock.clone());
+    rotate(&restarted, &id).await.unwrap_err();
+    let c = restarted.connection(&id).unwrap();
+    assert_eq!(c.status, Status::NeedsReconnect);
+    assert_eq!(c.reason, Some(StatusReason::AnswerLost { at: marked }));
+}
