@@ -11,10 +11,11 @@ use tauri::{AppHandle, Manager, Runtime};
 use crate::engine_state::AppEngine;
 
 /// How long quitting waits for rotations in flight: a refresh's whole HTTP timeout (20 s,
-/// `EngineConfig::http_timeout`) and then one keychain write (10 s), with 2 s to spare. Shorter,
-/// an answer Zoom sends late in the timeout — after it has rotated — would be lost to the quit
-/// (docs/zoom.md, Tokens: a lost answer). Once quitting, no rotation starts and none is asked
-/// again, so no rotation runs past this.
+/// `EngineConfig::http_timeout`) and then the refresh token's keychain write (10 s), with 2 s to
+/// spare. Shorter, an answer Zoom sends late in the timeout — after it has rotated — would be
+/// lost to the quit (docs/zoom.md, Tokens: a lost answer). Once quitting, no rotation starts and
+/// none is asked again; what may still run past this (the access token's write, the probe of
+/// Zoom after it) comes after the refresh token is stored.
 pub const QUIT_WAIT: Duration = Duration::from_secs(32);
 
 const RUNNING: u8 = 0;

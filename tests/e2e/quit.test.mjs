@@ -96,10 +96,10 @@ describe("SIGTERM while a refresh is in flight", () => {
 
   it("a rotation still held when the wait runs out (its probe of Zoom outlasting QUIT_WAIT): the app exits and says so; its tokens were stored, so the connection goes on after a restart", async () => {
     const { pid } = JSON.parse(readFileSync(join(home.env.XDG_RUNTIME_DIR, "zoom-connections", "broker.json"), "utf8"));
-    // Zoom answers the refresh after 19 s (inside the app's 20 s timeout); the rotated tokens
-    // are stored, then the probe that follows is held 25 s: the rotation holds the connection
-    // past QUIT_WAIT (32 s, quit.rs), which ends the wait.
-    await control(home, "/faults", { endpoint: "refresh", fault: { kind: "delay", millis: 19000 }, count: 1 });
+    // Zoom answers the refresh after 15 s (well inside the app's 20 s timeout); the rotated
+    // tokens are stored, then the probe that follows is held until its own 20 s timeout: the
+    // rotation holds the connection until about 35 s, past QUIT_WAIT (32 s, quit.rs).
+    await control(home, "/faults", { endpoint: "refresh", fault: { kind: "delay", millis: 15000 }, count: 1 });
     await control(home, "/faults", { endpoint: "users_me", fault: { kind: "delay", millis: 25000 }, count: 1 });
     await control(home, "/clock/advance", { seconds: 3000 });
     invoke(session.driver, "run_keepalive_now").catch(() => {});

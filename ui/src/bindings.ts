@@ -360,10 +360,11 @@ handed_out_until?: number | null;
  */
 minted_at?: number | null; served?: number; 
 /**
- * When a refresh was sent whose answer never came back judged (cut, too late, unreadable,
- * or the process died waiting): Zoom may have rotated, and a dead refresh token afterwards
- * is worded as a lost answer, not as a deauthorization (docs/zoom.md, Tokens: a lost
- * answer). Cleared by Zoom's next answer.
+ * When the earliest refresh was sent whose answer was never stored (cut, too late,
+ * unreadable, refused by the keychain, or the process died waiting): Zoom may have rotated,
+ * and a dead refresh token afterwards is worded as a lost answer, not as a deauthorization
+ * (docs/zoom.md, Tokens: a lost answer). Cleared only when a rotation's answer is stored,
+ * or by a new grant.
  */
 unanswered_refresh_at?: number | null }
 /**

@@ -204,10 +204,11 @@ pub struct Connection {
     pub minted_at: Option<i64>,
     #[serde(default)]
     pub served: u64,
-    /// When a refresh was sent whose answer never came back judged (cut, too late, unreadable,
-    /// or the process died waiting): Zoom may have rotated, and a dead refresh token afterwards
-    /// is worded as a lost answer, not as a deauthorization (docs/zoom.md, Tokens: a lost
-    /// answer). Cleared by Zoom's next answer.
+    /// When the earliest refresh was sent whose answer was never stored (cut, too late,
+    /// unreadable, refused by the keychain, or the process died waiting): Zoom may have rotated,
+    /// and a dead refresh token afterwards is worded as a lost answer, not as a deauthorization
+    /// (docs/zoom.md, Tokens: a lost answer). Cleared only when a rotation's answer is stored,
+    /// or by a new grant.
     #[serde(default)]
     pub unanswered_refresh_at: Option<i64>,
 }

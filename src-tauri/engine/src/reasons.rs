@@ -60,10 +60,10 @@ pub fn words(reason: &StatusReason, ja: bool) -> String {
             format!("the refresh token expired ({days} days old; Zoom may end refresh tokens after about 90 days) or was deauthorized in Zoom: reconnect to sign in again")
         }
         (StatusReason::AnswerLost { .. }, false) => {
-            "Zoom replaced the refresh token, but its answer was lost before the app could keep it (the connection broke, the answer came too late, or the app stopped first): reconnect to sign in again".into()
+            "Zoom no longer accepts the refresh token: most likely it replaced it in a refresh whose answer was lost before the app could keep it (the connection broke, the answer came too late, or the app stopped first). Reconnect to sign in again".into()
         }
         (StatusReason::AnswerLost { .. }, true) => {
-            "Zoom はリフレッシュトークンを置き換えましたが、その応答はアプリが保存する前に失われました（接続が切れた、応答が遅すぎた、またはアプリが先に終了したため）。再接続してサインインし直してください".into()
+            "Zoom がリフレッシュトークンを受け付けなくなりました。更新時に Zoom がトークンを置き換えたものの、その応答をアプリが保存する前に失われた可能性が高いです（接続が切れた、応答が遅すぎた、またはアプリが先に終了したため）。再接続してサインインし直してください".into()
         }
         (StatusReason::RefreshExpired { days }, true) => {
             format!("リフレッシュトークンの有効期限が切れたか（{days} 日経過。Zoom はリフレッシュトークンを約 90 日で失効させることがあります）、Zoom で承認解除されました。再接続してサインインし直してください")

@@ -13,6 +13,10 @@ use crate::secret::Secret;
 use crate::tokens::{Held, Moment, TokenPair, AMBIGUOUS_ATTEMPTS, AMBIGUOUS_SPAN};
 use crate::zoom::{FailureClass, GrantEnd, TokenSet, ZoomFailure};
 
+/// Less than this left of the first request's timeout, a refresh is not asked again at once (the
+/// next attempt comes with keepalive's backoff).
+const MIN_SECOND_ASK: std::time::Duration = std::time::Duration::from_secs(2);
+
 impl Held {
     /// Rotates at Zoom and keeps the result (invariant 3). The one place that calls Zoom's
     /// refresh.
@@ -36,7 +40,12 @@ impl Held {
         // after this process died waiting — is worded as that (model.rs). Only wording hangs on
         // it: a failed write does not stop the refresh.
         let sent_at = self.engine.now_for(&conn);
-        let _ = self.set_state(move |c| c.unanswered_refresh_at = Some(sent_at)).await;
+        // The earliest unanswered refresh is the one whose answer may be lost.
+        let _ = self
+            .set_state(move |c| {
+                c.unanswered_refresh_at.get_or_insert(sent_at);
+            })
+            .await;
         // From here until "rotation persisted" a crash loses the connection: Zoom rotates when
         // it answers, whether or not the answer arrives. Both legs are measured.
         self.engine.pause(Moment::RotationRequested, &self.id).await;
@@ -44,15 +53,21 @@ impl Held {
         let requested = Instant::now();
         let mut answer = self.engine.inner.zoom.refresh(&app, &old.refresh, self.engine.now_for(&conn)).await;
         self.engine.inner.metrics.record_request(requested.elapsed());
-        let asked_again = answer.in_doubt && answer.refresh.is_none() && !self.engine.closing();
-        if asked_again && answer.refresh.is_none() && !self.engine.closing() {
+        // Asked again only within what is left of the first request's timeout, so that the
+        // connection's turn (the refresh, the writes, the probe) stays as long as before:
+        // another process waits CROSS_PROCESS_WAIT for it (tokens.rs).
+        let left = self.engine.inner.config.http_timeout.saturating_sub(requested.elapsed());
+        let asked_again = answer.in_doubt && answer.refresh.is_none() && !self.engine.closing() && left >= MIN_SECOND_ASK;
+        if asked_again {
             // Zoom may have rotated and the answer been lost. Asked again at once, with the same
             // refresh token: if Zoom never carried the first out, or gives a rotated-out token
             // its answer again for a while, the connection goes on; if not, Zoom's refusal says
             // the token is gone and the loss is told as what it is (docs/zoom.md, Tokens).
             tracing::warn!(connection = %self.id, "no usable answer to a refresh Zoom may have carried out; asking again at once");
             self.record(EventKind::Failed, Some(format!("no usable answer to a refresh ({}); asked again at once", answer_error(&answer))), None);
-            answer = self.engine.inner.zoom.refresh(&app, &old.refresh, self.engine.now_for(&conn)).await;
+            let again = Instant::now();
+            answer = self.engine.inner.zoom.refresh_within(&app, &old.refresh, self.engine.now_for(&conn), Some(left)).await;
+            self.engine.inner.metrics.record_request(again.elapsed());
         }
         self.engine.pause(Moment::RotationAnswered, &self.id).await;
         // Only Zoom's success proves that no earlier answer was lost: until then the earliest
@@ -63,8 +78,9 @@ impl Held {
             Err(failure) => {
                 if let Some(refresh) = answer.refresh {
                     // A 2xx whose access token cannot be used: the refresh token is the live one.
-                    self.keep_rotated_refresh(&conn, &old, refresh).await;
-                    return Err(self.after_failure(&conn, failure, None).await);
+                    // Kept, the answer is no longer lost; kept in memory only, it still may be.
+                    let stored = self.keep_rotated_refresh(&conn, &old, refresh).await;
+                    return Err(self.after_failure(&conn, failure, if stored { None } else { unanswered.or(Some(sent_at)) }).await);
                 }
                 Err(self.after_failure(&conn, failure, unanswered).await)
             }
@@ -117,10 +133,12 @@ impl Held {
         }
     }
 
-    async fn keep_rotated_refresh(&self, conn: &Connection, old: &TokenPair, refresh: Secret) {
+    /// Whether the rotated refresh token reached the keychain (otherwise it is pending, in memory).
+    async fn keep_rotated_refresh(&self, conn: &Connection, old: &TokenPair, refresh: Secret) -> bool {
         let pair = TokenPair { access: old.access.clone(), refresh };
         let answered = Instant::now();
-        if let (_, Some(durable)) = self.persist_pair(&pair).await {
+        let (stored, durable) = self.persist_pair(&pair).await;
+        if let Some(durable) = durable {
             self.engine.inner.metrics.record_persist(durable.duration_since(answered));
         }
         let now = self.engine.now_for(conn);
@@ -132,6 +150,7 @@ impl Held {
                 c.handed_out_until = None;
             })
             .await;
+        stored.is_ok()
     }
 
     async fn after_rotation(&self, conn: &Connection, old: &TokenPair, tokens: TokenSet) -> std::result::Result<Connection, ZoomFailure> {
@@ -227,13 +246,16 @@ impl Held {
         let expired_days = (failure.class == FailureClass::GrantEnded(GrantEnd::Ended) && zoom == Some(crate::zoom_answers::ZoomReason::GrantGone))
             .then(|| conn.refresh_expiry_days(now))
             .flatten();
-        let answer_lost = unanswered.filter(|_| lost_token(&failure));
+        // Old enough to have expired says that first; otherwise a dead token after a refresh
+        // whose answer is missing is most likely that answer lost.
+        let answer_lost = unanswered.filter(|_| lost_token(&failure) && expired_days.is_none());
         let ends = match failure.class {
             _ if answer_lost.is_some() => {
                 let at = answer_lost.unwrap_or_default();
                 Some((
                     false,
-                    format!("Zoom replaced the refresh token, but its answer was lost before the app could keep it: {}", e.message),
+                    "Zoom no longer accepts the refresh token: most likely it replaced it in a refresh whose answer was lost before the app could keep it"
+                        .to_string(),
                     StatusReason::AnswerLost { at },
                 ))
             }

@@ -371,7 +371,7 @@ impl Engine {
             tracing::error!(
                 still_holding,
                 unsaved,
-                "quitting with work unfinished: a connection whose rotated tokens are not in the keychain must be reconnected"
+                "quitting with work unfinished: still_holding rotations were in progress (one whose refresh token was not yet stored may need a Reconnect) and unsaved rotated pairs are not in the keychain (those connections must be reconnected)"
             );
         }
         report

@@ -172,9 +172,13 @@ impl ZoomClient {
 
     /// A token call, and whether Zoom may have carried it out when no usable answer came
     /// (`TokenAnswer::in_doubt`).
-    async fn token_call(&self, app: &AppCredentials, call: TokenCall, form: Vec<(&str, String)>, now: i64) -> TokenAnswer {
+    async fn token_call(&self, app: &AppCredentials, call: TokenCall, form: Vec<(&str, String)>, now: i64, within: Option<Duration>) -> TokenAnswer {
         let lost = |f, in_doubt| TokenAnswer { tokens: Err(f), refresh: None, in_doubt };
-        let res = match self.token_request(app, "/oauth/token", form).send().await {
+        let mut request = self.token_request(app, "/oauth/token", form);
+        if let Some(within) = within {
+            request = request.timeout(within);
+        }
+        let res = match request.send().await {
             Ok(res) => res,
             // Without a connection the request never left; after one, it may have been read.
             Err(e) => {
@@ -203,7 +207,7 @@ impl ZoomClient {
             ("redirect_uri", redirect_uri.to_string()),
             ("code_verifier", verifier.secret().clone()),
         ];
-        let tokens = self.token_call(app, TokenCall::CodeExchange, form, now).await.tokens?;
+        let tokens = self.token_call(app, TokenCall::CodeExchange, form, now, None).await.tokens?;
         if tokens.refresh.is_none() {
             // Without a refresh token the connection could not outlive the hour.
             return Err(failure(ErrorCode::ZoomBadResponse, "Zoom's answer to the sign-in has no refresh token, so the connection could not be kept alive"));
@@ -214,8 +218,14 @@ impl ZoomClient {
     /// `grant_type=refresh_token`. The answer's refresh token, if any, is in `TokenAnswer::refresh`
     /// even when the rest of the answer cannot be used.
     pub async fn refresh(&self, app: &AppCredentials, refresh: &Secret, now: i64) -> TokenAnswer {
+        self.refresh_within(app, refresh, now, None).await
+    }
+
+    /// The same, given up after `within` instead of the client's whole timeout (a refresh asked
+    /// again must fit in what is left of the first one's).
+    pub async fn refresh_within(&self, app: &AppCredentials, refresh: &Secret, now: i64, within: Option<Duration>) -> TokenAnswer {
         let form = vec![("grant_type", "refresh_token".to_string()), ("refresh_token", refresh.expose().to_string())];
-        self.token_call(app, TokenCall::Refresh, form, now).await
+        self.token_call(app, TokenCall::Refresh, form, now, within).await
     }
 
     /// Server-to-Server: a token for the account, minted with the app's client id and secret

@@ -5,15 +5,14 @@
 //! throwaway password, as `keychain_restart.rs` does), which no other test may see.
 
 use std::collections::HashMap;
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use zoom_connections_engine::vault::{KeychainStore, SecretStore};
 use zoom_connections_engine::{ErrorCode, Secret};
 
 mod common;
-use common::secret_service_pid;
+use common::{restart_secret_service, secret_service_pid};
 
 fn signal(which: &str, pid: &str) {
     assert!(Command::new("kill").args([which, pid]).status().unwrap().success(), "kill {which} {pid}");
@@ -24,6 +23,15 @@ struct Resume(String);
 impl Drop for Resume {
     fn drop(&mut self) {
         signal("-CONT", &self.0);
+    }
+}
+
+/// Unlocks the layer's keyring when dropped (a new daemon with its password), also when an
+/// assertion fails while it is locked.
+struct Unlock;
+impl Drop for Unlock {
+    fn drop(&mut self) {
+        restart_secret_service();
     }
 }
 
@@ -83,6 +91,8 @@ fn a_stalled_a_duplicated_and_a_locked_keychain_each_fail_clearly_and_lose_nothi
     // clear error, and nothing is read or written meanwhile.
     store.set("conn/l/refresh", &secret("kept")).unwrap();
     login.lock().unwrap();
+    // Unlocked again however this part ends: the later test binaries share the keyring.
+    let unlock = Unlock;
     let locked = KeychainStore::with_service(service.clone()).with_timeout(Duration::from_secs(2));
     let e = locked.get("conn/l/refresh").unwrap_err();
     assert_eq!(e.code, ErrorCode::KeychainUnavailable, "{}", e.message);
@@ -90,22 +100,7 @@ fn a_stalled_a_duplicated_and_a_locked_keychain_each_fail_clearly_and_lose_nothi
     assert_eq!(e.code, ErrorCode::KeychainUnavailable, "{}", e.message);
 
     // The layer's keyring unlocked again (a new daemon with its password), for what follows.
-    let password = std::env::var("ZC_KEYRING_PASSWORD").expect("make test names the test keyring's password");
-    let keyring_home = std::env::var("ZC_KEYRING_DATA_HOME").expect("make test names the test keyring's directory");
-    let mut daemon = Command::new("gnome-keyring-daemon")
-        .args(["--replace", "--unlock", "--components=secrets"])
-        .env("XDG_DATA_HOME", keyring_home)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("gnome-keyring-daemon is installed by make test");
-    daemon.stdin.take().unwrap().write_all(password.as_bytes()).unwrap();
-    daemon.wait().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while secret_service_pid().is_none_or(|p| p == pid) {
-        assert!(Instant::now() < deadline, "the keyring daemon was not replaced");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    drop(unlock);
     let unlocked = KeychainStore::with_service(service.clone());
     assert_eq!(unlocked.get("conn/l/refresh").unwrap(), Some(secret("kept")), "nothing was written while it was locked");
     unlocked.delete("conn/l/refresh").unwrap();

@@ -76,7 +76,7 @@ async fn a_token_refused_while_a_rotation_is_in_flight_waits_for_it_instead_of_p
     })
     .await
     .expect("the proxy's call reached Zoom");
-    assert!(still_waiting(&gate, &proxied).await, "the proxy answered while the rotation was in flight (it passed Zoom's 401 on)");
+    assert!(still_waiting(&gate, &id, &proxied).await, "the proxy answered while the rotation was in flight (it passed Zoom's 401 on)");
     gate.release();
     keepalive.await.unwrap().unwrap();
     assert_eq!(proxied.await.unwrap(), 200, "sent again with the rotated token");

@@ -62,7 +62,7 @@ async fn a_sweep_writes_nothing_while_a_rotation_is_in_flight() {
     clock.advance(3000);
     let engine = w.engine.clone();
     let sweep = tokio::spawn(async move { engine.sweep(4).await });
-    assert!(still_waiting(&gate, &sweep).await, "the sweep waits for the rotation in flight");
+    assert!(still_waiting(&gate, &id, &sweep).await, "the sweep waits for the rotation in flight");
     assert_eq!(w.tokens(&id), stored_before, "nothing was written beside the rotation");
     gate.release();
     rotation.await.unwrap().unwrap();
@@ -87,7 +87,7 @@ async fn reconnect_waits_for_a_refresh_in_flight_and_keeps_the_new_grant() {
     let redirect = w.sign_in(&flow, SignIn::password(OWNER)).await;
     let engine = w.engine.clone();
     let reconnect = tokio::spawn(async move { engine.handle_callback(redirect.as_str()).await });
-    assert!(still_waiting(&gate, &reconnect).await, "the reconnect waits for the refresh in flight");
+    assert!(still_waiting(&gate, &id, &reconnect).await, "the reconnect waits for the refresh in flight");
     gate.release();
     let _ = rotation.await.unwrap();
     reconnect.await.unwrap().unwrap();
@@ -110,7 +110,7 @@ async fn delete_waits_for_a_refresh_in_flight_and_revokes_the_live_grant() {
     let engine = w.engine.clone();
     let did = id.clone();
     let delete = tokio::spawn(async move { engine.delete(&did).await });
-    assert!(still_waiting(&gate, &delete).await, "the delete waits for the refresh in flight");
+    assert!(still_waiting(&gate, &id, &delete).await, "the delete waits for the refresh in flight");
     gate.release();
     rotation.await.unwrap().unwrap();
     delete.await.unwrap().unwrap();

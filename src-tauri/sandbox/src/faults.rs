@@ -108,12 +108,19 @@ impl Shared {
     /// (`AnswerCut`, `AnswerLate`); the handler then carries the call out and passes its answer
     /// through `lose_answer`.
     pub fn take_answer_loss(&self, endpoint: Endpoint) -> Option<FaultKind> {
-        let next = self.lock().faults.iter().find(|f| f.endpoint == endpoint && f.count > 0).map(|f| f.fault.after_the_call());
-        if next == Some(true) {
-            self.take_fault(endpoint)
-        } else {
-            None
+        // Looked at and taken under one lock: a concurrent call must not take it in between.
+        let mut inner = self.lock();
+        let index = inner.faults.iter().position(|f| f.endpoint == endpoint && f.count > 0)?;
+        if !inner.faults[index].fault.after_the_call() {
+            return None;
         }
+        let fault = &mut inner.faults[index];
+        fault.count -= 1;
+        let kind = fault.fault.clone();
+        if fault.count == 0 {
+            inner.faults.remove(index);
+        }
+        Some(kind)
     }
 
     /// Applies the armed fault of `endpoint`: `Some(response)` replaces the real answer, `None`

@@ -35,7 +35,7 @@ describe("catalogs", () => {
     // A lost answer is said as that, never as a deauthorization.
     const lost = { code: "answer_lost", at: 0 } as const;
     expect(reasonText(catalogs.en, lost, "English detail")).toMatch(/answer was lost/);
-    expect(reasonText(catalogs.ja, lost, "English detail")).toMatch(/応答はアプリが保存する前に失われました/);
+    expect(reasonText(catalogs.ja, lost, "English detail")).toMatch(/応答をアプリが保存する前に失われた/);
     expect(reasonText(catalogs.en, lost, null)).not.toMatch(/deauthorized/);
   });
 

@@ -337,7 +337,7 @@ export const en = {
   reasonDeauthorized: "Deauthorized or uninstalled in Zoom.",
   reasonSuperseded: "A newer connection for this Zoom user replaced it.",
   reasonRefreshExpired: "The refresh token expired ({days} days old; Zoom may end refresh tokens after about 90 days) or was deauthorized in Zoom. Reconnect to sign in again.",
-  reasonAnswerLost: "Zoom replaced the refresh token, but its answer was lost before the app could keep it (the connection broke, the answer came too late, or the app stopped first). Reconnect to sign in again.",
+  reasonAnswerLost: "Zoom no longer accepts the refresh token: most likely it replaced it in a refresh whose answer was lost before the app could keep it (the connection broke, the answer came too late, or the app stopped first). Reconnect to sign in again.",
   refreshMayEnd: "Zoom may end this connection's refresh token around {date} (about 90 days after its sign-in, by one of Zoom's pages). Reconnect before then to start a new 90 days.",
   zoomSuperseded: "A newer connection for this Zoom user replaced it (4741).",
   zoomOwnerGone: "The Zoom user was removed or deactivated, or Zoom no longer accepts this refresh token (4735: Zoom's sources give either meaning).",

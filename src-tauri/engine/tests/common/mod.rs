@@ -238,8 +238,9 @@ pub struct Gate {
     armed: std::sync::Mutex<Option<(Moment, String)>>,
     reached: tokio::sync::Notify,
     release: Arc<tokio::sync::Notify>,
-    /// Told, without holding anyone, each time a path finds a connection held and waits for it.
-    contended: tokio::sync::Notify,
+    /// The connections a path found held and waited for (in order), told without holding anyone.
+    contended: std::sync::Mutex<Vec<String>>,
+    contended_told: tokio::sync::Notify,
 }
 
 impl Gate {
@@ -263,15 +264,29 @@ impl Gate {
 
     /// Resolves once a path has found a connection held and is waiting for it: what a test
     /// checks instead of sleeping and seeing that the path has not finished.
-    pub async fn contended(&self) {
-        tokio::time::timeout(std::time::Duration::from_secs(10), self.contended.notified()).await.expect("a path waited for the connection");
+    pub async fn contended(&self, id: &str) {
+        let waited = async {
+            loop {
+                let told = self.contended_told.notified();
+                {
+                    let mut seen = self.contended.lock().unwrap();
+                    if let Some(at) = seen.iter().position(|i| i == id) {
+                        seen.remove(at);
+                        return;
+                    }
+                }
+                told.await;
+            }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(10), waited).await.expect("a path waited for the connection");
     }
 }
 
 impl zoom_connections_engine::Pauses for Gate {
     fn at(&self, moment: Moment, id: &str) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
         if moment == Moment::Contended {
-            self.contended.notify_one();
+            self.contended.lock().unwrap().push(id.to_string());
+            self.contended_told.notify_waiters();
             return Box::pin(async {});
         }
         let mut armed = self.armed.lock().unwrap();
@@ -287,8 +302,8 @@ impl zoom_connections_engine::Pauses for Gate {
 
 /// Whether a spawned task is waiting for the connection another path holds: it said so at the
 /// gate (`Moment::Contended`), and has not finished.
-pub async fn still_waiting<T>(gate: &Gate, task: &tokio::task::JoinHandle<T>) -> bool {
-    gate.contended().await;
+pub async fn still_waiting<T>(gate: &Gate, id: &str, task: &tokio::task::JoinHandle<T>) -> bool {
+    gate.contended(id).await;
     !task.is_finished()
 }
 
@@ -313,6 +328,36 @@ pub async fn refresh_due(engine: &Engine, id: &str, margin: i64) -> Result<zoom_
 }
 
 /// The process that owns the Secret Service's bus name, if one does right now.
+/// Replaces the session's gnome-keyring with a new daemon, unlocked with `make test`'s throwaway
+/// password over the layer's keyring directory, and waits until the new one owns the name.
+#[allow(dead_code)]
+pub fn restart_secret_service() {
+    use std::io::Write;
+    let password = std::env::var("ZC_KEYRING_PASSWORD").expect("make test names the test keyring's password");
+    let keyring_home = std::env::var("ZC_KEYRING_DATA_HOME").expect("make test names the test keyring's directory");
+    let before = secret_service_pid();
+    let mut daemon = std::process::Command::new("gnome-keyring-daemon")
+        .args(["--replace", "--unlock", "--components=secrets"])
+        .env("XDG_DATA_HOME", keyring_home)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("gnome-keyring-daemon is installed by make test");
+    daemon.stdin.take().unwrap().write_all(password.as_bytes()).unwrap();
+    daemon.wait().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while secret_service_pid().is_none_or(|pid| Some(&pid) == before.as_ref()) {
+        assert!(std::time::Instant::now() < deadline, "the keyring daemon was not replaced");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// Refresh attempts the sandbox has seen, over every token it issued.
+#[allow(dead_code)]
+pub async fn refresh_attempts(w: &World) -> u64 {
+    w.grants().await.iter().flat_map(|g| g["tokens"].as_array().cloned().unwrap_or_default()).map(|t| t["refresh_attempts"].as_u64().unwrap_or(0)).sum()
+}
+
 pub fn secret_service_pid() -> Option<String> {
     let out = std::process::Command::new("dbus-send")
         .args([
