@@ -93,25 +93,22 @@ pub struct Fault {
 impl Shared {
     /// The fault for this call of `endpoint`, if one is armed (and counts it down).
     pub fn take_fault(&self, endpoint: Endpoint) -> Option<FaultKind> {
-        let mut inner = self.lock();
-        let index = inner.faults.iter().position(|f| f.endpoint == endpoint && f.count > 0)?;
-        let fault = &mut inner.faults[index];
-        fault.count -= 1;
-        let kind = fault.fault.clone();
-        if fault.count == 0 {
-            inner.faults.remove(index);
-        }
-        Some(kind)
+        self.take_next(endpoint, |_| true)
     }
 
     /// The armed fault of `endpoint` if it is one that strikes after the call is carried out
     /// (`AnswerCut`, `AnswerLate`); the handler then carries the call out and passes its answer
     /// through `lose_answer`.
     pub fn take_answer_loss(&self, endpoint: Endpoint) -> Option<FaultKind> {
-        // Looked at and taken under one lock: a concurrent call must not take it in between.
+        self.take_next(endpoint, FaultKind::after_the_call)
+    }
+
+    /// The next armed fault of `endpoint`, counted down, if `wanted` says so — looked at and
+    /// taken under one lock, so that a concurrent call cannot take it in between.
+    fn take_next(&self, endpoint: Endpoint, wanted: impl Fn(&FaultKind) -> bool) -> Option<FaultKind> {
         let mut inner = self.lock();
         let index = inner.faults.iter().position(|f| f.endpoint == endpoint && f.count > 0)?;
-        if !inner.faults[index].fault.after_the_call() {
+        if !wanted(&inner.faults[index].fault) {
             return None;
         }
         let fault = &mut inner.faults[index];
