@@ -9,6 +9,7 @@ mod control;
 mod device;
 mod errors;
 pub mod faults;
+mod grants;
 mod groups;
 mod guard;
 mod marketplace;
