@@ -31,6 +31,13 @@ async fn arm(w: &World, fault: Value, count: u32) {
     w.control("/faults", json!({"endpoint": "refresh", "fault": fault, "count": count})).await;
 }
 
+/// Keepalive's next attempt at a Retrying connection, once it is due.
+async fn next_attempt(w: &World, clock: &FakeClock, id: &str) {
+    let due = w.engine.connection(id).unwrap().next_attempt_at.expect("a next attempt is planned");
+    w.advance(clock, due - clock.now_secs() + 1).await;
+    w.engine.tick(&mut TickState::default(), 4).await;
+}
+
 /// Refreshes the sandbox has carried out (rotations), over every grant.
 async fn rotations(w: &World) -> u64 {
     w.grants().await.iter().map(|g| g["refreshes"].as_u64().unwrap_or(0)).sum()
@@ -54,8 +61,7 @@ async fn a_lost_answer_after_zoom_rotated_needs_a_new_sign_in_and_says_so() {
             let c = w.engine.connection(&id).unwrap();
             assert_eq!(c.status, Status::Retrying, "{:?}", c.status_reason);
             assert!(c.unanswered_refresh_at.is_some());
-            w.advance(&clock, c.next_attempt_at.unwrap() - clock.now_secs() + 1).await;
-            w.engine.tick(&mut TickState::default(), 4).await;
+            next_attempt(&w, &clock, &id).await;
         }
         assert_eq!(rotations(&w).await, before + 1, "{fault}: Zoom rotated once; the next ask was refused");
         let c = w.engine.connection(&id).unwrap();
@@ -156,9 +162,7 @@ async fn a_refresh_that_never_reached_zoom_is_recovered_by_the_second_ask() {
         w.engine.tick(&mut TickState::default(), 4).await;
         if fault["kind"] == "delay" {
             // A timeout: the next attempt, after backoff, gets the answer.
-            let c = w.engine.connection(&id).unwrap();
-            w.advance(&clock, c.next_attempt_at.unwrap() - clock.now_secs() + 1).await;
-            w.engine.tick(&mut TickState::default(), 4).await;
+            next_attempt(&w, &clock, &id).await;
         }
         let c = w.engine.connection(&id).unwrap();
         assert_eq!(c.status, Status::Active, "{fault}: {:?}", c.status_reason);

@@ -99,7 +99,7 @@ impl Shared {
     /// The armed fault of `endpoint` if it is one that strikes after the call is carried out
     /// (`AnswerCut`, `AnswerLate`); the handler then carries the call out and passes its answer
     /// through `lose_answer`.
-    pub fn take_answer_loss(&self, endpoint: Endpoint) -> Option<FaultKind> {
+    fn take_answer_loss(&self, endpoint: Endpoint) -> Option<FaultKind> {
         self.take_next(endpoint, FaultKind::after_the_call)
     }
 
@@ -118,6 +118,18 @@ impl Shared {
             inner.faults.remove(index);
         }
         Some(kind)
+    }
+
+    /// A token call's faults: `Err` an answer that replaces the call's (`inject`), `Ok` a fault
+    /// to apply to its answer once it is carried out (`take_answer_loss`, `lose_answer`).
+    pub async fn faults_of_call(&self, endpoint: Endpoint) -> Result<Option<FaultKind>, Response> {
+        if let Some(loss) = self.take_answer_loss(endpoint) {
+            return Ok(Some(loss));
+        }
+        match self.inject(endpoint).await {
+            Some(replaced) => Err(replaced),
+            None => Ok(None),
+        }
     }
 
     /// Applies the armed fault of `endpoint`: `Some(response)` replaces the real answer, `None`

@@ -74,12 +74,10 @@ pub async fn token(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery,
         Some(crate::device::ZOOM_DEVICE_GRANT_NAME) if shared.lock().readings.device_grant_named_device_auth => Endpoint::DeviceCode,
         _ => return OAuthError::new(StatusCode::BAD_REQUEST, "unsupported_grant_type", "unsupported grant type").into_response(),
     };
-    let loss = shared.take_answer_loss(endpoint);
-    if loss.is_none() {
-        if let Some(fault) = shared.inject(endpoint).await {
-            return fault;
-        }
-    }
+    let loss = match shared.faults_of_call(endpoint).await {
+        Ok(loss) => loss,
+        Err(replaced) => return replaced,
+    };
     let answer = token_answer(&shared, endpoint, &headers, &form);
     crate::faults::lose_answer(loss, answer).await
 }
@@ -175,12 +173,10 @@ pub async fn revoke(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery
         Ok(f) => f,
         Err(e) => return e.into_response(),
     };
-    let loss = shared.take_answer_loss(Endpoint::Revoke);
-    if loss.is_none() {
-        if let Some(fault) = shared.inject(Endpoint::Revoke).await {
-            return fault;
-        }
-    }
+    let loss = match shared.faults_of_call(Endpoint::Revoke).await {
+        Ok(loss) => loss,
+        Err(replaced) => return replaced,
+    };
     let answer = revoke_answer(&shared, &headers, &form);
     crate::faults::lose_answer(loss, answer).await
 }
